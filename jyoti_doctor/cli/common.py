@@ -1,0 +1,129 @@
+"""What every command shares: the app, the common options, and the run-report-exit sequence."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .. import __version__
+from ..config import Config, load_config, resolve
+from ..errors import UsageError
+from ..findings import ExitCode, Report
+from ..masking import mask_text
+from ..report import OutputFormat, emit
+
+app = typer.Typer(
+    name="jyoti-doctor",
+    help="Diagnose and repair the startup failures of small-team Python backends.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"jyoti-doctor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Diagnose and repair the startup failures of small-team Python backends."""
+
+
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        case_sensitive=False,
+        help="Report format: rich, json or github [env: JYOTI_DOCTOR_FORMAT; default: rich].",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="pyproject.toml to read [tool.jyoti-doctor] from.", dir_okay=False),
+]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only the findings and the summary.")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain text, no colours (NO_COLOR is honoured too).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
+ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")]
+
+
+@dataclass(frozen=True)
+class Common:
+    format: OutputFormat | None = None
+    config: Path | None = None
+    quiet: bool = False
+    no_color: bool = False
+    debug: bool = False
+    exit_zero: bool = False
+
+
+def stderr_console(common: Common):  # type: ignore[no-untyped-def]
+    """A Rich console for progress and chatter; stdout stays for the report."""
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=common.no_color or None, highlight=False, quiet=common.quiet)
+
+
+def fail(code: ExitCode, message: str) -> NoReturn:
+    typer.echo(f"jyoti-doctor: {message}", err=True)
+    raise typer.Exit(int(code))
+
+
+def execute(
+    common: Common,
+    target: Path,
+    produce: Callable[[Config, OutputFormat], Report],
+    *,
+    secrets: tuple[str, ...] = (),
+) -> NoReturn:
+    """Load config, run the command's core, emit the report and exit with its code.
+
+    Usage errors exit 2 with a one-line message; anything unexpected is an internal error
+    (exit 70) whose message is masked and says how to see the traceback.
+    """
+    try:
+        config = load_config(common.config, target)
+        fmt_value = resolve(common.format, "FORMAT", config, "format", OutputFormat.RICH)
+        try:
+            fmt = OutputFormat(str(fmt_value).lower())
+        except ValueError:
+            raise UsageError(
+                f"unknown format {fmt_value!r} (choose from rich, json, github)"
+            ) from None
+        report = produce(config, fmt)
+        color = False if (common.no_color or os.environ.get("NO_COLOR")) else None
+        emit(report, fmt, quiet=common.quiet, color=color)
+        code = report.exit_code(exit_zero=common.exit_zero)
+    except UsageError as exc:
+        fail(ExitCode.USAGE, mask_text(str(exc), secrets))
+    except KeyboardInterrupt:
+        fail(ExitCode.INTERRUPTED, "interrupted")
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
+        if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
+            text = "".join(traceback.format_exception(exc))
+            sys.stderr.write(mask_text(text, secrets))
+        fail(
+            ExitCode.INTERNAL,
+            f"internal error ({type(exc).__name__}: {mask_text(str(exc), secrets)}); "
+            "this is a bug in jyoti-doctor. Rerun with --debug to see the traceback.",
+        )
+    raise typer.Exit(int(code))

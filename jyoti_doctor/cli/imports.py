@@ -1,0 +1,91 @@
+"""CLI for ``scan-imports`` (and the import rewrite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import Config
+from ..findings import Report
+from ..report import OutputFormat
+from .common import (
+    Common,
+    ConfigOpt,
+    DebugOpt,
+    ExitZeroOpt,
+    FormatOpt,
+    NoColorOpt,
+    QuietOpt,
+    app,
+    execute,
+    stderr_console,
+)
+
+PathsArg = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
+PackageOpt = Annotated[
+    list[str] | None,
+    typer.Option("--package", help="Name a first-party package explicitly (repeatable)."),
+]
+ExcludeOpt = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Gitignore-style patterns replacing the default excludes.")
+]
+ExtendExcludeOpt = Annotated[
+    list[str] | None, typer.Option("--extend-exclude", help="Patterns excluded in addition to the defaults.")
+]
+MaxLevelOpt = Annotated[
+    int | None,
+    typer.Option("--max-level", min=1, help="Keep imports that would need more than N dots absolute."),
+]
+
+# Below this many files the progress bar would only flicker.
+PROGRESS_THRESHOLD = 200
+
+
+def run_with_progress(settings, common: Common, fmt: OutputFormat):  # type: ignore[no-untyped-def]
+    """Collect scan results, showing a progress bar on stderr only when it is a terminal."""
+    from ..imports.run import collect
+
+    console = stderr_console(common)
+    if not console.is_terminal or common.quiet:
+        return collect(settings)
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("scanning", total=None, visible=False)
+
+        def on_total(total: int) -> None:
+            progress.update(task, total=total, visible=total >= PROGRESS_THRESHOLD)
+
+        return collect(settings, on_progress=lambda n: progress.advance(task, n), on_total=on_total)
+
+
+@app.command("scan-imports")
+def scan_imports(
+    paths: PathsArg = None,
+    package: PackageOpt = None,
+    exclude: ExcludeOpt = None,
+    extend_exclude: ExtendExcludeOpt = None,
+    max_level: MaxLevelOpt = None,
+    fmt: FormatOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    exit_zero: ExitZeroOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Find absolute self-imports (and imports with no relative form) in a package tree."""
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    targets = list(paths or [Path(".")])
+
+    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+        from ..imports.run import ImportSettings, scan_report
+
+        settings = ImportSettings.build(
+            targets, cfg, packages=package or (), exclude=exclude or (),
+            extend_exclude=extend_exclude or (), max_level=max_level,
+        )
+        return scan_report(run_with_progress(settings, common, fmt))
+
+    execute(common, targets[0], produce)

@@ -1,0 +1,3 @@
+"""CLI for the startup commands (registered on the shared app)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Self-import detection (``scan``), package roots (``roots``) and, lazily, the libcst rewrite."""

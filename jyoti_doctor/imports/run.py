@@ -1,0 +1,112 @@
+"""``scan-imports`` as a plain function: paths and settings in, a :class:`Report` out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..files import Discovery, Skipped, discover
+from ..findings import Report, Section
+from .roots import PackageRoot, infer_roots, module_info
+from .scan import FileScan, ScanOptions, scan_paths, to_findings
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    paths: tuple[Path, ...]
+    packages: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    max_level: int | None = None
+
+    @classmethod
+    def build(
+        cls,
+        paths: Sequence[Path],
+        config: Config,
+        *,
+        packages: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        extend_exclude: Sequence[str] = (),
+        max_level: int | None = None,
+    ) -> ImportSettings:
+        """Flags win over ``[tool.jyoti-doctor]``; config paths are relative to its file."""
+        return cls(
+            paths=tuple(paths) or (Path("."),),
+            packages=tuple(packages) or tuple(config.str_list("package")),
+            exclude=tuple(exclude) if exclude else (
+                tuple(config.str_list("exclude")) if "exclude" in config.data else None
+            ),
+            extend_exclude=(*config.str_list("extend-exclude"), *extend_exclude),
+            max_level=max_level if max_level is not None else config.int_value("max-level"),
+        )
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    roots: tuple[PackageRoot, ...]
+    discovery: Discovery
+    scans: tuple[FileScan, ...]
+
+
+def display_path(path: str) -> str:
+    """Paths relative to the working directory when below it, as ruff and pytest show them."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def collect(
+    settings: ImportSettings, on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ScanOutcome:
+    roots: dict[PackageRoot, None] = {}
+    for path in settings.paths:
+        if path.exists():
+            roots.update(dict.fromkeys(infer_roots(path, settings.packages)))
+    discovery = discover(
+        settings.paths, exclude=settings.exclude, extend_exclude=settings.extend_exclude
+    )
+    # A file given by name may sit in a package of its own (pre-commit passes file names).
+    all_roots = list(roots)
+    for file in discovery.files:
+        if module_info(file, all_roots) is None and not settings.packages:
+            for root in infer_roots(file):
+                if root not in roots:
+                    roots[root] = None
+                    all_roots.append(root)
+    if on_total:
+        on_total(len(discovery.files))
+    scans = scan_paths(
+        discovery.files, all_roots, ScanOptions(max_level=settings.max_level),
+        on_progress=on_progress,
+    )
+    return ScanOutcome(tuple(all_roots), discovery, tuple(scans))
+
+
+def skipped_section(skipped: Sequence[Skipped]) -> tuple[Section, ...]:
+    if not skipped:
+        return ()
+    rows = tuple((display_path(s.path), s.reason) for s in skipped)
+    return (Section("Skipped", ("path", "reason"), rows),)
+
+
+def scan_report(outcome: ScanOutcome) -> Report:
+    findings = to_findings(outcome.scans, display_path)
+    in_roots = sum(1 for s in outcome.scans if s.module is not None)
+    return Report(
+        command="scan-imports",
+        findings=tuple(findings),
+        summary={
+            "files": len(outcome.scans),
+            "files_in_packages": in_roots,
+            "packages": ", ".join(sorted({r.name for r in outcome.roots})) or "none found",
+            "fixable": sum(1 for f in findings if f.fix and f.fix.applicability.value == "safe"),
+        },
+        sections=skipped_section(outcome.discovery.skipped),
+    )

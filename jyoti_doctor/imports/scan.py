@@ -1,0 +1,357 @@
+"""Finding absolute self-imports, statically, with ``ast`` (libcst is kept for rewriting).
+
+The core is :func:`scan_source` (bytes in, :class:`FileScan` out, never raises); :func:`scan_paths`
+runs it over a discovered tree, in worker processes when the tree is large.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import tokenize
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..findings import Applicability, Finding, Fix, Location, Severity
+from .roots import ModuleInfo, PackageRoot, in_package, module_info, relative_module
+
+_SUPPRESS = re.compile(
+    r"#\s*(?:jyoti-doctor\s*:\s*ignore\b|noqa(?P<codes>\s*:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)?)",
+    re.IGNORECASE,
+)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Calls whose first string argument names a module or an attribute path: reported, never rewritten.
+_DYNAMIC_CALLS = frozenset({"import_module", "__import__", "patch", "find_spec", "import_string", "reload"})
+
+
+@dataclass(frozen=True)
+class SelfImport:
+    """One self-import (or dynamic self-reference) and what becomes of it."""
+
+    code: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    target: str
+    original: str
+    replacement: str | None
+    applicability: Applicability
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FileScan:
+    path: str
+    module: str | None
+    imports: tuple[SelfImport, ...] = ()
+    error: str | None = None
+    error_line: int | None = None
+    error_col: int | None = None
+    has_main_block: bool = False
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    max_level: int | None = None
+
+
+def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement at any nesting depth (functions, classes, if/try/with/match bodies)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        children: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                children.extend(block)
+        for handler in getattr(node, "handlers", ()):
+            children.extend(handler.body)
+        for case in getattr(node, "cases", ()):
+            children.extend(case.body)
+        stack.extend(reversed(children))
+
+
+def is_main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` in either operand order."""
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    test = node.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    consts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and consts)
+
+
+def _dots(level: int, rest: str) -> str:
+    return "." * level + rest
+
+
+class _Source:
+    """Lazily decoded text of a file, for statement text, character columns and comments."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
+            text = self.data.decode(encoding, errors="replace")
+            self._lines = _LINE_BREAK.split(text)
+        return self._lines
+
+    def col(self, line: int, byte_offset: int) -> int:
+        """1-based character column from ast's UTF-8 byte offset."""
+        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+
+    def segment(self, node: ast.AST) -> str:
+        start, end = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        first = node.col_offset  # type: ignore[attr-defined]
+        last = node.end_col_offset  # type: ignore[attr-defined]
+        chunk = [ln.encode("utf-8") for ln in self.lines[start - 1 : end]]
+        if not chunk:
+            return ""
+        if len(chunk) == 1:
+            return chunk[0][first:last].decode("utf-8", errors="replace")
+        chunk[0] = chunk[0][first:]
+        chunk[-1] = chunk[-1][:last]
+        return "\n".join(c.decode("utf-8", errors="replace") for c in chunk)
+
+    def suppressed(self, start: int, end: int, code: str) -> bool:
+        for line in self.lines[start - 1 : end]:
+            for match in _SUPPRESS.finditer(line):
+                codes = match.group("codes")
+                if codes is None or code.upper() in re.split(r"[\s,:]+", codes.upper()):
+                    return True
+        return False
+
+
+def _fix_kind(
+    module_info: ModuleInfo, level: int, has_main: bool, options: ScanOptions
+) -> tuple[str, Applicability, str | None]:
+    if options.max_level is not None and level > options.max_level:
+        return "JD105", Applicability.NONE, f"needs {level} dots; --max-level is {options.max_level}"
+    if has_main:
+        return (
+            "JD103",
+            Applicability.UNSAFE,
+            "the file has an `if __name__ == \"__main__\":` block; `python file.py` breaks "
+            "after the rewrite (use --unsafe-fixes)",
+        )
+    return "JD101", Applicability.SAFE, None
+
+
+def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOptions) -> FileScan:
+    """All self-imports in one file's bytes. Never raises: a bad file becomes ``error``."""
+    if info is None:
+        return FileScan(path, None)
+    try:
+        tree = ast.parse(data, filename=path)
+    except SyntaxError as exc:
+        return FileScan(path, info.module, error=f"syntax error: {exc.msg}",
+                        error_line=exc.lineno, error_col=exc.offset)
+    except (ValueError, UnicodeError) as exc:  # NUL bytes, undecodable text
+        return FileScan(path, info.module, error=f"cannot parse: {exc}")
+    except (RecursionError, MemoryError) as exc:
+        return FileScan(path, info.module, error=f"cannot parse: {type(exc).__name__}")
+
+    root = info.root.name
+    package = info.package
+    has_main = any(is_main_guard(node) for node in tree.body)
+    src = _Source(data)
+    found: list[SelfImport] = []
+
+    def add(code: str, node: ast.AST, target: str, original: str, replacement: str | None,
+            applicability: Applicability, reason: str | None, stmt: ast.stmt) -> None:
+        line = node.lineno  # type: ignore[attr-defined]
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, code):
+            return
+        found.append(
+            SelfImport(
+                code=code,
+                line=line,
+                col=src.col(line, node.col_offset),  # type: ignore[attr-defined]
+                end_line=end_line,
+                end_col=src.col(end_line, node.end_col_offset),  # type: ignore[attr-defined]
+                target=target,
+                original=original,
+                replacement=replacement,
+                applicability=applicability,
+                reason=reason,
+            )
+        )
+
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, ast.ImportFrom):
+            if stmt.level or stmt.module is None or not in_package(stmt.module, root):
+                continue
+            level, rest = relative_module(package, stmt.module)
+            code, applicability, reason = _fix_kind(info, level, has_main, options)
+            names = ", ".join(
+                a.name if a.asname is None else f"{a.name} as {a.asname}" for a in stmt.names
+            )
+            replacement = f"from {_dots(level, rest)} import {names}"
+            add(code, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt)
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if not in_package(alias.name, root):
+                    continue
+                original = "import " + src.segment(alias)
+                if alias.asname is None or "." not in alias.name:
+                    binds = alias.asname or alias.name.split(".")[0]
+                    add("JD102", alias, alias.name, original, None, Applicability.NONE,
+                        f"binds the name `{binds}`; no relative import binds the same name",
+                        stmt)
+                    continue
+                parent, _, leaf = alias.name.rpartition(".")
+                level, rest = relative_module(package, parent)
+                code, applicability, reason = _fix_kind(info, level, has_main, options)
+                replacement = f"from {_dots(level, rest)} import {leaf} as {alias.asname}"
+                add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
+
+    if any(name.encode() in data for name in _DYNAMIC_CALLS):
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            arg = node.args[0]
+            if (
+                name in _DYNAMIC_CALLS
+                and isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+                and in_package(arg.value, root)
+            ):
+                stmt_line = node.lineno
+                if src.suppressed(stmt_line, node.end_lineno or stmt_line, "JD104"):
+                    continue
+                found.append(
+                    SelfImport(
+                        code="JD104",
+                        line=arg.lineno,
+                        col=src.col(arg.lineno, arg.col_offset),
+                        end_line=arg.end_lineno or arg.lineno,
+                        end_col=src.col(arg.end_lineno or arg.lineno, arg.end_col_offset or 0),
+                        target=arg.value,
+                        original=src.segment(node),
+                        replacement=None,
+                        applicability=Applicability.NONE,
+                        reason="a dynamic reference in a string is never rewritten; check it by hand",
+                    )
+                )
+    found.sort(key=lambda s: (s.line, s.col))
+    return FileScan(path, info.module, tuple(found), has_main_block=has_main)
+
+
+def scan_file(path: Path, roots: Sequence[PackageRoot], options: ScanOptions) -> FileScan:
+    """Read and scan one file; unreadable files become an ``error``, never an exception."""
+    info = module_info(path, roots)
+    if info is None:
+        return FileScan(str(path), None)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileScan(str(path), info.module, error=f"cannot read: {exc.strerror or exc}")
+    return scan_source(data, str(path), info, options)
+
+
+def _scan_chunk(args: tuple[list[Path], tuple[PackageRoot, ...], ScanOptions]) -> list[FileScan]:
+    paths, roots, options = args
+    return [scan_file(p, roots, options) for p in paths]
+
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+def scan_paths(
+    files: Sequence[Path],
+    roots: Sequence[PackageRoot],
+    options: ScanOptions,
+    *,
+    jobs: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[FileScan]:
+    """Scan ``files`` in order; uses worker processes for large trees."""
+    roots = tuple(roots)
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+        results = []
+        for path in files:
+            results.append(scan_file(path, roots, options))
+            if on_progress:
+                on_progress(1)
+        return results
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(16, len(files) // (workers * 8))
+    chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        ctx = multiprocessing.get_context()
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for part in pool.map(_scan_chunk, [(c, roots, options) for c in chunks]):
+            results.extend(part)
+            if on_progress:
+                on_progress(len(part))
+    return results
+
+
+def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) -> list[Finding]:
+    """Findings in file order; ``display`` turns a path into the one to show (e.g. relative)."""
+    out: list[Finding] = []
+    for scan in scans:
+        shown = display(scan.path)
+        if scan.error is not None:
+            out.append(
+                Finding.make(
+                    "JD190",
+                    f"{scan.error}; the file was not scanned",
+                    location=Location(shown, scan.error_line, scan.error_col),
+                )
+            )
+            continue
+        for imp in scan.imports:
+            severity = None
+            if imp.code == "JD105":
+                severity = Severity.INFO
+            out.append(
+                Finding.make(
+                    imp.code,
+                    _message(imp),
+                    severity=severity,
+                    location=Location(shown, imp.line, imp.col, imp.end_line, imp.end_col),
+                    fix=Fix(imp.applicability, imp.replacement, imp.reason),
+                    source=imp.original,
+                )
+            )
+    return out
+
+
+def _message(imp: SelfImport) -> str:
+    if imp.code == "JD101":
+        return f"absolute self-import of `{imp.target}`; use a relative import"
+    if imp.code == "JD102":
+        return f"`import {imp.target}` of the package itself has no relative form"
+    if imp.code == "JD103":
+        return f"self-import of `{imp.target}` in a script file; the relative form breaks `python file.py`"
+    if imp.code == "JD104":
+        return f"dynamic reference to `{imp.target}` in a string"
+    if imp.code == "JD105":
+        return f"self-import of `{imp.target}` kept absolute ({imp.reason})"
+    return imp.target
