@@ -49,11 +49,11 @@ class Discovery:
     skipped: tuple[Skipped, ...]
 
 
-def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
+def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
-def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     try:
         text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -61,9 +61,9 @@ def _read_gitignore(directory: Path) -> pathspec.PathSpec | None:
     return _spec(text.splitlines())
 
 
-def _parent_gitignores(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+def _parent_gitignores(directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSpec]]:
     """The ``.gitignore`` files above ``directory`` up to its repository root, outermost first."""
-    found: list[tuple[Path, pathspec.PathSpec]] = []
+    found: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
     for parent in directory.parents:
         spec = _read_gitignore(parent)
         if spec is not None:
@@ -77,7 +77,7 @@ def _parent_gitignores(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return found
 
 
-def _ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.PathSpec]]) -> bool:
+def _ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
     for base, spec in specs:
         try:
             rel = path.relative_to(base).as_posix()
@@ -126,8 +126,8 @@ def _walk(
     directory: Path,
     root: Path,
     root_real: Path,
-    excludes: pathspec.PathSpec,
-    gitignores: list[tuple[Path, pathspec.PathSpec]],
+    excludes: pathspec.GitIgnoreSpec,
+    gitignores: list[tuple[Path, pathspec.GitIgnoreSpec]],
     respect_gitignore: bool,
     suffixes: tuple[str, ...],
     files: list[Path],
@@ -148,15 +148,8 @@ def _walk(
         path = directory / entry.name
         try:
             is_link = entry.is_symlink()
-            is_dir = entry.is_dir()  # follows symlinks
-            is_file = entry.is_file()
         except OSError as exc:
             skipped.append(Skipped(str(path), f"cannot stat: {exc.strerror or exc}"))
-            continue
-        rel = path.relative_to(root).as_posix()
-        if excludes.match_file(rel + "/" if is_dir else rel):
-            continue
-        if respect_gitignore and _ignored(path.absolute(), is_dir, gitignores):
             continue
         if is_link:
             try:
@@ -168,12 +161,21 @@ def _walk(
             if real != root_real and root_real not in real.parents:
                 skipped.append(Skipped(str(path), "symlink leaves the tree; not followed"))
                 continue
-            if is_dir and real in visited:
-                skipped.append(Skipped(str(path), "symlink loop; not followed"))
-                continue
+        try:
+            is_dir = entry.is_dir()  # follows symlinks
+            is_file = entry.is_file()
+        except OSError as exc:
+            skipped.append(Skipped(str(path), f"cannot stat: {exc.strerror or exc}"))
+            continue
+        rel = path.relative_to(root).as_posix()
+        if excludes.match_file(rel + "/" if is_dir else rel):
+            continue
+        if respect_gitignore and _ignored(path.absolute(), is_dir, gitignores):
+            continue
         if is_dir:
             real_dir = Path(os.path.realpath(path))
             if real_dir in visited:
+                skipped.append(Skipped(str(path), "symlink loop; not followed"))
                 continue
             _walk(path, root, root_real, excludes, gitignores, respect_gitignore, suffixes,
                   files, skipped, seen, visited | {real_dir})

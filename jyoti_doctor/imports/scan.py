@@ -145,8 +145,10 @@ def _fix_kind(
         return (
             "JD103",
             Applicability.UNSAFE,
-            "the file has an `if __name__ == \"__main__\":` block; `python file.py` breaks "
-            "after the rewrite (use --unsafe-fixes)",
+            (
+                "the file has an `if __name__ == \"__main__\":` block; `python file.py` breaks "
+                "after the rewrite (use --unsafe-fixes)"
+            ),
         )
     return "JD101", Applicability.SAFE, None
 
@@ -299,10 +301,8 @@ def scan_paths(
 
     chunk = max(16, len(files) // (workers * 8))
     chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:
-        ctx = multiprocessing.get_context()
+    # fork: workers inherit the imported modules instead of re-importing them.
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for part in pool.map(_scan_chunk, [(c, roots, options) for c in chunks]):
