@@ -96,95 +96,109 @@ def discover(
     respect_gitignore: bool = True,
     suffixes: tuple[str, ...] = (".py",),
 ) -> Discovery:
-    """All source files under ``paths``, sorted, with the reasons anything was skipped.
+    """All source files under ``paths``, in walk order, with the reasons anything was skipped.
 
     Files named explicitly are always included, as black and ruff do. Inside directories,
     ignored and excluded entries are pruned, and symlinks that leave the tree are not followed.
     """
-    excludes = _spec([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude])
-    files: list[Path] = []
-    skipped: list[Skipped] = []
-    seen: set[Path] = set()
-
+    walker = _Walker(
+        excludes=_spec([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude]),
+        respect_gitignore=respect_gitignore,
+        suffixes=suffixes,
+    )
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise UsageError(f"path does not exist: {given}")
         if not given.is_dir():
-            if given not in seen:
-                seen.add(given)
-                files.append(given)
+            walker.add(str(given))
             continue
-        root_real = Path(os.path.realpath(given))
         parents = _parent_gitignores(given.absolute()) if respect_gitignore else []
-        _walk(given, given, root_real, excludes, parents, respect_gitignore, suffixes,
-              files, skipped, seen, {root_real})
+        if _ignored(given.absolute(), True, parents):
+            # Named explicitly: scan it even though an enclosing .gitignore covers it (as ruff does).
+            parents = []
+        specs = [(str(base), spec) for base, spec in parents]
+        root_real = os.path.realpath(given)
+        walker.walk(str(given), root_real, root_real, specs)
+    return Discovery(tuple(Path(f) for f in walker.files), tuple(walker.skipped))
 
-    return Discovery(tuple(files), tuple(skipped))
 
+class _Walker:
+    """One discovery run. Works on strings: pathlib costs more than the walk itself."""
 
-def _walk(
-    directory: Path,
-    root: Path,
-    root_real: Path,
-    excludes: pathspec.GitIgnoreSpec,
-    gitignores: list[tuple[Path, pathspec.GitIgnoreSpec]],
-    respect_gitignore: bool,
-    suffixes: tuple[str, ...],
-    files: list[Path],
-    skipped: list[Skipped],
-    seen: set[Path],
-    visited: set[Path],
-) -> None:
-    if respect_gitignore:
-        own = _read_gitignore(directory)
-        if own is not None:
-            gitignores = [*gitignores, (directory.absolute(), own)]
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as exc:
-        skipped.append(Skipped(str(directory), f"cannot list directory: {exc.strerror or exc}"))
-        return
-    for entry in entries:
-        path = directory / entry.name
+    def __init__(self, excludes: pathspec.GitIgnoreSpec, respect_gitignore: bool,
+                 suffixes: tuple[str, ...]) -> None:
+        self.excludes = excludes
+        self.respect_gitignore = respect_gitignore
+        self.suffixes = suffixes
+        self.files: list[str] = []
+        self.skipped: list[Skipped] = []
+        self.seen: set[str] = set()
+
+    def add(self, path: str) -> None:
+        if path not in self.seen:
+            self.seen.add(path)
+            self.files.append(path)
+
+    def ignored(self, abspath: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+        for base, spec in specs:
+            rel = os.path.relpath(abspath, base)
+            if rel.startswith(".."):
+                continue
+            if spec.match_file(rel + "/" if is_dir else rel):
+                return True
+        return False
+
+    def walk(self, directory: str, real_dir: str, root_real: str,
+             specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel_dir: str = "",
+             ancestors: frozenset[str] = frozenset()) -> None:
+        """Walk ``directory`` (whose resolved path is ``real_dir``); ``ancestors`` holds the
+        resolved paths above it, so a symlink back up the tree is seen as a loop."""
+        ancestors = ancestors | {real_dir}
         try:
-            is_link = entry.is_symlink()
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            skipped.append(Skipped(str(path), f"cannot stat: {exc.strerror or exc}"))
-            continue
-        if is_link:
+            self.skipped.append(Skipped(directory, f"cannot list directory: {exc.strerror or exc}"))
+            return
+        if self.respect_gitignore and any(e.name == ".gitignore" for e in entries):
+            own = _read_gitignore(Path(directory))
+            if own is not None:
+                specs = [*specs, (os.path.abspath(directory), own)]
+        for entry in entries:
+            path = entry.path
+            real = f"{real_dir}{os.sep}{entry.name}"
             try:
-                real = Path(os.path.realpath(path, strict=True))
+                is_link = entry.is_symlink()
+                if is_link:
+                    real = os.path.realpath(path, strict=True)
+                    if real != root_real and not real.startswith(root_real + os.sep):
+                        self.skipped.append(Skipped(path, "symlink leaves the tree; not followed"))
+                        continue
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = not is_dir and entry.is_file()
             except (OSError, RuntimeError) as exc:
                 reason = getattr(exc, "strerror", None) or str(exc)
-                skipped.append(Skipped(str(path), f"broken or looping symlink: {reason}"))
+                if entry.is_symlink():
+                    reason = f"broken or looping symlink: {reason}"
+                else:
+                    reason = f"cannot stat: {reason}"
+                self.skipped.append(Skipped(path, reason))
                 continue
-            if real != root_real and root_real not in real.parents:
-                skipped.append(Skipped(str(path), "symlink leaves the tree; not followed"))
+            rel = f"{rel_dir}{entry.name}"
+            if not is_dir and not entry.name.endswith(self.suffixes):
                 continue
-        try:
-            is_dir = entry.is_dir()  # follows symlinks
-            is_file = entry.is_file()
-        except OSError as exc:
-            skipped.append(Skipped(str(path), f"cannot stat: {exc.strerror or exc}"))
-            continue
-        rel = path.relative_to(root).as_posix()
-        if excludes.match_file(rel + "/" if is_dir else rel):
-            continue
-        if respect_gitignore and _ignored(path.absolute(), is_dir, gitignores):
-            continue
-        if is_dir:
-            real_dir = Path(os.path.realpath(path))
-            if real_dir in visited:
-                skipped.append(Skipped(str(path), "symlink loop; not followed"))
+            if self.excludes.match_file(rel + "/" if is_dir else rel):
                 continue
-            _walk(path, root, root_real, excludes, gitignores, respect_gitignore, suffixes,
-                  files, skipped, seen, visited | {real_dir})
-        elif is_file and entry.name.endswith(suffixes):
-            if path not in seen:
-                seen.add(path)
-                files.append(path)
-        elif not is_file and not is_dir and entry.name.endswith(suffixes):
-            skipped.append(Skipped(str(path), "not a regular file"))
+            if specs and self.ignored(os.path.abspath(path), is_dir, specs):
+                continue
+            if is_dir:
+                if real in ancestors:
+                    self.skipped.append(Skipped(path, "symlink loop; not followed"))
+                    continue
+                self.walk(path, real, root_real, specs, rel + "/", ancestors)
+            elif is_file:
+                self.add(path)
+            else:
+                self.skipped.append(Skipped(path, "not a regular file"))
 
 
 class ChangedOnDisk(Exception):

@@ -39,17 +39,23 @@ MaxLevelOpt = Annotated[
     typer.Option("--max-level", min=1, help="Keep imports that would need more than N dots absolute."),
 ]
 
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Parse every file again instead of reusing cached results.")
+]
+
 # Below this many files the progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
 
 
 def run_with_progress(settings, common: Common, fmt: OutputFormat):  # type: ignore[no-untyped-def]
     """Collect scan results, showing a progress bar on stderr only when it is a terminal."""
+    import sys
+
     from ..imports.run import collect
 
-    console = stderr_console(common)
-    if not console.is_terminal or common.quiet:
+    if common.quiet or not sys.stderr.isatty():
         return collect(settings)
+    console = stderr_console(common)
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as progress:
@@ -68,6 +74,7 @@ def scan_imports(
     exclude: ExcludeOpt = None,
     extend_exclude: ExtendExcludeOpt = None,
     max_level: MaxLevelOpt = None,
+    no_cache: NoCacheOpt = False,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -84,7 +91,7 @@ def scan_imports(
 
         settings = ImportSettings.build(
             targets, cfg, packages=package or (), exclude=exclude or (),
-            extend_exclude=extend_exclude or (), max_level=max_level,
+            extend_exclude=extend_exclude or (), max_level=max_level, use_cache=not no_cache,
         )
         return scan_report(run_with_progress(settings, common, fmt))
 

@@ -144,7 +144,9 @@ def module_info(path: Path, roots: Sequence[PackageRoot]) -> ModuleInfo | None:
             continue
         parts = [root.name, *rel.parts]
         parts[-1] = parts[-1].removesuffix(".py")
-        if not all(p.isidentifier() for p in parts):
+        # importlib imports any name without a dot (Django's `0001_initial` migrations), and
+        # relative imports inside such a module work, so only a dot or an empty part disqualifies.
+        if not all(p and "." not in p for p in parts):
             return None
         if parts[-1] == "__init__":
             parts.pop()

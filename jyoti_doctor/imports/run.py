@@ -21,6 +21,7 @@ class ImportSettings:
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     max_level: int | None = None
+    use_cache: bool = True
 
     @classmethod
     def build(
@@ -32,6 +33,7 @@ class ImportSettings:
         exclude: Sequence[str] = (),
         extend_exclude: Sequence[str] = (),
         max_level: int | None = None,
+        use_cache: bool = True,
     ) -> ImportSettings:
         """Flags win over ``[tool.jyoti-doctor]``; config paths are relative to its file."""
         return cls(
@@ -42,6 +44,7 @@ class ImportSettings:
             ),
             extend_exclude=(*config.str_list("extend-exclude"), *extend_exclude),
             max_level=max_level if max_level is not None else config.int_value("max-level"),
+            use_cache=use_cache and not os.environ.get("JYOTI_DOCTOR_NO_CACHE"),
         )
 
 
@@ -82,11 +85,29 @@ def collect(
                     all_roots.append(root)
     if on_total:
         on_total(len(discovery.files))
-    scans = scan_paths(
-        discovery.files, all_roots, ScanOptions(max_level=settings.max_level),
-        on_progress=on_progress,
-    )
-    return ScanOutcome(tuple(all_roots), discovery, tuple(scans))
+    options = ScanOptions(max_level=settings.max_level)
+    if not settings.use_cache:
+        scans = scan_paths(discovery.files, all_roots, options, on_progress=on_progress)
+        return ScanOutcome(tuple(all_roots), discovery, tuple(scans))
+
+    from .cache import ScanCache
+
+    cache = ScanCache.for_scan(all_roots, options)
+    results: list[FileScan | None] = []
+    stale: list[tuple[int, Path, object]] = []
+    for index, path in enumerate(discovery.files):
+        cached, stamp = cache.get(path)
+        results.append(cached)
+        if cached is None:
+            stale.append((index, path, stamp))
+    if on_progress and len(stale) < len(results):
+        on_progress(len(results) - len(stale))
+    fresh = scan_paths([p for _, p, _ in stale], all_roots, options, on_progress=on_progress)
+    for (index, path, stamp), scan in zip(stale, fresh, strict=True):
+        results[index] = scan
+        cache.put(path, stamp, scan)  # type: ignore[arg-type]
+    cache.save()
+    return ScanOutcome(tuple(all_roots), discovery, tuple(r for r in results if r is not None))
 
 
 def skipped_section(skipped: Sequence[Skipped]) -> tuple[Section, ...]:

@@ -222,7 +222,8 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
                 replacement = f"from {_dots(level, rest)} import {leaf} as {alias.asname}"
                 add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
 
-    if any(name.encode() in data for name in _DYNAMIC_CALLS):
+    quoted = (b'"' + root.encode(), b"'" + root.encode())
+    if any(q in data for q in quoted) and any(name.encode() in data for name in _DYNAMIC_CALLS):
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue

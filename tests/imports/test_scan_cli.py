@@ -295,3 +295,16 @@ def test_rich_report_shows_location_source_and_fix(runner: CliRunner) -> None:
     assert "fix: from .deps import get_db" in out
     assert "JD102" in out and "binds the name `backend`" in out
     assert "\x1b[" not in out
+
+
+def test_cache_sees_edits(tmp_path: Path, runner: CliRunner) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/a.py": "from backend.b import x\n"})
+    target = str(tmp_path / "backend")
+    assert run_json(runner, target)[0] == 1
+    assert run_json(runner, target)[0] == 1  # served from the cache
+    (tmp_path / "backend" / "a.py").write_text("from .b import x\n\n")
+    code, doc = run_json(runner, target)
+    assert (code, doc["findings"]) == (0, [])
+    (tmp_path / "backend" / "a.py").write_text("from backend.b import x\n")
+    code, doc = run_json(runner, target, "--no-cache")
+    assert code == 1

@@ -1,0 +1,231 @@
+"""Benchmark: `scan-imports` against ruff (TID251 banning the package) on Django's own source.
+
+Run on demand (not part of the test suite):
+
+    python -m pip install -e . -r bench/requirements.txt
+    python bench/scan_imports.py [--runs 7] [--synthetic 1000,10000,50000]
+
+It fetches the Django 5.2 source distribution from the package registry into bench/.corpus,
+times each tool side by side (interleaved runs, medians), checks that scan-imports' findings equal
+an independent ``ast`` reference on the whole corpus, times ``jyoti-doctor --help`` and checks it
+imports neither libcst nor psycopg, and measures growth on synthetic trees. Ratios are what to
+read: this machine is shared and absolute times drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import tokenize
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / ".corpus"
+BIN = Path(sys.executable).parent
+
+
+def django_tree() -> Path:
+    target = CORPUS / "django-5.2"
+    if (target / "django" / "__init__.py").exists():
+        return target
+    CORPUS.mkdir(exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+         "django==5.2.*", "-d", str(CORPUS)],
+        check=True,
+    )
+    sdist = sorted(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))[-1]
+    with tarfile.open(sdist) as tar:
+        top = tar.getnames()[0].split("/")[0]
+        members = [m for m in tar.getmembers() if m.name.startswith(f"{top}/django/")]
+        tar.extractall(CORPUS, members=members, filter="data")
+    (CORPUS / top).rename(target)
+    return target
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, proc
+
+
+def _suppressing_comments(data: bytes) -> dict[int, str]:
+    """Line -> comment text, for comments that suppress (found with tokenize, not regexes)."""
+    out: dict[int, str] = {}
+    for tok in tokenize.tokenize(io.BytesIO(data).readline):
+        if tok.type == tokenize.COMMENT:
+            body = tok.string.lstrip("#").strip().lower()
+            if body.startswith("noqa") or body.startswith("jyoti-doctor: ignore"):
+                out[tok.start[0]] = body
+    return out
+
+
+def _suppressed(comments: dict[int, str], first: int, last: int) -> bool:
+    for line in range(first, last + 1):
+        body = comments.get(line)
+        if body is None:
+            continue
+        after = body[len("noqa"):].lstrip()
+        if body.startswith("jyoti-doctor") or not after.startswith(":"):
+            return True  # a blanket `# noqa` (anything after it but a colon is another tool's)
+        codes = after[1:].replace(",", " ").upper().split()
+        if "JD101" in codes or "JD102" in codes or "JD103" in codes:
+            return True
+    return False
+
+
+def reference_findings(package_dir: Path) -> set[tuple[str, int, int]]:
+    """An independent reference: every absolute import naming the package, by plain ast.walk,
+    minus those under a suppression comment (read with tokenize)."""
+    name = package_dir.name
+    found: set[tuple[str, int, int]] = set()
+    for path in package_dir.rglob("*.py"):
+        data = path.read_bytes()
+        tree = ast.parse(data)
+        comments = _suppressing_comments(data)
+        rel = str(path.relative_to(package_dir.parent))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module == name or node.module.startswith(name + "."):
+                    if not _suppressed(comments, node.lineno, node.end_lineno or node.lineno):
+                        found.add((rel, node.lineno, node.col_offset + 1))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == name or alias.name.startswith(name + "."):
+                        if not _suppressed(comments, node.lineno, node.end_lineno or node.lineno):
+                            # Columns are characters in the product; equal to bytes on ASCII lines.
+                            found.add((rel, alias.lineno, alias.col_offset + 1))
+    return found
+
+
+def product_findings(doc: dict) -> set[tuple[str, int, int]]:  # type: ignore[type-arg]
+    return {
+        (f["location"]["path"], f["location"]["line"], f["location"]["column"])
+        for f in doc["findings"]
+        if f["code"] in ("JD101", "JD102", "JD103", "JD105")
+    }
+
+
+def ruff_config(tmp: Path, package: str) -> Path:
+    cfg = tmp / "ruff.toml"
+    cfg.write_text(
+        "[lint]\nselect = [\"TID251\"]\n"
+        f"[lint.flake8-tidy-imports.banned-api]\n\"{package}\".msg = \"self-import\"\n"
+    )
+    return cfg
+
+
+def synthetic_tree(root: Path, files: int) -> Path:
+    pkg = root / "synth"
+    per_dir = 100
+    for i in range(files):
+        d = pkg / f"sub{i // per_dir}"
+        if i % per_dir == 0:
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "__init__.py").write_text("")
+        (d / f"m{i}.py").write_text(
+            '"""A module."""\nimport os\nfrom synth.sub0 import m0\nfrom . import m1\n\n'
+            "def f(x):\n    return os.path.join(str(x), 'y')\n" * 3
+        )
+    (pkg / "__init__.py").write_text("")
+    return pkg
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--synthetic", default="1000,10000,50000")
+    args = parser.parse_args()
+
+    jd = [str(BIN / "jyoti-doctor")]
+    ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
+    tree = django_tree()
+    pkg = tree / "django"
+    files = list(pkg.rglob("*.py"))
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    print(f"corpus: {pkg.relative_to(HERE.parent)}: {len(files)} files, {lines} lines")
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        cfg = ruff_config(tmp, "django")
+        commands = {
+            "jyoti-doctor scan-imports": [*jd, "scan-imports", "--format", "json", "--exit-zero", "django"],
+            "jyoti-doctor scan-imports --no-cache": [
+                *jd, "scan-imports", "--no-cache", "--format", "json", "--exit-zero", "django"],
+            "ruff TID251 (--no-cache)": [ruff, "check", "--config", str(cfg), "--no-cache", "--exit-zero", "-q", "django"],
+            "ruff TID251 (cached)": [ruff, "check", "--config", str(cfg), "--exit-zero", "-q", "django"],
+        }
+        times: dict[str, list[float]] = {k: [] for k in commands}
+        last: dict[str, subprocess.CompletedProcess[str]] = {}
+        for _ in range(args.runs):
+            for label, cmd in commands.items():
+                elapsed, proc = timed(cmd, cwd=tree)
+                times[label].append(elapsed)
+                last[label] = proc
+
+        # absolufy-imports rewrites in place: time it on fresh copies.
+        absolufy = shutil.which("absolufy-imports", path=str(BIN))
+        if absolufy:
+            times["absolufy-imports --never"] = []
+            for _ in range(min(args.runs, 3)):
+                copy = tmp / "absolufy"
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(tree, copy)
+                rel = [str(p.relative_to(tree)) for p in files]
+                elapsed, _ = timed([absolufy, "--never", *rel], cwd=copy)
+                times["absolufy-imports --never"].append(elapsed)
+
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    base = medians["ruff TID251 (--no-cache)"]
+    print(f"\n{'tool':32} {'median s':>9} {'min s':>7} {'vs ruff --no-cache':>19}")
+    for label, med in medians.items():
+        print(f"{label:32} {med:9.3f} {min(times[label]):7.3f} {med / base:18.2f}x")
+    print(f"ratio scan-imports (warm cache) / ruff (cached): "
+          f"{medians['jyoti-doctor scan-imports'] / medians['ruff TID251 (cached)']:.2f}x")
+
+    doc = json.loads(last["jyoti-doctor scan-imports"].stdout)
+    ours = product_findings(doc)
+    ref = reference_findings(pkg)
+    ruff_count = sum(1 for ln in last["ruff TID251 (--no-cache)"].stdout.splitlines() if "TID251" in ln)
+    print(f"\nfindings: scan-imports {len(ours)}, ast reference {len(ref)}, ruff TID251 {ruff_count}")
+    print(f"identical to the reference: {ours == ref}")
+    if ours != ref:
+        print("  only in scan-imports:", sorted(ours - ref)[:10])
+        print("  only in reference:", sorted(ref - ours)[:10])
+
+    help_times = []
+    for _ in range(args.runs):
+        elapsed, _ = timed([*jd, "--help"])
+        help_times.append(elapsed)
+    probe = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\nfrom jyoti_doctor.cli import app\ntry:\n app(['--help'])\nexcept SystemExit:\n pass\n"
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'libcst','psycopg'}))"],
+        capture_output=True, text=True, check=False,
+    )
+    print(f"\njyoti-doctor --help: median {statistics.median(help_times):.3f} s; "
+          f"heavy modules imported: {probe.stdout.strip().splitlines()[-1]}")
+
+    print("\nsynthetic trees (7 lines x3 per file, 2 self-imports each):")
+    print(f"{'files':>7} {'seconds':>8} {'us/file':>8}")
+    for n in [int(x) for x in args.synthetic.split(",") if x]:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            synth = synthetic_tree(Path(tmpdir), n)
+            elapsed, proc = timed([*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)])
+            count = len(json.loads(proc.stdout)["findings"])
+            print(f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
