@@ -308,3 +308,34 @@ def test_cache_sees_edits(tmp_path: Path, runner: CliRunner) -> None:
     (tmp_path / "backend" / "a.py").write_text("from backend.b import x\n")
     code, doc = run_json(runner, target, "--no-cache")
     assert code == 1
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    files = {"backend/__init__.py": ""}
+    files.update({f"backend/m{i}.py": "from backend.deps import x\n" for i in range(250)})
+    write(tmp_path, files)
+    cmd = [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", "json", "--no-cache",
+           str(tmp_path / "backend")]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "100"}
+    piped = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert piped.stderr == ""
+    main_fd, replica_fd = pty.openpty()
+    try:
+        tty = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=replica_fd, env=env, check=False)
+        os.close(replica_fd)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main_fd)
+    assert tty.returncode == 1
+    assert len(json.loads(tty.stdout)["findings"]) == 250  # the report is untouched
+    assert b"scanning" in b"".join(chunks)
