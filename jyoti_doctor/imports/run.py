@@ -94,7 +94,7 @@ def collect(
 
     cache = ScanCache.for_scan(all_roots, options)
     results: list[FileScan | None] = []
-    stale: list[tuple[int, Path, object]] = []
+    stale: list[tuple[int, Path, tuple[int, int, int] | None]] = []
     for index, path in enumerate(discovery.files):
         cached, stamp = cache.get(path)
         results.append(cached)
@@ -105,7 +105,7 @@ def collect(
     fresh = scan_paths([p for _, p, _ in stale], all_roots, options, on_progress=on_progress)
     for (index, path, stamp), scan in zip(stale, fresh, strict=True):
         results[index] = scan
-        cache.put(path, stamp, scan)  # type: ignore[arg-type]
+        cache.put(path, stamp, scan)
     cache.save()
     return ScanOutcome(tuple(all_roots), discovery, tuple(r for r in results if r is not None))
 
