@@ -37,6 +37,8 @@ class StartCommand:
     launcher: Launcher
     # Where the launcher process starts (after any ``cd``), absolute.
     cwd: Path
+    # Where the whole command starts (before any ``cd``).
+    start_cwd: Path
     # uvicorn/gunicorn/hypercorn: ``main:app``; fastapi: a path or ""; python: the file or module.
     target: str
     argv: tuple[str, ...] = ()
@@ -128,6 +130,14 @@ _BOOL_OPTS = {
 }
 
 
+_SAFE = re.compile(r"^[\w@%+=:,./${}-]+$")
+
+
+def shell_join(argv: list[str]) -> str:
+    """``shlex.join`` that leaves ``$PORT`` and ``${VAR}`` for the shell to expand."""
+    return " ".join(a if _SAFE.match(a) else shlex.quote(a) for a in argv)
+
+
 def _tokens(text: str) -> list[str]:
     lex = shlex.shlex(text.replace("\\\n", " "), posix=True, punctuation_chars=";&|")
     lex.whitespace_split = True
@@ -172,7 +182,7 @@ def parse_command(
 ) -> StartCommand:
     """Parse a shell start command run in ``cwd``; raise :class:`UsageError` when it is not one
     this tool understands (the message says which forms are)."""
-    cwd = cwd.absolute()
+    cwd = start_cwd = cwd.absolute()
     shell_env: dict[str, str] = dict(env or {})
     exported: dict[str, str] = dict(env or {})
     segments = _segments(_tokens(raw))
@@ -203,7 +213,7 @@ def parse_command(
         launch, launch_env = seg, {**exported, **local}
     if launch is None:
         raise UsageError(f"no command to run in the start command from {source}: {raw!r}")
-    return _parse_argv(raw, source, launch, cwd, launch_env)
+    return _parse_argv(raw, source, launch, cwd, launch_env, start_cwd)
 
 
 def _unwrap(argv: list[str], env: dict[str, str]) -> list[str]:
@@ -229,7 +239,7 @@ def _unwrap(argv: list[str], env: dict[str, str]) -> list[str]:
 
 
 def _parse_argv(
-    raw: str, source: str, argv: list[str], cwd: Path, env: dict[str, str]
+    raw: str, source: str, argv: list[str], cwd: Path, env: dict[str, str], start_cwd: Path
 ) -> StartCommand:
     argv = _unwrap(list(argv), env)
     if not argv:
@@ -237,8 +247,8 @@ def _parse_argv(
     head = os.path.basename(argv[0])
     if head in ("sh", "bash", "dash", "zsh") and len(argv) >= 3 and argv[1] in ("-c", "-lc", "-ec"):
         inner = parse_command(argv[2], cwd, source=source, env=env)
-        return StartCommand(**{**inner.__dict__, "raw": raw})
-    base = dict(raw=raw, source=source, cwd=cwd, env=tuple(env.items()))
+        return StartCommand(**{**inner.__dict__, "raw": raw, "start_cwd": start_cwd})
+    base = dict(raw=raw, source=source, cwd=cwd, start_cwd=start_cwd, env=tuple(env.items()))
     if _PYTHON.match(head):
         return _parse_python(argv[1:], base)
     for launcher in (Launcher.UVICORN, Launcher.GUNICORN, Launcher.HYPERCORN, Launcher.FASTAPI):

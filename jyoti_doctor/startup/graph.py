@@ -179,8 +179,12 @@ class _Ctx:
 
 
 class Walker:
-    def __init__(self, launch: Launch, project_names: frozenset[str]) -> None:
+    def __init__(self, launch: Launch, project_names: frozenset[str],
+                 root_style: Path | None = None) -> None:
         self.launch = launch
+        # When set, every self-import of this package directory is read as if rewritten to the
+        # root-absolute style (``from backend.deps`` and ``from ..deps`` become ``from deps``).
+        self.root_style = root_style
         self.finder = Finder([e.path for e in launch.sys_path])
         self.project_names = project_names
         self.modules: dict[str, _Module] = {}
@@ -394,6 +398,8 @@ class Walker:
         return None
 
     def _stmt(self, stmt: ast.stmt, ctx: _Ctx) -> Failure | None:
+        if self.root_style is not None and isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            stmt = _as_root_style(stmt, ctx.path, self.root_style)
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 failure = self.import_module(alias.name, (ctx, stmt), ctx.chain)
@@ -495,6 +501,49 @@ class Walker:
             if result is not None:
                 return result
         return None
+
+
+def _as_root_style(stmt: ast.Import | ast.ImportFrom, path: Path, package_dir: Path) -> ast.stmt:
+    """The statement as ``fix-imports --style root`` spells it, for a file under ``package_dir``."""
+    name = package_dir.name
+    try:
+        rel = path.relative_to(package_dir.parent)
+    except ValueError:
+        return stmt
+    parts = [*rel.parts[:-1], rel.stem]
+    if parts[-1] == "__init__":
+        parts.pop()
+        package = ".".join(parts)
+    else:
+        package = ".".join(parts[:-1])
+
+    def strip(module: str) -> str | None:
+        if module == name:
+            return ""
+        return module[len(name) + 1 :] if module.startswith(name + ".") else None
+
+    if isinstance(stmt, ast.Import):
+        names = []
+        for alias in stmt.names:
+            rest = strip(alias.name)
+            # `import backend.deps` binds `backend`: no root-style form binds the same name.
+            names.append(ast.alias(rest, alias.asname) if rest and alias.asname else alias)
+        new: ast.stmt = ast.Import(names=names)
+    else:
+        module = stmt.module or ""
+        if stmt.level:
+            bits = package.rsplit(".", stmt.level - 1)
+            if len(bits) < stmt.level:
+                return stmt
+            module = f"{bits[0]}.{module}" if module else bits[0]
+        rest = strip(module)
+        if rest is None:
+            return stmt
+        if rest == "":
+            new = ast.Import(names=[ast.alias(a.name, a.asname) for a in stmt.names])
+        else:
+            new = ast.ImportFrom(module=rest, names=stmt.names, level=0)
+    return ast.copy_location(new, stmt)
 
 
 # --- helpers on the AST -----------------------------------------------------------------------
@@ -737,43 +786,73 @@ def predict(launch: Launch, project_dir: Path) -> Prediction:
 
 def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
     """Failing imports in first-party files the start-up did not reach because something failed
-    first: each import judged on its own, with its parents assumed to load."""
+    first (or that run later, inside functions): each import judged on its own, its parents
+    assumed to load. Imports guarded by an ``except`` that catches import errors are left out."""
     reported = {(f.path, f.line) for f in _all_failures(prediction)}
-    seen_files: set[Path] = set()
+    pending = [m.spec for m in walker.modules.values() if m.spec.origin is not None]
+    if prediction.launch.entry.file is not None:
+        pending.append(Spec("__main__", prediction.launch.entry.file))
+    for failure in _all_failures(prediction):
+        # The module that failed part-way is not cached; its other imports still count.
+        if failure.path is not None and len(failure.chain) >= 2 and failure.chain[-2] != "__main__":
+            name = failure.chain[-2]
+            is_pkg = failure.path.name == "__init__.py"
+            pending.append(Spec(name, failure.path, (failure.path.parent,) if is_pkg else ()))
+    seen: set[Path] = set()
     latent: list[Failure] = []
-    queue = [m.spec for m in walker.modules.values() if m.spec.origin is not None]
-    queue += [f.path for f in _all_failures(prediction) if f.path is not None]  # type: ignore[misc]
-    specs_by_path: dict[Path, Spec] = {}
-    for item in list(queue):
-        if isinstance(item, Spec) and item.origin is not None:
-            specs_by_path[item.origin] = item
-    pending: list[Spec] = [s for s in specs_by_path.values()]
-    entry_file = prediction.launch.entry.file
     while pending:
         spec = pending.pop()
-        if spec.origin is None or spec.origin in seen_files or spec.origin.suffix != ".py":
+        if spec.origin is None or spec.origin in seen or spec.origin.suffix != ".py":
             continue
-        seen_files.add(spec.origin)
+        seen.add(spec.origin)
         parsed = walker._parse(spec.origin)
         if isinstance(parsed, SyntaxError):
             continue
         tree, source = parsed
-        is_main = spec.origin == entry_file
-        package = "" if is_main else (
+        package = "" if spec.name == "__main__" else (
             spec.name if spec.is_package else spec.name.rpartition(".")[0]
         )
+        if spec.origin == prediction.launch.entry.file or (
+            walker.launch.entry.kind is EntryKind.MAIN_MODULE and spec.name == "__main__"
+        ):
+            package = "" if walker.launch.entry.kind is EntryKind.SCRIPT else (
+                walker.launch.entry.module.rpartition(".")[0]
+            )
+        guarded = _guarded_lines(tree)
         for stmt in ast.walk(tree):
             if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
-            if (spec.origin, stmt.lineno) in reported:
-                continue
+            if walker.root_style is not None:
+                stmt = _as_root_style(stmt, spec.origin, walker.root_style)  # type: ignore[assignment]
+            quiet = (spec.origin, stmt.lineno) in reported or stmt.lineno in guarded
             for target, failure in _judge(walker, stmt, package, spec, source):
                 if failure is not None:
-                    latent.append(failure)
-                    reported.add((spec.origin, stmt.lineno))
-                elif target is not None and target.origin is not None:
+                    if not quiet:
+                        latent.append(failure)
+                        reported.add((spec.origin, stmt.lineno))
+                elif target is not None:
                     pending.append(target)
     return tuple(latent)
+
+
+def _guarded_lines(tree: ast.Module) -> set[int]:
+    """Lines of imports inside ``try`` bodies whose handlers catch import errors, and inside
+    ``if TYPE_CHECKING:``: a failure there is handled or never happens."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        blocks: list[ast.stmt] = []
+        if isinstance(node, (ast.Try, ast.TryStar)) and any(
+            (_exc_names(h.type) is None) or set(_exc_names(h.type) or ()) & _CATCH_MNF
+            for h in node.handlers
+        ):
+            blocks = node.body
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            blocks = node.body
+        for block in blocks:
+            for sub in ast.walk(block):
+                if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                    lines.add(sub.lineno)
+    return lines
 
 
 def _all_failures(prediction: Prediction) -> list[Failure]:
