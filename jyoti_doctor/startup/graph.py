@@ -244,6 +244,13 @@ class Walker:
         return attr.split(".")[0] in mod.bound
 
     def _import_entry(self, name: str) -> Failure | None:
+        # The entry is the project's own code: not finding it is not "an installed package".
+        top = name.split(".")[0]
+        if self.finder.find(top, None) is None:
+            message = f"No module named '{top}'"
+            if top == name and self.launch.entry.not_found:
+                return Failure("JD205", "Error", self.launch.entry.not_found, (name,), missing=top)
+            return Failure("JD205", "ModuleNotFoundError", message, (name,), missing=top)
         failure = self.import_module(name, None, ())
         if failure is not None and failure.missing is not None and (
             name == failure.missing or name.startswith(failure.missing + ".")
@@ -257,6 +264,13 @@ class Walker:
 
     def _run_main_module(self, name: str) -> Failure | None:
         parent, _, _ = name.rpartition(".")
+        if parent and self.finder.find(name.split(".")[0], None) is None:
+            top = name.split(".")[0]
+            return Failure(
+                "JD205", "Error",
+                f"Error while finding module specification for '{name}' "
+                f"(ModuleNotFoundError: No module named '{top}')", (name,), missing=top,
+            )
         if parent:
             failure = self.import_module(parent, None, ())
             if failure is not None:
@@ -273,9 +287,6 @@ class Walker:
         else:
             spec = self.finder.find(name, None)
         if spec is None:
-            if not parent and self._is_external(name):
-                self.external[name] = None
-                return None
             return Failure("JD205", "Error", f"No module named {name}", (name,), missing=name)
         package = parent
         if spec.is_package:

@@ -4,8 +4,9 @@ Each launcher adds its own entry before it imports the application, and each doe
 differently (read from their sources):
 
 - ``uvicorn``: ``sys.path.insert(0, app_dir)``, ``--app-dir`` defaulting to ``"."`` (the cwd).
-- ``gunicorn``: ``os.chdir(chdir)`` then ``sys.path.insert(0, chdir)`` (``--chdir`` defaults to
-  the cwd); ``--pythonpath`` entries are inserted in front before the workers start.
+- ``gunicorn``: ``os.chdir(chdir)`` then ``sys.path.insert(0, chdir)``, twice: first with the
+  default (the starting directory), then with ``--chdir``; ``--pythonpath`` entries are
+  inserted in front before the workers start.
 - ``hypercorn``: the parent of ``Path(module).resolve()`` is inserted; the module imported is
   that path's last component.
 - ``fastapi run|dev FILE``: walks up the ``__init__.py`` directories above FILE, inserts the
@@ -112,8 +113,11 @@ def model_launch(cmd: StartCommand) -> Launch:
         reason = f"gunicorn --chdir {cmd.chdir}" if cmd.chdir else (
             "gunicorn's --chdir default (the working directory)"
         )
+        # gunicorn runs chdir() twice: once with the default (the starting directory) before
+        # the command line is applied, once with --chdir after; both end up on sys.path.
+        first = PathEntry(cwd, "gunicorn's first chdir() (the starting directory)")
         return Launch(
-            cmd, chdir, _dedupe([*extra, PathEntry(chdir, reason), *m_entry, *pp]),
+            cmd, chdir, _dedupe([*extra, PathEntry(chdir, reason), first, *m_entry, *pp]),
             Entry(EntryKind.MODULE, module, attr, not_found=f"No module named '{module}'"),
         )
     if cmd.launcher is Launcher.HYPERCORN:
