@@ -61,13 +61,14 @@ def resolve_launch(
 
 
 def _display(path: Path | None, project_dir: Path) -> str:
+    """Relative to the working directory when below it (as ruff and pytest show paths)."""
     if path is None:
         return "?"
     try:
-        return str(path.relative_to(project_dir))
-    except ValueError:
         rel = os.path.relpath(path)
-        return path.as_posix() if rel.startswith("..") else rel
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def _location(failure: Failure, project_dir: Path) -> Location | None:
@@ -230,10 +231,28 @@ def _verdict(prediction: Prediction | None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    text: str | None
+    command: str | None            # the one command to run next
+    findings: tuple[Finding, ...]
+
+
 def recommend(
     resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
+) -> Recommendation:
+    """The recommendation, and a finding when the requested style cannot work."""
+    text, findings = _recommend(resolved, prediction, project_dir, style)
+    command = None
+    if text:
+        command = next((line.strip() for line in text.splitlines()
+                        if line.strip().startswith("jyoti-doctor fix-imports")), None)
+    return Recommendation(text, command, tuple(findings))
+
+
+def _recommend(
+    resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
 ) -> tuple[str | None, list[Finding]]:
-    """The recommendation text, and a finding when the requested style cannot work."""
     launch, cmd = resolved.launch, resolved.command
     package_dir = _package_dir(launch)
     findings: list[Finding] = []
@@ -364,11 +383,13 @@ def check_startup(
     resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
     prediction = predict(resolved.launch, project_dir)
     findings = prediction_findings(prediction, project_dir)
-    text, style_findings = recommend(resolved, prediction, project_dir, style)
-    findings += style_findings
+    advice = recommend(resolved, prediction, project_dir, style)
+    text = advice.text
+    findings += advice.findings
     sections = list(launch_sections(resolved, project_dir))
     details: dict[str, object] = {"prediction": prediction_details(prediction, project_dir),
-                                  "assumptions": list(ASSUMPTIONS)}
+                                  "assumptions": list(ASSUMPTIONS),
+                                  "recommended_command": advice.command}
     summary: dict[str, object] = {
         "start_command": resolved.command.raw,
         "from": resolved.command.source,
