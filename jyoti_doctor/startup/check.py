@@ -292,7 +292,8 @@ def _recommend(
             f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
         )
         lines.append(f"Option 1 — keep the start command, rewrite self-imports to the root style "
-                     f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}")
+                     f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
+                     + _remaining(after_root, project_dir))
         if alt:
             lines.append(
                 f"Option 2 — launch the package as a package and use relative imports:\n"
@@ -318,8 +319,12 @@ def _recommend(
         )
         lines.append(f"Rewrite self-imports to relative imports:\n    {rel_cmd}\n"
                      "  and turn any root-absolute import listed above into a relative one.")
-    lines.append("Then re-run: jyoti-doctor check-startup" + (
-        f" {shlex.quote(cmd.raw)}" if cmd.source == "command line" else ""))
+    again = ["jyoti-doctor", "check-startup"]
+    if cmd.source == "command line":
+        again.append(cmd.raw)
+    if project_dir != Path.cwd():
+        again += ["--project", _display(project_dir, project_dir)]
+    lines.append("Then re-run: " + shlex.join(again))
     return "\n".join(lines), findings
 
 
@@ -334,8 +339,7 @@ def _remaining(prediction: Prediction | None, project_dir: Path) -> str:
         for f in failures[:5]
     ]
     extra = f"\n    … and {len(failures) - 5} more" if len(failures) > 5 else ""
-    return "\n  still to change by hand (fix-imports rewrites only `" + (
-        "pkg.` imports):") + "".join(shown) + extra
+    return "\n  still failing after that (change these by hand):" + "".join(shown) + extra
 
 
 def launch_sections(resolved: Resolved, project_dir: Path) -> tuple[Section, ...]:

@@ -829,7 +829,7 @@ def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
             package = "" if walker.launch.entry.kind is EntryKind.SCRIPT else (
                 walker.launch.entry.module.rpartition(".")[0]
             )
-        guarded = _guarded_lines(tree)
+        guarded = _guarded_lines(tree, is_main=spec.name == "__main__")
         for stmt in ast.walk(tree):
             if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
@@ -846,9 +846,10 @@ def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
     return tuple(latent)
 
 
-def _guarded_lines(tree: ast.Module) -> set[int]:
-    """Lines of imports inside ``try`` bodies whose handlers catch import errors, and inside
-    ``if TYPE_CHECKING:``: a failure there is handled or never happens."""
+def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
+    """Lines of imports inside ``try`` bodies whose handlers catch import errors, inside
+    ``if TYPE_CHECKING:``, and inside ``if __name__ == "__main__":`` of a module that is not
+    run as __main__: a failure there is handled or never happens."""
     lines: set[int] = set()
     for node in ast.walk(tree):
         blocks: list[ast.stmt] = []
@@ -857,7 +858,9 @@ def _guarded_lines(tree: ast.Module) -> set[int]:
             for h in node.handlers
         ):
             blocks = node.body
-        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+        elif isinstance(node, ast.If) and (
+            _is_type_checking(node.test) or (_is_main_test(node.test) and not is_main)
+        ):
             blocks = node.body
         for block in blocks:
             for sub in ast.walk(block):
