@@ -155,7 +155,7 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     if code is not ExitCode.OK and not next_command:
         next_command = f"jyoti-doctor check-startup --project {_arg(project_dir)}"
     return CheckResult("startup", _mark(report), code, _short(found, 240),
-                       next_command, report)  # type: ignore[arg-type]
+                       next_command, report)
 
 
 def check_db_line(project_dir: Path, deadline: float) -> CheckResult:
@@ -218,7 +218,7 @@ def doctor(
     results.append(skipped("env") if "env" in skip else timed(
         lambda: check_env_line(project_dir, config)))
     results.append(skipped("imports") if "imports" in skip else timed(
-        lambda: check_imports_line(project_dir, config, fix_command)))  # type: ignore[arg-type]
+        lambda: check_imports_line(project_dir, config, fix_command)))
     results.append(startup)
     results.append(skipped("db") if "db" in skip else timed(
         lambda: check_db_line(project_dir, db_deadline)))

@@ -61,7 +61,7 @@ class StartCommand:
         return None
 
 
-_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _APP_SPEC = re.compile(r"^[\w.\-/]+(:[\w.()'\",= ]+)?$")
 _SEPARATORS = {"&&", ";", "||", "&", "|", "\n"}
@@ -248,7 +248,8 @@ def _parse_argv(
     if head in ("sh", "bash", "dash", "zsh") and len(argv) >= 3 and argv[1] in ("-c", "-lc", "-ec"):
         inner = parse_command(argv[2], cwd, source=source, env=env)
         return StartCommand(**{**inner.__dict__, "raw": raw, "start_cwd": start_cwd})
-    base = dict(raw=raw, source=source, cwd=cwd, start_cwd=start_cwd, env=tuple(env.items()))
+    base = {"raw": raw, "source": source, "cwd": cwd, "start_cwd": start_cwd,
+            "env": tuple(env.items())}
     if _PYTHON.match(head):
         return _parse_python(argv[1:], base)
     for launcher in (Launcher.UVICORN, Launcher.GUNICORN, Launcher.HYPERCORN, Launcher.FASTAPI):
@@ -460,7 +461,10 @@ def _scalar(text: str, where: str) -> str:
         end = _closing_quote(text, '"')
         if end < 0:
             raise UsageError(f"{where}: unterminated double-quoted string")
-        return json.loads(text[: end + 1].replace("\\/", "/"))  # YAML escapes are JSON's here
+        try:  # the escapes render.yaml files use (\" \\ \n \t \uXXXX) are JSON's too
+            return str(json.loads(text[: end + 1]))
+        except ValueError:
+            raise UsageError(f"{where}: unsupported escape in a double-quoted string") from None
     if text[0] == "'":
         end = _closing_quote(text, "'")
         if end < 0:

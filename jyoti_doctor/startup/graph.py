@@ -24,11 +24,15 @@ from pathlib import Path
 from .syspath import EntryKind, Launch
 
 ASSUMPTIONS = (
-    "both branches of an `if` run, except `if TYPE_CHECKING:` (never) and "
-    "`if __name__ == \"__main__\":` (only in the module run as __main__)",
+    (
+        "both branches of an `if` run, except `if TYPE_CHECKING:` (never) and "
+        "`if __name__ == \"__main__\":` (only in the module run as __main__)"
+    ),
     "imports inside functions run later, not at import time",
-    "top-level names not found on the first-party sys.path are installed third-party modules "
-    "unless the project itself defines a module of that name",
+    (
+        "top-level names not found on the first-party sys.path are installed third-party "
+        "modules unless the project itself defines a module of that name"
+    ),
 )
 
 _SKIP_DIRS = frozenset({
@@ -514,7 +518,9 @@ class Walker:
         return None
 
 
-def _as_root_style(stmt: ast.Import | ast.ImportFrom, path: Path, package_dir: Path) -> ast.stmt:
+def _as_root_style(
+    stmt: ast.Import | ast.ImportFrom, path: Path, package_dir: Path
+) -> ast.Import | ast.ImportFrom:
     """The statement as ``fix-imports --style root`` spells it, for a file under ``package_dir``."""
     name = package_dir.name
     try:
@@ -539,7 +545,7 @@ def _as_root_style(stmt: ast.Import | ast.ImportFrom, path: Path, package_dir: P
             rest = strip(alias.name)
             # `import backend.deps` binds `backend`: no root-style form binds the same name.
             names.append(ast.alias(rest, alias.asname) if rest and alias.asname else alias)
-        new: ast.stmt = ast.Import(names=names)
+        new: ast.Import | ast.ImportFrom = ast.Import(names=names)
     else:
         module = stmt.module or ""
         if stmt.level:
@@ -834,12 +840,12 @@ def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
             if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 continue
             if walker.root_style is not None:
-                stmt = _as_root_style(stmt, spec.origin, walker.root_style)  # type: ignore[assignment]
+                stmt = _as_root_style(stmt, spec.origin, walker.root_style)
             quiet = (spec.origin, stmt.lineno) in reported or stmt.lineno in guarded
-            for target, failure in _judge(walker, stmt, package, spec, source):
-                if failure is not None:
+            for target, problem in _judge(walker, stmt, package, spec, source):
+                if problem is not None:
                     if not quiet:
-                        latent.append(failure)
+                        latent.append(problem)
                         reported.add((spec.origin, stmt.lineno))
                 elif target is not None:
                     pending.append(target)
@@ -853,15 +859,15 @@ def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(tree):
         blocks: list[ast.stmt] = []
-        if isinstance(node, (ast.Try, ast.TryStar)) and any(
+        catches = isinstance(node, (ast.Try, ast.TryStar)) and any(
             (_exc_names(h.type) is None) or set(_exc_names(h.type) or ()) & _CATCH_MNF
             for h in node.handlers
-        ):
-            blocks = node.body
-        elif isinstance(node, ast.If) and (
+        )
+        skipped_if = isinstance(node, ast.If) and (
             _is_type_checking(node.test) or (_is_main_test(node.test) and not is_main)
-        ):
-            blocks = node.body
+        )
+        if catches or skipped_if:
+            blocks = node.body  # type: ignore[attr-defined]
         for block in blocks:
             for sub in ast.walk(block):
                 if isinstance(sub, (ast.Import, ast.ImportFrom)):

@@ -151,7 +151,7 @@ def observe(launch: Launch, project_dir: Path, *, timeout: float = 20.0,
         started = time.monotonic()
         try:
             proc = subprocess.run(
-                [python, "-c", _CHILD, str(out), json.dumps(spec)],
+                [python, "-c", _CHILD, str(out), json.dumps(spec)], check=False,
                 cwd=launch.cwd if launch.cwd.is_dir() else project_dir, env=env,
                 capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
             )
@@ -225,7 +225,7 @@ def compare(prediction: Prediction, observed: Observation) -> tuple[list[tuple[s
             code,
             f"observed with --run ({observed.python}): importing the app "
             f"{'raised ' + str(observed.exc_type) + ': ' if observed.exc_type else ''}{text}"
-            + (f" — not predicted statically ({predicted})" if fatal is None or True else ""),
+            + f" — the static prediction was: {predicted}",
         ))
     logged = "\n".join(m for _, m in observed.records) + "\n" + observed.output
     for item in prediction.swallowed:
