@@ -67,19 +67,24 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _load(module: str, attr: str) -> Callable[..., Report] | None:
+def _load(module: str, attr: str) -> Callable[..., Report] | str:
+    """The check's core function, or why it cannot be loaded."""
     try:
         return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
+    except ModuleNotFoundError as exc:
+        parts = module.split(".")
+        if exc.name in {".".join(parts[:i]) for i in range(1, len(parts) + 1)}:
+            return f"this jyoti-doctor has no {module} (the check is not available)"
+        return f"the check failed to load (ModuleNotFoundError: {exc})"
+    except ImportError as exc:
+        return f"the check failed to load (ImportError: {exc})"
+    except AttributeError:
+        return f"{module} has no {attr} (the check is not available)"
 
 
-def _unavailable(name: str, module: str) -> CheckResult:
-    return CheckResult(
-        name, "✗", ExitCode.INTERNAL,
-        f"not checked: this jyoti-doctor has no {module} (the check is not available)",
-        "pip install --upgrade jyoti-doctor",
-    )
+def _unavailable(name: str, reason: str) -> CheckResult:
+    return CheckResult(name, "✗", ExitCode.INTERNAL, f"not checked: {reason}",
+                       "pip install --upgrade jyoti-doctor")
 
 
 def _usage(name: str, exc: UsageError, next_command: str) -> CheckResult:
@@ -93,8 +98,8 @@ def _arg(path: Path) -> str:
 
 def check_env_line(project_dir: Path, config: Config) -> CheckResult:
     check_env = _load("jyoti_doctor.env.check", "check_env")
-    if check_env is None:
-        return _unavailable("env", "jyoti_doctor.env.check")
+    if isinstance(check_env, str):
+        return _unavailable("env", check_env)
     try:
         report = check_env(project_dir, config)
     except UsageError as exc:
@@ -110,8 +115,8 @@ def check_env_line(project_dir: Path, config: Config) -> CheckResult:
 
 def check_imports_line(project_dir: Path, config: Config, fix_command: str | None) -> CheckResult:
     run = _load("jyoti_doctor.imports.run", "scan_report")
-    if run is None:
-        return _unavailable("imports", "jyoti_doctor.imports.run")
+    if isinstance(run, str):
+        return _unavailable("imports", run)
     from .imports.run import ImportSettings, collect, scan_report
 
     try:
@@ -130,8 +135,8 @@ def check_imports_line(project_dir: Path, config: Config, fix_command: str | Non
 
 def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     check_startup = _load("jyoti_doctor.startup.check", "check_startup")
-    if check_startup is None:
-        return _unavailable("startup", "jyoti_doctor.startup.check")
+    if isinstance(check_startup, str):
+        return _unavailable("startup", check_startup)
     from .startup.command import discover
 
     try:
@@ -160,11 +165,12 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
 
 def check_db_line(project_dir: Path, deadline: float) -> CheckResult:
     probe_db = _load("jyoti_doctor.db.probe", "probe_db")
-    if probe_db is None:
-        return _unavailable("db", "jyoti_doctor.db.probe")
-    env_files = tuple(p for p in (project_dir / ".env",) if p.is_file())
+    if isinstance(probe_db, str):
+        return _unavailable("db", probe_db)
     try:
-        report = probe_db(env_files=env_files, project_dir=project_dir, deadline=deadline)
+        # No explicit env file: DATABASE_URL from the environment, then the project's .env, the
+        # way the app's own load_dotenv() sees it.
+        report = probe_db(project_dir=project_dir, deadline=deadline)
     except UsageError as exc:
         return _usage("db", exc, f"jyoti-doctor check-env {_arg(project_dir)}")
     code = report.exit_code()
