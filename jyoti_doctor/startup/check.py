@@ -256,9 +256,10 @@ def _recommend(
     launch, cmd = resolved.launch, resolved.command
     package_dir = _package_dir(launch)
     findings: list[Finding] = []
-    if package_dir is None or package_dir == project_dir and not (
-        package_dir / "__init__.py"
-    ).exists() and launch.entry.file is None and "." not in launch.entry.module:
+    # An entry at the project root, outside any package: there is no import style to choose.
+    if package_dir is None or (
+        package_dir == project_dir and not (package_dir / "__init__.py").exists()
+    ):
         if _count(prediction):
             return ("Fix the imports listed above; no package directory was found to recommend "
                     "an import style for."), findings
