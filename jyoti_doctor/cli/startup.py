@@ -1,3 +1,123 @@
-"""CLI for the startup commands (registered on the shared app)."""
+"""CLI for ``check-startup`` and ``doctor`` (registered on the shared app)."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import Config
+from ..findings import Report
+from ..report import OutputFormat
+from .common import (
+    Common,
+    ConfigOpt,
+    DebugOpt,
+    ExitZeroOpt,
+    FormatOpt,
+    NoColorOpt,
+    QuietOpt,
+    app,
+    execute,
+)
+
+
+class Style(StrEnum):
+    RELATIVE = "relative"
+    ROOT = "root"
+    ABSOLUTE = "absolute"
+
+
+class Check(StrEnum):
+    ENV = "env"
+    IMPORTS = "imports"
+    STARTUP = "startup"
+    DB = "db"
+
+
+@app.command("check-startup")
+def check_startup_cmd(
+    start_command: Annotated[
+        str | None,
+        typer.Argument(help="The start command, e.g. 'cd backend && uvicorn main:app' "
+                            "(default: [tool.jyoti-doctor] start, Procfile, render.yaml, "
+                            "Dockerfile)."),
+    ] = None,
+    project: Annotated[
+        Path, typer.Option("--project", help="The project directory.", file_okay=False)
+    ] = Path("."),
+    cwd: Annotated[
+        Path | None,
+        typer.Option("--cwd", help="Directory the start command runs in [default: the project].",
+                     file_okay=False),
+    ] = None,
+    run: Annotated[
+        bool, typer.Option("--run", help="Also import the app for real in a subprocess and "
+                                         "compare with the prediction.")
+    ] = False,
+    style: Annotated[
+        Style | None,
+        typer.Option("--style", case_sensitive=False,
+                     help="The import style you intend to use; warns when it cannot work with "
+                          "the start command [config: style]."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds allowed for --run's import.")
+    ] = 20.0,
+    python: Annotated[
+        str | None,
+        typer.Option("--python", help="Interpreter for --run [default: the project's .venv, "
+                                      "else this one]."),
+    ] = None,
+    fmt: FormatOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    exit_zero: ExitZeroOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Predict (and with --run, observe) the import errors a start command will hit."""
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+
+    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+        from ..startup.check import check_startup
+
+        return check_startup(
+            project, cfg, command=start_command, cwd=cwd, run=run,
+            style=style.value if style else None, timeout=timeout, python=python,
+        )
+
+    execute(common, project, produce)
+
+
+@app.command("doctor")
+def doctor_cmd(
+    project_dir: Annotated[
+        Path, typer.Argument(help="The project directory (default: .).", file_okay=False)
+    ] = Path("."),
+    skip: Annotated[
+        list[Check] | None,
+        typer.Option("--skip", case_sensitive=False, help="Skip a check (repeatable)."),
+    ] = None,
+    deadline: Annotated[
+        float, typer.Option("--deadline", min=0.1, help="Seconds the database check may take.")
+    ] = 5.0,
+    fmt: FormatOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    exit_zero: ExitZeroOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Run env → imports → startup → database, in the app's own start-up order; one summary."""
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+
+    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+        from ..doctor import doctor
+
+        return doctor(project_dir, cfg, skip=frozenset(s.value for s in skip or ()),
+                      db_deadline=deadline)
+
+    execute(common, project_dir, produce)

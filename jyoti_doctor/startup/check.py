@@ -1,0 +1,452 @@
+"""``check-startup`` as a plain function: a start command in, a :class:`Report` out.
+
+It finds the start command (or takes the one given), models the launch, predicts every import
+error the start-up meets, and recommends the import style that works for that launch, checked
+by predicting the start-up again after the change.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from ..findings import Finding, Location, Report, Section, Severity
+from .command import (
+    Launcher,
+    StartCommand,
+    configured_cwd,
+    discover,
+    parse_command,
+    shell_join,
+)
+from .graph import ASSUMPTIONS, Failure, Prediction, Walker, predict, project_module_names
+from .syspath import EntryKind, Launch, model_launch
+
+STYLES = ("relative", "root", "absolute")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    command: StartCommand
+    launch: Launch
+
+
+def resolve_launch(
+    project_dir: Path, config: Config, *, command: str | None = None, cwd: Path | None = None
+) -> Resolved:
+    """The start command (given, configured or discovered) and its modelled launch."""
+    project_dir = project_dir.absolute()
+    if not project_dir.is_dir():
+        raise UsageError(f"not a directory: {project_dir}")
+    if command is not None:
+        base = cwd or configured_cwd(project_dir, config) or project_dir
+        if not base.is_dir():
+            raise UsageError(f"--cwd is not a directory: {base}")
+        cmd = parse_command(command, base, source="command line")
+    else:
+        found = discover(project_dir, config)
+        if found is None:
+            raise UsageError(
+                f"no start command given and none found in {project_dir} ([tool.jyoti-doctor] "
+                "start, Procfile, render.yaml, Dockerfile); pass one, e.g. "
+                "jyoti-doctor check-startup 'uvicorn main:app' --cwd backend"
+            )
+        base = cwd or found.cwd
+        cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))
+    return Resolved(cmd, model_launch(cmd))
+
+
+def _display(path: Path | None, project_dir: Path) -> str:
+    """Relative to the working directory when below it (as ruff and pytest show paths)."""
+    if path is None:
+        return "?"
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _location(failure: Failure, project_dir: Path) -> Location | None:
+    if failure.path is None:
+        return None
+    return Location(_display(failure.path, project_dir), failure.line, failure.col,
+                    failure.end_line, failure.end_col)
+
+
+def chain_text(failure: Failure) -> str:
+    return " → ".join(failure.chain)
+
+
+def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Finding]:
+    findings: list[Finding] = []
+    fatal = prediction.fatal
+    if fatal is not None:
+        findings.append(Finding.make(
+            fatal.code,
+            f"{fatal.text} — the app does not start ({chain_text(fatal)})",
+            location=_location(fatal, project_dir), source=fatal.statement,
+        ))
+    for item in prediction.swallowed:
+        f = item.failure
+        where = f"{_display(item.path, project_dir)}:{item.line}"
+        if item.fallback:
+            findings.append(Finding.make(
+                "JD204",
+                f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
+                f"fallback instead ({chain_text(f)})",
+                severity=Severity.INFO, location=_location(f, project_dir), source=f.statement,
+            ))
+            continue
+        logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
+        findings.append(Finding.make(
+            "JD204",
+            f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
+            f"without what this import brings ({chain_text(f)}){logged}",
+            location=_location(f, project_dir), source=f.statement,
+        ))
+    grouped: dict[tuple[Path | None, str, str], list[Failure]] = {}
+    for f in prediction.latent:
+        grouped.setdefault((f.path, f.code, f.message), []).append(f)
+    for (_, code, _), group in grouped.items():
+        first = group[0]
+        more = f" (and {len(group) - 1} more line(s) of this file)" if len(group) > 1 else ""
+        findings.append(Finding.make(
+            code,
+            f"{first.text} when this line runs (today's start-up does not reach it)"
+            f"{more}",
+            location=_location(first, project_dir), source=first.statement,
+        ))
+    return findings
+
+
+def _package_dir(launch: Launch) -> Path | None:
+    """The application's package directory: where the entry module's file lives."""
+    entry = launch.entry
+    if entry.file is not None:
+        return entry.file.parent
+    walker = Walker(launch, frozenset())
+    first = entry.module.split(".")[0]
+    spec = walker.finder.find(first, None)
+    if spec is None or not spec.locations and spec.origin is None:
+        return None
+    if spec.locations:
+        return spec.locations[0]
+    return spec.origin.parent if spec.origin else None
+
+
+def _is_inside_launch(launch: Launch, package_dir: Path) -> bool:
+    """The entry runs as a top-level module from inside a directory that is itself a package."""
+    entry = launch.entry
+    if entry.kind is EntryKind.MAIN_MODULE:
+        return "." not in entry.module and package_dir in [e.path for e in launch.sys_path]
+    return "." not in entry.module or entry.kind is EntryKind.SCRIPT
+
+
+def _count(prediction: Prediction) -> int:
+    return (prediction.fatal is not None) + sum(
+        1 for s in prediction.swallowed if not s.fallback
+    ) + len(prediction.latent)
+
+
+def _alternative_command(cmd: StartCommand, package_dir: Path) -> str | None:
+    """The same service launched as a package from ``package_dir``'s parent, written to run
+    where the original command starts."""
+    pkg = package_dir.name
+    parent = package_dir.parent
+    rel = os.path.relpath(parent, cmd.start_cwd)
+    prefix = f"cd {shlex.quote(rel)} && " if rel != "." else ""
+    env = "".join(f"{k}={shlex.quote(v)} " for k, v in cmd.env if k == "PYTHONPATH")
+    args = list(cmd.argv)
+    if cmd.launcher is Launcher.UVICORN:
+        module, _, attr = cmd.target.partition(":")
+        args = [a if a != cmd.target else f"{pkg}.{module}:{attr}" for a in args]
+        args = _drop_option(args, "--app-dir")
+        argv = ["uvicorn", *args]
+    elif cmd.launcher is Launcher.GUNICORN:
+        module, sep, obj = cmd.target.partition(":")
+        args = [a if a != cmd.target else f"{pkg}.{module}{sep}{obj}" for a in args]
+        argv = ["gunicorn", *_drop_option(args, "--chdir")]
+    elif cmd.launcher is Launcher.HYPERCORN:
+        module, sep, obj = cmd.target.partition(":")
+        spec = f"{pkg}.{Path(module).name.removesuffix('.py')}{sep}{obj}"
+        argv = ["hypercorn", *(a if a != cmd.target else spec for a in args)]
+    elif cmd.launcher in (Launcher.SCRIPT, Launcher.MODULE):
+        name = Path(cmd.target).stem if cmd.launcher is Launcher.SCRIPT else cmd.target
+        argv = ["python", "-m", f"{pkg}.{name}", *args]
+    else:
+        return None
+    if cmd.python_m and argv[0] != "python":
+        argv = ["python", "-m", *argv]
+    return prefix + env + shell_join(argv)
+
+
+def _drop_option(args: list[str], name: str) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg == name:
+            skip = True
+            continue
+        if arg.startswith(name + "="):
+            continue
+        out.append(arg)
+    return out
+
+
+def _predict_with(command: str | None, cmd: StartCommand, launch: Launch, project_dir: Path,
+                  root_style: Path | None = None) -> Prediction | None:
+    """The start-up predicted for another command (or the same one after a root-style
+    rewrite of ``root_style``'s self-imports)."""
+    from .graph import sweep
+
+    if command is not None:
+        try:
+            alt = parse_command(command, cmd.start_cwd, source="recommendation", env=dict(cmd.env))
+        except UsageError:
+            return None
+        launch = model_launch(alt)
+    walker = Walker(launch, project_module_names(project_dir), root_style)
+    first = walker.predict()
+    latent = sweep(walker, first)
+    return Prediction(first.launch, first.fatal, first.swallowed, first.executed, first.external,
+                      latent, first.app_found)
+
+
+def _verdict(prediction: Prediction | None) -> str:
+    if prediction is None:
+        return "could not be checked"
+    n = _count(prediction)
+    if n == 0:
+        return "predicted: starts with every import resolved"
+    return f"predicted: {n} import problem(s) remain" + (
+        f" (first: {prediction.fatal.text})" if prediction.fatal else ""
+    )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str | None
+    command: str | None            # the one command to run next
+    findings: tuple[Finding, ...]
+
+
+def recommend(
+    resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
+) -> Recommendation:
+    """The recommendation, and a finding when the requested style cannot work."""
+    text, findings = _recommend(resolved, prediction, project_dir, style)
+    command = None
+    if text:
+        command = next((line.strip() for line in text.splitlines()
+                        if line.strip().startswith("jyoti-doctor fix-imports")), None)
+    return Recommendation(text, command, tuple(findings))
+
+
+def _recommend(
+    resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
+) -> tuple[str | None, list[Finding]]:
+    launch, cmd = resolved.launch, resolved.command
+    package_dir = _package_dir(launch)
+    findings: list[Finding] = []
+    # An entry at the project root, outside any package: there is no import style to choose.
+    if package_dir is None or (
+        package_dir == project_dir and not (package_dir / "__init__.py").exists()
+    ):
+        if _count(prediction):
+            return ("Fix the imports listed above; no package directory was found to recommend "
+                    "an import style for."), findings
+        return None, findings
+    rel_pkg = _display(package_dir, project_dir) + "/"
+    inside = _is_inside_launch(launch, package_dir)
+    root_cmd = f"jyoti-doctor fix-imports --style root --write {rel_pkg}"
+    rel_cmd = f"jyoti-doctor fix-imports --style relative --write {rel_pkg}"
+    lines: list[str] = []
+    if inside:
+        fails = ("relative", "absolute")
+        if style in fails:
+            findings.append(Finding.make(
+                "JD202" if style == "relative" else "JD201",
+                f"the requested import style {style!r} cannot work with this start command: "
+                f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
+                f"from {rel_pkg}, so "
+                + ("relative imports fail with 'attempted relative import with no known parent "
+                   "package'" if style == "relative" else
+                   f"`{package_dir.name}.` imports fail with \"No module named "
+                   f"'{package_dir.name}'\""),
+                severity=Severity.WARNING,
+            ))
+        if not _count(prediction) and style not in fails:
+            return None, findings
+        after_root = _predict_with(None, cmd, launch, project_dir, root_style=package_dir)
+        alt = _alternative_command(cmd, package_dir)
+        after_alt = _predict_with(alt, cmd, launch, project_dir) if alt else None
+        lines.append(
+            f"`{cmd.raw}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
+            f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
+        )
+        lines.append(f"Option 1 — keep the start command, rewrite self-imports to the root style "
+                     f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
+                     + _remaining(after_root, project_dir))
+        if alt:
+            lines.append(
+                f"Option 2 — launch the package as a package and use relative imports:\n"
+                f"    start command: {alt}\n    {rel_cmd}\n  {_verdict(after_alt)}"
+                + _remaining(after_alt, project_dir)
+            )
+    else:
+        if style == "root":
+            findings.append(Finding.make(
+                "JD201",
+                f"the requested import style 'root' cannot work with this start command: "
+                f"`{cmd.raw}` imports {launch.entry.module} inside the package "
+                f"{package_dir.name}, so `from deps import x` fails with \"No module named "
+                "'deps'\"; use relative imports",
+                severity=Severity.WARNING,
+            ))
+        if not _count(prediction):
+            return None, findings
+        lines.append(
+            f"`{cmd.raw}` ({cmd.source}) imports {launch.entry.module} as a package module: "
+            "relative and package-absolute imports work; root-absolute ones (`from deps import "
+            "x`) do not."
+        )
+        lines.append(f"Rewrite self-imports to relative imports:\n    {rel_cmd}\n"
+                     "  and turn any root-absolute import listed above into a relative one.")
+    again = ["jyoti-doctor", "check-startup"]
+    if cmd.source == "command line":
+        again.append(cmd.raw)
+    if project_dir != Path.cwd():
+        again += ["--project", _display(project_dir, project_dir)]
+    lines.append("Then re-run: " + shlex.join(again))
+    return "\n".join(lines), findings
+
+
+def _remaining(prediction: Prediction | None, project_dir: Path) -> str:
+    if prediction is None or not _count(prediction):
+        return ""
+    failures = ([prediction.fatal] if prediction.fatal else []) + [
+        s.failure for s in prediction.swallowed if not s.fallback
+    ] + list(prediction.latent)
+    shown = [
+        f"\n    {_display(f.path, project_dir)}:{f.line}: {f.statement or ''} → {f.text}"
+        for f in failures[:5]
+    ]
+    extra = f"\n    … and {len(failures) - 5} more" if len(failures) > 5 else ""
+    return "\n  still failing after that (change these by hand):" + "".join(shown) + extra
+
+
+def launch_sections(resolved: Resolved, project_dir: Path) -> tuple[Section, ...]:
+    cmd, launch = resolved.command, resolved.launch
+    entry = launch.entry
+    entry_text = (
+        f"{entry.file and _display(entry.file, project_dir)} run as __main__"
+        if entry.kind is EntryKind.SCRIPT
+        else f"{entry.module} run as __main__" if entry.kind is EntryKind.MAIN_MODULE
+        else f"{entry.module}:{entry.app_attr or '(discovered)'}"
+    )
+    rows = (
+        ("command", cmd.raw),
+        ("from", cmd.source),
+        ("launcher", cmd.launcher.value + (" (python -m)" if cmd.python_m else "")),
+        ("working directory", _display(launch.cwd, project_dir) or "."),
+        ("entry", entry_text),
+    )
+    path_rows = tuple(
+        (str(i), _display(e.path, project_dir) or ".", e.reason)
+        for i, e in enumerate(launch.sys_path)
+    )
+    return (
+        Section("Start command", ("item", "value"), rows),
+        Section("Modelled sys.path", ("#", "path", "why"), path_rows),
+    )
+
+
+def check_startup(
+    project_dir: Path,
+    config: Config,
+    *,
+    command: str | None = None,
+    cwd: Path | None = None,
+    run: bool = False,
+    style: str | None = None,
+    timeout: float = 20.0,
+    python: str | None = None,
+) -> Report:
+    """Predict (and with ``run``, observe) the import errors of a start command."""
+    project_dir = project_dir.absolute()
+    style = style or config.get("style")
+    if style is not None and style not in STYLES:
+        raise UsageError(f"unknown import style {style!r} (choose from {', '.join(STYLES)})")
+    resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
+    prediction = predict(resolved.launch, project_dir)
+    findings = prediction_findings(prediction, project_dir)
+    advice = recommend(resolved, prediction, project_dir, style)
+    text = advice.text
+    findings += advice.findings
+    sections = list(launch_sections(resolved, project_dir))
+    details: dict[str, object] = {"prediction": prediction_details(prediction, project_dir),
+                                  "assumptions": list(ASSUMPTIONS),
+                                  "recommended_command": advice.command}
+    summary: dict[str, object] = {
+        "start_command": resolved.command.raw,
+        "from": resolved.command.source,
+        "predicted": outcome_text(prediction),
+    }
+    if run:
+        from .run import compare, observe
+
+        observation = observe(resolved.launch, project_dir, timeout=timeout, python=python)
+        rows, mismatches = compare(prediction, observation)
+        sections.append(Section("Observed (--run) vs predicted",
+                                ("check", "predicted", "observed", "match"), tuple(rows)))
+        details["observed"] = observation.as_dict()
+        summary["observed"] = observation.outcome
+        findings += mismatches
+    return Report(
+        command="check-startup",
+        findings=tuple(findings),
+        summary=summary,
+        sections=tuple(sections),
+        details=details,
+        text=text,
+    )
+
+
+def outcome_text(prediction: Prediction) -> str:
+    if prediction.fatal is not None:
+        return f"fails: {prediction.fatal.text}"
+    lost = sum(1 for s in prediction.swallowed if not s.fallback)
+    if lost:
+        return f"starts, {lost} import(s) swallowed"
+    return "starts"
+
+
+def prediction_details(prediction: Prediction, project_dir: Path) -> dict[str, object]:
+    def failure(f: Failure) -> dict[str, object]:
+        return {
+            "code": f.code, "exception": f.exc_type, "message": f.message,
+            "chain": list(f.chain), "path": _display(f.path, project_dir) if f.path else None,
+            "line": f.line, "statement": f.statement,
+        }
+
+    return {
+        "starts": prediction.starts,
+        "fatal": failure(prediction.fatal) if prediction.fatal else None,
+        "swallowed": [
+            {**failure(s.failure), "caught_by": s.catches, "logged": list(s.logged),
+             "fallback": s.fallback}
+            for s in prediction.swallowed
+        ],
+        "latent": [failure(f) for f in prediction.latent],
+        "executed": list(prediction.executed),
+        "assumed_installed": list(prediction.external),
+        "sys_path": [str(e.path) for e in prediction.launch.sys_path],
+    }

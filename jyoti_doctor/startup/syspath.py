@@ -1,0 +1,199 @@
+"""The interpreter's ``sys.path`` and entry module for one start command.
+
+Each launcher adds its own entry before it imports the application, and each does it
+differently (read from their sources):
+
+- ``uvicorn``: ``sys.path.insert(0, app_dir)``, ``--app-dir`` defaulting to ``"."`` (the cwd).
+- ``gunicorn``: ``os.chdir(chdir)`` then ``sys.path.insert(0, chdir)``, twice: first with the
+  default (the starting directory), then with ``--chdir``; ``--pythonpath`` entries are
+  inserted in front before the workers start.
+- ``hypercorn``: the parent of ``Path(module).resolve()`` is inserted; the module imported is
+  that path's last component.
+- ``fastapi run|dev FILE``: walks up the ``__init__.py`` directories above FILE, inserts the
+  first directory without one and imports the dotted name.
+- ``python file.py``: the script's directory; ``python -m mod``: the cwd.
+
+Only the first-party entries matter here; the standard library and site-packages follow them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from .command import Launcher, StartCommand
+
+FASTAPI_DEFAULT_PATHS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
+
+
+class EntryKind(StrEnum):
+    MODULE = "module"          # imported by name: uvicorn main:app
+    SCRIPT = "script"          # run as __main__ from a file: python main.py
+    MAIN_MODULE = "main-module"  # run as __main__ by name: python -m backend.main
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: EntryKind
+    module: str                    # the dotted name imported or run
+    app_attr: str | None = None    # "app" of main:app; None for scripts
+    file: Path | None = None       # the script, for SCRIPT
+    # How the launcher reports a missing entry module, e.g. 'Could not import module "main".'
+    not_found: str = ""
+
+
+@dataclass(frozen=True)
+class Launch:
+    command: StartCommand
+    cwd: Path                      # the working directory while the app is imported
+    sys_path: tuple[PathEntry, ...]
+    entry: Entry
+    problem: str | None = None     # the launcher cannot even start (bad app spec, missing file)
+
+
+def _norm(base: Path, value: str) -> Path:
+    return Path(os.path.normpath(base / value)) if value else base
+
+
+def _pythonpath(cmd: StartCommand) -> list[PathEntry]:
+    value = cmd.env_value("PYTHONPATH")
+    if value is None or cmd.isolated:
+        return []
+    return [PathEntry(_norm(cmd.cwd, part), "PYTHONPATH") for part in value.split(os.pathsep)]
+
+
+def _dedupe(entries: list[PathEntry]) -> tuple[PathEntry, ...]:
+    seen: set[Path] = set()
+    out = []
+    for entry in entries:
+        if entry.path not in seen:
+            seen.add(entry.path)
+            out.append(entry)
+    return tuple(out)
+
+
+def model_launch(cmd: StartCommand) -> Launch:
+    """The working directory, ``sys.path`` (first-party part) and entry of ``cmd``."""
+    cwd = cmd.cwd
+    pp = _pythonpath(cmd)
+    m_entry = [PathEntry(cwd, "python -m (the working directory)")] if cmd.python_m and not cmd.safe_path else []
+    if cmd.launcher is Launcher.UVICORN:
+        module, _, attr = cmd.target.partition(":")
+        app_dir = cmd.app_dir if cmd.app_dir is not None else "."
+        reason = f"uvicorn --app-dir {app_dir}" if cmd.app_dir is not None else (
+            "uvicorn's --app-dir default (the working directory)"
+        )
+        problem = None if module and attr else (
+            f'Import string "{cmd.target}" must be in format "<module>:<attribute>".'
+        )
+        return Launch(
+            cmd, cwd, _dedupe([PathEntry(_norm(cwd, app_dir), reason), *m_entry, *pp]),
+            Entry(EntryKind.MODULE, module, attr or None,
+                  not_found=f'Error loading ASGI app. Could not import module "{module}".'),
+            problem,
+        )
+    if cmd.launcher is Launcher.GUNICORN:
+        chdir = _norm(cwd, cmd.chdir) if cmd.chdir else cwd
+        module, sep, obj = cmd.target.partition(":")
+        attr = re.split(r"[(\s]", obj, maxsplit=1)[0] if sep else "application"
+        extra = [
+            PathEntry(_norm(chdir, p), "gunicorn --pythonpath")
+            for p in reversed((cmd.pythonpath_opt or "").split(","))
+            if p
+        ]
+        reason = f"gunicorn --chdir {cmd.chdir}" if cmd.chdir else (
+            "gunicorn's --chdir default (the working directory)"
+        )
+        # gunicorn runs chdir() twice: once with the default (the starting directory) before
+        # the command line is applied, once with --chdir after; both end up on sys.path.
+        first = PathEntry(cwd, "gunicorn's first chdir() (the starting directory)")
+        return Launch(
+            cmd, chdir, _dedupe([*extra, PathEntry(chdir, reason), first, *m_entry, *pp]),
+            Entry(EntryKind.MODULE, module, attr, not_found=f"No module named '{module}'"),
+        )
+    if cmd.launcher is Launcher.HYPERCORN:
+        spec = cmd.target
+        if spec.count(":") == 2:
+            _, module_name, app_name = spec.split(":", 2)
+        elif ":" in spec:
+            module_name, app_name = spec.split(":", 1)
+        else:
+            module_name, app_name = spec, "app"
+        module_path = Path(os.path.realpath(cwd / module_name))
+        import_name = module_path.with_suffix("").name if module_path.is_file() else module_path.name
+        attr = re.split(r"[^\w]", app_name.strip(), maxsplit=1)[0]
+        return Launch(
+            cmd, cwd,
+            _dedupe([PathEntry(module_path.parent, "hypercorn (the parent of the module path)"),
+                     *m_entry, *pp]),
+            Entry(EntryKind.MODULE, import_name, attr,
+                  not_found=f"Cannot load application from '{spec}', module not found."),
+        )
+    if cmd.launcher is Launcher.FASTAPI:
+        return _fastapi(cmd, pp, m_entry)
+    if cmd.launcher is Launcher.SCRIPT:
+        script = Path(os.path.normpath(cwd / cmd.target))
+        entries = [] if cmd.safe_path else [
+            PathEntry(Path(os.path.realpath(script)).parent, "the script's directory")
+        ]
+        problem = None if script.is_file() else (
+            f"can't open file '{script}': [Errno 2] No such file or directory"
+        )
+        return Launch(
+            cmd, cwd, _dedupe([*entries, *pp]),
+            Entry(EntryKind.SCRIPT, "__main__", None, file=script), problem,
+        )
+    entries = [] if cmd.safe_path else [PathEntry(cwd, "python -m (the working directory)")]
+    return Launch(
+        cmd, cwd, _dedupe([*entries, *pp]),
+        Entry(EntryKind.MAIN_MODULE, cmd.target, None,
+              not_found=f"No module named {cmd.target}"),
+    )
+
+
+def _fastapi(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -> Launch:
+    cwd = cmd.cwd
+    if cmd.entrypoint:
+        module, _, attr = cmd.entrypoint.partition(":")
+        return Launch(
+            cmd, cwd, _dedupe([PathEntry(cwd, "fastapi --entrypoint (the working directory)"),
+                               *m_entry, *pp]),
+            Entry(EntryKind.MODULE, module, attr or None, not_found=f"No module named '{module}'"),
+        )
+    target = cmd.target
+    if not target:
+        target = next((p for p in FASTAPI_DEFAULT_PATHS if (cwd / p).is_file()), "")
+        if not target:
+            return Launch(
+                cmd, cwd, tuple(pp), Entry(EntryKind.MODULE, "", "app"),
+                "Could not find a default file to run, please provide an explicit path",
+            )
+    path = Path(os.path.realpath(cwd / target))
+    if not path.exists():
+        return Launch(cmd, cwd, tuple(pp), Entry(EntryKind.MODULE, "", "app"),
+                      f"Path does not exist {target}")
+    module_path = path.parent if path.is_file() and path.stem == "__init__" else path
+    parts = [module_path]
+    extra = module_path.parent
+    for parent in module_path.parents:
+        if (parent / "__init__.py").is_file():
+            parts.insert(0, parent)
+            extra = parent.parent
+        else:
+            break
+    module = ".".join(p.stem for p in parts)
+    return Launch(
+        cmd, cwd,
+        _dedupe([PathEntry(extra, "fastapi (the first directory above the file without "
+                                  "__init__.py)"), *m_entry, *pp]),
+        Entry(EntryKind.MODULE, module, cmd.app_name, not_found=f"No module named '{module}'"),
+    )

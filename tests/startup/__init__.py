@@ -1,0 +1,1 @@
+"""Tests of check-startup and doctor."""

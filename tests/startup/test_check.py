@@ -1,0 +1,265 @@
+"""check-startup: the motivating diagnosis on the bundled fixture, CPython's resolution rules,
+handlers and their log messages, recommendations, --run, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jyoti_doctor.cli import app
+from jyoti_doctor.config import Config
+from jyoti_doctor.errors import UsageError
+from jyoti_doctor.findings import ExitCode, Severity
+from jyoti_doctor.startup.check import check_startup
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+JYOTIFLOW = FIXTURES / "jyotiflow"
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def prediction(root: Path, command: str) -> dict:  # type: ignore[type-arg]
+    return check_startup(root, Config(), command=command).details["prediction"]  # type: ignore[return-value]
+
+
+def test_jyotiflow_motivating_diagnosis() -> None:
+    report = check_startup(JYOTIFLOW, Config())
+    assert report.summary["from"] == "Procfile:1 (web)"
+    assert report.summary["predicted"] == "starts, 3 import(s) swallowed"
+    swallowed = [f for f in report.findings if f.code == "JD204"]
+    assert len(swallowed) == 3
+    missing = next(f for f in swallowed if "missing_endpoints" in f.message)
+    assert missing.location is not None
+    assert missing.location.path.endswith("backend/missing_endpoints.py")
+    assert missing.location.line == 3
+    assert missing.source == "from backend.deps import get_db"
+    assert "(main → missing_endpoints → backend.deps)" in missing.message
+    assert 'it logs "Failed to register missing endpoints: No module named \'backend\'"' in (
+        missing.message
+    )
+    routers = next(f for f in swallowed if "routers.health" in f.message)
+    assert "Failed to register core routers: No module named 'backend'" in routers.message
+    # Not reached today, but waiting once health.py is fixed: the relative import beyond the
+    # top-level package `routers`.
+    assert any(f.code == "JD203" and f.location and f.location.path.endswith("spiritual.py")
+               for f in report.findings)
+    assert report.exit_code() is ExitCode.FINDINGS
+    assert report.details["recommended_command"] == (
+        f"jyoti-doctor fix-imports --style root --write {report.details['recommended_command'].split()[-1]}"
+    )
+    assert report.text is not None
+    assert "uvicorn backend.main:app --host 0.0.0.0 --port $PORT" in report.text
+    assert "from routers import health, spiritual → ModuleNotFoundError: No module named 'routers'" in (
+        report.text
+    )
+
+
+def test_jyotiflow_run_observes_what_was_predicted() -> None:
+    report = check_startup(JYOTIFLOW, Config(), run=True, timeout=30)
+    rows = {row[0]: row for section in report.sections if section.title.startswith("Observed")
+            for row in section.rows}
+    assert rows["start-up"][1:] == ("imports", "imports", "✓")
+    logged = [row for key, row in rows.items() if key.startswith("logged by")]
+    assert len(logged) == 3 and all(row[2:] == ("logged", "✓") for row in logged)
+    assert report.summary["observed"] == "imported"
+    # The fixture's .env holds a database password: never in the report.
+    assert "p@ss#word1" not in json.dumps(report.details, default=str)
+
+
+def test_run_reports_an_unpredicted_failure(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": "import os\nSECRET = os.environ['API_TOKEN']\napp = 1\n",
+                     ".env": "OTHER=1\n"})
+    report = check_startup(tmp_path, Config(), command="uvicorn main:app", run=True)
+    assert report.summary["observed"] == "failed"
+    observed = [f for f in report.findings if "observed with --run" in f.message]
+    assert observed and observed[0].code == "JD205"
+    assert "KeyError" in observed[0].message
+
+
+def test_run_loads_dotenv_and_masks_secrets(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "main.py": "import os, logging\nlogging.error('token is ' + os.environ['API_TOKEN'])\n"
+                   "app = 1\n",
+        ".env": "API_TOKEN=tok_abcdefghijklmnopqrstuvwxyz\n",
+    })
+    report = check_startup(tmp_path, Config(), command="uvicorn main:app", run=True)
+    assert report.summary["observed"] == "imported"
+    dumped = json.dumps(report.details) + "".join(r for s in report.sections for row in s.rows
+                                                  for r in row)
+    assert "tok_abcdefghijklmnopqrstuvwxyz" not in dumped
+    assert "token is ********" in dumped
+
+
+def test_namespace_portion_loses_to_a_regular_package_later_on_the_path(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "a/shared/x.py": "",                       # namespace portion, first on sys.path
+        "b/shared/__init__.py": "",                # regular package, later: it wins
+        "b/shared/y.py": "",
+        "a/main.py": "from shared import y\nimport shared.x\napp = 1\n",
+    })
+    p = prediction(tmp_path, "cd a && PYTHONPATH=../b uvicorn main:app")
+    assert p["fatal"]["message"] == "No module named 'shared.x'"
+    assert p["fatal"]["chain"] == ["main", "shared.x"]
+
+
+def test_namespace_portions_merge(tmp_path: Path) -> None:
+    write(tmp_path, {"a/ns/x.py": "", "b/ns/y.py": "",
+                     "a/main.py": "import ns.x\nimport ns.y\napp = 1\n"})
+    assert prediction(tmp_path, "cd a && PYTHONPATH=../b uvicorn main:app")["fatal"] is None
+
+
+def test_module_is_not_a_package(tmp_path: Path) -> None:
+    write(tmp_path, {"deps.py": "", "main.py": "import deps.sub\napp = 1\n"})
+    assert prediction(tmp_path, "uvicorn main:app")["fatal"]["message"] == (
+        "No module named 'deps.sub'; 'deps' is not a package"
+    )
+
+
+def test_cannot_import_name_from_package_and_from_namespace(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": "X = 1\n", "ns/a.py": "",
+                     "main.py": "from pkg import X, sub\napp = 1\n"})
+    fatal = prediction(tmp_path, "uvicorn main:app")["fatal"]
+    assert fatal["message"] == f"cannot import name 'sub' from 'pkg' ({tmp_path / 'pkg' / '__init__.py'})"
+    write(tmp_path, {"main.py": "from ns import b\napp = 1\n"})
+    fatal = prediction(tmp_path, "uvicorn main:app")["fatal"]
+    assert fatal["message"] == "cannot import name 'b' from 'ns' (unknown location)"
+
+
+def test_type_checking_and_main_guard_and_functions(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import backend.deps\n"
+        "def handler():\n    import backend.deps\n"
+        "if __name__ == '__main__':\n    import backend.cli\n"
+        "app = 1\n"
+    )})
+    write(tmp_path, {"backend/__init__.py": ""})
+    p = prediction(tmp_path / "backend", "uvicorn main:app --app-dir ..")
+    assert p["fatal"] is None
+    # The import inside the function fails when it is called: reported, but not as start-up.
+    assert [f["statement"] for f in p["latent"]] == ["import backend.deps"]
+    script = prediction(tmp_path, "python main.py")
+    assert script["fatal"]["message"] == "No module named 'backend.cli'"
+
+
+@pytest.mark.parametrize(
+    ("clause", "caught"),
+    [("except ImportError", True), ("except ModuleNotFoundError", False),
+     ("except (ValueError, ImportError)", True), ("except Exception", True),
+     ("except BaseException", True), ("except", True), ("except KeyError", False)],
+)
+def test_which_handlers_catch_a_relative_import_error(tmp_path: Path, clause: str, caught: bool) -> None:
+    write(tmp_path, {"main.py": f"try:\n    from .deps import x\n{clause}:\n    pass\napp = 1\n"})
+    p = prediction(tmp_path, "uvicorn main:app")
+    assert (p["fatal"] is None) is caught
+    assert len(p["swallowed"]) == int(caught)
+
+
+@pytest.mark.parametrize(
+    ("handler", "logged"),
+    [
+        ("logger.error(f'Failed: {e}')", "Failed: No module named 'backend'"),
+        ("logger.warning('Failed: %s', e)", "Failed: No module named 'backend'"),
+        ("logging.exception('Failed: ' + str(e))", "Failed: No module named 'backend'"),
+        ("print('Failed: {}'.format(e))", "Failed: No module named 'backend'"),
+        ("logger.error(f'{type(e).__name__}: {e!r}')",
+         "ModuleNotFoundError: ModuleNotFoundError(\"No module named 'backend'\")"),
+        ("logger.error(f'missing {e.name}')", "missing backend"),
+    ],
+)
+def test_handler_log_messages_are_rendered(tmp_path: Path, handler: str, logged: str) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/main.py": (
+        "import logging\nlogger = logging.getLogger(__name__)\n"
+        f"try:\n    from backend.deps import x\nexcept Exception as e:\n    {handler}\napp = 1\n"
+    )})
+    p = prediction(tmp_path, "cd backend && uvicorn main:app")
+    assert p["swallowed"][0]["logged"] == [logged]
+
+
+def test_bare_raise_in_handler_propagates(tmp_path: Path) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/main.py": (
+        "try:\n    import backend.deps\nexcept ImportError:\n    print('no')\n    raise\napp = 1\n"
+    )})
+    fatal = prediction(tmp_path, "cd backend && uvicorn main:app")["fatal"]
+    assert fatal["message"] == "No module named 'backend'"
+
+
+def test_unknown_top_level_names_are_taken_as_installed(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": "import fastapi_not_here\nimport json\napp = 1\n"})
+    p = prediction(tmp_path, "uvicorn main:app")
+    assert p["fatal"] is None
+    assert p["assumed_installed"] == ["fastapi_not_here", "json"]
+
+
+def test_syntax_error_on_the_start_up_path(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": "import broken\napp = 1\n", "broken.py": "def (:\n"})
+    fatal = prediction(tmp_path, "uvicorn main:app")["fatal"]
+    assert (fatal["code"], fatal["exception"]) == ("JD190", "SyntaxError")
+
+
+def test_app_attribute_assigned_only_in_a_function_is_not_found(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": "def create():\n    app = 1\n    return app\n"})
+    report = check_startup(tmp_path, Config(), command="gunicorn main:app")
+    assert [f.code for f in report.findings] == ["JD205"]
+    assert "Failed to find attribute 'app' in 'main'." in report.findings[0].message
+
+
+def test_clean_package_launch_has_no_findings_and_no_recommendation(tmp_path: Path) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/deps.py": "x = 1\n",
+                     "backend/main.py": "from .deps import x\nfrom backend.deps import x as y\napp = 1\n"})
+    report = check_startup(tmp_path, Config(), command="uvicorn backend.main:app")
+    assert report.findings == ()
+    assert report.text is None
+    assert report.exit_code() is ExitCode.OK
+
+
+def test_style_that_cannot_work_is_warned(tmp_path: Path) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/deps.py": "x = 1\n",
+                     "backend/main.py": "from deps import x\napp = 1\n"})
+    report = check_startup(tmp_path, Config(), command="cd backend && uvicorn main:app",
+                           style="relative")
+    warning = [f for f in report.findings if f.severity is Severity.WARNING]
+    assert len(warning) == 1
+    assert "'relative' cannot work with this start command" in warning[0].message
+    report = check_startup(tmp_path, Config(data={"style": "root"}),
+                           command="cd backend && uvicorn main:app")
+    assert report.findings == ()
+    report = check_startup(tmp_path, Config(data={"style": "root"}),
+                           command="uvicorn backend.main:app")
+    assert any("'root' cannot work" in f.message for f in report.findings)
+
+
+def test_unknown_style_and_missing_start_command_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown import style"):
+        check_startup(tmp_path, Config(), command="uvicorn main:app", style="dotted")
+    with pytest.raises(UsageError, match="no start command given"):
+        check_startup(tmp_path, Config())
+
+
+def test_cli_exit_codes_and_json(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check-startup", "--project", str(JYOTIFLOW), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["command"] == "check-startup"
+    assert {f["code"] for f in doc["findings"]} >= {"JD204", "JD203"}
+    assert doc["details"]["prediction"]["swallowed"][1]["chain"] == [
+        "main", "missing_endpoints", "backend.deps",
+    ]
+    write(tmp_path, {"main.py": "app = 1\n"})
+    ok = runner.invoke(app, ["check-startup", "uvicorn main:app", "--project", str(tmp_path)])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(app, ["check-startup", "node server.js", "--project", str(tmp_path)])
+    assert bad.exit_code == 2
+    assert "not one jyoti-doctor understands" in bad.output
+    gh = runner.invoke(app, ["check-startup", "--project", str(JYOTIFLOW), "--format", "github"])
+    assert "::warning file=" in gh.stdout and "title=jyoti-doctor (JD204)" in gh.stdout

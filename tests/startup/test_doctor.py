@@ -1,0 +1,126 @@
+"""doctor: the checks in start-up order, one line each, the next command, the combined exit code,
+and a check that cannot run is never shown as passing."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jyoti_doctor.cli import app
+from jyoti_doctor.config import Config
+from jyoti_doctor.doctor import doctor
+from jyoti_doctor.errors import UsageError
+from jyoti_doctor.findings import ExitCode, Finding, Report
+
+JYOTIFLOW = Path(__file__).resolve().parents[2] / "fixtures" / "jyotiflow"
+
+
+def lines(report: Report) -> list[str]:
+    assert report.text is not None
+    return report.text.splitlines()
+
+
+def test_imports_and_startup_on_jyotiflow() -> None:
+    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"env", "db"}))
+    text = lines(report)
+    assert text[1] == "[-] Environment: skipped (--skip)"
+    assert text[2].startswith("[✗] Imports: ")
+    assert "packages: backend" in text[2]
+    # The fix for the import line is the one that works with the Procfile's start command.
+    assert text[3].strip().startswith("→ jyoti-doctor fix-imports --style root --write ")
+    # ✗: besides the swallowed imports (warnings), imports that fail once reached are errors.
+    assert text[4].startswith("[✗] Start-up: `cd backend && uvicorn main:app --host 0.0.0.0 "
+                              "--port $PORT` (Procfile:1 (web)): starts, 3 import(s) swallowed")
+    assert "JD204" in text[4]
+    assert "[-] Database: skipped (--skip)" in text
+    assert text[-1].startswith("Next: jyoti-doctor fix-imports --style root --write ")
+    assert report.exit_code() is ExitCode.FINDINGS
+    codes = {f.code for f in report.findings}
+    assert {"JD101", "JD204"} <= codes
+
+
+def test_unavailable_checks_are_not_passing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A module set to None in sys.modules makes its import fail, as a missing one would.
+    monkeypatch.setitem(sys.modules, "jyoti_doctor.env.check", None)
+    monkeypatch.setitem(sys.modules, "jyoti_doctor.db.probe", None)
+    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"imports", "startup"}))
+    text = lines(report)
+    assert text[1].startswith("[✗] Environment: not checked: ")
+    assert "not available" in text[1]
+    assert any(line.startswith("[✗] Database: not checked: ") for line in text)
+    assert "Not checked: Environment, Database (see above)." in text
+    assert report.exit_code() is ExitCode.INTERNAL
+
+
+def _fake(monkeypatch: pytest.MonkeyPatch, name: str, attr: str, fn: object) -> None:
+    module = types.ModuleType(name)
+    setattr(module, attr, fn)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Pure aggregation: stand-in env/db cores with fixed outcomes (the real ones are tested in
+    their own areas)."""
+    seen: dict[str, object] = {}
+
+    def check_env(project_dir: Path, config: Config, **_: object) -> Report:
+        return Report("check-env", findings=(Finding.make("JD301", "DATABASE_URL is missing"),))
+
+    def probe_db(**kwargs: object) -> Report:
+        seen.update(kwargs)
+        return Report("probe-db", findings=(Finding.make("JD401", "not ready after 5 s"),),
+                      status=ExitCode.DB_NOT_READY)
+
+    _fake(monkeypatch, "jyoti_doctor.env.check", "check_env", check_env)
+    _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
+    (tmp_path / "main.py").write_text("app = 1\n")
+    (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
+    report = doctor(tmp_path, Config(), db_deadline=5.0)
+    text = lines(report)
+    assert text[1] == "[✗] Environment: 1 error(s) — JD301 DATABASE_URL is missing"
+    assert any(line.startswith("[✓] Imports: nothing found") for line in text)
+    assert any(line.startswith("[✓] Start-up: `uvicorn main:app` (Procfile:1 (web)): starts")
+               for line in text)
+    assert any(line.startswith("[✗] Database: not ready within 5 s") for line in text)
+    assert seen["deadline"] == 5.0
+    assert report.exit_code() is ExitCode.DB_NOT_READY  # 3 outranks 1
+    assert text[-1] == f"Next: jyoti-doctor check-env {tmp_path}"
+
+
+def test_db_usage_error_says_what_could_not_be_checked(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    def probe_db(**_: object) -> Report:
+        raise UsageError("no database URL: set DATABASE_URL or pass --url")
+
+    _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
+    report = doctor(tmp_path, Config(), skip=frozenset({"env", "imports", "startup"}))
+    assert "[✗] Database: not checked: no database URL: set DATABASE_URL or pass --url" in (
+        lines(report)
+    )
+    assert report.exit_code() is ExitCode.USAGE
+
+
+def test_no_start_command_is_not_a_pass(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    report = doctor(tmp_path, Config(), skip=frozenset({"env", "db", "imports"}))
+    line = next(x for x in lines(report) if "Start-up" in x)
+    assert line.startswith("[!] Start-up: not checked: no start command found")
+    assert report.exit_code() is ExitCode.FINDINGS
+
+
+def test_cli(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["doctor", str(JYOTIFLOW), "--skip", "env", "--skip", "db",
+                                 "--format", "json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert [c["check"] for c in doc["details"]["checks"]] == [
+        "Environment", "Imports", "Start-up", "Database",
+    ]
+    assert [c["mark"] for c in doc["details"]["checks"]] == ["-", "✗", "✗", "-"]
+    bad = runner.invoke(app, ["doctor", str(JYOTIFLOW), "--skip", "nothing"])
+    assert bad.exit_code == 2
