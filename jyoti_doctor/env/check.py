@@ -16,9 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config
+from ..errors import UsageError
 from ..findings import Applicability, Finding, Fix, Location, Report, Section, Severity
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
-from .load import DotenvFile, Resolved, Source, git_issues, load_files, resolve
+from .load import (
+    DotenvFile,
+    Resolved,
+    Source,
+    env_file_paths,
+    git_issues,
+    load_files,
+    resolve,
+)
 from .model import Issue, Level
 from .schema import Schema, VarSpec, VarType, load_schema
 from .validators import clean_value, placeholder_issue, supabase_role, validate
@@ -280,8 +289,48 @@ def check_env(
     or unreadable and for a malformed schema.
     """
     env = dict(os.environ if environ is None else environ)
+    # Every value that could be a secret, for masking the message of an unexpected failure.
+    candidates = [v for v in env.values() if len(v) >= 8]
+    try:
+        return _check(project_dir, config, env, candidates, env_files, schema, require, strict)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (re-raised with the values masked)
+        candidates += _raw_values(project_dir, config, env_files)
+        masked = mask_text(f"{type(exc).__name__}: {exc}", tuple(candidates))
+        raise EnvCheckFailed(masked).with_traceback(exc.__traceback__) from None
+
+
+def _raw_values(project_dir: Path, config: Config, env_files: Sequence[Path]) -> list[str]:
+    """Everything after `=` in the env files, read naively: the failure may precede parsing."""
+    found: list[str] = []
+    try:
+        for path, _ in env_file_paths(project_dir, config, env_files):
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                value = line.partition("=")[2].strip()
+                found += [v for v in (value, value.strip("'\"")) if len(v) >= 8]
+    except Exception:  # noqa: BLE001, S110  (best effort on a path that is already failing)
+        pass
+    return found
+
+
+class EnvCheckFailed(RuntimeError):
+    """An unexpected failure inside check-env, its message stripped of every loaded value."""
+
+
+def _check(
+    project_dir: Path,
+    config: Config,
+    env: dict[str, str],
+    candidates: list[str],
+    env_files: Sequence[Path],
+    schema: str | None,
+    require: Sequence[str],
+    strict: bool,
+) -> Report:
     declared = load_schema(project_dir, config, schema, require)
     files = load_files(project_dir, config, env_files, env)
+    candidates += [e.value for f in files for e in f.entries if e.value and len(e.value) >= 8]
     out = _Builder(strict)
     details: dict[str, object] = {}
     for file in files:
