@@ -24,6 +24,7 @@ SMART_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u201a\u00ab\u00bb\u2032\u2033"
 _ALLOWED_CONTROL = frozenset("\n\r\t")  # reported as whitespace, not as invisible characters
 
 _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\[[A-Z][A-Z0-9 _-]*\]"), "`[YOUR-PASSWORD]`"),
     (
         re.compile(
             r"(?<![a-z])your[-_ ]?(?:own[-_ ]?)?(?:[a-z]+[-_ ]?)?"
@@ -39,7 +40,6 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"(?<![a-z0-9])x{3,}(?![a-z0-9])", re.IGNORECASE), "`xxx`"),
     (re.compile(r"<[^<>\s][^<>]*>"), "`<...>`"),
-    (re.compile(r"\[[A-Z][A-Z0-9 _-]*\]"), "`[YOUR-PASSWORD]`"),
     (re.compile(r"\.\.\.|…"), "`...`"),
     (
         re.compile(r"(?:todo|tbd|fixme|none|null|undefined|dummy|example|secret|password|test)",
@@ -76,7 +76,7 @@ def clean_value(name: str, value: str) -> Cleaned:
                 fix="remove the line break",
             )
         )
-    if text != text.strip():
+    if text.strip("\r\n") != text.strip("\r\n").strip():
         issues.append(
             Issue(
                 "JD304",
@@ -471,7 +471,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
                 Issue("JD302", f"{name}: `{ref[:40]}` is not a Supabase project ref (20 letters "
                       "and digits)", fix="copy the Project URL again")
             )
-    if parts.path not in ("", "/"):
+    if parts.path not in ("", "/") and not issues:
         issues.append(
             Issue(
                 "JD302",
