@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import UsageError
-from ..findings import Applicability, Finding, Fix, Location, Report, Section, Severity
+from ..findings import CODES, Applicability, Finding, Fix, Location, Report, Section, Severity
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
 from .load import (
     DotenvFile,
@@ -203,8 +203,13 @@ def _check_declared(
     if resolved.shadowed is not None:
         shadow_file, entry = resolved.shadowed
         _shadow(spec.name, value or "", shadow_file, entry, secret, out, declared=True)
+    # Short: the findings carry the full explanation, and a narrow terminal must fit the table.
     rank = {Level.ERROR: 0, Level.ADVISORY: 1, Level.INFO: 2}
-    message = min(issues, key=lambda i: rank[i.level]).message if issues else ""
+    message = ""
+    if issues:
+        worst = min(issues, key=lambda i: rank[i.level])
+        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
+        message = f"{worst.code} {CODES[worst.code].title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
     return (spec.name, _type_label(spec, schema), resolved.where, _status(value, spec, issues),

@@ -165,7 +165,10 @@ def schema_from_table(table: Mapping[str, Any], where: str) -> list[VarSpec]:
             raise UsageError(
                 f"{here}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_TABLE_KEYS))})"
             )
-        var_type = _choice(VarType, value["type"], here, "type") if "type" in value else infer_type(name)
+        if "type" in value:
+            var_type = _choice(VarType, value["type"], here, "type")
+        else:
+            var_type = VarType.REGEX if value.get("pattern") else infer_type(name)
         for key in ("required", "secret"):
             if key in value and not isinstance(value[key], bool):
                 raise UsageError(f"{here}: `{key}` must be true or false")
@@ -235,27 +238,36 @@ def schema_from_example(path: Path, display: str) -> list[VarSpec]:
             continue
         key_line = binding_line(binding)
         notes: dict[str, str] = {}
+        note_at: dict[str, str] = {}
         above = key_line - 2
         comments: list[tuple[int, str]] = []
         while above >= 0 and lines[above].lstrip().startswith("#"):
             comments.append((above + 1, lines[above]))
             above -= 1
         for number, comment in reversed(comments):
-            notes.update(_annotations(comment, f"{display}:{number}"))
+            found = _annotations(comment, f"{display}:{number}")
+            notes.update(found)
+            note_at.update(dict.fromkeys(found, f"{display}:{number}"))
         where = f"{display}:{key_line}"
         if binding.key in seen:
             raise UsageError(f"{where}: {binding.key} is declared twice")
         seen.add(binding.key)
-        specs.append(_spec_from_notes(binding.key, notes, where))
+        specs.append(_spec_from_notes(binding.key, notes, where, note_at))
     return specs
 
 
-def _spec_from_notes(name: str, notes: dict[str, str], where: str) -> VarSpec:
+def _spec_from_notes(
+    name: str, notes: dict[str, str], where: str, note_at: dict[str, str]
+) -> VarSpec:
+    """A spec from annotations; errors point at the comment line that holds the bad one."""
     if "optional" in notes and "required" in notes:
         raise UsageError(f"{where}: {name} is annotated both @optional and @required")
     if "secret" in notes and "public" in notes:
         raise UsageError(f"{where}: {name} is annotated both @secret and @public")
-    var_type = _choice(VarType, notes["type"], where, "type") if "type" in notes else infer_type(name)
+    if "type" in notes:
+        var_type = _choice(VarType, notes["type"], note_at["type"], "type")
+    else:
+        var_type = VarType.REGEX if notes.get("pattern") else infer_type(name)
     secret = True if "secret" in notes else False if "public" in notes else None
     choices = tuple(c for c in notes.get("choices", "").split(",") if c)
     spec = VarSpec(
@@ -263,13 +275,17 @@ def _spec_from_notes(name: str, notes: dict[str, str], where: str) -> VarSpec:
         type=var_type,
         required="optional" not in notes,
         secret=secret,
-        consumer=_choice(Consumer, notes["consumer"], where, "consumer") if "consumer" in notes else None,
+        consumer=(
+            _choice(Consumer, notes["consumer"], note_at["consumer"], "consumer")
+            if "consumer" in notes
+            else None
+        ),
         choices=choices,
         pattern=notes.get("pattern") or None,
         default=notes.get("default"),
         origin=where,
     )
-    return _finish(spec, where)
+    return _finish(spec, next(iter(note_at.values()), where) if note_at else where)
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:

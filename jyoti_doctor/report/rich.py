@@ -47,7 +47,8 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
         for section in report.sections:
             sec = Table(title=section.title, title_justify="left")
             for column in section.columns:
-                sec.add_column(column)
+                # Fold rather than truncate: a cut-off variable name or hint hides what matters.
+                sec.add_column(column, overflow="fold")
             for row in section.rows:
                 sec.add_row(*(escape(cell) for cell in row))
             console.print(sec)
