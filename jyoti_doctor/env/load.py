@@ -467,3 +467,14 @@ def git_issues(file: DotenvFile) -> tuple[list[Issue], str | None]:
             )
         ], None
     return [], None
+
+
+def read_database_url(
+    project_dir: Path,
+    config: Config | None = None,
+    *,
+    env_files: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Resolved:
+    """DATABASE_URL as the app would read it (environment first, then ``.env``); see :func:`read_variable`."""
+    return read_variable("DATABASE_URL", project_dir, config, env_files=env_files, environ=environ)

@@ -87,7 +87,7 @@ class Schema:
     variables: tuple[VarSpec, ...]
     # Human description of where the schema came from.
     origin: str
-    consumer_guess: str | None = None
+    consumer_guess: Consumer | None = None
     notes: tuple[str, ...] = field(default=())
 
     def get(self, name: str) -> VarSpec | None:
@@ -302,7 +302,7 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     return table
 
 
-def _guess_consumer(project_dir: Path) -> str | None:
+def _guess_consumer(project_dir: Path) -> Consumer | None:
     """Which PostgreSQL client the project depends on, read from its requirement files."""
     texts: list[str] = []
     for name in ("requirements.txt", "requirements.in", "pyproject.toml", "Pipfile", "setup.cfg"):

@@ -7,10 +7,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from envhelpers import DB_URL, OPENAI_KEY, SENTRY, codes_lines, counted, jwt, make_project, run_check
+from envhelpers import (
+    DB_URL,
+    OPENAI_KEY,
+    SENTRY,
+    codes_lines,
+    counted,
+    jwt,
+    make_project,
+    run_check,
+)
 
 from jyoti_doctor.config import Config
-from jyoti_doctor.env.load import Source, read_variable
+from jyoti_doctor.env.load import Source, read_database_url, read_variable
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Severity
 
@@ -155,6 +164,7 @@ def test_read_variable_helper(tmp_path: Path) -> None:
     got = read_variable("DATABASE_URL", root, environ={"DATABASE_URL": "postgresql://other/db"})
     assert (got.value, got.source) == ("postgresql://other/db", Source.ENVIRONMENT)
     assert read_variable("NOPE", root, environ={}).source is Source.MISSING
+    assert read_database_url(root, environ={}).value == DB_URL
 
 
 def test_internal_failure_message_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -121,7 +121,7 @@ def test_schema_file_in_toml_or_example_form(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "env.toml").write_text(PYPROJECT)
     (root / "prod.example").write_text("# @type=port\nWEB_PORT=\n")
-    assert [v.name for v in load_schema(root, Config(), "env.toml").variables][0] == "DATABASE_URL"
+    assert load_schema(root, Config(), "env.toml").variables[0].name == "DATABASE_URL"
     (spec,) = load_schema(root, Config(), "prod.example").variables
     assert (spec.name, spec.type) == ("WEB_PORT", VarType.PORT)
 
