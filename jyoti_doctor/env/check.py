@@ -23,6 +23,7 @@ from .load import (
     DotenvFile,
     Resolved,
     Source,
+    display_key,
     env_file_paths,
     git_issues,
     load_files,
@@ -228,6 +229,7 @@ def _shadow(
 ) -> None:
     line = getattr(entry, "line", None)
     file_value = getattr(entry, "value", None) or ""
+    secret = secret or looks_like_secret(env_value) or looks_like_secret(file_value)
     if env_value == "" and file_value:
         issue = Issue(
             "JD305",
@@ -265,17 +267,18 @@ def _check_undeclared(
             out.remember(entry.value)
             out.remember(environ.get(key))
         location = Location(file.display, entry.line)
-        source = f"{key}={hint(entry.value, secret)}"
+        name = display_key(key, entry.line)
+        source = f"{name}={hint(entry.value, secret)}"
         if entry.value:
-            cleaned = clean_value(key, entry.value)
+            cleaned = clean_value(name, entry.value)
             found = list(cleaned.issues)
-            placeholder = placeholder_issue(key, cleaned.value) if cleaned.value else None
+            placeholder = placeholder_issue(name, cleaned.value) if cleaned.value else None
             if placeholder is not None:
                 found.append(placeholder)
             for issue in found:
                 out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
         if key in environ and environ[key] != entry.value:
-            _shadow(key, environ[key], file, entry, secret, out, declared=False)
+            _shadow(name, environ[key], file, entry, secret, out, declared=False)
 
 
 def check_env(
@@ -376,9 +379,9 @@ def _check(
 def _check_exposed(
     schema: Schema, files: Sequence[DotenvFile], environ: Mapping[str, str], out: _Builder
 ) -> None:
-    names = [spec.name for spec in schema.variables]
+    names = dict.fromkeys(spec.name for spec in schema.variables)
     for file in files:
-        names += [k for k in file.effective() if k not in names]
+        names.update(dict.fromkeys(file.effective()))
     for name in names:
         spec = schema.get(name)
         resolved = resolve(name, files, environ, spec.default if spec else None)
@@ -389,16 +392,17 @@ def _check_exposed(
             continue
         out.remember(resolved.value)
         prefix = next(p for p in CLIENT_PREFIXES if name.upper().startswith(p))
+        shown = display_key(name, resolved.entry.line if resolved.entry else 0)
         out.add(
             Issue(
                 "JD308",
-                f"{name} holds {reason}, but the {prefix} prefix ships it to every browser "
+                f"{shown} holds {reason}, but the {prefix} prefix ships it to every browser "
                 "in the client bundle",
                 fix=f"drop the {prefix} prefix and use the value server-side only; rotate it "
                 "if it was ever deployed",
             ),
             location=_location(resolved),
-            source=f"{name}={hint(resolved.value, True)}",
+            source=f"{shown}={hint(resolved.value, True)}",
         )
 
 

@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,19 @@ _ASSIGNMENT = re.compile(
 _SWALLOWED_ASSIGNMENT = re.compile(
     r"(?:\r\n|\n|\r)[^\S\r\n]*(?:export[^\S\r\n]+)?[A-Za-z_][A-Za-z0-9_]*="
 )
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def display_key(key: str, line: int) -> str:
+    """A key as a message may name it. A value pasted where a key belongs (a URL or a token alone on
+    a line, `secret=NAME`) is a secret, not a name: it is shown as its line instead."""
+    from ..masking import looks_like_secret
+
+    if _PLAIN_NAME.fullmatch(key) and ("_" in key or len(key) <= 20) and not looks_like_secret(key):
+        return key
+    return f"the key on line {line}"
 
 
 def split_lines(text: str) -> list[str]:
@@ -78,6 +92,10 @@ class DotenvFile:
 
     def effective(self) -> dict[str, Entry]:
         """The entry python-dotenv keeps for each key: the last one with a value."""
+        return self._effective
+
+    @cached_property
+    def _effective(self) -> dict[str, Entry]:
         result: dict[str, Entry] = {}
         for entry in self.entries:
             if entry.value is not None:
@@ -161,6 +179,7 @@ def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
 def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
     """Traps visible in the line as written: a value cut at ` #`, spaces around `=`, odd names."""
     issues: list[Issue] = []
+    shown = display_key(key, line)
     match = _ASSIGNMENT.match(raw_line)
     if match is None:
         return issues
@@ -173,9 +192,9 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
             issues.append(
                 Issue(
                     "JD306",
-                    f"{key}: the unquoted value is cut at ` #`: python-dotenv reads the rest of "
+                    f"{shown}: the unquoted value is cut at ` #`: python-dotenv reads the rest of "
                     "the line as a comment",
-                    fix=f"quote the value: {key}=\"...\" (or remove the space before `#`)",
+                    fix=f"quote the value: {shown}=\"...\" (or remove the space before `#`)",
                     line=line,
                 )
             )
@@ -183,10 +202,10 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
         issues.append(
             Issue(
                 "JD306",
-                f"{key}: spaces around `=`: python-dotenv strips them, but a shell "
+                f"{shown}: spaces around `=`: python-dotenv strips them, but a shell "
                 "(`set -a; . ./.env`) or Docker's `--env-file` reads the line differently",
                 level=Level.ADVISORY,
-                fix=f"write {key}=value with nothing around `=`",
+                fix=f"write {shown}=value with nothing around `=`",
                 line=line,
             )
         )
@@ -194,7 +213,7 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
         issues.append(
             Issue(
                 "JD306",
-                f"{key!r} is not a valid environment variable name for a shell or most platforms",
+                f"{shown!r} is not a valid environment variable name for a shell or most platforms",
                 level=Level.ADVISORY,
                 fix="use letters, digits and `_` only, not starting with a digit",
                 line=line,
@@ -243,14 +262,15 @@ def parse_dotenv(
         if key is None:
             continue
         raw = lines[line - 1] if line - 1 < len(lines) else ""
+        shown = display_key(key, line)
         issues.extend(_line_issues(key, raw, line))
         if binding.value is None:
             issues.append(
                 Issue(
                     "JD306",
-                    f"{key} has no `=`: load_dotenv() leaves it unset",
+                    f"{shown} has no `=`: load_dotenv() leaves it unset",
                     level=Level.ADVISORY,
-                    fix=f"write {key}= (empty) or {key}=value",
+                    fix=f"write {shown}= (empty) or {shown}=value",
                     line=line,
                 )
             )
@@ -260,7 +280,7 @@ def parse_dotenv(
             issues.append(
                 Issue(
                     "JD306",
-                    f"{key} is set again (first on line {first_line[key]}): python-dotenv keeps "
+                    f"{shown} is set again (first on line {first_line[key]}): python-dotenv keeps "
                     f"the last one, line {line}",
                     level=Level.ADVISORY,
                     fix="keep one of the two lines",
@@ -275,7 +295,7 @@ def parse_dotenv(
             issues.append(
                 Issue(
                     "JD306",
-                    f"{key}: the quote opened on line {line} closes only on line {end}, so "
+                    f"{shown}: the quote opened on line {line} closes only on line {end}, so "
                     "the lines between become part of its value",
                     fix="close the quote on the same line",
                     line=line,
@@ -285,19 +305,20 @@ def parse_dotenv(
         value_parts: list[str] = []
         for atom in parse_variables(binding.value):
             if isinstance(atom, Variable) and atom.default is None and atom.name not in env:
+                ref = display_key(atom.name, line)
                 later = all_keys.get(atom.name)
                 hint = (
-                    f" ({atom.name} is set on line {later}, but only lines above are visible)"
+                    f" ({ref} is set on line {later}, but only lines above are visible)"
                     if later is not None and later >= line
                     else ""
                 )
                 issues.append(
                     Issue(
                         "JD306",
-                        f"{key}: ${{{atom.name}}} is not defined{hint}; python-dotenv expands it "
+                        f"{shown}: ${{{ref}}} is not defined{hint}; python-dotenv expands it "
                         "to an empty string",
-                        fix=f"define {atom.name} above this line or in the environment, or "
-                        f"write ${{{atom.name}:-default}}",
+                        fix=f"define {ref} above this line or in the environment, or "
+                        f"write ${{{ref}:-default}}",
                         line=line,
                     )
                 )
@@ -376,7 +397,7 @@ def resolve(
     name: str, files: Sequence[DotenvFile], environ: Mapping[str, str], default: str | None = None
 ) -> Resolved:
     """The value the app would see for ``name`` after ``load_dotenv()`` of each file in turn."""
-    in_files = [(f, f.effective()[name]) for f in files if name in f.effective()]
+    in_files = [(f, f.effective()[name]) for f in files if name in f.effective()]  # O(files)
     if name in environ:
         shadowed = next(((f, e) for f, e in in_files if e.value != environ[name]), None)
         return Resolved(name, environ[name], Source.ENVIRONMENT, shadowed=shadowed)

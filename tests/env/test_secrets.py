@@ -72,7 +72,9 @@ KINDS = (
     Kind("OTHER_KEY", "", " {s}\u00a0"),
     Kind("TOKEN_X", "", "${NOPE}{s}"),
 )
-QUOTINGS = ("{k}={v}", '{k}="{v}"', "{k}='{v}'", "{k} = {v}", "export {k}={v}", "{k}={v} #{s}", '{k}="{v}')
+# How the line is written; "{v}" alone is a value pasted on a line of its own.
+QUOTINGS = ("{k}={v}", '{k}="{v}"', "{k}='{v}'", "{k} = {v}", "export {k}={v}", "{k}={v} #{s}", '{k}="{v}',
+            "{v}", "{v}={k}")
 
 secrets = st.text(alphabet=string.ascii_letters + string.digits, min_size=24, max_size=40)
 
@@ -131,7 +133,7 @@ def placements(draw: st.DrawFn) -> tuple[str, list[tuple[Kind, str, str]]]:
     return secret, placed
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=placements())
 def test_a_secret_never_appears_in_any_output(case: tuple[str, list[tuple[Kind, str, str]]]) -> None:
     secret, placed = case
