@@ -296,6 +296,8 @@ def check_env(
     Raises :class:`~jyoti_doctor.errors.UsageError` for an explicitly named file that is missing
     or unreadable and for a malformed schema.
     """
+    if not project_dir.is_dir():
+        raise UsageError(f"project directory not found: {project_dir}")
     env = dict(os.environ if environ is None else environ)
     # Every value that could be a secret, for masking the message of an unexpected failure.
     candidates = [v for v in env.values() if len(v) >= 8]

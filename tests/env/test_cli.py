@@ -125,6 +125,11 @@ def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path, args: list[str],
     assert message in result.stderr and result.stdout == ""
 
 
+def test_missing_project_dir_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "project directory not found" in result.stderr
+
+
 def test_malformed_schema_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     root = make_project(tmp_path, env=GOOD_ENV, example="# @type=nope\nA=1\n")
     result = invoke(runner, str(root))
