@@ -181,3 +181,15 @@ def test_the_leak_check_itself_can_fail() -> None:
     secret = _secret_part(OPENAI_KEY)
     pieces = {secret[i : i + 10] for i in range(len(secret) - 9)}
     assert [p for p in pieces if p in f"OPENAI_API_KEY `{OPENAI_KEY}` is bad"]
+
+
+def test_the_at_sign_disagreement_is_real() -> None:
+    """What JD302 says about an unencoded `@`, checked against libpq (psycopg) and urllib."""
+    from urllib.parse import urlsplit
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    url = "postgresql://user:p@ss@host.example:5432/db"
+    assert conninfo_to_dict(url)["host"] == "ss@host.example"  # libpq: the first `@`
+    assert urlsplit(url).hostname == "host.example"  # urllib: the last `@`
+    assert [i.code for i in validate(pg(LIBPQ), url, shown=None)] == ["JD302"]
