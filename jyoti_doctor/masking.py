@@ -14,9 +14,15 @@ KNOWN_PREFIXES = (
     "sk-ant-",
     "sk-or-",
     "sk-",
+    "sb_publishable_",
+    "sb_secret_",
     "sbp_",
+    "github_pat_",
     "ghp_",
+    "glpat-",
     "xoxb-",
+    "xoxp-",
+    "AKIA",
     "eyJ",
 )
 
@@ -24,9 +30,36 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|DSN|DATABASE_URL|AUTH", re.IGNO
 
 # scheme://user:password@host — the password is everything up to the *last* '@' before the host,
 # so a password with an unencoded '@' is still masked whole.
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s]*:)(?P<pw>[^\s]*)@(?P<tail>[^@\s]*)$")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
 _CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_QUERY_SECRET = re.compile(
+    r"(?P<name>[?&;][^=&#\s]*(?:KEY|SECRET|TOKEN|PASS|AUTH|SIG)[^=&#\s]*=)(?P<value>[^&#\s]*)",
+    re.IGNORECASE,
+)
+# A run of token characters long enough, and mixed enough, to be a generated credential.
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=~]{24,}")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable's name says it holds a secret (SPEC §8)."""
+    return SECRET_NAME.search(name) is not None
+
+
+def looks_like_secret(value: str) -> bool:
+    """A value that looks like a credential whatever its variable is called."""
+    text = value.strip().strip("'\"")
+    if not text:
+        return False
+    if any(text.startswith(p) for p in KNOWN_PREFIXES) and len(text) >= 12:
+        return True
+    scheme = _SCHEME.match(text)
+    if scheme:
+        userinfo = _userinfo_span(text, scheme.end())
+        return userinfo is not None and ":" in text[userinfo[0] : userinfo[1]]
+    if _TOKENISH.fullmatch(text) and not text.isalpha() and not text.isdigit():
+        return any(c.isdigit() for c in text) and any(c.isalpha() for c in text) and "/" not in text
+    return False
 
 
 def mask_key(value: str) -> str:
@@ -37,12 +70,50 @@ def mask_key(value: str) -> str:
     return f"{prefix}…{value[-4:]}"
 
 
-def mask_url(url: str) -> str:
-    """The URL with only its password replaced by ``********``."""
-    match = _URL_PASSWORD.match(url)
-    if not match:
+def _userinfo_span(url: str, start: int) -> tuple[int, int] | None:
+    """Where ``user[:password]`` lies in ``url`` (``start`` is just after ``://``), if anywhere.
+
+    The userinfo ends at the last '@' before the query; failing that, at the last '@' at all.
+    Erring this way masks too much rather than too little when a password holds '?' or '@'.
+    """
+    query = url.find("?", start)
+    head_end = len(url) if query == -1 else query
+    at = url.rfind("@", start, head_end)
+    if at == -1:
+        at = url.rfind("@", start)
+    if at == -1:
+        return None
+    return start, at
+
+
+def mask_url(url: str, *, mask_user: bool = False) -> str:
+    """The URL with only its password replaced by ``********``.
+
+    With ``mask_user`` a user name that stands alone (a Sentry DSN's key) is masked too. Query
+    parameters named like secrets (``password=``, ``api_key=``...) are masked as well.
+    """
+    scheme = _SCHEME.match(url)
+    if not scheme:
         return url
-    return f"{match['head']}{MASK}@{match['tail']}"
+    span = _userinfo_span(url, scheme.end())
+    if span is None:
+        masked = url
+    else:
+        userinfo = url[span[0] : span[1]]
+        if ":" in userinfo:
+            userinfo = f"{userinfo.split(':', 1)[0]}:{MASK}"
+        elif mask_user and userinfo:
+            userinfo = MASK
+        masked = f"{url[: span[0]]}{userinfo}{url[span[1] :]}"
+    return _QUERY_SECRET.sub(lambda m: m["name"] + (MASK if m["value"] else ""), masked)
+
+
+def mask_secret(value: str) -> str:
+    """A secret as it may be shown: a URL with its credentials masked, or a masked key."""
+    stripped = value.strip()
+    if _SCHEME.match(stripped):
+        return mask_url(stripped, mask_user=True)
+    return mask_key(value)
 
 
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:

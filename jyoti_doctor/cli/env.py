@@ -1,3 +1,92 @@
-"""CLI for the env commands (registered on the shared app)."""
+"""CLI for ``check-env`` (registered on the shared app). No logic: options in, one core call."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import Config
+from ..findings import Report
+from ..report import OutputFormat
+from .common import (
+    Common,
+    ConfigOpt,
+    DebugOpt,
+    ExitZeroOpt,
+    FormatOpt,
+    NoColorOpt,
+    QuietOpt,
+    app,
+    execute,
+)
+
+ProjectArg = Annotated[
+    Path | None,
+    typer.Argument(help="The project directory (default: .).", file_okay=False, show_default=False),
+]
+EnvFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--env-file",
+        help="A .env file to load (repeatable; loaded in order, the first to set a name wins "
+        "after the real environment). Default: ./.env when it exists.",
+        dir_okay=False,
+    ),
+]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        help="Where the schema comes from: `pyproject` ([tool.jyoti-doctor.env]) or a file "
+        "(.env.example style, or a .toml). Default: pyproject and .env.example, else built-in.",
+    ),
+]
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option("--require", help="Require this variable too (repeatable)."),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Advice (BOM, CRLF, duplicates, git) becomes warnings and fails too."),
+]
+
+
+@app.command("check-env")
+def check_env_command(
+    project: ProjectArg = None,
+    env_file: EnvFileOpt = None,
+    schema: SchemaOpt = None,
+    require: RequireOpt = None,
+    strict: StrictOpt = False,
+    fmt: FormatOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    exit_zero: ExitZeroOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Validate the environment and .env files against a schema; never print a secret."""
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    target = project or Path(".")
+
+    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+        from ..env.check import check_env
+
+        return check_env(
+            target, cfg, env_files=env_file or (), schema=schema, require=require or (), strict=strict
+        )
+
+    execute(common, target, produce, secrets=_environment_secrets())
+
+
+def _environment_secrets() -> tuple[str, ...]:
+    """Secret-looking values of the real environment, masked in any error message as well."""
+    import os
+
+    from ..masking import is_secret_name, looks_like_secret
+
+    return tuple(
+        v for k, v in os.environ.items() if len(v) >= 8 and (is_secret_name(k) or looks_like_secret(v))
+    )

@@ -40,12 +40,15 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
                 label = "fix" if f.fix.applicability.value == "safe" else "unsafe fix"
                 console.print(f"  [green]{label}:[/] {escape(f.fix.replacement)}")
             if f.fix.reason:
-                console.print(f"  [dim]why:[/] {escape(f.fix.reason)}")
+                # A fix with nothing to apply carries an instruction rather than a rationale.
+                manual = f.fix.replacement is None and f.fix.applicability.value == "none"
+                console.print(f"  [dim]{'help' if manual else 'why'}:[/] {escape(f.fix.reason)}")
     if not quiet:
         for section in report.sections:
             sec = Table(title=section.title, title_justify="left")
             for column in section.columns:
-                sec.add_column(column)
+                # Fold rather than truncate: a cut-off variable name or hint hides what matters.
+                sec.add_column(column, overflow="fold")
             for row in section.rows:
                 sec.add_row(*(escape(cell) for cell in row))
             console.print(sec)

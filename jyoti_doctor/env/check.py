@@ -1,0 +1,426 @@
+"""``check-env`` as a plain function: a project directory and settings in, a :class:`Report` out.
+
+Severity policy. An ``Issue`` at ``Level.ERROR`` breaks the app (or leaks a secret) and is an
+error finding. ``Level.ADVISORY`` issues (a BOM, CRLF, a duplicate key, a `.env` not ignored by
+git...) do not stop the app from starting: they are warnings under ``--strict`` and information
+otherwise, so that, with the one exit-code rule of SPEC §4 (errors and warnings exit 1, info never),
+``check-env`` exits 1 only for an invalid environment unless ``--strict`` asks for more.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from ..findings import CODES, Applicability, Finding, Fix, Location, Report, Section, Severity
+from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
+from .load import (
+    DotenvFile,
+    Resolved,
+    Source,
+    display_key,
+    env_file_paths,
+    git_issues,
+    load_files,
+    resolve,
+)
+from .model import Issue, Level
+from .schema import Schema, VarSpec, VarType, load_schema
+from .validators import clean_value, placeholder_issue, supabase_role, validate
+
+COMMAND = "check-env"
+CLIENT_PREFIXES = (
+    "NEXT_PUBLIC_",
+    "VITE_",
+    "REACT_APP_",
+    "EXPO_PUBLIC_",
+    "NUXT_PUBLIC_",
+    "GATSBY_",
+    "PUBLIC_",
+)
+COLUMNS = ("variable", "type", "source", "status", "value", "message")
+_HINT_WIDTH = 60
+
+
+def printable(text: str) -> str:
+    """Control and invisible characters spelled out, so a hint shows what is really there."""
+    out: list[str] = []
+    for char in text:
+        if char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") or (
+            char.isspace() and char != " "
+        ):
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def hint(value: str | None, secret: bool) -> str:
+    """The value as the report may show it."""
+    if value is None:
+        return ""
+    if value == "":
+        return '""'
+    if secret:
+        return printable(mask_secret(value))
+    shown = printable(value)
+    return shown if len(shown) <= _HINT_WIDTH else shown[: _HINT_WIDTH - 1] + "…"
+
+
+def client_exposed_reason(name: str, value: str) -> str | None:
+    """Why a client-exposed variable (NEXT_PUBLIC_..., VITE_...) holds a secret, or None."""
+    prefix = next((p for p in CLIENT_PREFIXES if name.upper().startswith(p)), None)
+    if prefix is None or not value.strip():
+        return None
+    rest = name[len(prefix) :].upper()
+    role = supabase_role(value.strip())
+    if role in ("service_role", "secret"):
+        return f"a Supabase {role} key, which bypasses Row Level Security"
+    if role in ("anon", "publishable"):
+        return None  # made to be public
+    if "PUBLISHABLE" in rest or value.startswith(("pk_live_", "pk_test_")):
+        return None
+    if "DSN" in rest and "SENTRY" in rest and ":" not in value.split("://", 1)[-1].split("@")[0]:
+        return None  # a Sentry DSN's public key is meant for browsers
+    if looks_like_secret(value):
+        return "a value that looks like a credential"
+    if is_secret_name(rest):
+        return "a value named like a secret"
+    return None
+
+
+class _Builder:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.findings: list[Finding] = []
+        self.secrets: set[str] = set()
+
+    def severity(self, level: Level) -> Severity:
+        if level is Level.ERROR:
+            return Severity.ERROR
+        if level is Level.ADVISORY:
+            return Severity.WARNING if self.strict else Severity.INFO
+        return Severity.INFO
+
+    def add(
+        self,
+        issue: Issue,
+        *,
+        location: Location | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding.make(
+                issue.code,
+                issue.message,
+                severity=self.severity(issue.level),
+                location=location,
+                fix=Fix(Applicability.NONE, reason=issue.fix) if issue.fix else None,
+                source=source,
+            )
+        )
+
+    def remember(self, value: str | None) -> None:
+        if value:
+            for variant in (value, value.strip(), clean_value("", value).value):
+                if len(variant) >= 8:
+                    self.secrets.add(variant)
+
+
+def _location(resolved: Resolved) -> Location | None:
+    if resolved.file is not None and resolved.entry is not None:
+        return Location(resolved.file.display, resolved.entry.line)
+    return None
+
+
+def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
+    if value is None:
+        return "missing" if spec.required else "unset (optional)"
+    if value == "":
+        return "empty" if spec.required else "empty (optional)"
+    codes = {i.code for i in issues if i.level is Level.ERROR}
+    for code, word in (("JD303", "placeholder"), ("JD302", "invalid"), ("JD304", "stray characters")):
+        if code in codes:
+            return word
+    return "ok" if not issues else "ok (advice)"
+
+
+def _type_label(spec: VarSpec, schema: Schema) -> str:
+    if spec.type is VarType.POSTGRES_URL:
+        consumer = spec.consumer or schema.consumer_guess
+        return f"{spec.type.value} ({consumer})" if consumer else spec.type.value
+    return spec.type.value
+
+
+def _check_declared(
+    spec: VarSpec,
+    schema: Schema,
+    files: Sequence[DotenvFile],
+    environ: Mapping[str, str],
+    out: _Builder,
+) -> tuple[str, ...]:
+    resolved = resolve(spec.name, files, environ, spec.default)
+    value = resolved.value
+    secret = spec.is_secret or (value is not None and looks_like_secret(value))
+    if secret:
+        out.remember(value)
+        if resolved.shadowed is not None:
+            out.remember(resolved.shadowed[1].value)
+    shown = hint(value, secret)
+    location = _location(resolved)
+    source = f"{spec.name}={shown}" if value is not None else None
+    issues: list[Issue] = []
+    if value is None and spec.required:
+        issues.append(
+            Issue(
+                "JD301",
+                f"{spec.name} is required but not set (not in the environment"
+                + (", nor in " + ", ".join(f.display for f in files) if files else ", and no .env file")
+                + ")",
+                fix=f"set {spec.name} in the environment or in .env",
+            )
+        )
+    elif value == "" and spec.required:
+        issues.append(
+            Issue("JD301", f"{spec.name} is required but empty", fix=f"give {spec.name} a value")
+        )
+    elif value:
+        issues.extend(
+            validate(spec, value, shown=None if secret else value, consumer=schema.consumer_guess)
+        )
+    for issue in issues:
+        out.add(issue, location=location, source=source)
+    if resolved.shadowed is not None:
+        shadow_file, entry = resolved.shadowed
+        _shadow(spec.name, value or "", shadow_file, entry, secret, out, declared=True)
+    # Short: the findings carry the full explanation, and a narrow terminal must fit the table.
+    rank = {Level.ERROR: 0, Level.ADVISORY: 1, Level.INFO: 2}
+    message = ""
+    if issues:
+        worst = min(issues, key=lambda i: rank[i.level])
+        more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
+        message = f"{worst.code} {CODES[worst.code].title}{more}"
+    if not message and value is None and not spec.required:
+        message = "optional, not set"
+    return (spec.name, _type_label(spec, schema), resolved.where, _status(value, spec, issues),
+            shown, message)
+
+
+def _shadow(
+    name: str,
+    env_value: str,
+    file: DotenvFile,
+    entry: object,
+    secret: bool,
+    out: _Builder,
+    *,
+    declared: bool,
+) -> None:
+    line = getattr(entry, "line", None)
+    file_value = getattr(entry, "value", None) or ""
+    secret = secret or looks_like_secret(env_value) or looks_like_secret(file_value)
+    if env_value == "" and file_value:
+        issue = Issue(
+            "JD305",
+            f"the environment sets {name} to an empty string, so load_dotenv() keeps it empty "
+            f"and ignores {file.display}'s value",
+            level=Level.ADVISORY if declared else Level.INFO,
+            fix=f"unset {name} in the environment, or call load_dotenv(override=True)",
+        )
+    else:
+        values = "" if secret else f" (environment: `{hint(env_value, False)}`, .env: `{hint(file_value, False)}`)"
+        issue = Issue(
+            "JD305",
+            f"{name} in {file.display} is ignored: the environment sets it too and wins, as with "
+            f"load_dotenv(){values}",
+            level=Level.INFO,
+            fix="remove one of the two, or use load_dotenv(override=True) if .env must win",
+        )
+    out.add(issue, location=Location(file.display, line))
+
+
+def _check_undeclared(
+    file: DotenvFile,
+    schema: Schema,
+    environ: Mapping[str, str],
+    out: _Builder,
+    done: set[str],
+) -> None:
+    """Values in a .env that no schema declares still get the generic checks (as advice)."""
+    for key, entry in file.effective().items():
+        if schema.get(key) is not None or key in done or entry.value is None:
+            continue
+        done.add(key)
+        secret = is_secret_name(key) or looks_like_secret(entry.value)
+        if secret:
+            out.remember(entry.value)
+            out.remember(environ.get(key))
+        location = Location(file.display, entry.line)
+        name = display_key(key, entry.line)
+        source = f"{name}={hint(entry.value, secret)}"
+        if entry.value:
+            cleaned = clean_value(name, entry.value)
+            found = list(cleaned.issues)
+            placeholder = placeholder_issue(name, cleaned.value) if cleaned.value else None
+            if placeholder is not None:
+                found.append(placeholder)
+            for issue in found:
+                out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
+        if key in environ and environ[key] != entry.value:
+            _shadow(name, environ[key], file, entry, secret, out, declared=False)
+
+
+def check_env(
+    project_dir: Path,
+    config: Config,
+    *,
+    env_files: Sequence[Path] = (),
+    schema: str | None = None,
+    require: Sequence[str] = (),
+    strict: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Report:
+    """Validate the environment and ``.env`` files of ``project_dir`` against its schema.
+
+    Raises :class:`~jyoti_doctor.errors.UsageError` for an explicitly named file that is missing
+    or unreadable and for a malformed schema.
+    """
+    if not project_dir.is_dir():
+        raise UsageError(f"project directory not found: {project_dir}")
+    env = dict(os.environ if environ is None else environ)
+    # Every value that could be a secret, for masking the message of an unexpected failure.
+    candidates = [v for v in env.values() if len(v) >= 8]
+    try:
+        return _check(project_dir, config, env, candidates, env_files, schema, require, strict)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001  (re-raised with the values masked)
+        candidates += _raw_values(project_dir, config, env_files)
+        masked = mask_text(f"{type(exc).__name__}: {exc}", tuple(candidates))
+        raise EnvCheckFailed(masked).with_traceback(exc.__traceback__) from None
+
+
+def _raw_values(project_dir: Path, config: Config, env_files: Sequence[Path]) -> list[str]:
+    """Everything after `=` in the env files, read naively: the failure may precede parsing."""
+    found: list[str] = []
+    try:
+        for path, _ in env_file_paths(project_dir, config, env_files):
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                value = line.partition("=")[2].strip()
+                found += [v for v in (value, value.strip("'\"")) if len(v) >= 8]
+    except Exception:  # noqa: BLE001, S110  (best effort on a path that is already failing)
+        pass
+    return found
+
+
+class EnvCheckFailed(RuntimeError):
+    """An unexpected failure inside check-env, its message stripped of every loaded value."""
+
+
+def _check(
+    project_dir: Path,
+    config: Config,
+    env: dict[str, str],
+    candidates: list[str],
+    env_files: Sequence[Path],
+    schema: str | None,
+    require: Sequence[str],
+    strict: bool,
+) -> Report:
+    declared = load_schema(project_dir, config, schema, require)
+    files = load_files(project_dir, config, env_files, env)
+    candidates += [e.value for f in files for e in f.entries if e.value and len(e.value) >= 8]
+    out = _Builder(strict)
+    details: dict[str, object] = {}
+    for file in files:
+        for issue in sorted(file.issues, key=lambda i: i.line or 0):
+            out.add(issue, location=Location(file.display, issue.line))
+        found, reason = git_issues(file)
+        for issue in found:
+            out.add(issue, location=Location(file.display))
+        if reason:
+            details.setdefault("git", {})[file.display] = f"not checked: {reason}"  # type: ignore[index]
+    rows = [_check_declared(spec, declared, files, env, out) for spec in declared.variables]
+    done: set[str] = set()
+    for file in files:
+        _check_undeclared(file, declared, env, out, done)
+    _check_exposed(declared, files, env, out)
+    secrets = tuple(out.secrets)
+    findings = tuple(_scrub(f, secrets) for f in out.findings)
+    rows = [tuple(mask_text(cell, secrets) if cell else cell for cell in row) for row in rows]
+    invalid = sum(1 for row in rows if row[3] in ("missing", "empty", "invalid", "placeholder",
+                                                  "stray characters"))
+    summary: dict[str, object] = {
+        "schema": declared.origin,
+        "env_files": ", ".join(f.display for f in files) or "none",
+        "variables": len(rows),
+        "invalid": invalid,
+    }
+    if declared.consumer_guess:
+        details["postgres_consumer_guess"] = declared.consumer_guess
+    return Report(
+        command=COMMAND,
+        findings=findings,
+        summary=summary,
+        sections=(Section("Environment variables", COLUMNS, tuple(rows)),),
+        details=details,
+    )
+
+
+def _check_exposed(
+    schema: Schema, files: Sequence[DotenvFile], environ: Mapping[str, str], out: _Builder
+) -> None:
+    names = dict.fromkeys(spec.name for spec in schema.variables)
+    for file in files:
+        names.update(dict.fromkeys(file.effective()))
+    for name in names:
+        spec = schema.get(name)
+        resolved = resolve(name, files, environ, spec.default if spec else None)
+        if not resolved.value:
+            continue
+        reason = client_exposed_reason(name, resolved.value)
+        if reason is None:
+            continue
+        out.remember(resolved.value)
+        prefix = next(p for p in CLIENT_PREFIXES if name.upper().startswith(p))
+        shown = display_key(name, resolved.entry.line if resolved.entry else 0)
+        out.add(
+            Issue(
+                "JD308",
+                f"{shown} holds {reason}, but the {prefix} prefix ships it to every browser "
+                "in the client bundle",
+                fix=f"drop the {prefix} prefix and use the value server-side only; rotate it "
+                "if it was ever deployed",
+            ),
+            location=_location(resolved),
+            source=f"{shown}={hint(resolved.value, True)}",
+        )
+
+
+def _scrub(finding: Finding, secrets: tuple[str, ...]) -> Finding:
+    """Last line of defence: no known secret value survives in any text of a finding."""
+    if not secrets:
+        return finding
+    fix = finding.fix
+    if fix is not None and fix.reason:
+        fix = replace(fix, reason=mask_text(fix.reason, secrets))
+    return replace(
+        finding,
+        message=mask_text(finding.message, secrets),
+        source=mask_text(finding.source, secrets) if finding.source else finding.source,
+        fix=fix,
+    )
+
+
+__all__ = ["COMMAND", "MASK", "Source", "check_env"]

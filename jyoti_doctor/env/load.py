@@ -1,0 +1,501 @@
+"""Reading ``.env`` files the way the app's ``load_dotenv()`` would, without touching ``os.environ``.
+
+Each file is parsed with python-dotenv's own parser (so a line is valid here exactly when it is
+valid for the app) and checked for the syntax traps that parser forgives silently: duplicate keys,
+values cut at `` #``, a BOM, CRLF line ends, ``${UNDEFINED}`` expanding to nothing. Files merge like
+successive ``load_dotenv()`` calls: the real environment wins, then the first file that sets a name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import Config
+from ..errors import UsageError
+from .model import Issue, Level
+
+if TYPE_CHECKING:
+    from dotenv.parser import Binding
+
+_NEWLINE = re.compile(r"\r\n|\n|\r")
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(
+    r"[^\S\r\n]*(?:export[^\S\r\n]+)?(?P<key>'[^']+'|[^=#\s]+)(?P<before>[^\S\r\n]*)="
+    r"(?P<after>[^\S\r\n]*)(?P<rest>[^\r\n]*)"
+)
+# A later line that looks like `KEY=...` inside a quoted value: an unclosed quote swallowed it.
+_SWALLOWED_ASSIGNMENT = re.compile(
+    r"(?:\r\n|\n|\r)[^\S\r\n]*(?:export[^\S\r\n]+)?[A-Za-z_][A-Za-z0-9_]*="
+)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+def display_key(key: str, line: int) -> str:
+    """A key as a message may name it. A value pasted where a key belongs (a URL or a token alone on
+    a line, `secret=NAME`) is a secret, not a name: it is shown as its line instead."""
+    from ..masking import looks_like_secret
+
+    if _PLAIN_NAME.fullmatch(key) and ("_" in key or len(key) <= 20) and not looks_like_secret(key):
+        return key
+    return f"the key on line {line}"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as python-dotenv counts them (``\\r\\n``, ``\\n`` and ``\\r`` all end one)."""
+    return _NEWLINE.split(text)
+
+
+def binding_line(binding: Binding) -> int:
+    """The line a binding's key is on (its original text starts with the blank lines before it)."""
+    raw = binding.original.string
+    leading = raw[: len(raw) - len(raw.lstrip())]
+    return binding.original.line + len(_NEWLINE.findall(leading))
+
+
+class Source(StrEnum):
+    ENVIRONMENT = "environment"
+    DOTENV = ".env"
+    DEFAULT = "default"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``KEY=value`` line as python-dotenv reads it."""
+
+    key: str
+    # After ``${VAR}`` expansion; None for a bare ``KEY`` line, which load_dotenv() skips.
+    value: str | None
+    line: int
+    quote: str  # "", "'" or '"'
+
+
+@dataclass(frozen=True)
+class DotenvFile:
+    path: Path
+    display: str
+    entries: tuple[Entry, ...]
+    issues: tuple[Issue, ...]
+    explicit: bool = False
+
+    def effective(self) -> dict[str, Entry]:
+        """The entry python-dotenv keeps for each key: the last one with a value."""
+        return self._effective
+
+    @cached_property
+    def _effective(self) -> dict[str, Entry]:
+        result: dict[str, Entry] = {}
+        for entry in self.entries:
+            if entry.value is not None:
+                result[entry.key] = entry
+        return result
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Where a variable's value comes from once the environment and the files are merged."""
+
+    name: str
+    value: str | None
+    source: Source
+    file: DotenvFile | None = None
+    entry: Entry | None = None
+    # The .env entry that the real environment hides (load_dotenv() never overrides by default).
+    shadowed: tuple[DotenvFile, Entry] | None = None
+
+    @property
+    def where(self) -> str:
+        if self.file is not None and self.entry is not None:
+            return f"{self.file.display}:{self.entry.line}"
+        return self.source.value
+
+
+def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
+    issues: list[Issue] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        issues.append(
+            Issue(
+                "JD306",
+                f"{display} is UTF-16 encoded: load_dotenv() reads UTF-8 and fails with "
+                "UnicodeDecodeError",
+                fix="save the file as UTF-8",
+                line=1,
+            )
+        )
+        return data.decode("utf-16", errors="replace"), issues
+    if data.startswith(b"\xef\xbb\xbf"):
+        issues.append(
+            Issue(
+                "JD306",
+                f"{display} starts with a byte order mark: python-dotenv drops it, but other "
+                "loaders (older python-dotenv, shells, some platforms) make it part of the first key",
+                level=Level.ADVISORY,
+                fix="save the file as UTF-8 without BOM",
+                line=1,
+            )
+        )
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        issues.append(
+            Issue(
+                "JD306",
+                f"{display} is not valid UTF-8 (line {line}): load_dotenv() fails with "
+                "UnicodeDecodeError",
+                fix="save the file as UTF-8",
+                line=line,
+            )
+        )
+        text = data.decode("utf-8", errors="replace")
+    crlf = [i + 1 for i, line in enumerate(text.split("\n")) if line.endswith("\r")]
+    if crlf:
+        issues.append(
+            Issue(
+                "JD306",
+                f"{display} has Windows (CRLF) line ends on {len(crlf)} line(s): python-dotenv "
+                "copes, but a shell (`set -a; . ./.env`) keeps a `\\r` at the end of every value",
+                level=Level.ADVISORY,
+                fix="convert the file to LF line ends (`dos2unix .env`)",
+                line=crlf[0],
+            )
+        )
+    return text, issues
+
+
+def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
+    """Traps visible in the line as written: a value cut at ` #`, spaces around `=`, odd names."""
+    issues: list[Issue] = []
+    shown = display_key(key, line)
+    match = _ASSIGNMENT.match(raw_line)
+    if match is None:
+        return issues
+    rest = match["rest"]
+    if rest[:1] not in ("'", '"'):
+        # python-dotenv ends an unquoted value at whitespace followed by '#'. A '#' followed by a
+        # word (not a space) is far more often part of a password than the start of a comment.
+        cut = re.search(r"(?:^|[^\S\r\n])#(?=\S)", rest)
+        if cut is not None and (cut.start() > 0 or match["after"]):
+            issues.append(
+                Issue(
+                    "JD306",
+                    f"{shown}: the unquoted value is cut at ` #`: python-dotenv reads the rest of "
+                    "the line as a comment",
+                    fix=f"quote the value: {shown}=\"...\" (or remove the space before `#`)",
+                    line=line,
+                )
+            )
+    if match["before"] or (match["after"] and rest and not rest.startswith("#")):
+        issues.append(
+            Issue(
+                "JD306",
+                f"{shown}: spaces around `=`: python-dotenv strips them, but a shell "
+                "(`set -a; . ./.env`) or Docker's `--env-file` reads the line differently",
+                level=Level.ADVISORY,
+                fix=f"write {shown}=value with nothing around `=`",
+                line=line,
+            )
+        )
+    if not _SHELL_NAME.fullmatch(key.strip("'")):
+        issues.append(
+            Issue(
+                "JD306",
+                f"{shown!r} is not a valid environment variable name for a shell or most platforms",
+                level=Level.ADVISORY,
+                fix="use letters, digits and `_` only, not starting with a digit",
+                line=line,
+            )
+        )
+    return issues
+
+
+def parse_dotenv(
+    text: str,
+    display: str,
+    environ: Mapping[str, str],
+) -> tuple[list[Entry], list[Issue]]:
+    """Entries and syntax issues of one file's text; ``environ`` is what ``${VAR}`` may refer to."""
+    from dotenv.parser import parse_stream
+    from dotenv.variables import Variable, parse_variables
+
+    lines = split_lines(text)
+    entries: list[Entry] = []
+    issues: list[Issue] = []
+    first_line: dict[str, int] = {}
+    # What `${VAR}` sees, as python-dotenv's resolve_variables(override=False) builds it: values
+    # defined above in this file, overridden by the (real and already loaded) environment.
+    defined: dict[str, str] = {}
+    all_keys: dict[str, int] = {}
+    bindings = list(parse_stream(io.StringIO(text)))
+    for binding in bindings:
+        if binding.key is not None:
+            all_keys.setdefault(binding.key, binding_line(binding))
+    for binding in bindings:
+        line = binding_line(binding)
+        if binding.error:
+            first = lines[line - 1] if line - 1 < len(lines) else ""
+            guess = re.match(r"[^\S\r\n]*(?:export[^\S\r\n]+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=", first)
+            what = f" (the assignment to {guess[1]}: an unclosed quote?)" if guess else ""
+            issues.append(
+                Issue(
+                    "JD306",
+                    f"line {line} cannot be parsed by python-dotenv{what}; load_dotenv() skips it",
+                    fix="write it as KEY=value, quoting values that contain spaces, quotes or `#`",
+                    line=line,
+                )
+            )
+            continue
+        key = binding.key
+        if key is None:
+            continue
+        raw = lines[line - 1] if line - 1 < len(lines) else ""
+        shown = display_key(key, line)
+        issues.extend(_line_issues(key, raw, line))
+        if binding.value is None:
+            issues.append(
+                Issue(
+                    "JD306",
+                    f"{shown} has no `=`: load_dotenv() leaves it unset",
+                    level=Level.ADVISORY,
+                    fix=f"write {shown}= (empty) or {shown}=value",
+                    line=line,
+                )
+            )
+            entries.append(Entry(key, None, line, ""))
+            continue
+        if key in first_line:
+            issues.append(
+                Issue(
+                    "JD306",
+                    f"{shown} is set again (first on line {first_line[key]}): python-dotenv keeps "
+                    f"the last one, line {line}",
+                    level=Level.ADVISORY,
+                    fix="keep one of the two lines",
+                    line=line,
+                )
+            )
+        first_line.setdefault(key, line)
+        after_eq = raw.split("=", 1)[1].lstrip() if "=" in raw else ""
+        quote = after_eq[:1] if after_eq[:1] in ("'", '"') else ""
+        if quote and _SWALLOWED_ASSIGNMENT.search(binding.value):
+            end = line + len(_NEWLINE.findall(binding.value))
+            issues.append(
+                Issue(
+                    "JD306",
+                    f"{shown}: the quote opened on line {line} closes only on line {end}, so "
+                    "the lines between become part of its value",
+                    fix="close the quote on the same line",
+                    line=line,
+                )
+            )
+        env = {**defined, **environ}
+        value_parts: list[str] = []
+        for atom in parse_variables(binding.value):
+            if isinstance(atom, Variable) and atom.default is None and atom.name not in env:
+                ref = display_key(atom.name, line)
+                later = all_keys.get(atom.name)
+                hint = (
+                    f" ({ref} is set on line {later}, but only lines above are visible)"
+                    if later is not None and later >= line
+                    else ""
+                )
+                issues.append(
+                    Issue(
+                        "JD306",
+                        f"{shown}: ${{{ref}}} is not defined{hint}; python-dotenv expands it "
+                        "to an empty string",
+                        fix=f"define {ref} above this line or in the environment, or "
+                        f"write ${{{ref}:-default}}",
+                        line=line,
+                    )
+                )
+            value_parts.append(atom.resolve(env))
+        value = "".join(value_parts)
+        defined[key] = value
+        entries.append(Entry(key, value, line, quote))
+    return entries, issues
+
+
+def read_dotenv(
+    path: Path, display: str, environ: Mapping[str, str], *, explicit: bool = False
+) -> DotenvFile:
+    """One ``.env`` file; an unreadable file is a :class:`UsageError` (exit 2)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {display}: {exc.strerror or type(exc).__name__}") from None
+    text, issues = _decode(data, display)
+    text = text.removeprefix("\ufeff")
+    entries, more = parse_dotenv(text, display, environ)
+    return DotenvFile(path, display, tuple(entries), tuple(issues + more), explicit)
+
+
+def display_path(path: Path, project_dir: Path) -> str:
+    """A path relative to the working directory (or the project) when below it."""
+    path = path.resolve()
+    for base in (Path.cwd().resolve(), project_dir.resolve()):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(path)
+
+
+def env_file_paths(
+    project_dir: Path, config: Config, env_files: Sequence[Path] = ()
+) -> list[tuple[Path, bool]]:
+    """The files to load, each with whether it was named explicitly (then it must exist).
+
+    ``--env-file`` wins over the config's ``env-file``; with neither, ``.env`` in the project
+    directory is read when it exists.
+    """
+    if env_files:
+        return [(Path(p), True) for p in env_files]
+    if "env-file" in config.data:
+        base = config.base_dir or project_dir
+        return [((base / p), True) for p in config.str_list("env-file")]
+    default = project_dir / ".env"
+    return [(default, False)] if default.exists() else []
+
+
+def load_files(
+    project_dir: Path,
+    config: Config,
+    env_files: Sequence[Path],
+    environ: Mapping[str, str],
+) -> list[DotenvFile]:
+    """Read the files in order, each seeing the environment the earlier ones left behind."""
+    files: list[DotenvFile] = []
+    seen_env = dict(environ)
+    for path, explicit in env_file_paths(project_dir, config, env_files):
+        shown = display_path(path.resolve(), project_dir)
+        if not path.exists():
+            if explicit:
+                raise UsageError(f"env file not found: {path}")
+            continue
+        if path.is_dir():
+            raise UsageError(f"env file is a directory: {path}")
+        loaded = read_dotenv(path, shown, seen_env, explicit=explicit)
+        for key, entry in loaded.effective().items():
+            seen_env.setdefault(key, entry.value or "")
+        files.append(loaded)
+    return files
+
+
+def resolve(
+    name: str, files: Sequence[DotenvFile], environ: Mapping[str, str], default: str | None = None
+) -> Resolved:
+    """The value the app would see for ``name`` after ``load_dotenv()`` of each file in turn."""
+    in_files = [(f, f.effective()[name]) for f in files if name in f.effective()]  # O(files)
+    if name in environ:
+        shadowed = next(((f, e) for f, e in in_files if e.value != environ[name]), None)
+        return Resolved(name, environ[name], Source.ENVIRONMENT, shadowed=shadowed)
+    if in_files:
+        file, entry = in_files[0]
+        return Resolved(name, entry.value, Source.DOTENV, file=file, entry=entry)
+    if default is not None:
+        return Resolved(name, default, Source.DEFAULT)
+    return Resolved(name, None, Source.MISSING)
+
+
+def read_variable(
+    name: str,
+    project_dir: Path,
+    config: Config | None = None,
+    *,
+    env_files: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Resolved:
+    """Read one variable the way the app would: the environment, then the ``.env`` files.
+
+    For other commands (``probe-db`` reads DATABASE_URL through this). Raises
+    :class:`UsageError` for an explicitly named file that is missing or unreadable.
+    """
+    env = dict(os.environ if environ is None else environ)
+    files = load_files(project_dir, config or Config(), env_files, env)
+    return resolve(name, files, env)
+
+
+@dataclass(frozen=True)
+class GitState:
+    """What git says about one ``.env`` file (``checked`` False when git could not be asked)."""
+
+    checked: bool
+    tracked: bool = False
+    ignored: bool = False
+    reason: str = ""
+
+
+def git_state(path: Path) -> GitState:
+    git = shutil.which("git")
+    if git is None:
+        return GitState(False, reason="git not found")
+    directory = path.resolve().parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+    def run(*args: str) -> int:
+        try:
+            return subprocess.run(
+                [git, "-C", str(directory), *args],
+                capture_output=True,
+                timeout=10,
+                env=env,
+                check=False,
+            ).returncode
+        except (OSError, subprocess.SubprocessError):
+            return 128
+
+    if run("rev-parse", "--is-inside-work-tree") != 0:
+        return GitState(False, reason="not in a git work tree")
+    name = path.name
+    if run("ls-files", "--error-unmatch", "--", name) == 0:
+        return GitState(True, tracked=True)
+    return GitState(True, ignored=run("check-ignore", "-q", "--", name) == 0)
+
+
+def git_issues(file: DotenvFile) -> tuple[list[Issue], str | None]:
+    """JD307 for a ``.env`` that git tracks or does not ignore; the reason when git was not asked."""
+    state = git_state(file.path)
+    if not state.checked:
+        return [], state.reason
+    if state.tracked:
+        return [
+            Issue(
+                "JD307",
+                f"{file.display} is tracked by git: every value in it is in the repository history",
+                fix=f"git rm --cached {file.path.name}, add it to .gitignore, and rotate the secrets "
+                "it held",
+            )
+        ], None
+    if not state.ignored:
+        return [
+            Issue(
+                "JD307",
+                f"{file.display} is not ignored by git: one `git add .` commits it",
+                level=Level.ADVISORY,
+                fix=f"add `{file.path.name}` to .gitignore",
+            )
+        ], None
+    return [], None
+
+
+def read_database_url(
+    project_dir: Path,
+    config: Config | None = None,
+    *,
+    env_files: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> Resolved:
+    """DATABASE_URL as the app would read it (environment first, then ``.env``); see :func:`read_variable`."""
+    return read_variable("DATABASE_URL", project_dir, config, env_files=env_files, environ=environ)

@@ -1,0 +1,29 @@
+"""The small result types the env modules pass around before they become findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """How much a problem matters; ``check`` maps it to a severity.
+
+    ``ERROR`` breaks the app (or leaks a secret). ``ADVISORY`` is worth fixing but the app still
+    starts: a warning under ``--strict``, information otherwise. ``INFO`` never fails.
+    """
+
+    ERROR = "error"
+    ADVISORY = "advisory"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with a value or a line. ``message`` never contains the value itself."""
+
+    code: str
+    message: str
+    level: Level = Level.ERROR
+    fix: str | None = None
+    line: int | None = None

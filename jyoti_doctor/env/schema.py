@@ -1,0 +1,385 @@
+"""The schema of the environment: which variables exist, their types, and which are required.
+
+Sources, in order of precedence: ``[tool.jyoti-doctor.env]`` in ``pyproject.toml``, then the
+annotations of ``.env.example`` (every key is required unless the comment line above it says
+``@optional``), then, when neither declares anything, the built-in default for the motivating
+stack (DATABASE_URL and OPENAI_API_KEY required, SENTRY_DSN optional).
+
+In ``pyproject.toml`` a variable is either a type name or a table::
+
+    [tool.jyoti-doctor.env]
+    DATABASE_URL = { type = "postgres-url", consumer = "sqlalchemy" }
+    OPENAI_API_KEY = "openai-key"
+    LOG_LEVEL = { type = "enum", choices = ["debug", "info"], required = false, default = "info" }
+
+In ``.env.example`` the same keys are ``@``-annotations on the comment lines above the key::
+
+    # @optional @type=sentry-dsn
+    SENTRY_DSN=
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import UsageError
+from ..masking import is_secret_name
+
+
+class VarType(StrEnum):
+    POSTGRES_URL = "postgres-url"
+    OPENAI_KEY = "openai-key"
+    SENTRY_DSN = "sentry-dsn"
+    SUPABASE_URL = "supabase-url"
+    SUPABASE_KEY = "supabase-key"
+    URL = "url"
+    INT = "int"
+    PORT = "port"
+    BOOL = "bool"
+    ENUM = "enum"
+    REGEX = "regex"
+    STRING = "string"
+
+
+class Consumer(StrEnum):
+    """Who parses a PostgreSQL URL; they disagree on what is valid."""
+
+    LIBPQ = "libpq"
+    SQLALCHEMY = "sqlalchemy"
+    ASYNCPG = "asyncpg"
+
+
+# Types whose values are credentials whatever the variable is called.
+SECRET_TYPES = frozenset({VarType.OPENAI_KEY, VarType.SENTRY_DSN, VarType.SUPABASE_KEY})
+
+
+@dataclass(frozen=True)
+class VarSpec:
+    name: str
+    type: VarType = VarType.STRING
+    required: bool = True
+    # None: decided by the name (SPEC §8) and the type; True/False: declared.
+    secret: bool | None = None
+    consumer: Consumer | None = None
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    default: str | None = None
+    # Where it was declared: "pyproject.toml", ".env.example:7", "--require", "built-in".
+    origin: str = "built-in"
+
+    @property
+    def is_secret(self) -> bool:
+        if self.secret is not None:
+            return self.secret
+        return self.type in SECRET_TYPES or is_secret_name(self.name)
+
+
+@dataclass(frozen=True)
+class Schema:
+    variables: tuple[VarSpec, ...]
+    # Human description of where the schema came from.
+    origin: str
+    consumer_guess: Consumer | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def get(self, name: str) -> VarSpec | None:
+        return next((v for v in self.variables if v.name == name), None)
+
+
+_NAME_TYPES: tuple[tuple[re.Pattern[str], VarType], ...] = (
+    (re.compile(r"(.*_)?(DATABASE|POSTGRES|PG|DB)_(URL|URI|DSN)"), VarType.POSTGRES_URL),
+    (re.compile(r"(.*_)?OPENAI_API_KEY"), VarType.OPENAI_KEY),
+    (re.compile(r"(.*_)?SENTRY_DSN"), VarType.SENTRY_DSN),
+    (re.compile(r"(.*_)?SUPABASE_URL"), VarType.SUPABASE_URL),
+    (re.compile(r"(.*_)?SUPABASE_.*KEY"), VarType.SUPABASE_KEY),
+    (re.compile(r"(.*_)?PORT"), VarType.PORT),
+)
+
+
+def infer_type(name: str) -> VarType:
+    """The type a well-known variable name implies; ``string`` for the rest."""
+    upper = name.upper()
+    for pattern, var_type in _NAME_TYPES:
+        if pattern.fullmatch(upper):
+            return var_type
+    return VarType.STRING
+
+
+def default_schema() -> tuple[VarSpec, ...]:
+    return (
+        VarSpec("DATABASE_URL", VarType.POSTGRES_URL, required=True),
+        VarSpec("OPENAI_API_KEY", VarType.OPENAI_KEY, required=True),
+        VarSpec("SENTRY_DSN", VarType.SENTRY_DSN, required=False),
+    )
+
+
+_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_TABLE_KEYS = frozenset({"type", "required", "secret", "consumer", "choices", "pattern", "default"})
+
+
+def _choice(enum: type[StrEnum], value: object, where: str, what: str) -> Any:
+    try:
+        return enum(str(value))
+    except ValueError:
+        known = ", ".join(e.value for e in enum)
+        raise UsageError(f"{where}: unknown {what} {str(value)!r} (known: {known})") from None
+
+
+def _finish(spec: VarSpec, where: str) -> VarSpec:
+    """Check the type-specific settings of one variable."""
+    if spec.type is VarType.ENUM and not spec.choices:
+        raise UsageError(f"{where}: {spec.name} is an enum but declares no choices")
+    if spec.type is VarType.REGEX:
+        if not spec.pattern:
+            raise UsageError(f"{where}: {spec.name} is a regex but declares no pattern")
+        try:
+            re.compile(spec.pattern)
+        except re.error as exc:
+            raise UsageError(f"{where}: {spec.name}: invalid pattern: {exc}") from None
+    if spec.consumer is not None and spec.type is not VarType.POSTGRES_URL:
+        raise UsageError(f"{where}: {spec.name}: `consumer` applies to postgres-url only")
+    return spec
+
+
+def schema_from_table(table: Mapping[str, Any], where: str) -> list[VarSpec]:
+    """Variables from a ``[tool.jyoti-doctor.env]`` table."""
+    specs: list[VarSpec] = []
+    for name, value in table.items():
+        if not _VALID_NAME.fullmatch(name):
+            raise UsageError(f"{where}: [tool.jyoti-doctor.env]: invalid variable name {name!r}")
+        here = f"{where}: [tool.jyoti-doctor.env] {name}"
+        if isinstance(value, str):
+            value = {"type": value}
+        if not isinstance(value, dict):
+            raise UsageError(f"{here}: must be a type name or a table")
+        unknown = sorted(set(value) - _TABLE_KEYS)
+        if unknown:
+            raise UsageError(
+                f"{here}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_TABLE_KEYS))})"
+            )
+        if "type" in value:
+            var_type = _choice(VarType, value["type"], here, "type")
+        else:
+            var_type = VarType.REGEX if value.get("pattern") else infer_type(name)
+        for key in ("required", "secret"):
+            if key in value and not isinstance(value[key], bool):
+                raise UsageError(f"{here}: `{key}` must be true or false")
+        choices = value.get("choices", [])
+        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+            raise UsageError(f"{here}: `choices` must be a list of strings")
+        for key in ("pattern", "default"):
+            if key in value and not isinstance(value[key], str):
+                raise UsageError(f"{here}: `{key}` must be a string")
+        spec = VarSpec(
+            name=name,
+            type=var_type,
+            required=value.get("required", True),
+            secret=value.get("secret"),
+            consumer=_choice(Consumer, value["consumer"], here, "consumer") if "consumer" in value else None,
+            choices=tuple(choices),
+            pattern=value.get("pattern"),
+            default=value.get("default"),
+            origin="pyproject.toml",
+        )
+        specs.append(_finish(spec, here))
+    return specs
+
+
+# `@name` or `@name=value` after whitespace or at the start of a comment; `@pattern=` takes the
+# rest of the line because a regex may contain spaces.
+_ANNOTATION = re.compile(r"(?:^|(?<=\s))@(?P<name>[A-Za-z][A-Za-z0-9_-]*)(?:=(?P<value>\S*))?")
+_ANNOTATION_NAMES = frozenset(
+    {"optional", "required", "secret", "public", "type", "consumer", "choices", "pattern", "default"}
+)
+
+
+def _annotations(comment: str, where: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    body = comment.lstrip().removeprefix("#")
+    pattern_at = re.search(r"(?:^|(?<=\s))@pattern=", body)
+    if pattern_at:
+        found["pattern"] = body[pattern_at.end() :].strip()
+        body = body[: pattern_at.start()]
+    for match in _ANNOTATION.finditer(body):
+        name = match["name"]
+        if name not in _ANNOTATION_NAMES:
+            raise UsageError(
+                f"{where}: unknown annotation @{name} (known: "
+                + ", ".join("@" + n for n in sorted(_ANNOTATION_NAMES))
+                + ")"
+            )
+        found[name] = match["value"] or ""
+    return found
+
+
+def schema_from_example(path: Path, display: str) -> list[VarSpec]:
+    """Variables from a ``.env.example``: keys with the annotations of the comments above them."""
+    from dotenv.parser import parse_stream
+
+    from .load import binding_line, split_lines
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read schema {display}: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = split_lines(text)
+    specs: list[VarSpec] = []
+    seen: set[str] = set()
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.key is None:
+            continue
+        key_line = binding_line(binding)
+        notes: dict[str, str] = {}
+        note_at: dict[str, str] = {}
+        above = key_line - 2
+        comments: list[tuple[int, str]] = []
+        while above >= 0 and lines[above].lstrip().startswith("#"):
+            comments.append((above + 1, lines[above]))
+            above -= 1
+        for number, comment in reversed(comments):
+            found = _annotations(comment, f"{display}:{number}")
+            notes.update(found)
+            note_at.update(dict.fromkeys(found, f"{display}:{number}"))
+        where = f"{display}:{key_line}"
+        if binding.key in seen:
+            raise UsageError(f"{where}: {binding.key} is declared twice")
+        seen.add(binding.key)
+        specs.append(_spec_from_notes(binding.key, notes, where, note_at))
+    return specs
+
+
+def _spec_from_notes(
+    name: str, notes: dict[str, str], where: str, note_at: dict[str, str]
+) -> VarSpec:
+    """A spec from annotations; errors point at the comment line that holds the bad one."""
+    if "optional" in notes and "required" in notes:
+        raise UsageError(f"{where}: {name} is annotated both @optional and @required")
+    if "secret" in notes and "public" in notes:
+        raise UsageError(f"{where}: {name} is annotated both @secret and @public")
+    if "type" in notes:
+        var_type = _choice(VarType, notes["type"], note_at["type"], "type")
+    else:
+        var_type = VarType.REGEX if notes.get("pattern") else infer_type(name)
+    secret = True if "secret" in notes else False if "public" in notes else None
+    choices = tuple(c for c in notes.get("choices", "").split(",") if c)
+    spec = VarSpec(
+        name=name,
+        type=var_type,
+        required="optional" not in notes,
+        secret=secret,
+        consumer=(
+            _choice(Consumer, notes["consumer"], note_at["consumer"], "consumer")
+            if "consumer" in notes
+            else None
+        ),
+        choices=choices,
+        pattern=notes.get("pattern") or None,
+        default=notes.get("default"),
+        origin=where,
+    )
+    return _finish(spec, next(iter(note_at.values()), where) if note_at else where)
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except OSError as exc:
+        raise UsageError(f"cannot read schema {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    table = doc.get("tool", {}).get("jyoti-doctor", {}).get("env")
+    if table is not None and not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.jyoti-doctor] `env` must be a table")
+    return table
+
+
+def _guess_consumer(project_dir: Path) -> Consumer | None:
+    """Which PostgreSQL client the project depends on, read from its requirement files."""
+    texts: list[str] = []
+    for name in ("requirements.txt", "requirements.in", "pyproject.toml", "Pipfile", "setup.cfg"):
+        candidate = project_dir / name
+        if candidate.is_file():
+            try:
+                texts.append(candidate.read_text(encoding="utf-8", errors="replace").lower())
+            except OSError:
+                continue
+    words = set(re.findall(r"(?m)^[\s\"']*([a-z0-9_.\-]+)", "\n".join(texts)))
+    words |= set(re.findall(r"[\"']([a-z0-9_.\-]+)", "\n".join(texts)))
+    if any(w.startswith(("sqlalchemy", "sqlmodel")) for w in words):
+        return Consumer.SQLALCHEMY
+    if "asyncpg" in words:
+        return Consumer.ASYNCPG
+    if any(w in words for w in ("psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary")):
+        return Consumer.LIBPQ
+    return None
+
+
+def load_schema(
+    project_dir: Path,
+    config: Config,
+    schema: str | None = None,
+    require: Sequence[str] = (),
+) -> Schema:
+    """The schema for ``project_dir``: ``--schema`` if given, else pyproject and ``.env.example``.
+
+    Raises :class:`UsageError` for a named schema file that is missing or malformed.
+    """
+    specs: dict[str, VarSpec] = {}
+    origins: list[str] = []
+    if schema is None:
+        example = project_dir / ".env.example"
+        if example.is_file():
+            for spec in schema_from_example(example, ".env.example"):
+                specs[spec.name] = spec
+            origins.append(".env.example")
+        if "env" in config.data:
+            for spec in schema_from_table(config.table("env"), str(config.path)):
+                specs[spec.name] = spec
+            origins.append("pyproject.toml")
+    elif schema == "pyproject":
+        if "env" not in config.data:
+            where = config.path or "pyproject.toml"
+            raise UsageError(f"--schema pyproject: no [tool.jyoti-doctor.env] table in {where}")
+        for spec in schema_from_table(config.table("env"), str(config.path)):
+            specs[spec.name] = spec
+        origins.append("pyproject.toml")
+    else:
+        path = Path(schema)
+        if not path.is_absolute() and not path.exists():
+            path = project_dir / path
+        if not path.is_file():
+            raise UsageError(f"schema file not found: {schema}")
+        if path.suffix == ".toml":
+            table = _pyproject_table(path)
+            if table is None:
+                raise UsageError(f"{schema}: no [tool.jyoti-doctor.env] table")
+            found = schema_from_table(table, schema)
+        else:
+            found = schema_from_example(path, schema)
+        for spec in found:
+            specs[spec.name] = spec
+        origins.append(schema)
+    if not specs:
+        for spec in default_schema():
+            specs[spec.name] = spec
+        origins.append("built-in default")
+    for name in require:
+        if not _VALID_NAME.fullmatch(name):
+            raise UsageError(f"--require: invalid variable name {name!r}")
+        existing = specs.get(name)
+        specs[name] = (
+            replace(existing, required=True)
+            if existing
+            else VarSpec(name, infer_type(name), required=True, origin="--require")
+        )
+    guess = _guess_consumer(project_dir)
+    return Schema(tuple(specs.values()), " + ".join(origins), consumer_guess=guess)

@@ -1,0 +1,76 @@
+"""The shared masking helpers, as check-env relies on them (one implementation for every command)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from envhelpers import OPENAI_KEY, make_project, run_check
+
+from jyoti_doctor.masking import MASK, looks_like_secret, mask_key, mask_secret, mask_url
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://app:pw@h:5432/db", "postgresql://app:********@h:5432/db"),
+        ("postgres://u.ref:p@ss#word1@aws-0.pooler.supabase.com:6543/postgres",
+         "postgres://u.ref:********@aws-0.pooler.supabase.com:6543/postgres"),
+        ("postgresql://u:pw@h/db?x=a@b", "postgresql://u:********@h/db?x=a@b"),
+        ("postgresql://u:p?w@h/db", "postgresql://u:********@h/db"),
+        ("postgresql://u:pa ss@h/db", "postgresql://u:********@h/db"),
+        ("postgresql://h/db?sslpassword=abc&sslmode=require", "postgresql://h/db?sslpassword=********&sslmode=require"),
+        ("https://h/x?api_key=abc&q=1", "https://h/x?api_key=********&q=1"),
+        ("postgresql://localhost/db", "postgresql://localhost/db"),
+    ],
+)
+def test_mask_url(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_mask_url_user_only_when_asked() -> None:
+    dsn = "https://0123456789abcdef0123456789abcdef@o1.ingest.sentry.io/42"
+    assert mask_url(dsn) == dsn
+    assert mask_url(dsn, mask_user=True) == "https://********@o1.ingest.sentry.io/42"
+    assert mask_secret(dsn) == "https://********@o1.ingest.sentry.io/42"
+
+
+@pytest.mark.parametrize(
+    ("key", "masked"),
+    [
+        (OPENAI_KEY, "sk-proj-…Vw8A"),
+        ("sk-svcacct-" + "a" * 20 + "WXYZ", "sk-svcacct-…WXYZ"),
+        ("sb_secret_" + "b" * 20 + "1234", "sb_secret_…1234"),
+        ("x" * 19, MASK),
+        ("sk-short", MASK),
+        ("no-known-prefix-but-long-1234", "…1234"),
+    ],
+)
+def test_mask_key(key: str, masked: str) -> None:
+    assert mask_key(key) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        (OPENAI_KEY, True),
+        ("postgresql://u:pw@h/db", True),
+        ("postgresql://h/db", False),
+        ("Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA", True),
+        ("aws-0-us-east-1.pooler.supabase.com", False),
+        ("hello world", False),
+        ("production", False),
+        ("12345678901234567890123456", False),
+    ],
+)
+def test_looks_like_secret(value: str, secret: bool) -> None:
+    assert looks_like_secret(value) is secret
+
+
+def test_a_secret_pasted_where_a_key_belongs_is_not_named(tmp_path: Path) -> None:
+    root = make_project(tmp_path, env=f"{OPENAI_KEY}\npostgresql://app:pw0rd1234@h/db\n")
+    report = run_check(root, strict=True)
+    messages = [f.message for f in report.findings if f.code == "JD306"]
+    assert "the key on line 1 has no `=`: load_dotenv() leaves it unset" in messages
+    assert any(m.startswith("the key on line 2") for m in messages)
+    assert all(OPENAI_KEY not in m and "pw0rd1234" not in m for m in messages)
