@@ -23,6 +23,8 @@ from .roots import ModuleInfo, relative_module
 from .scan import FileScan, SelfImport
 
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+# In `from <module> import`, no name can be the keyword `import`: the first whole word is it.
+_IMPORT_KEYWORD = re.compile(r"(?<![\w.])import(?!\w)")
 _ALONE_AFTER = re.compile(rb"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
 _BOM = b"\xef\xbb\xbf"
 FIXABLE_CODES = frozenset({"JD101", "JD103", "JD105"})
@@ -122,12 +124,33 @@ class LineIndex:
         return first.group() if first else b"\n"
 
 
-def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
-    from .scan import _statements
+_COMPOUND = frozenset({
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
+})
 
-    for stmt in _statements(tree.body):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            yield stmt
+
+def statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Every statement at any depth; only compound statements are looked into."""
+    stack: list[ast.stmt] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if type(node) in _COMPOUND:
+            children: list[ast.stmt] = []
+            for name in ("body", "orelse", "finalbody"):
+                children.extend(getattr(node, name, ()))
+            for handler in getattr(node, "handlers", ()):
+                children.extend(handler.body)
+            for case in getattr(node, "cases", ()):
+                children.extend(case.body)
+            stack.extend(reversed(children))
+
+
+def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    for stmt in statements(tree):
+        if type(stmt) is ast.Import or type(stmt) is ast.ImportFrom:
+            yield stmt  # type: ignore[misc]
 
 
 def bindings_of(stmt: ast.Import | ast.ImportFrom, package: str, absolutize: dict[str, str]
@@ -356,7 +379,20 @@ def _edit_for(
                 f"`{clash[0]}` would shadow (or be shadowed by) the standard library module of "
                 "that name when imported root-absolute"
             )
-    new_text = _rewrite_text(text, key)
+    if key[0] in ("from-rel", "from-root"):
+        # Only the part up to the `import` keyword changes; the names (and their comments)
+        # are kept byte for byte, so libcst rewrites the head and the cache serves every
+        # statement importing from the same module.
+        keyword = _IMPORT_KEYWORD.search(text, 4)
+        if keyword is None:
+            raise _Refused("the `import` keyword was not found", True)
+        head, tail = text[: keyword.end()], text[keyword.end() :]
+        new_head = _rewrite_text(head + " _", key)
+        if not new_head.endswith(" _"):
+            raise _Refused("libcst changed the imported names", True)
+        new_text = new_head[:-2] + tail
+    else:
+        new_text = _rewrite_text(text, key)
     bindings = bindings_of(node, package, {})
     shown = {t.alias_index or 0: _shown(new_text, t, node, style) for t in targets}
     edit = Edit(start, end, new_text.encode(idx.encoding), node.lineno, bindings,

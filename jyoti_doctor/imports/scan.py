@@ -175,9 +175,13 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
 
 
 def scan_tree(
-    tree: ast.Module, data: bytes, path: str, info: ModuleInfo, options: ScanOptions
+    tree: ast.Module, data: bytes, path: str, info: ModuleInfo, options: ScanOptions,
+    *, dynamic: bool = True,
 ) -> FileScan:
-    """All self-imports in an already parsed file (the rewrite reuses its own parse)."""
+    """All self-imports in an already parsed file (the rewrite reuses its own parse).
+
+    ``dynamic=False`` skips the search for string references (JD104), which walks every node.
+    """
     root = info.root.name
     package = info.package
     has_main = any(is_main_guard(node) for node in tree.body)
@@ -233,7 +237,7 @@ def scan_tree(
                 replacement = f"from {_dots(level, rest)} import {leaf} as {alias.asname}"
                 add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
 
-    if any(name.encode() in data for name in _DYNAMIC_CALLS):
+    if dynamic and any(name.encode() in data for name in _DYNAMIC_CALLS):
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue

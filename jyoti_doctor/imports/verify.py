@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from .rewrite import Edit, LineIndex, Style, bindings_of, line_of, plan, root_absolutize
+from .rewrite import Edit, LineIndex, Style, bindings_of, line_of, plan, root_absolutize, statements
 from .roots import ModuleInfo
 from .scan import ScanOptions, scan_tree
 
@@ -40,7 +40,7 @@ def verify(
     index = LineIndex(new)
     by_line: dict[int, list[ast.stmt]] = {}
     lines = {line for s, e in spans for line in range(line_of(index, s), line_of(index, e) + 1)}
-    for stmt in _all_statements(tree):
+    for stmt in statements(tree):
         if stmt.lineno in lines:
             by_line.setdefault(stmt.lineno, []).append(stmt)
     for edit, (start, end) in zip(edits, spans, strict=True):
@@ -69,7 +69,7 @@ def verify(
                 f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
                 f"{_show(edit.bindings)}"
             )
-    again = plan(tree, new, info, scan_tree(tree, new, path, info, options),
+    again = plan(tree, new, info, scan_tree(tree, new, path, info, options, dynamic=False),
                  style=style, unsafe=unsafe, index=index)
     if again.edits:
         raise VerificationError(
@@ -92,12 +92,6 @@ def _check_outside(data: bytes, new: bytes, edits: Sequence[Edit]) -> list[tuple
     if new[new_pos:] != data[old_pos:]:
         raise VerificationError("bytes after the last rewrite changed")
     return spans
-
-
-def _all_statements(tree: ast.Module):  # type: ignore[no-untyped-def]
-    from .scan import _statements
-
-    return _statements(tree.body)
 
 
 def _show(bindings: Sequence[object]) -> str:
