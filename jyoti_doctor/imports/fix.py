@@ -142,6 +142,26 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     )
 
 
+def _write_one(res: FileFix) -> OSError | ChangedOnDisk | None:
+    assert res.old is not None and res.new is not None
+    try:
+        write_atomic(Path(res.scan.path), res.new, res.old)
+    except (ChangedOnDisk, OSError) as exc:
+        return exc
+    return None
+
+
+def _write_all(changed: Sequence[FileFix]) -> dict[str, OSError | ChangedOnDisk | None]:
+    """Write every changed file; threads overlap the fsyncs. Returns each file's problem."""
+    if len(changed) < 8:
+        return {r.scan.path: _write_one(r) for r in changed}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip((r.scan.path for r in changed), pool.map(_write_one, changed),
+                        strict=True))
+
+
 def run_fix(
     settings: ImportSettings,
     options: FixOptions,
@@ -158,23 +178,24 @@ def run_fix(
     fixed_rows: list[tuple[str, ...]] = []
     status = ExitCode.OK
     written = 0
+    outcomes = _write_all([r for r in results if r.changed]) if write else {}
     for res in results:
         shown = display(res.scan.path)
         applied = res.changed
         if res.changed and write:
-            assert res.old is not None and res.new is not None
-            try:
-                write_atomic(Path(res.scan.path), res.new, res.old)
+            problem = outcomes.get(res.scan.path)
+            if problem is None:
                 written += 1
-            except ChangedOnDisk:
+            elif isinstance(problem, ChangedOnDisk):
                 applied = False
                 findings.append(Finding.make(
                     "JD191", "the file changed on disk since it was read; not written, rerun",
                     location=Location(shown)))
-            except OSError as exc:
+            else:
                 applied = False
+                reason = getattr(problem, "strerror", None) or str(problem)
                 findings.append(Finding.make(
-                    "JD190", f"cannot write: {exc.strerror or exc}; the file is unchanged",
+                    "JD190", f"cannot write: {reason}; the file is unchanged",
                     location=Location(shown)))
         elif res.changed:
             assert res.old is not None and res.new is not None

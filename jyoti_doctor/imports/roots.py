@@ -144,7 +144,9 @@ def module_info(path: Path, roots: Sequence[PackageRoot]) -> ModuleInfo | None:
             continue
         parts = [root.name, *rel.parts]
         parts[-1] = parts[-1].removesuffix(".py")
-        if not all(p.isidentifier() for p in parts):
+        # The file's own name may be no identifier: Django's `0001_initial.py` migrations are
+        # loaded with import_module and their relative imports work like any module's.
+        if not all(p.isidentifier() for p in parts[:-1]):
             return None
         if parts[-1] == "__init__":
             parts.pop()
