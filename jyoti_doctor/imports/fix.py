@@ -120,6 +120,7 @@ def fix_paths(
 
     chunk = max(16, len(files) // (workers * 4))
     chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
+    ctx: multiprocessing.context.BaseContext
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:

@@ -150,7 +150,7 @@ def statements(tree: ast.Module) -> Iterator[ast.stmt]:
 def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
     for stmt in statements(tree):
         if type(stmt) is ast.Import or type(stmt) is ast.ImportFrom:
-            yield stmt  # type: ignore[misc]
+            yield stmt
 
 
 def bindings_of(stmt: ast.Import | ast.ImportFrom, package: str, absolutize: dict[str, str]
@@ -467,7 +467,7 @@ def _rewrite_uncached(text: str, key: tuple[object, ...]) -> str:
         return module.code_for_node(cst.Import(names=names))
     assert isinstance(node, cst.Import) and kind == "import"
     _, style, fixes_items, sep = key
-    fixes = dict(fixes_items)  # type: ignore[arg-type]
+    fixes: dict[int, tuple[int, str, str]] = dict(fixes_items)  # type: ignore[call-overload]
     if style == Style.ROOT.value:
         aliases = [
             a.with_changes(name=_dotted(fixes[i][1])) if i in fixes else a

@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-
 from tests.imports._fixtrees import make_tree
 
 CASES = Path(__file__).parent / "cases"
