@@ -177,6 +177,7 @@ def run_fix(
     findings: list[Finding] = []
     diffs: list[str] = []
     fixed_rows: list[tuple[str, ...]] = []
+    imports_fixed = 0
     status = ExitCode.OK
     written = 0
     outcomes = _write_all([r for r in results if r.changed]) if write else {}
@@ -212,11 +213,11 @@ def run_fix(
         notes = {(i.line, i.col): (reason, internal) for i, reason, internal in res.refused}
         replacements = dict(res.replacements)
         kept: list[SelfImport] = []
+        fixed_here: list[str] = []
         for imp in res.scan.imports:
             key = (imp.line, imp.col)
             if key in fixed_keys and write:
-                fixed_rows.append((f"{shown}:{imp.line}", imp.original, replacements.get(
-                    key, imp.replacement or "")))
+                fixed_here.append(str(imp.line))
                 continue
             if key in replacements and options.style is Style.ROOT:
                 imp = replace(imp, replacement=replacements[key])
@@ -224,13 +225,20 @@ def run_fix(
                 reason, internal = notes[key]
                 if internal:
                     status = ExitCode.INTERNAL
+                    findings.append(Finding.make(
+                        "JD199", f"the import could not be rewritten ({reason}); it is left "
+                        "unchanged. This is a bug in jyoti-doctor: please report it",
+                        location=Location(shown, imp.line, imp.col)))
                 imp = replace(imp, reason=reason, replacement=None)
             kept.append(imp)
         findings.extend(to_findings([replace(res.scan, imports=tuple(kept))], display))
+        if fixed_here:
+            imports_fixed += len(fixed_here)
+            fixed_rows.append((shown, str(len(fixed_here)), ", ".join(fixed_here)))
 
     sections = list(skipped_section(discovery.skipped))
     if fixed_rows:
-        sections.insert(0, Section("Fixed", ("where", "was", "now"), tuple(fixed_rows)))
+        sections.insert(0, Section("Fixed", ("file", "imports", "lines"), tuple(fixed_rows)))
     would_change = sum(1 for r in results if r.changed)
     summary: dict[str, object] = {
         "files": len(results),
@@ -239,7 +247,7 @@ def run_fix(
     }
     if write:
         summary["files_written"] = written
-        summary["imports_fixed"] = len(fixed_rows)
+        summary["imports_fixed"] = imports_fixed
     else:
         summary["files_would_change"] = would_change
     if not write and would_change and status is ExitCode.OK:

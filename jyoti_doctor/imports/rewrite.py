@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import itertools
 import re
 import sys
 import tokenize
@@ -85,7 +86,12 @@ class LineIndex:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
+        if b"\r" in data:
+            self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
+        else:
+            # The common case, at C speed: each line's start is the sum of the lengths before it.
+            self.starts = list(itertools.accumulate(
+                map((1).__add__, map(len, data.split(b"\n")[:-1])), initial=0))
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError:
@@ -112,6 +118,8 @@ class LineIndex:
         """1-based character column, as scan reports it."""
         start = self.line_start(line)
         end = self.starts[line] if line < len(self.starts) else len(self.data)
+        if self.data[start:end].isascii():
+            return utf8_col + 1
         text = self.data[start:end].decode(self.encoding, errors="replace")
         return len(text.encode("utf-8")[:utf8_col].decode("utf-8", errors="replace")) + 1
 
@@ -145,6 +153,37 @@ def statements(tree: ast.Module) -> Iterator[ast.stmt]:
             for case in getattr(node, "cases", ()):
                 children.extend(case.body)
             stack.extend(reversed(children))
+
+
+def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if block:
+            yield block
+    for handler in getattr(node, "handlers", ()):
+        yield handler.body
+    for case in getattr(node, "cases", ()):
+        yield case.body
+
+
+def _lineno(node: ast.stmt) -> int:
+    return node.lineno
+
+
+def statements_at(body: list[ast.stmt], line: int, out: list[ast.stmt]) -> None:
+    """The simple statements spanning ``line`` (in any block), by bisection, not a full walk."""
+    i = bisect.bisect_right(body, line, key=_lineno) - 1
+    while i >= 0:
+        node = body[i]
+        if (node.end_lineno or node.lineno) >= line:
+            if type(node) in _COMPOUND:
+                for block in _blocks(node):
+                    statements_at(block, line, out)
+            else:
+                out.append(node)
+        if node.lineno < line:
+            break
+        i -= 1
 
 
 def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -239,10 +278,13 @@ def plan(
     idx = index or LineIndex(data)
     by_from: dict[tuple[int, int], ast.ImportFrom] = {}
     by_alias: dict[tuple[int, int], tuple[ast.Import, int]] = {}
-    for stmt in import_statements(tree):
+    found: list[ast.stmt] = []
+    for line in sorted({imp.line for imp in wanted}):
+        statements_at(tree.body, line, found)
+    for stmt in found:
         if isinstance(stmt, ast.ImportFrom):
             by_from[(stmt.lineno, idx.char_col(stmt.lineno, stmt.col_offset))] = stmt
-        else:
+        elif isinstance(stmt, ast.Import):
             for i, alias in enumerate(stmt.names):
                 by_alias[(alias.lineno, idx.char_col(alias.lineno, alias.col_offset))] = (stmt, i)
 

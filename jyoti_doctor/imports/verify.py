@@ -11,7 +11,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from .rewrite import Edit, LineIndex, Style, bindings_of, line_of, plan, root_absolutize, statements
+from .rewrite import (
+    Edit,
+    LineIndex,
+    Style,
+    bindings_of,
+    line_of,
+    plan,
+    root_absolutize,
+    statements_at,
+)
 from .roots import ModuleInfo
 from .scan import ScanOptions, scan_tree
 
@@ -39,10 +48,10 @@ def verify(
         raise VerificationError(f"the rewritten file does not parse: {exc}") from None
     index = LineIndex(new)
     by_line: dict[int, list[ast.stmt]] = {}
-    lines = {line for s, e in spans for line in range(line_of(index, s), line_of(index, e) + 1)}
-    for stmt in statements(tree):
-        if stmt.lineno in lines:
-            by_line.setdefault(stmt.lineno, []).append(stmt)
+    for line in {ln for s, e in spans for ln in range(line_of(index, s), line_of(index, e) + 1)}:
+        at: list[ast.stmt] = []
+        statements_at(tree.body, line, at)
+        by_line[line] = sorted((st for st in at if st.lineno == line), key=lambda st: st.col_offset)
     for edit, (start, end) in zip(edits, spans, strict=True):
         found: list[ast.stmt] = []
         for line in range(line_of(index, start), line_of(index, end) + 1):
