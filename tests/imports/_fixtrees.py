@@ -23,6 +23,7 @@ def make_tree(base: Path, kind: str = "package") -> Path:
 
     ``kind``: ``package`` (``__init__.py`` everywhere), ``namespace`` (none), ``src`` (under src/).
     """
+    base.mkdir(parents=True, exist_ok=True)
     (base / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     top = base / "src" if kind == "src" else base
     for rel in PACKAGE_FILES:

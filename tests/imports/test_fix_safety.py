@@ -155,3 +155,39 @@ def test_unsafe_fix_stays_a_warning_until_asked(project: Path, runner: CliRunner
 def test_bad_style_is_a_usage_error(project: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["fix-imports", str(project), "--style", "sideways"])
     assert result.exit_code == 2
+
+
+def test_file_names_from_two_packages_like_pre_commit(tmp_path: Path, runner: CliRunner) -> None:
+    one = make_tree(tmp_path / "one")
+    two = make_tree(tmp_path / "two", "src")
+    a = one / "backend/api/routes.py"
+    b = two / "backend/api/v1/handlers.py"
+    a.write_bytes(SELF_IMPORT)
+    b.write_bytes(SELF_IMPORT)
+    result = runner.invoke(app, ["fix-imports", "--write", str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert a.read_bytes() == b"from ..deps import get_db\n"
+    assert b.read_bytes() == b"from ...deps import get_db\n"
+
+
+def test_json_dry_run_carries_the_diff(project: Path, runner: CliRunner) -> None:
+    routes = project / "backend/api/routes.py"
+    result = runner.invoke(app, ["fix-imports", str(routes), "--format", "json"])
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert "+from ..deps import get_db\n" in doc["text"]
+    assert doc["findings"][0]["fix"] == {
+        "applicability": "safe", "replacement": "from ..deps import get_db", "reason": None,
+    }
+
+
+def test_root_style_says_why_it_left_an_import(project: Path, runner: CliRunner) -> None:
+    routes = project / "backend/api/routes.py"
+    routes.write_bytes(b"from backend import *\n")
+    result = runner.invoke(
+        app, ["fix-imports", str(routes), "--style", "root", "--write", "--format", "json"]
+    )
+    finding = json.loads(result.stdout)["findings"][0]
+    assert result.exit_code == 1
+    assert finding["fix"]["reason"] == "`from backend import *` has no root-absolute form"
+    assert routes.read_bytes() == b"from backend import *\n"
