@@ -20,6 +20,7 @@ from .scan import FileScan, ScanOptions, SelfImport, parse_source, scan_tree, to
 from .verify import VerificationError, verify
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|$)")
 
 
 @dataclass(frozen=True)
@@ -132,15 +133,20 @@ def fix_paths(
     return results
 
 
+def _display_lines(data: bytes, encoding: str) -> list[str]:
+    """Lines as CPython splits them, each ending in ``\n`` (a missing final one is marked)."""
+    text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
+    lines = [m.group(1) + "\n" for m in _LINE.finditer(text) if m.group(0)]
+    if text and not _LINE_BREAK.match(text[-1]):
+        lines[-1] += "\\ No newline at end of file\n"
+    return lines
+
+
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff for people and ``patch``; line endings shown as ``\\n``."""
     encoding = LineIndex(old).encoding
-    a = _LINE_BREAK.split(old.decode(encoding, errors="replace").removeprefix("\ufeff"))
-    b = _LINE_BREAK.split(new.decode(encoding, errors="replace").removeprefix("\ufeff"))
-    return "".join(
-        line if line.endswith("\n") else line + "\n"
-        for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", lineterm="")
-    )
+    return "".join(difflib.unified_diff(
+        _display_lines(old, encoding), _display_lines(new, encoding), f"a/{path}", f"b/{path}"))
 
 
 def _write_one(res: FileFix) -> OSError | ChangedOnDisk | None:

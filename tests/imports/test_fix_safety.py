@@ -191,3 +191,12 @@ def test_root_style_says_why_it_left_an_import(project: Path, runner: CliRunner)
     assert result.exit_code == 1
     assert finding["fix"]["reason"] == "`from backend import *` has no root-absolute form"
     assert routes.read_bytes() == b"from backend import *\n"
+
+
+def test_diff_is_printed_verbatim(project: Path, runner: CliRunner) -> None:
+    routes = project / "backend/api/routes.py"
+    routes.write_bytes(b"from backend.deps import x  # :thumbs_up: [bold]y[/]")
+    result = runner.invoke(app, ["fix-imports", str(routes)])
+    assert "+from ..deps import x  # :thumbs_up: [bold]y[/]\n\\ No newline at end of file\n" in (
+        result.stdout
+    )
