@@ -50,7 +50,9 @@ class FileFix:
 
 def fix_source(data: bytes, path: str, info, options: FixOptions) -> FileFix:  # type: ignore[no-untyped-def]
     """Rewrite one file's bytes. Never raises; a failure leaves ``new`` unset."""
-    scan_options = ScanOptions(max_level=options.max_level)
+    # Dots are what --max-level limits; root-absolute imports have none.
+    relative = options.style is Style.RELATIVE
+    scan_options = ScanOptions(max_level=options.max_level if relative else None)
     if info is None:
         return FileFix(FileScan(path, None))
     tree = parse_source(data, path, info.module)
