@@ -11,7 +11,9 @@ on its own copy in the same run, then checks that the rewritten tree compiles an
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -48,31 +50,38 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--absolufy", default=shutil.which("absolufy-imports"))
     parser.add_argument("--jyoti", default=shutil.which("jyoti-doctor") or "jyoti-doctor")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not args.absolufy:
         print("absolufy-imports not found; pip install absolufy-imports (separate venv) "
               "and pass --absolufy PATH", file=sys.stderr)
         return 2
     source = django_tree()
-    with tempfile.TemporaryDirectory() as tmp:
-        ours, theirs = Path(tmp, "ours"), Path(tmp, "theirs")
-        for d in (ours, theirs):
-            shutil.copytree(source, d / "django")
-        files = sorted(str(p.relative_to(theirs)) for p in (theirs / "django").rglob("*.py"))
-        t_theirs, _ = timed([args.absolufy, "--never", *files], theirs)
-        t_ours, rc = timed([args.jyoti, "fix-imports", "django", "--write", "-q"], ours)
-        compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", "django"], cwd=ours,
-                                  capture_output=True, text=True, check=False)
-        second = subprocess.run(
-            [args.jyoti, "fix-imports", "django", "--format", "json"], cwd=ours,
-            capture_output=True, text=True, check=False,
-        )
-        import json
-
-        would = json.loads(second.stdout)["summary"]["files_would_change"]
+    theirs_times: list[float] = []
+    ours_times: list[float] = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            ours, theirs = Path(tmp, "ours"), Path(tmp, "theirs")
+            for d in (ours, theirs):
+                shutil.copytree(source, d / "django")
+            files = sorted(str(p.relative_to(theirs)) for p in (theirs / "django").rglob("*.py"))
+            t_theirs, _ = timed([args.absolufy, "--never", *files], theirs)
+            t_ours, rc = timed([args.jyoti, "fix-imports", "django", "--write", "-q"], ours)
+            theirs_times.append(t_theirs)
+            ours_times.append(t_ours)
+            compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", "django"],
+                                      cwd=ours, capture_output=True, text=True, check=False)
+            second = subprocess.run(
+                [args.jyoti, "fix-imports", "django", "--format", "json"], cwd=ours,
+                capture_output=True, text=True, check=False,
+            )
+            would = json.loads(second.stdout)["summary"]["files_would_change"]
+    t_theirs, t_ours = statistics.median(theirs_times), statistics.median(ours_times)
     print(f"files: {len(files)}")
-    print(f"absolufy-imports --never: {t_theirs:.2f} s")
-    print(f"jyoti-doctor fix-imports --write: {t_ours:.2f} s (exit {rc})")
+    print(f"rounds: {args.rounds} (medians; each round times both tools back to back)")
+    print(f"absolufy-imports --never: {t_theirs:.2f} s {[round(t, 2) for t in theirs_times]}")
+    print(f"jyoti-doctor fix-imports --write: {t_ours:.2f} s {[round(t, 2) for t in ours_times]}"
+          f" (exit {rc})")
     print(f"ratio: {t_ours / t_theirs:.2f} (target <= 0.5)")
     print(f"compileall after rewrite: {'ok' if compiled.returncode == 0 else 'FAILED'}")
     print(f"second fix-imports would change: {would} file(s)")
