@@ -72,6 +72,8 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo("JD104", "dynamic self-reference in a string", Severity.INFO),
         CodeInfo("JD105", "kept absolute by --max-level", Severity.INFO),
         CodeInfo("JD190", "file unreadable or unparsable", Severity.ERROR),
+        CodeInfo("JD191", "file changed on disk while fixing; not written", Severity.ERROR),
+        CodeInfo("JD199", "internal error: a rewrite failed verification", Severity.ERROR),
         CodeInfo("JD201", "module not found at startup", Severity.ERROR),
         CodeInfo("JD202", "relative import with no known parent package", Severity.ERROR),
         CodeInfo("JD203", "relative import beyond top-level package", Severity.ERROR),

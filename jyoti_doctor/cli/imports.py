@@ -96,3 +96,56 @@ def scan_imports(
         return scan_report(run_with_progress(settings, common, fmt))
 
     execute(common, targets[0], produce)
+
+
+StyleOpt = Annotated[
+    str,
+    typer.Option(
+        "--style",
+        help="relative: `from ..deps import x`; root: `from deps import x`, for a service "
+        "started from inside its package directory.",
+    ),
+]
+
+
+@app.command("fix-imports")
+def fix_imports(
+    paths: PathsArg = None,
+    write: Annotated[bool, typer.Option("--write", help="Apply the fixes (default: show a diff).")] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Also apply unsafe fixes (files with a __main__ block).")
+    ] = False,
+    style: StyleOpt = "relative",
+    package: PackageOpt = None,
+    exclude: ExcludeOpt = None,
+    extend_exclude: ExtendExcludeOpt = None,
+    max_level: MaxLevelOpt = None,
+    fmt: FormatOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    exit_zero: ExitZeroOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Rewrite absolute self-imports exactly (relative, or root-absolute with --style root)."""
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    targets = list(paths or [Path(".")])
+
+    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+        from ..errors import UsageError
+        from ..imports.fix import FixOptions, run_fix
+        from ..imports.rewrite import Style
+        from ..imports.run import ImportSettings
+
+        try:
+            chosen = Style(style.lower())
+        except ValueError:
+            raise UsageError(f"unknown --style {style!r} (choose from relative, root)") from None
+        settings = ImportSettings.build(
+            targets, cfg, packages=package or (), exclude=exclude or (),
+            extend_exclude=extend_exclude or (), max_level=max_level,
+        )
+        options = FixOptions(style=chosen, unsafe=unsafe_fixes, max_level=settings.max_level)
+        return run_fix(settings, options, write=write)
+
+    execute(common, targets[0], produce)

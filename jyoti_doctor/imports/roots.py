@@ -144,9 +144,10 @@ def module_info(path: Path, roots: Sequence[PackageRoot]) -> ModuleInfo | None:
             continue
         parts = [root.name, *rel.parts]
         parts[-1] = parts[-1].removesuffix(".py")
-        # importlib imports any name without a dot (Django's `0001_initial` migrations), and
-        # relative imports inside such a module work, so only a dot or an empty part disqualifies.
-        if not all(p and "." not in p for p in parts):
+        # The file's own name may be no identifier: Django's `0001_initial.py` migrations are
+        # loaded with import_module and their relative imports work like any module's.
+        stem = parts[-1]
+        if not all(p.isidentifier() for p in parts[:-1]) or not stem or "." in stem:
             return None
         if parts[-1] == "__init__":
             parts.pop()

@@ -64,10 +64,8 @@ def display_path(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def collect(
-    settings: ImportSettings, on_progress: Callable[[int], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
-) -> ScanOutcome:
+def targets(settings: ImportSettings) -> tuple[list[PackageRoot], Discovery]:
+    """The package roots and the files ``settings`` designate."""
     roots: dict[PackageRoot, None] = {}
     for path in settings.paths:
         if path.exists():
@@ -83,6 +81,14 @@ def collect(
                 if root not in roots:
                     roots[root] = None
                     all_roots.append(root)
+    return all_roots, discovery
+
+
+def collect(
+    settings: ImportSettings, on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ScanOutcome:
+    all_roots, discovery = targets(settings)
     if on_total:
         on_total(len(discovery.files))
     options = ScanOptions(max_level=settings.max_level)

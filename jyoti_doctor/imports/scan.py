@@ -153,20 +153,37 @@ def _fix_kind(
     return "JD101", Applicability.SAFE, None
 
 
+def parse_source(data: bytes, path: str, module: str | None) -> ast.Module | FileScan:
+    """``ast.parse`` that never raises: a file that does not parse becomes an error ``FileScan``."""
+    try:
+        return ast.parse(data, filename=path)
+    except SyntaxError as exc:
+        return FileScan(path, module, error=f"syntax error: {exc.msg}",
+                        error_line=exc.lineno, error_col=exc.offset)
+    except (ValueError, UnicodeError) as exc:  # NUL bytes, undecodable text
+        return FileScan(path, module, error=f"cannot parse: {exc}")
+    except (RecursionError, MemoryError) as exc:
+        return FileScan(path, module, error=f"cannot parse: {type(exc).__name__}")
+
+
 def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOptions) -> FileScan:
     """All self-imports in one file's bytes. Never raises: a bad file becomes ``error``."""
     if info is None:
         return FileScan(path, None)
-    try:
-        tree = ast.parse(data, filename=path)
-    except SyntaxError as exc:
-        return FileScan(path, info.module, error=f"syntax error: {exc.msg}",
-                        error_line=exc.lineno, error_col=exc.offset)
-    except (ValueError, UnicodeError) as exc:  # NUL bytes, undecodable text
-        return FileScan(path, info.module, error=f"cannot parse: {exc}")
-    except (RecursionError, MemoryError) as exc:
-        return FileScan(path, info.module, error=f"cannot parse: {type(exc).__name__}")
+    tree = parse_source(data, path, info.module)
+    if isinstance(tree, FileScan):
+        return tree
+    return scan_tree(tree, data, path, info, options)
 
+
+def scan_tree(
+    tree: ast.Module, data: bytes, path: str, info: ModuleInfo, options: ScanOptions,
+    *, dynamic: bool = True,
+) -> FileScan:
+    """All self-imports in an already parsed file (the rewrite reuses its own parse).
+
+    ``dynamic=False`` skips the search for string references (JD104), which walks every node.
+    """
     root = info.root.name
     package = info.package
     has_main = any(is_main_guard(node) for node in tree.body)
@@ -223,7 +240,11 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
                 add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
 
     quoted = (b'"' + root.encode(), b"'" + root.encode())
-    if any(q in data for q in quoted) and any(name.encode() in data for name in _DYNAMIC_CALLS):
+    if (
+        dynamic
+        and any(q in data for q in quoted)
+        and any(name.encode() in data for name in _DYNAMIC_CALLS)
+    ):
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue

@@ -21,6 +21,8 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
         color_system=None if color is False else "auto",
         highlight=False,
         soft_wrap=True,
+        # `:name:` in reported source or a diff is text, never an emoji code.
+        emoji=False,
     )
 
 

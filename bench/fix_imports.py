@@ -1,0 +1,92 @@
+"""Benchmark: ``fix-imports --write`` against absolufy-imports ``--never`` on Django 5.2's tree.
+
+Usage: python bench/fix_imports.py [--absolufy PATH-TO-absolufy-imports]
+
+Downloads the Django 5.2 sdist into bench/.corpus (once), copies its ``django/`` package into two
+fresh temporary directories (outside any git checkout, so no .gitignore applies), times each tool
+on its own copy in the same run, then checks that the rewritten tree compiles and that a second
+``fix-imports`` changes nothing. Prints the ratio (target: <= 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / ".corpus"
+
+
+def django_tree() -> Path:
+    CORPUS.mkdir(exist_ok=True)
+    found = sorted(CORPUS.glob("django-5.2*/django"))
+    if found:
+        return found[-1]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+         "django==5.2.*", "-d", str(CORPUS)], check=True,
+    )
+    archive = max(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(CORPUS, filter="data")
+    return max(CORPUS.glob("django-5.2*/django"))
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start, proc.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--absolufy", default=shutil.which("absolufy-imports"))
+    parser.add_argument("--jyoti", default=shutil.which("jyoti-doctor") or "jyoti-doctor")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not args.absolufy:
+        print("absolufy-imports not found; pip install absolufy-imports (separate venv) "
+              "and pass --absolufy PATH", file=sys.stderr)
+        return 2
+    source = django_tree()
+    theirs_times: list[float] = []
+    ours_times: list[float] = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            ours, theirs = Path(tmp, "ours"), Path(tmp, "theirs")
+            for d in (ours, theirs):
+                shutil.copytree(source, d / "django")
+            files = sorted(str(p.relative_to(theirs)) for p in (theirs / "django").rglob("*.py"))
+            t_theirs, _ = timed([args.absolufy, "--never", *files], theirs)
+            t_ours, rc = timed([args.jyoti, "fix-imports", "django", "--write", "-q"], ours)
+            theirs_times.append(t_theirs)
+            ours_times.append(t_ours)
+            compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", "django"],
+                                      cwd=ours, capture_output=True, text=True, check=False)
+            second = subprocess.run(
+                [args.jyoti, "fix-imports", "django", "--format", "json"], cwd=ours,
+                capture_output=True, text=True, check=False,
+            )
+            would = json.loads(second.stdout)["summary"]["files_would_change"]
+    t_theirs, t_ours = statistics.median(theirs_times), statistics.median(ours_times)
+    print(f"files: {len(files)}")
+    print(f"rounds: {args.rounds} (medians; each round times both tools back to back)")
+    print(f"absolufy-imports --never: {t_theirs:.2f} s {[round(t, 2) for t in theirs_times]}")
+    print(f"jyoti-doctor fix-imports --write: {t_ours:.2f} s {[round(t, 2) for t in ours_times]}"
+          f" (exit {rc})")
+    print(f"ratio: {t_ours / t_theirs:.2f} (target <= 0.5)")
+    print(f"compileall after rewrite: {'ok' if compiled.returncode == 0 else 'FAILED'}")
+    print(f"second fix-imports would change: {would} file(s)")
+    return 0 if compiled.returncode == 0 and would == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

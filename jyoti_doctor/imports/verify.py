@@ -1,0 +1,110 @@
+"""Verification of a rewrite before anything is written (black's ``assert_equivalent`` and
+``assert_stable``, adapted to imports, SPEC §3).
+
+The new bytes must parse; outside the rewritten statements they must be the old bytes; each
+rewritten statement must bind exactly the same names to exactly the same absolute modules, as
+CPython resolves them; and a second pass over the new bytes must change nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from .rewrite import (
+    Edit,
+    LineIndex,
+    Style,
+    bindings_of,
+    line_of,
+    plan,
+    root_absolutize,
+    statements_at,
+)
+from .roots import ModuleInfo
+from .scan import ScanOptions, scan_tree
+
+
+class VerificationError(Exception):
+    """The rewrite of one file is wrong; the file must be left as it is."""
+
+
+def verify(
+    data: bytes,
+    new: bytes,
+    edits: Sequence[Edit],
+    info: ModuleInfo,
+    path: str,
+    options: ScanOptions,
+    *,
+    style: Style,
+    unsafe: bool,
+) -> None:
+    """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``."""
+    spans = _check_outside(data, new, edits)
+    try:
+        tree = ast.parse(new, filename=path)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+        raise VerificationError(f"the rewritten file does not parse: {exc}") from None
+    index = LineIndex(new)
+    by_line: dict[int, list[ast.stmt]] = {}
+    for line in {ln for s, e in spans for ln in range(line_of(index, s), line_of(index, e) + 1)}:
+        at: list[ast.stmt] = []
+        statements_at(tree.body, line, at)
+        by_line[line] = sorted((st for st in at if st.lineno == line), key=lambda st: st.col_offset)
+    for edit, (start, end) in zip(edits, spans, strict=True):
+        found: list[ast.stmt] = []
+        for line in range(line_of(index, start), line_of(index, end) + 1):
+            for stmt in by_line.get(line, ()):
+                s = index.offset(stmt.lineno, stmt.col_offset)
+                if start <= s < end:
+                    e = index.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+                    if e > end:
+                        raise VerificationError(f"line {edit.line}: a statement overruns the rewrite")
+                    found.append(stmt)
+        if not found or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in found):
+            raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
+        absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
+        try:
+            bound = tuple(
+                b
+                for s in found
+                for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
+            )
+        except ImportError as exc:
+            raise VerificationError(f"line {edit.line}: {exc}") from None
+        if bound != edit.bindings:
+            raise VerificationError(
+                f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
+                f"{_show(edit.bindings)}"
+            )
+    again = plan(tree, new, info, scan_tree(tree, new, path, info, options, dynamic=False),
+                 style=style, unsafe=unsafe, index=index)
+    if again.edits:
+        raise VerificationError(
+            f"line {again.edits[0].line}: a second pass would change the file again"
+        )
+
+
+def _check_outside(data: bytes, new: bytes, edits: Sequence[Edit]) -> list[tuple[int, int]]:
+    """Where each edit landed in ``new``; every byte between them must be the old byte."""
+    spans: list[tuple[int, int]] = []
+    old_pos = new_pos = 0
+    for edit in edits:
+        keep = edit.start - old_pos
+        if new[new_pos : new_pos + keep] != data[old_pos : edit.start]:
+            raise VerificationError(f"line {edit.line}: bytes outside the rewrite changed")
+        new_pos += keep
+        spans.append((new_pos, new_pos + len(edit.new)))
+        new_pos += len(edit.new)
+        old_pos = edit.end
+    if new[new_pos:] != data[old_pos:]:
+        raise VerificationError("bytes after the last rewrite changed")
+    return spans
+
+
+def _show(bindings: Sequence[object]) -> str:
+    return ", ".join(
+        f"{b.name}={b.module}" + (f".{b.attr}" if b.attr else "")  # type: ignore[attr-defined]
+        for b in bindings
+    )
