@@ -1,0 +1,30 @@
+"""Every finding code is documented: a heading in docs/ and a row in the README's table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jyoti_doctor.findings import CODES
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_code_has_a_doc_entry() -> None:
+    docs = "\n".join(p.read_text() for p in (REPO / "docs").glob("*.md"))
+    headed = set(re.findall(r"^#{2,4} .*?\b(JD\d{3})\b", docs, flags=re.M))
+    assert sorted(set(CODES) - headed) == []
+
+
+def test_every_code_is_in_the_readme_table() -> None:
+    readme = (REPO / "README.md").read_text()
+    rows = set(re.findall(r"^\| (JD\d{3}) \|", readme, flags=re.M))
+    assert sorted(set(CODES) - rows) == []
+    assert sorted(rows - set(CODES)) == []
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "bash scripts/test.sh" in readme
+    assert "bash scripts/test.sh" in ci
