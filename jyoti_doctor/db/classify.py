@@ -286,12 +286,19 @@ def parse_libpq_error(text: str) -> ParsedError:
     text = text.strip()
     match = _VERBOSE.search(text)
     if match:
-        return ParsedError(match["state"], match["message"].strip())
+        detail = re.search(r"^DETAIL:\s+(.*)$", text, re.MULTILINE)
+        message = match["message"].strip() + (f" {detail[1].strip()}" if detail else "")
+        return ParsedError(match["state"], message)
     body = _LOCATION.sub("", _PREFIX.sub("", text)).strip()
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    # Keep a DETAIL line: it often says why ("Hot standby mode is disabled.").
-    message = " ".join(lines[:2]) if lines else text
-    message = re.sub(r"^(?:FATAL|ERROR):\s+", "", message)
+    if not lines:
+        return ParsedError(None, text)
+    message = re.sub(r"^(?:FATAL|ERROR):\s+", "", lines[0])
+    # Keep a DETAIL line: it often says why ("Hot standby mode is disabled."); libpq's own
+    # second lines ("Is the server running on that host...?") add nothing.
+    detail = next((line for line in lines[1:] if line.startswith("DETAIL:")), None)
+    if detail:
+        message += " " + detail.removeprefix("DETAIL:").strip()
     return ParsedError(None, message)
 
 

@@ -165,10 +165,11 @@ def handshake(
                 and pgconn.status == pq.ConnStatus.AWAITING_RESPONSE
             )
             poll = pgconn.connect_poll()
-            status = pgconn.status
-            if phase is Phase.TCP and status != pq.ConnStatus.STARTED:
+            if poll == pq.PollingStatus.FAILED:
+                continue
+            if phase is Phase.TCP and pgconn.status != pq.ConnStatus.STARTED:
                 enter(Phase.STARTUP, now)
-            elif answered and poll != pq.PollingStatus.FAILED:
+            elif answered:
                 # The server's first answer to the startup packet: from here on it is the
                 # authentication exchange (and the backend's own start).
                 enter(Phase.AUTH, now)

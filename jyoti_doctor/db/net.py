@@ -25,13 +25,14 @@ class Resolved:
     addresses: tuple[str, ...] = ()
     reason: Reason | None = None  # set when the lookup failed
     message: str = ""
+    looked_up: bool = True  # False for a numeric address: nothing to time
 
 
 def resolve(host: str, port: int, timeout: float) -> Resolved:
     """The addresses of ``host`` (numeric hosts are returned as is), within ``timeout`` seconds."""
     try:
         ipaddress.ip_address(host.split("%", 1)[0])
-        return Resolved((host,))
+        return Resolved((host,), looked_up=False)
     except ValueError:
         pass
     name = host.rstrip(".").lower()

@@ -417,7 +417,8 @@ def _resolve_all(
             assert ep.host is not None
             found = io.resolve(ep.host, ep.port, timeout)
             if found.reason is None:
-                record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
+                if found.looked_up:
+                    record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
                 addresses[ep] = found.addresses
                 break
             attempt = record("dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS)

@@ -187,8 +187,6 @@ def build_report(result: ProbeResult) -> Report:
                 f"({result.handshakes} connection attempt(s), {result.tcp_probes} TCP probe(s)); "
                 f"last: {m.title}"
             )
-            if waited_text:
-                hints.append(waited_text)
         else:
             status = ExitCode.DB_REFUSED
             code = m.code
@@ -196,9 +194,10 @@ def build_report(result: ProbeResult) -> Report:
         if result.message:
             headline += f": {result.message}"
         hint = " ".join(hints)
+        why = f"{hint} ({waited_text})" if waited_text and result.verdict is Verdict.NOT_READY else hint
         findings.append(Finding.make(
             code, headline, severity=Severity.ERROR, location=location,
-            fix=Fix(Applicability.NONE, reason=hint),
+            fix=Fix(Applicability.NONE, reason=why),
         ))
     phases = timeline(result)
     sections = [
@@ -236,6 +235,7 @@ def build_report(result: ProbeResult) -> Report:
         },
         "timeline": {p.value: round(v, 4) for p, v in phases.items()},
         "waited_on": {k: round(v, 4) for k, v in spent.items()},
+        "waited_explained": waited_text,
         "handshakes": result.handshakes,
         "tcp_probes": result.tcp_probes,
         "verbose_errors": result.verbose_errors,
