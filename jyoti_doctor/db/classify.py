@@ -305,12 +305,9 @@ def parse_libpq_error(text: str) -> ParsedError:
 def classify(sqlstate: str | None, message: str = "", errno: int | None = None) -> Reason:
     """The reason for a failure, from its SQLSTATE, its message, or its errno, in that order."""
     for rule in RULES:
-        if rule.sqlstate is not None:
-            if sqlstate is None or not sqlstate.startswith(rule.sqlstate):
-                continue
-        if rule.pattern is not None and not rule.pattern.search(message):
+        if rule.sqlstate is not None and (sqlstate is None or not sqlstate.startswith(rule.sqlstate)):
             continue
-        if rule.sqlstate is None and rule.pattern is None:
+        if rule.pattern is not None and not rule.pattern.search(message):
             continue
         return rule.reason
     if errno is not None and errno in ERRNO_REASONS:

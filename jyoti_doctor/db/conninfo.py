@@ -100,12 +100,12 @@ def password_candidates(raw: str) -> tuple[str, ...]:
     would take as the password when the ``@`` is not encoded.
     """
     found: list[str] = []
-    match = _USERINFO.search(raw.split("?", 1)[0].split("#", 1)[0]) or _USERINFO.search(raw)
-    if match and match["pw"]:
-        pw = match["pw"]
-        found.append(pw)
-        found.extend(part for part in pw.split("@") if part)
-        found.extend(part for part in pw.split("#") if part)
+    for text in (raw, raw.split("?", 1)[0].split("#", 1)[0]):
+        match = _USERINFO.search(text)
+        if match and match["pw"]:
+            pw = match["pw"]
+            found.append(pw)
+            found.extend(part for part in re.split(r"[@#?]", pw) if part)
     for m in _KEYWORD_PASSWORD.finditer(raw):
         value = m.group(1)
         found.append(value)

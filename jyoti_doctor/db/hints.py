@@ -32,14 +32,13 @@ def _host(target: Target) -> str:
 
 def provider_hints(target: Target, reason: Reason | None) -> list[str]:
     """Extra advice for a failure ``reason`` (or ``None`` for success) against this target."""
-    host, port, user = _host(target), target.primary.port, target.user or ""
+    host, user = _host(target), target.user or ""
     hints: list[str] = []
-    if _SUPABASE_POOLER.search(host):
-        if "." not in user:
-            hints.append(
-                f"Supabase's pooler (Supavisor) needs the user as `postgres.<project-ref>`; this URL "
-                f"has `{user or '(none)'}`."
-            )
+    if _SUPABASE_POOLER.search(host) and "." not in user:
+        hints.append(
+            f"Supabase's pooler (Supavisor) needs the user as `postgres.<project-ref>`; this URL "
+            f"has `{user or '(none)'}`."
+        )
     if _SUPABASE_DIRECT.match(host) and reason in (
         Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.TIMEOUT, Reason.HOST_UNREACHABLE,
     ):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..findings import ExitCode, Finding, Fix, Applicability, Location, Report, Section, Severity
+from ..findings import Applicability, ExitCode, Finding, Fix, Location, Report, Section, Severity
 from .classify import Reason, meaning
 from .hints import PREPARE_ADVICE, pooler_evidence, provider_hints
 from .libpq import Phase

@@ -7,7 +7,7 @@ connection attempt and per change of failure, never one per TCP probe.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Self
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -39,7 +39,7 @@ class LiveView:
         self.live: Live | None = None
         self._printed_reason: str | None = None
 
-    def __enter__(self) -> LiveView:
+    def __enter__(self) -> Self:
         if self.console.is_terminal and not self.console.quiet:
             self.live = Live(self, console=self.console, refresh_per_second=8, transient=True)
             self.live.start()

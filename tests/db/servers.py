@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 # Every role's password; tests assert it never appears in any output.
@@ -348,7 +348,7 @@ class _Listener:
             with contextlib.suppress(OSError):
                 conn.close()
 
-    def __enter__(self) -> _Listener:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

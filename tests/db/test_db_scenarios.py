@@ -221,7 +221,7 @@ def test_pooler_in_front_of_stopped_database(pgbouncer: PgBouncer, behind_pooler
     with psycopg.connect(pgbouncer.url("flaky"), prepare_threshold=None) as conn:
         conn.execute("SELECT 1")
     behind_pooler.stop()
-    report, took, text = probe(pgbouncer.url("flaky"), deadline=4, query_timeout=1.5)
+    report, took, _ = probe(pgbouncer.url("flaky"), deadline=4, query_timeout=1.5)
     assert report.status is ExitCode.DB_NOT_READY
     assert report.details["reason"] in ("query-timeout", "query-failed")
     handshakes = attempts(report, "handshake")
@@ -231,7 +231,7 @@ def test_pooler_in_front_of_stopped_database(pgbouncer: PgBouncer, behind_pooler
 
 
 def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
-    report, _, text = probe(pgbouncer.url("main"), deadline=10)
+    report, _, _ = probe(pgbouncer.url("main"), deadline=10)
     assert report.status is ExitCode.OK, report.findings
     assert report.details["server"]["behind_pooler"] is True
     (advice,) = [f for f in report.findings if f.code == "JD405"]
