@@ -296,9 +296,9 @@ def parse_libpq_error(text: str) -> ParsedError:
     message = re.sub(r"^(?:FATAL|ERROR):\s+", "", lines[0])
     # Keep a DETAIL line: it often says why ("Hot standby mode is disabled."); libpq's own
     # second lines ("Is the server running on that host...?") add nothing.
-    detail = next((line for line in lines[1:] if line.startswith("DETAIL:")), None)
-    if detail:
-        message += " " + detail.removeprefix("DETAIL:").strip()
+    details = [line for line in lines[1:] if line.startswith("DETAIL:")]
+    if details:
+        message += " " + details[0].removeprefix("DETAIL:").strip()
     return ParsedError(None, message)
 
 

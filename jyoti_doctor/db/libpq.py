@@ -56,7 +56,7 @@ def _libpq_handle() -> Any | None:
         if pq.__impl__ == "python":
             from psycopg.pq import _pq_ctypes
 
-            return _pq_ctypes.pq
+            return _pq_ctypes.pq  # type: ignore[attr-defined]
         if pq.__impl__ == "binary":
             maps = Path("/proc/self/maps")
             if maps.exists():
@@ -80,7 +80,7 @@ def enable_verbose_errors(pgconn: pq.abc.PGconn) -> bool:
         func = lib.PQsetErrorVerbosity
         func.argtypes = [ctypes.c_void_p, ctypes.c_int]
         func.restype = ctypes.c_int
-        func(pgconn.pgconn_ptr, PQERRORS_VERBOSE)
+        func(pgconn.pgconn_ptr, PQERRORS_VERBOSE)  # type: ignore[attr-defined]
     except (AttributeError, OSError):
         return False
     return True
@@ -130,7 +130,7 @@ def handshake(
 
     if on_phase is not None:
         on_phase(Phase.TCP)
-    poll = pq.PollingStatus.WRITING
+    poll: int = pq.PollingStatus.WRITING
     try:
         while True:
             if poll == pq.PollingStatus.OK:
