@@ -37,8 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.db.servers import (  # noqa: E402
-    PASSWORD,
+from tests.db.servers import (
     HoldingProxy,
     PgFactory,
     PgServer,

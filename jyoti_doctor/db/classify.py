@@ -317,3 +317,31 @@ def classify(sqlstate: str | None, message: str = "", errno: int | None = None) 
 
 def meaning(reason: Reason) -> Meaning:
     return MEANINGS[reason]
+
+
+# Failures that belong to one address, not to the server: with several addresses (IPv6 and
+# IPv4, several hosts) they must not hide what another address said.
+ADDRESS_LEVEL = frozenset({Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.HOST_UNREACHABLE})
+_PER_HOST = re.compile(r"(?=connection to server (?:at|on) )")
+
+
+def classify_libpq_text(text: str) -> tuple[Reason, ParsedError]:
+    """Classify a libpq connection error that may hold one failure per address tried.
+
+    A server's own verdict (it answered: wrong password, missing database) wins; then any
+    transient failure (another address may come up); an address-level failure only when every
+    address failed that way.
+    """
+    chunks = [c for c in _PER_HOST.split(text) if c.strip()] or [text]
+    found = []
+    for chunk in chunks:
+        parsed = parse_libpq_error(chunk)
+        found.append((classify(parsed.sqlstate, parsed.message), parsed))
+
+    def rank(item: tuple[Reason, ParsedError]) -> int:
+        reason = item[0]
+        if reason in ADDRESS_LEVEL:
+            return 2
+        return 0 if MEANINGS[reason].kind is FailureKind.PERMANENT else 1
+
+    return min(found, key=rank)

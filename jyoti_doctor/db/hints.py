@@ -34,7 +34,7 @@ def provider_hints(target: Target, reason: Reason | None) -> list[str]:
     """Extra advice for a failure ``reason`` (or ``None`` for success) against this target."""
     host, user = _host(target), target.user or ""
     hints: list[str] = []
-    if _SUPABASE_POOLER.search(host) and "." not in user:
+    if reason is not None and _SUPABASE_POOLER.search(host) and "." not in user:
         hints.append(
             f"Supabase's pooler (Supavisor) needs the user as `postgres.<project-ref>`; this URL "
             f"has `{user or '(none)'}`."

@@ -96,6 +96,7 @@ class Handshake:
     error: ParsedError | None = None
     timed_out: bool = False
     config_error: bool = False  # libpq rejected the parameters before any network traffic
+    raw: str = field(default="", repr=False)  # libpq's whole message (one failure per address)
     verbose: bool = False
     pgconn: Any = field(default=None, repr=False, compare=False)
 
@@ -139,9 +140,9 @@ def handshake(
             if poll == pq.PollingStatus.FAILED:
                 failed = phase
                 enter(phase, clock())
-                error = parse_libpq_error(pgconn.get_error_message())
+                raw = pgconn.get_error_message()
                 pgconn.finish()
-                return Handshake(False, phases, failed, error, verbose=verbose)
+                return Handshake(False, phases, failed, parse_libpq_error(raw), verbose=verbose, raw=raw)
             left = end - clock()
             if left <= 0:
                 failed = phase
@@ -173,7 +174,7 @@ def handshake(
                 # The server's first answer to the startup packet: from here on it is the
                 # authentication exchange (and the backend's own start).
                 enter(Phase.AUTH, now)
-    except Exception:
+    except BaseException:
         pgconn.finish()
         raise
 

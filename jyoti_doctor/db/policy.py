@@ -64,9 +64,11 @@ class Schedule:
     # second, and a refused SYN costs the server nothing.
     tcp_backoff: Backoff = Backoff(base=0.05, cap=0.25)
     # Handshake failures (starting up, closed): each one is a forked backend and a log line on
-    # the server. One quick retry (a server that just opened its port often needs only a few
-    # more milliseconds), then about one every 1.3-1.6 s: under one handshake per second.
-    transient_backoff: Backoff = Backoff(base=0.1, factor=10.0, cap=1.6, jitter=0.2)
+    # the server, so about one every 1.2-1.8 s: under one handshake per second even counting
+    # the first. Right after a TCP probe found the port newly open, one quick retry: a server
+    # that has just started listening usually needs only milliseconds more.
+    transient_backoff: Backoff = Backoff(base=1.5, factor=1.2, cap=1.8, jitter=0.2)
+    just_opened_retry: float = 0.1
     capacity_backoff: Backoff = Backoff(base=1.0, cap=8.0)
     tcp_timeout: Growth = Growth(first=1.0, cap=5.0)
     handshake_timeout: Growth = Growth(first=2.0, cap=30.0)
@@ -83,13 +85,16 @@ class State:
 
     last: Outcome | None = None
     streak: int = 0  # consecutive outcomes equal to ``last``
+    before: Outcome | None = None  # the outcome before the current streak
     handshake_timeouts: int = 0
     tcp_timeouts: int = 0
 
 
 def advance(state: State, outcome: Outcome) -> State:
-    streak = state.streak + 1 if outcome is state.last else 1
-    new = replace(state, last=outcome, streak=streak)
+    if outcome is state.last:
+        new = replace(state, streak=state.streak + 1)
+    else:
+        new = replace(state, last=outcome, streak=1, before=state.last)
     if outcome is Outcome.TIMEOUT:
         new = replace(new, handshake_timeouts=state.handshake_timeouts + 1)
     elif outcome is Outcome.TCP_TIMEOUT:
@@ -124,7 +129,11 @@ def plan(
     elif last is Outcome.TCP_TIMEOUT:
         action, wait, timeout = Action.TCP, 0.0, schedule.tcp_timeout.at(state.tcp_timeouts)
     elif last is Outcome.TRANSIENT:
-        action, wait, timeout = Action.HANDSHAKE, schedule.transient_backoff.delay(n, rng), handshake_timeout
+        if n == 0 and state.before is Outcome.PORT_OPEN:
+            wait = schedule.just_opened_retry
+        else:
+            wait = schedule.transient_backoff.delay(n, rng)
+        action, timeout = Action.HANDSHAKE, handshake_timeout
     else:
         action, wait, timeout = Action.HANDSHAKE, schedule.capacity_backoff.delay(n, rng), handshake_timeout
     minimum = schedule.min_tcp if action is Action.TCP else schedule.min_handshake

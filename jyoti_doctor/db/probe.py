@@ -21,7 +21,7 @@ from ..errors import UsageError
 from ..findings import Report
 from ..masking import mask_text
 from . import net
-from .classify import FailureKind, Reason, classify, meaning
+from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
 from .conninfo import Endpoint, Target, load_target
 from .libpq import Phase
 from .policy import Action, Backoff, Outcome, Schedule, State, advance, plan
@@ -188,7 +188,12 @@ def connect_and_check(
     hs = libpq.handshake(conninfo, timeout, clock=clock, on_phase=on_phase)
     if not hs.ok:
         err = hs.error
-        reason = Reason.TIMEOUT if hs.timed_out else classify(err.sqlstate if err else None, err.message if err else "")
+        if hs.timed_out:
+            reason = Reason.TIMEOUT
+        elif hs.raw:
+            reason, err = classify_libpq_text(hs.raw)
+        else:
+            reason = classify(err.sqlstate if err else None, err.message if err else "")
         return ConnectResult(
             False, hs.phases, reason, hs.failed_phase, err.sqlstate if err else None,
             err.message if err else "", hs.config_error, hs.verbose,

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from jyoti_doctor.db.classify import FailureKind, Reason, classify, meaning, parse_libpq_error
+from jyoti_doctor.db.classify import (
+    FailureKind,
+    Reason,
+    classify,
+    classify_libpq_text,
+    meaning,
+    parse_libpq_error,
+)
 from jyoti_doctor.db.conninfo import Endpoint, Target
 from jyoti_doctor.db.libpq import Phase
 from jyoti_doctor.db.net import Resolved, TcpResult, resolve
@@ -117,6 +124,24 @@ def test_parse_terse_error_keeps_detail_drops_libpq_advice() -> None:
     assert parse_libpq_error(refused) == parse_libpq_error("Connection refused")
 
 
+def test_one_unreachable_address_does_not_hide_a_refused_one() -> None:
+    text = (
+        'connection to server at "localhost" (::1), port 5432 failed: Cannot assign requested '
+        'address\n\tIs the server running on that host and accepting TCP/IP connections?\n'
+        'connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?\n"
+    )
+    assert classify_libpq_text(text)[0] is Reason.REFUSED
+    only_v6 = text.split('connection to server at "localhost" (127')[0]
+    assert classify_libpq_text(only_v6)[0] is Reason.NETWORK_UNREACHABLE
+    server_said = (
+        'connection to server at "a" (10.0.0.1), port 5432 failed: FATAL:  28P01: password '
+        'authentication failed for user "u"\nconnection to server at "b" (10.0.0.2), port 5432 '
+        "failed: Connection refused\n"
+    )
+    assert classify_libpq_text(server_said)[0] is Reason.AUTH_FAILED
+
+
 def test_invalid_names_fail_without_asking_a_resolver() -> None:
     found = resolve("db.example.invalid", 5432, 0.001)
     assert found.reason is Reason.UNKNOWN_HOST
@@ -141,6 +166,13 @@ def test_plan_refused_switches_to_tcp_probes() -> None:
     state = advance(state, Outcome.PORT_OPEN)
     step = plan(s, state, 0.0, 10.0, lambda: 0.0)
     assert step is not None and step.action is Action.HANDSHAKE and step.wait == 0.0
+    # A server that has just opened its port gets one quick retry, then the normal pace.
+    state = advance(state, Outcome.TRANSIENT)
+    step = plan(s, state, 0.0, 10.0, lambda: 0.0)
+    assert step is not None and step.wait == s.just_opened_retry
+    state = advance(state, Outcome.TRANSIENT)
+    step = plan(s, state, 0.0, 10.0, lambda: 0.0)
+    assert step is not None and step.wait >= 1.0
 
 
 def test_plan_timeouts_grow_and_are_clamped_to_time_left() -> None:
@@ -258,11 +290,12 @@ def test_loop_never_overruns_the_deadline(deadline: float, script: str) -> None:
     assert fake.now >= deadline - 8.0 * 1.0001
 
 
-def test_loop_handshake_rate_while_starting_up() -> None:
+@pytest.mark.parametrize("deadline", [4.0, 10.0, 30.0])
+def test_loop_handshake_rate_while_starting_up(deadline: float) -> None:
     fake = Fake([STARTING] * 1000)
-    run(fake, deadline=30.0)
+    run(fake, deadline=deadline)
     handshakes = sum(1 for c in fake.calls if c[0] == "handshake")
-    assert handshakes / fake.now <= 1.0
+    assert handshakes / deadline <= 1.0
 
 
 def test_loop_uses_capacity_backoff() -> None:
