@@ -65,8 +65,9 @@ class Schedule:
     tcp_backoff: Backoff = Backoff(base=0.05, cap=0.25)
     # Handshake failures (starting up, closed): each one is a forked backend and a log line on
     # the server, so about one every 1.2-1.8 s: under one handshake per second even counting
-    # the first. Right after a TCP probe found the port newly open, one quick retry: a server
-    # that has just started listening usually needs only milliseconds more.
+    # the first. When the server has only just begun to answer (a TCP probe found the port newly
+    # open, or a held connection finally got through), one quick retry: a server that has just
+    # started listening usually needs only milliseconds more.
     transient_backoff: Backoff = Backoff(base=1.5, factor=1.2, cap=1.8, jitter=0.2)
     just_opened_retry: float = 0.1
     capacity_backoff: Backoff = Backoff(base=1.0, cap=8.0)
@@ -129,7 +130,7 @@ def plan(
     elif last is Outcome.TCP_TIMEOUT:
         action, wait, timeout = Action.TCP, 0.0, schedule.tcp_timeout.at(state.tcp_timeouts)
     elif last is Outcome.TRANSIENT:
-        if n == 0 and state.before is Outcome.PORT_OPEN:
+        if n == 0 and state.before in (Outcome.PORT_OPEN, Outcome.TIMEOUT):
             wait = schedule.just_opened_retry
         else:
             wait = schedule.transient_backoff.delay(n, rng)

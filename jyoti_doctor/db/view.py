@@ -92,7 +92,7 @@ class LiveView:
         grid.add_row(
             "attempt", f"{self.attempt} ({escape(self.action)}), phase {escape(self.phase)}"
         )
-        grid.add_row("elapsed", f"{elapsed:.1f} s of {self.deadline:.0f} s")
+        grid.add_row("elapsed", f"{elapsed:.1f} s of {self.deadline:g} s")
         if self.last_reason:
             grid.add_row("last error", f"{escape(self.last_reason)} [dim]({escape(self.last_kind or '')})[/]")
         if self.next_at is not None:
