@@ -25,6 +25,7 @@ import argparse
 import json
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -207,6 +208,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenarios", default="1,2,3")
     args = parser.parse_args()
+    # A terminated benchmark still stops its servers (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     pg_isready = shutil.which("pg_isready")
     factory = PgFactory()
     pg_isready = pg_isready or str(factory.bindir / "pg_isready")
