@@ -93,6 +93,7 @@ CODES: dict[str, CodeInfo] = {
         CodeInfo("JD404", "host unknown or network unreachable", Severity.ERROR),
         CodeInfo("JD405", "pooler configuration advice", Severity.INFO),
         CodeInfo("JD406", "server in recovery / read-only", Severity.WARNING),
+        CodeInfo("JD407", "connection URL adjusted for libpq (driver suffix)", Severity.INFO),
     )
 }
 

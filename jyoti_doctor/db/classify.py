@@ -1,0 +1,347 @@
+"""What a connection failure means: permanent, transient, capacity or circuit breaker.
+
+psycopg raises ``OperationalError`` with ``sqlstate=None`` for every connection-time failure, so
+the probe asks libpq for verbose errors (``FATAL:  28P01: ...``) and reads the SQLSTATE from the
+text. When there is none (the failure happened before the server spoke, or a pooler answered in
+prose), message patterns and the socket's errno decide. One table, read top to bottom.
+"""
+
+from __future__ import annotations
+
+import errno as errno_codes
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FailureKind(StrEnum):
+    PERMANENT = "permanent"  # stop at once: exit 4
+    TRANSIENT = "transient"  # retry until the deadline: exit 3
+    CAPACITY = "capacity"  # retry, slower: exit 3
+    CIRCUIT_BREAKER = "circuit-breaker"  # stop: retrying keeps the breaker open
+
+
+class Reason(StrEnum):
+    AUTH_FAILED = "auth-failed"
+    NO_PASSWORD = "no-password"
+    HBA_REJECTED = "hba-rejected"
+    NO_ROLE = "no-role"
+    NO_PRIVILEGE = "no-privilege"
+    NO_DATABASE = "no-database"
+    TENANT_NOT_FOUND = "tenant-not-found"
+    SSL_MISMATCH = "ssl-mismatch"
+    SSL_ERROR = "ssl-error"
+    NOT_POSTGRES = "not-postgres"
+    UNSUPPORTED_PARAMETER = "unsupported-parameter"
+    UNKNOWN_HOST = "unknown-host"
+    NETWORK_UNREACHABLE = "network-unreachable"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    CLOSED = "closed"
+    HOST_UNREACHABLE = "host-unreachable"
+    DNS_TEMPORARY = "dns-temporary"
+    STARTING_UP = "starting-up"
+    SHUTTING_DOWN = "shutting-down"
+    POOLER_ERROR = "pooler-error"
+    QUERY_TIMEOUT = "query-timeout"
+    QUERY_FAILED = "query-failed"
+    TOO_MANY_CONNECTIONS = "too-many-connections"
+    CIRCUIT_OPEN = "circuit-open"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Meaning:
+    kind: FailureKind
+    code: str  # the finding code reported when this is the final verdict
+    title: str
+    hint: str
+
+
+_P, _T, _C = FailureKind.PERMANENT, FailureKind.TRANSIENT, FailureKind.CAPACITY
+
+MEANINGS: dict[Reason, Meaning] = {
+    Reason.AUTH_FAILED: Meaning(
+        _P, "JD402", "password authentication failed",
+        "Check the user and password in the URL (percent-encode special characters). "
+        "Retrying a wrong password only fills the server's log and may lock the role out.",
+    ),
+    Reason.NO_PASSWORD: Meaning(
+        _P, "JD402", "the server asked for a password and none was given",
+        "Put the password in the URL (postgresql://user:PASSWORD@host/db) or in PGPASSWORD.",
+    ),
+    Reason.HBA_REJECTED: Meaning(
+        _P, "JD402", "rejected by the server's pg_hba.conf",
+        "No pg_hba.conf rule admits this user, database, address and SSL combination (or a rule "
+        "rejects it). Add a `host`/`hostssl` line on the server, or connect with sslmode=require "
+        "if the server only admits SSL.",
+    ),
+    Reason.NO_ROLE: Meaning(
+        _P, "JD402", "the role does not exist",
+        "Create the role on the server or fix the user name in the URL.",
+    ),
+    Reason.NO_PRIVILEGE: Meaning(
+        _P, "JD402", "the role may not connect",
+        "Grant CONNECT on the database (and LOGIN to the role), or use another role.",
+    ),
+    Reason.NO_DATABASE: Meaning(
+        _P, "JD403", "the database does not exist",
+        "Create it (createdb NAME) or fix the path of the URL (/NAME). On Supabase the "
+        "database is `postgres`.",
+    ),
+    Reason.TENANT_NOT_FOUND: Meaning(
+        _P, "JD402", "the pooler does not know this tenant or user",
+        "Supavisor needs the user as `postgres.<project-ref>` (copy the pooler URL from the "
+        "Supabase dashboard, Connect > Connection pooling).",
+    ),
+    Reason.SSL_MISMATCH: Meaning(
+        _P, "JD402", "SSL required but the server does not support it",
+        "The URL says sslmode=require (or stricter) and this server has no SSL: use "
+        "sslmode=prefer for a local server, or point the URL at the real (SSL) host.",
+    ),
+    Reason.SSL_ERROR: Meaning(
+        _P, "JD402", "the SSL handshake failed",
+        "Check sslmode, sslrootcert and that the host name matches the certificate "
+        "(verify-full checks it).",
+    ),
+    Reason.NOT_POSTGRES: Meaning(
+        _P, "JD404", "not a PostgreSQL endpoint",
+        "Something answered on this host and port, but it does not speak the PostgreSQL protocol "
+        "(an HTTP server?). Check the host and port; a Supabase project URL "
+        "(https://<ref>.supabase.co) is the API, not the database.",
+    ),
+    Reason.UNSUPPORTED_PARAMETER: Meaning(
+        _P, "JD405", "the pooler rejected a startup parameter",
+        "Transaction poolers reject settings sent as startup parameters (`options=-c ...`): "
+        "remove them from the URL and run SET after connecting.",
+    ),
+    Reason.UNKNOWN_HOST: Meaning(
+        _P, "JD404", "the host name does not resolve",
+        "Check the host name for typos. A Supabase direct host is db.<ref>.supabase.co; a "
+        "deleted or paused project's name may stop resolving.",
+    ),
+    Reason.NETWORK_UNREACHABLE: Meaning(
+        _P, "JD404", "the network is unreachable",
+        "This machine has no route to the server's address family: typically an IPv6-only host "
+        "(Supabase's db.<ref>.supabase.co) seen from an IPv4-only platform. Use the Supavisor "
+        "pooler host (aws-0-<region>.pooler.supabase.com) or an IPv4 address.",
+    ),
+    Reason.REFUSED: Meaning(
+        _T, "JD401", "connection refused (nothing listening)",
+        "Nothing listens on this host and port yet: the server (or the machine it runs on) is "
+        "not up, or the port is wrong.",
+    ),
+    Reason.TIMEOUT: Meaning(
+        _T, "JD401", "no answer in time",
+        "The address accepted or dropped the connection but nothing answered in time: a proxy "
+        "holding connections while serverless compute wakes (Neon), a firewall dropping packets, "
+        "or an overloaded host.",
+    ),
+    Reason.CLOSED: Meaning(
+        _T, "JD401", "the server closed the connection",
+        "The server (or a proxy in front) closed the connection during the handshake; it is "
+        "often restarting.",
+    ),
+    Reason.HOST_UNREACHABLE: Meaning(
+        _T, "JD401", "no route to the host",
+        "The host's network answered that it is unreachable; a machine that is still booting "
+        "looks like this.",
+    ),
+    Reason.DNS_TEMPORARY: Meaning(
+        _T, "JD401", "the name lookup failed or timed out",
+        "The resolver did not answer in time or reported a temporary failure.",
+    ),
+    Reason.STARTING_UP: Meaning(
+        _T, "JD401", "PostgreSQL is starting up",
+        "PostgreSQL itself is running but not accepting connections yet: crash recovery, "
+        "WAL replay, or a standby that is not (yet) open for queries.",
+    ),
+    Reason.SHUTTING_DOWN: Meaning(
+        _T, "JD401", "PostgreSQL is shutting down",
+        "The server is shutting down or restarting.",
+    ),
+    Reason.POOLER_ERROR: Meaning(
+        _T, "JD401", "the pooler could not serve the connection",
+        "The pooler answered but could not reach the database behind it.",
+    ),
+    Reason.QUERY_TIMEOUT: Meaning(
+        _T, "JD401", "connected, but the first query did not finish in time",
+        "The login succeeded but the query did not: behind a pooler (PgBouncer, Supavisor) a "
+        "connection can succeed while the database behind it is down.",
+    ),
+    Reason.QUERY_FAILED: Meaning(
+        _T, "JD401", "connected, but the first query failed",
+        "The login succeeded but the query failed: behind a pooler (PgBouncer, Supavisor) a "
+        "connection can succeed while the database behind it is down.",
+    ),
+    Reason.TOO_MANY_CONNECTIONS: Meaning(
+        _C, "JD401", "all connection slots are taken",
+        "The server (or pooler) is full: lower the application's pool size, close idle "
+        "connections, or connect through a pooler.",
+    ),
+    Reason.CIRCUIT_OPEN: Meaning(
+        FailureKind.CIRCUIT_BREAKER, "JD402", "the pooler's circuit breaker is open",
+        "Supavisor blocks a client after repeated failures (usually authentication). Fix the "
+        "credentials, then wait before retrying: every retry keeps the breaker open.",
+    ),
+    Reason.UNKNOWN: Meaning(
+        _T, "JD401", "unrecognised failure",
+        "The failure was not recognised; it is retried until the deadline.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    reason: Reason
+    sqlstate: str | None = None  # exact code, or a two-character class
+    pattern: re.Pattern[str] | None = None
+
+
+def _rx(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+# Read top to bottom; the first rule whose every given condition matches wins. Message rules
+# come before the generic SQLSTATE-class rules because poolers reuse codes (PgBouncer sends
+# 08P01 both for "server down" and for "unsupported startup parameter").
+RULES: tuple[Rule, ...] = (
+    Rule(Reason.CIRCUIT_OPEN, pattern=_rx(r"ECIRCUITBREAKER|circuit breaker")),
+    Rule(Reason.TENANT_NOT_FOUND, pattern=_rx(r"Tenant or user not found")),
+    Rule(Reason.TOO_MANY_CONNECTIONS, pattern=_rx(r"EMAXCONN|max client connections reached|no more connections allowed")),
+    Rule(Reason.UNSUPPORTED_PARAMETER, pattern=_rx(r"unsupported startup parameter")),
+    Rule(Reason.AUTH_FAILED, "28P01"),
+    Rule(Reason.HBA_REJECTED, "28000", _rx(r"pg_hba\.conf")),
+    Rule(Reason.NO_ROLE, "28000", _rx(r"role .* does not exist")),
+    Rule(Reason.NO_PRIVILEGE, "28000", _rx(r"not permitted to log in")),
+    Rule(Reason.HBA_REJECTED, "28000"),
+    Rule(Reason.AUTH_FAILED, "28"),
+    Rule(Reason.NO_DATABASE, "3D000"),
+    Rule(Reason.NO_PRIVILEGE, "42501"),
+    Rule(Reason.STARTING_UP, "57P03"),
+    Rule(Reason.SHUTTING_DOWN, "57P01"),
+    Rule(Reason.SHUTTING_DOWN, "57P02"),
+    Rule(Reason.TOO_MANY_CONNECTIONS, "53"),
+    Rule(Reason.POOLER_ERROR, "08P01"),
+    Rule(Reason.CLOSED, "08"),
+    Rule(Reason.SHUTTING_DOWN, "57"),
+    # No SQLSTATE: libpq's own prose, then the errno text it quotes.
+    Rule(Reason.NO_PASSWORD, pattern=_rx(r"no password supplied")),
+    Rule(Reason.AUTH_FAILED, pattern=_rx(r"password authentication failed|SASL authentication failed")),
+    Rule(Reason.HBA_REJECTED, pattern=_rx(r"pg_hba\.conf")),
+    Rule(Reason.NO_DATABASE, pattern=_rx(r"database \".*\" does not exist")),
+    Rule(Reason.STARTING_UP, pattern=_rx(r"starting up|not yet accepting connections|not accepting connections|in recovery mode")),
+    Rule(Reason.SHUTTING_DOWN, pattern=_rx(r"shutting down")),
+    Rule(Reason.TOO_MANY_CONNECTIONS, pattern=_rx(r"too many (clients|connections)|remaining connection slots")),
+    Rule(Reason.SSL_MISMATCH, pattern=_rx(r"server does not support SSL")),
+    Rule(Reason.NOT_POSTGRES, pattern=_rx(
+        r"invalid response to SSL negotiation|invalid response to GSSAPI negotiation|"
+        r"expected authentication request from server|unexpected message from server|"
+        r"received invalid protocol negotiation|invalid length of startup packet"
+    )),
+    Rule(Reason.SSL_ERROR, pattern=_rx(r"certificate|SSL error|SSL routines|does not match host name")),
+    Rule(Reason.UNKNOWN_HOST, pattern=_rx(r"could not translate host name|Name or service not known|nodename nor servname")),
+    Rule(Reason.NETWORK_UNREACHABLE, pattern=_rx(r"Network is unreachable|Cannot assign requested address|Address family not supported")),
+    Rule(Reason.HOST_UNREACHABLE, pattern=_rx(r"No route to host")),
+    Rule(Reason.REFUSED, pattern=_rx(r"Connection refused|No such file or directory")),
+    Rule(Reason.TIMEOUT, pattern=_rx(r"timeout expired|timed out")),
+    Rule(Reason.CLOSED, pattern=_rx(
+        r"server closed the connection|Connection reset|Broken pipe|unexpected EOF|SSL SYSCALL|"
+        r"could not receive data|could not send|terminating connection"
+    )),
+    Rule(Reason.POOLER_ERROR, pattern=_rx(r"pgbouncer|query_wait_timeout|server login|no server available")),
+)
+
+ERRNO_REASONS: dict[int, Reason] = {
+    errno_codes.ECONNREFUSED: Reason.REFUSED,
+    errno_codes.ENOENT: Reason.REFUSED,  # a Unix socket that does not exist yet
+    errno_codes.ETIMEDOUT: Reason.TIMEOUT,
+    errno_codes.ECONNRESET: Reason.CLOSED,
+    errno_codes.EPIPE: Reason.CLOSED,
+    errno_codes.ECONNABORTED: Reason.CLOSED,
+    errno_codes.ENETUNREACH: Reason.NETWORK_UNREACHABLE,
+    errno_codes.EADDRNOTAVAIL: Reason.NETWORK_UNREACHABLE,
+    errno_codes.EAFNOSUPPORT: Reason.NETWORK_UNREACHABLE,
+    errno_codes.EHOSTUNREACH: Reason.HOST_UNREACHABLE,
+    errno_codes.EHOSTDOWN: Reason.HOST_UNREACHABLE,
+}
+
+
+# libpq's verbose form: "FATAL:  28P01: password authentication failed for user ...".
+_VERBOSE = re.compile(
+    r"\b(?:FATAL|ERROR|PANIC):\s+(?P<state>[0-9A-Z]{5}):\s+(?P<message>[^\n]*)"
+)
+_PREFIX = re.compile(r'^(?:connection failed: )?(?:connection to server (?:at|on) .*? failed: )', re.DOTALL)
+_LOCATION = re.compile(r"^LOCATION:.*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class ParsedError:
+    sqlstate: str | None
+    message: str
+
+
+def parse_libpq_error(text: str) -> ParsedError:
+    """SQLSTATE (when libpq was verbose) and the first useful line of a libpq error message."""
+    text = text.strip()
+    match = _VERBOSE.search(text)
+    if match:
+        detail = re.search(r"^DETAIL:\s+(.*)$", text, re.MULTILINE)
+        message = match["message"].strip() + (f" {detail[1].strip()}" if detail else "")
+        return ParsedError(match["state"], message)
+    body = _LOCATION.sub("", _PREFIX.sub("", text)).strip()
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if not lines:
+        return ParsedError(None, text)
+    message = re.sub(r"^(?:FATAL|ERROR):\s+", "", lines[0])
+    # Keep a DETAIL line: it often says why ("Hot standby mode is disabled."); libpq's own
+    # second lines ("Is the server running on that host...?") add nothing.
+    details = [line for line in lines[1:] if line.startswith("DETAIL:")]
+    if details:
+        message += " " + details[0].removeprefix("DETAIL:").strip()
+    return ParsedError(None, message)
+
+
+def classify(sqlstate: str | None, message: str = "", errno: int | None = None) -> Reason:
+    """The reason for a failure, from its SQLSTATE, its message, or its errno, in that order."""
+    for rule in RULES:
+        if rule.sqlstate is not None and (sqlstate is None or not sqlstate.startswith(rule.sqlstate)):
+            continue
+        if rule.pattern is not None and not rule.pattern.search(message):
+            continue
+        return rule.reason
+    if errno is not None and errno in ERRNO_REASONS:
+        return ERRNO_REASONS[errno]
+    return Reason.UNKNOWN
+
+
+def meaning(reason: Reason) -> Meaning:
+    return MEANINGS[reason]
+
+
+# Failures that belong to one address, not to the server: with several addresses (IPv6 and
+# IPv4, several hosts) they must not hide what another address said.
+ADDRESS_LEVEL = frozenset({Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.HOST_UNREACHABLE})
+_PER_HOST = re.compile(r"(?=connection to server (?:at|on) )")
+
+
+def classify_libpq_text(text: str) -> tuple[Reason, ParsedError]:
+    """Classify a libpq connection error that may hold one failure per address tried.
+
+    A server's own verdict (it answered: wrong password, missing database) wins; then any
+    transient failure (another address may come up); an address-level failure only when every
+    address failed that way.
+    """
+    chunks = [c for c in _PER_HOST.split(text) if c.strip()] or [text]
+    found = []
+    for chunk in chunks:
+        parsed = parse_libpq_error(chunk)
+        found.append((classify(parsed.sqlstate, parsed.message), parsed))
+
+    def rank(item: tuple[Reason, ParsedError]) -> int:
+        reason = item[0]
+        if reason in ADDRESS_LEVEL:
+            return 2
+        return 0 if MEANINGS[reason].kind is FailureKind.PERMANENT else 1
+
+    return min(found, key=rank)

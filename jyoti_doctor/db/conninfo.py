@@ -1,0 +1,284 @@
+"""Where the connection string comes from, how it is parsed, and how it may be shown.
+
+Parsing is libpq's own (psycopg's ``conninfo_to_dict``), so the probe reads a URL exactly the way
+the application's driver will. The string is shown only through :func:`mask`; the parsed
+parameters (which hold the password) never leave this package unmasked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+from ..masking import mask_text
+
+ENV_NAME = "DATABASE_URL"
+DEFAULT_PORT = 5432
+
+_DRIVER = re.compile(r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE)
+_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
+_USERINFO = re.compile(r"//(?P<user>[^:/?#@]*):(?P<pw>.*)@[^@]*$", re.DOTALL)
+_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
+
+# Query parameters that other libraries accept in a URL and libpq rejects, with what to do instead.
+FOREIGN_PARAMS = {
+    "pgbouncer": "Prisma's `pgbouncer=true` is not a libpq parameter: remove it from the URL "
+    "(with psycopg behind a transaction pooler pass prepare_threshold=None in code)",
+    "connection_limit": "Prisma's `connection_limit` is not a libpq parameter: remove it from the URL",
+    "schema": "Prisma's `schema` is not a libpq parameter: set search_path with SET after connecting",
+    "ssl": "asyncpg's `ssl=` is spelled `sslmode=` for libpq (and psycopg)",
+    "prepared_statement_cache_size": "an asyncpg/SQLAlchemy option, not a libpq parameter: "
+    "pass it in code, not in the URL",
+}
+
+
+@dataclass(frozen=True)
+class RawUrl:
+    """The connection string as found, with where it was found. ``value`` holds the password."""
+
+    value: str = field(repr=False)
+    source: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One host of the connection string: a name, an IP address, or a Unix-socket directory."""
+
+    host: str | None
+    port: int
+    hostaddr: str | None = None
+
+    @property
+    def is_socket(self) -> bool:
+        return self.host is None or self.host.startswith(("/", "@"))
+
+    def __str__(self) -> str:
+        if self.host is None:
+            return f"default socket, port {self.port}"
+        if self.is_socket:
+            return f"{self.host} (socket), port {self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed connection string. ``params`` holds the password: never render it."""
+
+    params: Mapping[str, str] = field(repr=False)
+    display: str
+    source: str
+    path: Path | None
+    endpoints: tuple[Endpoint, ...]
+    secrets: tuple[str, ...] = field(repr=False, default=())
+    driver: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def user(self) -> str | None:
+        return self.params.get("user") or os.environ.get("PGUSER")
+
+    @property
+    def dbname(self) -> str | None:
+        return self.params.get("dbname") or os.environ.get("PGDATABASE")
+
+    @property
+    def primary(self) -> Endpoint:
+        return self.endpoints[0]
+
+
+def password_candidates(raw: str) -> tuple[str, ...]:
+    """Every substring of ``raw`` that may be a password, for masking even a malformed string.
+
+    The URL form takes everything between the user's ``:`` and the *last* ``@`` (so an unencoded
+    ``@`` in the password is still covered), and also each piece split at ``@``, which is what libpq
+    would take as the password when the ``@`` is not encoded.
+    """
+    found: list[str] = []
+    for text in (raw, raw.split("?", 1)[0].split("#", 1)[0]):
+        match = _USERINFO.search(text)
+        if match and match["pw"]:
+            pw = match["pw"]
+            found.append(pw)
+            found.extend(part for part in re.split(r"[@#?]", pw) if part)
+    for m in _KEYWORD_PASSWORD.finditer(raw):
+        value = m.group(1)
+        found.append(value)
+        found.append(value.strip("'"))
+    env_pw = os.environ.get("PGPASSWORD")
+    if env_pw:
+        found.append(env_pw)
+    # Longest first, so a password is masked whole before any of its pieces.
+    return tuple(sorted({f for f in found if f}, key=len, reverse=True))
+
+
+def mask(raw: str, secrets: Sequence[str] = ()) -> str:
+    """``raw`` with every password (URL, keyword form, known secrets) replaced by ``********``."""
+    return mask_text(raw, (*secrets, *password_candidates(raw)))
+
+
+def _read_env_file(path: Path) -> dict[str, str | None]:
+    from dotenv import dotenv_values
+
+    if not path.is_file():
+        raise UsageError(f"env file not found: {path}")
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return dict(dotenv_values(path))
+
+
+def find_url(
+    url: str | None,
+    env_files: Sequence[Path] = (),
+    project_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> RawUrl:
+    """The connection string, by precedence.
+
+    ``--url``; then the env files named explicitly (later files override earlier ones, as they do
+    for ``docker compose``); then ``DATABASE_URL`` from the environment; then ``.env`` in the project
+    directory. The real environment beats the default ``.env`` the way python-dotenv's
+    ``load_dotenv()`` does at the application's startup; ``os.environ`` is never modified.
+    """
+    env = os.environ if environ is None else environ
+    if url is not None:
+        return RawUrl(url, "--url")
+    if env_files:
+        found: RawUrl | None = None
+        for path in env_files:
+            value = _read_env_file(path).get(ENV_NAME)
+            if value is not None:
+                found = RawUrl(value, str(path), path)
+        if found is None:
+            names = ", ".join(str(p) for p in env_files)
+            raise UsageError(f"{ENV_NAME} is not set in {names}")
+        return found
+    if env.get(ENV_NAME) is not None:
+        return RawUrl(env[ENV_NAME], "environment")
+    dotenv = (project_dir or Path(".")) / ".env"
+    if dotenv.is_file():
+        value = _read_env_file(dotenv).get(ENV_NAME)
+        if value is not None:
+            return RawUrl(value, str(dotenv), dotenv)
+    raise UsageError(
+        f"no database URL: pass --url, set {ENV_NAME} in the environment, "
+        f"or put it in {dotenv} (or name a file with --env-file)"
+    )
+
+
+def strip_driver(raw: str) -> tuple[str, str | None]:
+    """``postgresql+asyncpg://...`` -> (``postgresql://...``, ``"asyncpg"``); others unchanged."""
+    match = _DRIVER.match(raw)
+    if not match:
+        return raw, None
+    return match["scheme"] + raw[match.end() :], match["driver"]
+
+
+def _parse_port(value: str, shown: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise UsageError(f"malformed connection string {shown}: port {value!r} is not a number 1-65535")
+    return port
+
+
+def _endpoints(params: Mapping[str, str], shown: str) -> tuple[Endpoint, ...]:
+    hosts_text = params.get("host") or os.environ.get("PGHOST") or ""
+    ports_text = params.get("port") or os.environ.get("PGPORT") or str(DEFAULT_PORT)
+    addrs_text = params.get("hostaddr", "")
+    hosts: list[str | None] = [h or None for h in hosts_text.split(",")] if hosts_text else [None]
+    addrs: list[str | None] = [a or None for a in addrs_text.split(",")] if addrs_text else []
+    if addrs and hosts == [None]:
+        hosts = [None] * len(addrs)
+    ports = [_parse_port(p, shown) if p else DEFAULT_PORT for p in ports_text.split(",")]
+    if len(ports) == 1:
+        ports *= len(hosts)
+    if len(ports) != len(hosts) or (addrs and len(addrs) != len(hosts)):
+        raise UsageError(
+            f"malformed connection string {shown}: {len(hosts)} host(s) but "
+            f"{len(ports)} port(s){f' and {len(addrs)} hostaddr(s)' if addrs else ''}"
+        )
+    for host in hosts:
+        if host and "@" in host:
+            raise UsageError(
+                f"malformed connection string {shown}: the password seems to contain an unencoded "
+                "'@' (libpq reads the host as everything after the first '@'); percent-encode it as %40"
+            )
+    return tuple(
+        Endpoint(host, port, addrs[i] if addrs else None)
+        for i, (host, port) in enumerate(zip(hosts, ports, strict=True))
+    )
+
+
+def parse_target(raw: RawUrl) -> Target:
+    """Parse with libpq's rules; a malformed string is a :class:`UsageError` with the password masked."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    value = raw.value
+    secrets = password_candidates(value)
+    shown = mask(value, secrets)
+    where = "" if raw.source == "--url" else f" (from {raw.source})"
+    if not value.strip():
+        raise UsageError(f"{ENV_NAME}{where} is empty")
+    if value != value.strip():
+        raise UsageError(
+            f"connection string{where} has leading or trailing whitespace: {shown!r}; "
+            "the driver would receive it as is"
+        )
+    if value[0] in "'\"" and value[-1] == value[0]:
+        raise UsageError(f"connection string{where} is wrapped in quotes: {shown}")
+    notes: list[str] = []
+    value, driver = strip_driver(value)
+    if driver:
+        notes.append(f"the SQLAlchemy driver suffix `+{driver}` was stripped for libpq")
+    scheme = _SCHEME.match(value)
+    if scheme and scheme["scheme"].lower() not in ("postgres", "postgresql"):
+        raise UsageError(
+            f"not a PostgreSQL connection string{where}: scheme {scheme['scheme']!r} in {shown}"
+        )
+    if driver == "asyncpg":
+        value, n = re.subn(r"([?&])ssl=", r"\1sslmode=", value)
+        if n:
+            notes.append("asyncpg's `ssl=` was read as libpq's `sslmode=`")
+    try:
+        params = conninfo_to_dict(value)
+    except ProgrammingError as exc:
+        reason = mask_text(str(exc).strip(), secrets)
+        hint = next(
+            (h for name, h in FOREIGN_PARAMS.items() if f'"{name}"' in str(exc)), None
+        )
+        raise UsageError(
+            f"malformed connection string{where}: {shown}: {reason}" + (f" ({hint})" if hint else "")
+        ) from None
+    str_params = {k: str(v) for k, v in params.items() if v is not None}
+    if "password" in str_params:
+        secrets = tuple(sorted({*secrets, str_params["password"]}, key=len, reverse=True))
+    return Target(
+        params=str_params,
+        display=shown,
+        source=raw.source,
+        path=raw.path,
+        endpoints=_endpoints(str_params, shown),
+        secrets=secrets,
+        driver=driver,
+        notes=tuple(notes),
+    )
+
+
+def load_target(
+    url: str | None,
+    env_files: Sequence[Path] = (),
+    project_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Target:
+    return parse_target(find_url(url, env_files, project_dir, environ))

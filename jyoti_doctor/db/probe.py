@@ -1,0 +1,462 @@
+"""``probe-db``: connect the way the application's startup would, and say why it cannot.
+
+The probe resolves the host itself, then follows the schedule of :mod:`.policy`: cheap TCP probes
+while the port refuses, full handshakes (timed per phase by :mod:`.libpq`) otherwise, and after a
+successful login ``SELECT 1``, the server version and ``pg_is_in_recovery()`` under a client-side
+timeout. Every attempt is recorded; the verdict is ready (0), not ready by the deadline (3) or
+refused for good (4).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..findings import Report
+from ..masking import mask_text
+from . import net
+from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
+from .conninfo import Endpoint, Target, load_target
+from .libpq import Phase
+from .policy import Action, Backoff, Outcome, Schedule, State, advance, plan
+
+DNS_TIMEOUT = 5.0
+# Reasons --retry-auth may retry: a role or database that an init script is still creating.
+AUTH_RETRYABLE = frozenset(
+    {
+        Reason.AUTH_FAILED,
+        Reason.NO_ROLE,
+        Reason.NO_DATABASE,
+        Reason.HBA_REJECTED,
+        Reason.NO_PRIVILEGE,
+        Reason.TENANT_NOT_FOUND,
+    }
+)
+
+
+class Verdict(StrEnum):
+    READY = "ready"
+    NOT_READY = "not ready"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    deadline: float = 120.0
+    connect_timeout: float | None = None
+    query_timeout: float = 5.0
+    retry_auth: int = 0
+
+    def validate(self) -> None:
+        if not self.deadline > 0:
+            raise UsageError(f"--deadline must be positive (got {self.deadline})")
+        if self.connect_timeout is not None and not self.connect_timeout > 0:
+            raise UsageError(f"--connect-timeout must be positive (got {self.connect_timeout})")
+        if not self.query_timeout > 0:
+            raise UsageError(f"--query-timeout must be positive (got {self.query_timeout})")
+        if self.retry_auth < 0:
+            raise UsageError(f"--retry-auth must not be negative (got {self.retry_auth})")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One thing the probe tried: a name lookup, a TCP probe, or a full connection."""
+
+    number: int
+    action: str  # "dns", "tcp" or "handshake"
+    started: float  # seconds since the probe started
+    duration: float
+    timeout: float
+    reason: Reason | None  # None: it worked
+    message: str = ""  # masked
+    sqlstate: str | None = None
+    phase: Phase | None = None  # where it failed
+    phases: dict[Phase, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+    @property
+    def kind(self) -> FailureKind | None:
+        return None if self.reason is None else meaning(self.reason).kind
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str | None
+    in_recovery: bool | None
+    backend_pid: int | None  # the pid the connection announced (a pooler's own key)
+    server_pid: int | None  # pg_backend_pid() as the server reports it
+
+    @property
+    def behind_pooler(self) -> bool:
+        return (
+            self.backend_pid is not None
+            and self.server_pid is not None
+            and self.backend_pid != self.server_pid
+        )
+
+
+class EventKind(StrEnum):
+    START = "start"
+    ATTEMPT = "attempt"  # an attempt begins
+    PHASE = "phase"  # a handshake entered a phase
+    RESULT = "result"  # an attempt ended
+    WAIT = "wait"  # sleeping before the next attempt
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ProbeEvent:
+    """What the live view shows while the probe waits. Messages are already masked."""
+
+    kind: EventKind
+    elapsed: float
+    deadline: float
+    attempt: int = 0
+    action: str | None = None
+    phase: str | None = None
+    reason: str | None = None
+    failure_kind: str | None = None
+    message: str | None = None
+    next_in: float | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    target: Target
+    settings: ProbeSettings
+    verdict: Verdict
+    attempts: tuple[Attempt, ...]
+    elapsed: float
+    started_at: float  # wall clock (epoch seconds)
+    reason: Reason | None = None
+    message: str = ""
+    sqlstate: str | None = None
+    server: ServerInfo | None = None
+    verbose_errors: bool = False
+
+    @property
+    def final(self) -> Attempt | None:
+        """The successful attempt, or the last failed one."""
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def handshakes(self) -> int:
+        return sum(1 for a in self.attempts if a.action == Action.HANDSHAKE)
+
+    @property
+    def tcp_probes(self) -> int:
+        return sum(1 for a in self.attempts if a.action == Action.TCP)
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    """A handshake plus the checks after it, as the probe loop sees it."""
+
+    ok: bool
+    phases: dict[Phase, float]
+    reason: Reason | None = None
+    failed_phase: Phase | None = None
+    sqlstate: str | None = None
+    message: str = ""
+    config_error: bool = False
+    verbose: bool = False
+    server: ServerInfo | None = None
+
+
+def connect_and_check(
+    conninfo: str,
+    timeout: float,
+    query_deadline: float,
+    query_timeout: float,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    on_phase: Callable[[Phase], None] | None = None,
+) -> ConnectResult:
+    """One full attempt against a real server: handshake, then the queries, then close."""
+    from . import libpq
+
+    hs = libpq.handshake(conninfo, timeout, clock=clock, on_phase=on_phase)
+    if not hs.ok:
+        err = hs.error
+        if hs.timed_out:
+            reason = Reason.TIMEOUT
+        elif hs.raw:
+            reason, err = classify_libpq_text(hs.raw)
+        else:
+            reason = classify(err.sqlstate if err else None, err.message if err else "")
+        return ConnectResult(
+            False, hs.phases, reason, hs.failed_phase, err.sqlstate if err else None,
+            err.message if err else "", hs.config_error, hs.verbose,
+        )
+    pgconn = hs.pgconn
+    phases = dict(hs.phases)
+    try:
+        started = clock()
+        budget = min(query_timeout, query_deadline - started)
+        # statement_timeout goes through SET: transaction poolers reject the `options` startup
+        # parameter, and the server-side limit backs up the client-side one.
+        first = libpq.query(
+            pgconn, f"SET statement_timeout = {max(1, int(query_timeout * 1000))}; SELECT 1",
+            max(budget, 0.0), clock=clock,
+        )
+        info = None
+        if first.ok:
+            info = libpq.query(
+                pgconn,
+                "SELECT current_setting('server_version'), pg_is_in_recovery(), pg_backend_pid()",
+                max(min(query_timeout, query_deadline - clock()), 0.0), clock=clock,
+            )
+        phases[Phase.QUERY] = clock() - started
+        failed = first if not first.ok else info
+        if failed is not None and not failed.ok:
+            err = failed.error
+            if failed.timed_out:
+                reason = Reason.QUERY_TIMEOUT
+            else:
+                reason = classify(err.sqlstate if err else None, err.message if err else "")
+                if reason in (Reason.UNKNOWN, Reason.CLOSED, Reason.POOLER_ERROR):
+                    reason = Reason.QUERY_FAILED
+            return ConnectResult(
+                False, phases, reason, Phase.QUERY, err.sqlstate if err else None,
+                err.message if err else "", verbose=hs.verbose,
+            )
+        row = info.rows[0] if info and info.rows else (None, None, None)
+        server = ServerInfo(
+            version=row[0],
+            in_recovery=None if row[1] is None else row[1] == "t",
+            backend_pid=pgconn.backend_pid or None,
+            server_pid=int(row[2]) if row[2] else None,
+        )
+        return ConnectResult(True, phases, verbose=hs.verbose, server=server)
+    finally:
+        pgconn.finish()
+
+
+def build_conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -> str:
+    """The target's parameters with every host expanded to its resolved addresses (``hostaddr``)."""
+    from psycopg.conninfo import make_conninfo
+
+    params = dict(target.params)
+    params.pop("connect_timeout", None)  # the probe enforces its own per-attempt timeout
+    if any(not ep.is_socket for ep in target.endpoints):
+        hosts: list[str] = []
+        hostaddrs: list[str] = []
+        ports: list[str] = []
+        for ep in target.endpoints:
+            for addr in addresses.get(ep, ()) or ("",):
+                hosts.append(ep.host or "")
+                hostaddrs.append(addr)
+                ports.append(str(ep.port))
+        params.update(host=",".join(hosts), hostaddr=",".join(hostaddrs), port=",".join(ports))
+    return make_conninfo("", **params)
+
+
+@dataclass(frozen=True)
+class ProbeIO:
+    """Everything the probe does to the outside world, replaceable in tests of the loop."""
+
+    clock: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    rng: Callable[[], float] = random.random
+    resolve: Callable[[str, int, float], net.Resolved] = net.resolve
+    tcp: Callable[..., net.TcpResult] = net.tcp_probe
+    connect: Callable[..., ConnectResult] = connect_and_check
+    conninfo: Callable[[Target, dict[Endpoint, tuple[str, ...]]], str] = build_conninfo
+
+
+class _Stop(Exception):
+    def __init__(self, verdict: Verdict, attempt: Attempt | None) -> None:
+        self.verdict = verdict
+        self.attempt = attempt
+
+
+def run_probe(
+    target: Target,
+    settings: ProbeSettings,
+    *,
+    io: ProbeIO | None = None,
+    on_event: Callable[[ProbeEvent], None] | None = None,
+    schedule: Schedule | None = None,
+) -> ProbeResult:
+    io = io or ProbeIO()
+    schedule = schedule or Schedule(fixed_handshake_timeout=settings.connect_timeout)
+    start = io.clock()
+    started_at = io.wall()
+    end = start + settings.deadline
+    attempts: list[Attempt] = []
+    server: ServerInfo | None = None
+    verbose = False
+
+    def emit(kind: EventKind, **kw: Any) -> None:
+        if on_event is not None:
+            on_event(ProbeEvent(kind, io.clock() - start, settings.deadline, target=target.display, **kw))
+
+    def record(action: str, began: float, timeout: float, reason: Reason | None, **kw: Any) -> Attempt:
+        message = mask_text(kw.pop("message", "") or "", target.secrets)
+        attempt = Attempt(
+            len(attempts) + 1, action, began - start, io.clock() - began, timeout, reason, message, **kw
+        )
+        attempts.append(attempt)
+        emit(
+            EventKind.RESULT, attempt=attempt.number, action=action,
+            reason=reason.value if reason else None,
+            failure_kind=attempt.kind.value if attempt.kind else None, message=message or None,
+        )
+        return attempt
+
+    def result(verdict: Verdict, last: Attempt | None) -> ProbeResult:
+        emit(EventKind.DONE, reason=last.reason.value if last and last.reason else None)
+        return ProbeResult(
+            target, settings, verdict, tuple(attempts), io.clock() - start, started_at,
+            reason=last.reason if last else None, message=last.message if last else "",
+            sqlstate=last.sqlstate if last else None, server=server, verbose_errors=verbose,
+        )
+
+    emit(EventKind.START)
+    try:
+        addresses = _resolve_all(target, io, schedule, start, end, record, emit)
+    except _Stop as stop:
+        return result(stop.verdict, stop.attempt)
+
+    conninfo = io.conninfo(target, addresses)
+    primary = target.primary
+    tcp_addresses = tuple(a for ep in target.endpoints for a in addresses.get(ep, ()))
+    socket_dir = primary.host if primary.is_socket and primary.host else None
+    can_tcp_probe = bool(tcp_addresses) or socket_dir is not None
+    state = State()
+    auth_retries = 0
+    last: Attempt | None = None
+    while True:
+        step = plan(schedule, state, io.clock(), end, io.rng)
+        if step is not None and step.action is Action.TCP and not can_tcp_probe:
+            step = replace(step, action=Action.HANDSHAKE)
+        if step is None:
+            return result(Verdict.NOT_READY, last)
+        if step.wait > 0:
+            emit(EventKind.WAIT, next_in=step.wait, reason=last.reason.value if last and last.reason else None)
+            io.sleep(step.wait)
+        began = io.clock()
+        number = len(attempts) + 1
+        emit(EventKind.ATTEMPT, attempt=number, action=step.action.value)
+        if step.action is Action.TCP:
+            tcp = io.tcp(tcp_addresses, primary.port, step.timeout, socket_dir=socket_dir)
+            if tcp.open:
+                last = record(Action.TCP, began, step.timeout, None)
+                state = advance(state, Outcome.PORT_OPEN)
+                continue
+            reason = Reason.TIMEOUT if tcp.timed_out else classify(None, tcp.message, tcp.errno)
+            last = record(Action.TCP, began, step.timeout, reason, message=tcp.message, phase=Phase.TCP)
+        else:
+
+            def on_phase(phase: Phase, number: int = number) -> None:
+                emit(EventKind.PHASE, attempt=number, action=Action.HANDSHAKE.value, phase=phase.value)
+
+            res = io.connect(conninfo, step.timeout, end, settings.query_timeout, clock=io.clock, on_phase=on_phase)
+            verbose = verbose or res.verbose
+            if res.config_error:
+                raise UsageError(
+                    f"libpq rejected the connection parameters of {target.display}: "
+                    f"{mask_text(res.message, target.secrets)}"
+                )
+            last = record(
+                Action.HANDSHAKE, began, step.timeout, res.reason if not res.ok else None,
+                message=res.message, sqlstate=res.sqlstate, phase=res.failed_phase, phases=res.phases,
+            )
+            if res.ok:
+                server = res.server
+                return result(Verdict.READY, last)
+            reason = res.reason or Reason.UNKNOWN
+        kind = meaning(reason).kind
+        if kind is FailureKind.PERMANENT and reason in AUTH_RETRYABLE and auth_retries < settings.retry_auth:
+            auth_retries += 1
+            state = advance(state, Outcome.CAPACITY)
+        elif kind in (FailureKind.PERMANENT, FailureKind.CIRCUIT_BREAKER):
+            return result(Verdict.REFUSED, last)
+        elif kind is FailureKind.CAPACITY:
+            state = advance(state, Outcome.CAPACITY)
+        elif reason is Reason.REFUSED:
+            state = advance(state, Outcome.REFUSED)
+        elif reason is Reason.TIMEOUT:
+            state = advance(state, Outcome.TCP_TIMEOUT if step.action is Action.TCP else Outcome.TIMEOUT)
+        else:
+            state = advance(state, Outcome.TRANSIENT)
+
+
+def _resolve_all(
+    target: Target,
+    io: ProbeIO,
+    schedule: Schedule,
+    start: float,
+    end: float,
+    record: Callable[..., Attempt],
+    emit: Callable[..., None],
+) -> dict[Endpoint, tuple[str, ...]]:
+    """Resolve every TCP endpoint, retrying temporary failures until the deadline."""
+    backoff: Backoff = schedule.transient_backoff
+    addresses: dict[Endpoint, tuple[str, ...]] = {}
+    for ep in target.endpoints:
+        if ep.is_socket and ep.hostaddr is None:
+            continue
+        if ep.hostaddr is not None:
+            addresses[ep] = (ep.hostaddr,)
+            continue
+        failures = 0
+        while True:
+            left = end - io.clock()
+            if left < schedule.min_tcp:
+                raise _Stop(Verdict.NOT_READY, None)
+            timeout = min(DNS_TIMEOUT, left)
+            began = io.clock()
+            emit(EventKind.ATTEMPT, attempt=0, action="dns", phase=Phase.DNS.value)
+            assert ep.host is not None
+            found = io.resolve(ep.host, ep.port, timeout)
+            if found.reason is None:
+                if found.looked_up:
+                    record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
+                addresses[ep] = found.addresses
+                break
+            attempt = record("dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS)
+            if meaning(found.reason).kind is not FailureKind.TRANSIENT:
+                raise _Stop(Verdict.REFUSED, attempt)
+            wait = backoff.delay(failures, io.rng)
+            failures += 1
+            if end - (io.clock() + wait) < schedule.min_tcp:
+                raise _Stop(Verdict.NOT_READY, attempt)
+            emit(EventKind.WAIT, next_in=wait, reason=found.reason.value)
+            io.sleep(wait)
+    return addresses
+
+
+def probe_db(
+    url: str | None = None,
+    *,
+    env_files: Sequence[Path] = (),
+    project_dir: Path | None = None,
+    deadline: float = 120.0,
+    connect_timeout: float | None = None,
+    query_timeout: float = 5.0,
+    retry_auth: int = 0,
+    on_event: Callable[[ProbeEvent], None] | None = None,
+) -> Report:
+    """Probe the database named by ``url`` (else ``DATABASE_URL``: environment, then ``.env``).
+
+    Returns a ``probe-db`` report whose status is OK, DB_NOT_READY (3) or DB_REFUSED (4); a
+    missing or malformed URL raises :class:`UsageError` with the password masked.
+    """
+    from .report import build_report
+
+    settings = ProbeSettings(deadline, connect_timeout, query_timeout, retry_auth)
+    settings.validate()
+    target = load_target(url, env_files, project_dir)
+    return build_report(run_probe(target, settings, on_event=on_event))

@@ -1,0 +1,197 @@
+"""probe-db through the CLI: where the URL comes from, usage errors, formats, secrets, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jyoti_doctor.cli import app
+from jyoti_doctor.db.conninfo import find_url, load_target, mask, password_candidates, strip_driver
+from jyoti_doctor.errors import UsageError
+from tests.conftest import FIXTURES
+from tests.db.servers import PASSWORD, BlackHole, PgServer, url
+
+FORMATS = ("rich", "json", "github")
+
+
+def invoke(runner: CliRunner, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, ["probe-db", *args], env=env)
+    return result.exit_code, result.stdout + result.stderr
+
+
+# --- where the URL comes from -----------------------------------------------------------------
+
+
+def test_url_flag_beats_everything(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://a@from-dotenv/x\n")
+    raw = find_url("postgresql://a@flag/x", (), tmp_path, {"DATABASE_URL": "postgresql://a@env/x"})
+    assert raw.source == "--url"
+
+
+def test_environment_beats_default_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://a@from-dotenv/x\n")
+    raw = find_url(None, (), tmp_path, {"DATABASE_URL": "postgresql://a@env/x"})
+    assert raw.source == "environment" and "env" in raw.value
+    raw = find_url(None, (), tmp_path, {})
+    assert raw.source.endswith(".env") and "from-dotenv" in raw.value
+
+
+def test_explicit_env_files_win_later_overrides(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.env", tmp_path / "two.env"
+    one.write_text("DATABASE_URL=postgresql://a@one/x\n")
+    two.write_text("OTHER=1\nDATABASE_URL=postgresql://a@two/x\n")
+    raw = find_url(None, (one, two), tmp_path, {"DATABASE_URL": "postgresql://a@env/x"})
+    assert "two" in raw.value and raw.path == two
+
+
+def test_reading_dotenv_leaves_os_environ_alone(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://a@from-dotenv/x\nOTHER_THING=1\n")
+    find_url(None, (), tmp_path)
+    assert "DATABASE_URL" not in os.environ and "OTHER_THING" not in os.environ
+
+
+def test_missing_url_is_a_usage_error(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke(runner)
+    assert code == 2 and "no database URL" in out
+
+
+def test_missing_env_file_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    code, out = invoke(runner, "--env-file", str(tmp_path / "nope.env"))
+    assert code == 2 and "env file not found" in out
+
+
+# --- parsing and masking ------------------------------------------------------------------------
+
+
+def test_strip_driver() -> None:
+    assert strip_driver("postgresql+asyncpg://u@h/d") == ("postgresql://u@h/d", "asyncpg")
+    assert strip_driver("postgres+psycopg2://u@h/d") == ("postgres://u@h/d", "psycopg2")
+    assert strip_driver("postgresql://u@h/d") == ("postgresql://u@h/d", None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (f"postgresql://app:{PASSWORD}@h:notaport/d", "port"),
+        (f"postgresql://app:{PASSWORD}@h/d?pgbouncer=true", "Prisma"),
+        (f"postgresql://app:{PASSWORD}@h/d?ssl=require", "sslmode"),
+        (f"mysql://app:{PASSWORD}@h/d", "not a PostgreSQL"),
+        (f"postgresql//app:{PASSWORD}@h/d", "malformed"),
+        (f"  postgresql://app:{PASSWORD}@h/d", "whitespace"),
+        (f"'postgresql://app:{PASSWORD}@h/d'", "quotes"),
+        (f"postgresql://app:{PASSWORD}@h1:1,h2:2,h3:3/d?port=1,2", "port"),
+    ],
+)
+def test_malformed_urls_are_usage_errors_with_password_masked(
+    runner: CliRunner, raw: str, words: str
+) -> None:
+    with pytest.raises(UsageError) as info:
+        load_target(raw)
+    assert words in str(info.value) and PASSWORD not in str(info.value)
+    code, out = invoke(runner, "--url", raw)
+    assert code == 2 and PASSWORD not in out and "Traceback" not in out
+
+
+def test_unencoded_at_in_password_from_the_bundled_fixture(runner: CliRunner) -> None:
+    code, out = invoke(runner, "--env-file", str(FIXTURES / "jyotiflow" / ".env"), "--format", "json")
+    assert code == 2
+    assert "unencoded '@'" in out
+    for piece in ("p@ss#word1", "ss#word1", "p@ss"):
+        assert piece not in out
+
+
+def test_password_candidates_cover_malformed_forms() -> None:
+    assert "p@ss#w" in password_candidates("postgresql://u:p@ss#w@host/db")
+    assert "s3cr3t" in password_candidates("host=h password=s3cr3t dbname=d")
+    assert "s3cr3t" not in mask("postgresql://u@h/d?password=s3cr3t")
+
+
+def test_sqlalchemy_driver_is_stripped_with_an_info_finding(pg: PgServer, runner: CliRunner) -> None:
+    target = pg.url().replace("postgresql://", "postgresql+asyncpg://")
+    code, out = invoke(runner, "--url", target, "--format", "json")
+    assert code == 0, out
+    doc = json.loads(out[out.index("{"):])
+    assert [f["code"] for f in doc["findings"]] == ["JD407"]
+    assert doc["findings"][0]["severity"] == "info"
+
+
+# --- formats, exit codes, secrets -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_ready_in_every_format(pg: PgServer, runner: CliRunner, fmt: str) -> None:
+    code, out = invoke(runner, "--url", pg.url(), "--format", fmt)
+    assert code == 0
+    assert PASSWORD not in out
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["command"] == "probe-db" and doc["summary"]["exit_code"] == 0
+        assert doc["details"]["verdict"] == "ready"
+        assert all({"n", "action", "started", "duration", "reason", "phases"} <= set(a) for a in doc["details"]["attempts"])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_wrong_password_in_every_format(pg: PgServer, runner: CliRunner, fmt: str) -> None:
+    wrong = "Wr0ng-Pa55word-xyz"
+    env = {"DATABASE_URL": pg.url(password=wrong)}
+    code, out = invoke(runner, "--format", fmt, env=env)
+    assert code == 4
+    assert wrong not in out and "JD402" in out
+
+
+def test_env_var_is_read_and_reported_as_source(pg: PgServer, runner: CliRunner) -> None:
+    code, out = invoke(runner, "--format", "json", env={"DATABASE_URL": pg.url()})
+    assert code == 0 and json.loads(out)["details"]["target"]["source"] == "environment"
+
+
+def test_dotenv_in_current_directory(pg: PgServer, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_URL={pg.url(password='from-dotenv-wrong')}\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke(runner, "--format", "github")
+    assert code == 4
+    assert "file=.env,line=1" in out and "from-dotenv-wrong" not in out
+
+
+def test_config_table_sets_the_deadline(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jyoti-doctor.db]\ndeadline = "soon"\n')
+    code, out = invoke(runner, "--url", url(1), "--config", str(tmp_path / "pyproject.toml"))
+    assert code == 2 and "deadline" in out
+
+
+def test_bad_numbers_are_usage_errors(runner: CliRunner) -> None:
+    assert invoke(runner, "--url", url(1), "--deadline", "0")[0] == 2
+    assert invoke(runner, "--url", url(1), "--deadline", "abc")[0] == 2
+
+
+def test_subprocess_black_hole_exits_3_at_the_deadline() -> None:
+    """The whole program, timed from outside: exit 3 no later than the deadline (+ start-up)."""
+    with BlackHole() as hole:
+        began = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", url(hole.port), "--deadline", "2.5"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+        took = time.monotonic() - began
+    assert proc.returncode == 3, proc.stderr
+    assert took < 2.5 + 1.5, took  # interpreter start and imports on a loaded 2-core machine
+    assert PASSWORD not in proc.stdout + proc.stderr
+    assert "timeout" in proc.stderr  # the live view's line for the failed attempt (not a TTY)
+
+
+def test_probe_db_help_does_not_import_psycopg() -> None:
+    code = (
+        "import sys\nfrom jyoti_doctor.cli import app\n"
+        "try:\n    app(['probe-db', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] == 'psycopg'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+    assert "--retry-auth" in out.stdout

@@ -1,0 +1,322 @@
+"""Pure logic of the probe, without a server: the failure table, the schedule, the probe loop.
+
+The loop is driven by a fake clock whose sleep advances time, so deadlines are checked exactly.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from jyoti_doctor.db.classify import (
+    FailureKind,
+    Reason,
+    classify,
+    classify_libpq_text,
+    meaning,
+    parse_libpq_error,
+)
+from jyoti_doctor.db.conninfo import Endpoint, Target
+from jyoti_doctor.db.libpq import Phase
+from jyoti_doctor.db.net import Resolved, TcpResult, resolve
+from jyoti_doctor.db.policy import Action, Backoff, Outcome, Schedule, State, advance, plan
+from jyoti_doctor.db.probe import ConnectResult, ProbeIO, ProbeSettings, Verdict, run_probe
+
+# --- classification -------------------------------------------------------------------------
+
+CASES = [
+    # (sqlstate, message, errno) -> reason
+    ("28P01", 'password authentication failed for user "app"', None, Reason.AUTH_FAILED),
+    ("28000", 'pg_hba.conf rejects connection for host "1.2.3.4"', None, Reason.HBA_REJECTED),
+    ("28000", 'no pg_hba.conf entry for host "1.2.3.4", user "u", database "d", no encryption', None, Reason.HBA_REJECTED),
+    ("28000", 'role "ghost" does not exist', None, Reason.NO_ROLE),
+    ("3D000", 'database "nodb" does not exist', None, Reason.NO_DATABASE),
+    ("57P03", "the database system is starting up", None, Reason.STARTING_UP),
+    ("57P03", "the database system is not accepting connections", None, Reason.STARTING_UP),
+    ("57P01", "terminating connection due to administrator command", None, Reason.SHUTTING_DOWN),
+    ("53300", "sorry, too many clients already", None, Reason.TOO_MANY_CONNECTIONS),
+    ("53300", "remaining connection slots are reserved for roles with the SUPERUSER attribute", None, Reason.TOO_MANY_CONNECTIONS),
+    ("08P01", "server login has been failing, try again later (server_login_retry)", None, Reason.POOLER_ERROR),
+    ("08P01", "unsupported startup parameter: options", None, Reason.UNSUPPORTED_PARAMETER),
+    ("08006", "connection failure", None, Reason.CLOSED),
+    ("XX000", "Tenant or user not found", None, Reason.TENANT_NOT_FOUND),
+    ("XX000", "(EMAXCONN) Max client connections reached", None, Reason.TOO_MANY_CONNECTIONS),
+    ("XX000", "(ECIRCUITBREAKER) too many authentication errors", None, Reason.CIRCUIT_OPEN),
+    # No SQLSTATE: libpq's prose.
+    (None, "Connection refused", None, Reason.REFUSED),
+    (None, "timeout expired", None, Reason.TIMEOUT),
+    (None, "server closed the connection unexpectedly", None, Reason.CLOSED),
+    (None, "server does not support SSL, but SSL was required", None, Reason.SSL_MISMATCH),
+    (None, "received invalid response to SSL negotiation: H", None, Reason.NOT_POSTGRES),
+    (None, "expected authentication request from server, but received H", None, Reason.NOT_POSTGRES),
+    (None, 'could not translate host name "x" to address: Name or service not known', None, Reason.UNKNOWN_HOST),
+    (None, "Network is unreachable", None, Reason.NETWORK_UNREACHABLE),
+    (None, "fe_sendauth: no password supplied", None, Reason.NO_PASSWORD),
+    (None, "the database system is starting up", None, Reason.STARTING_UP),
+    # errno only.
+    (None, "", errno.ECONNREFUSED, Reason.REFUSED),
+    (None, "", errno.ENETUNREACH, Reason.NETWORK_UNREACHABLE),
+    (None, "", errno.EHOSTUNREACH, Reason.HOST_UNREACHABLE),
+    (None, "something nobody has seen", None, Reason.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("sqlstate", "message", "err", "reason"), CASES)
+def test_classify(sqlstate: str | None, message: str, err: int | None, reason: Reason) -> None:
+    assert classify(sqlstate, message, err) is reason
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        (Reason.AUTH_FAILED, FailureKind.PERMANENT),
+        (Reason.NO_DATABASE, FailureKind.PERMANENT),
+        (Reason.UNKNOWN_HOST, FailureKind.PERMANENT),
+        (Reason.NETWORK_UNREACHABLE, FailureKind.PERMANENT),
+        (Reason.SSL_MISMATCH, FailureKind.PERMANENT),
+        (Reason.NOT_POSTGRES, FailureKind.PERMANENT),
+        (Reason.TENANT_NOT_FOUND, FailureKind.PERMANENT),
+        (Reason.REFUSED, FailureKind.TRANSIENT),
+        (Reason.TIMEOUT, FailureKind.TRANSIENT),
+        (Reason.STARTING_UP, FailureKind.TRANSIENT),
+        (Reason.POOLER_ERROR, FailureKind.TRANSIENT),
+        (Reason.TOO_MANY_CONNECTIONS, FailureKind.CAPACITY),
+        (Reason.CIRCUIT_OPEN, FailureKind.CIRCUIT_BREAKER),
+    ],
+)
+def test_kinds_follow_the_spec(reason: Reason, kind: FailureKind) -> None:
+    assert meaning(reason).kind is kind
+
+
+def test_every_reason_has_a_meaning_with_a_known_code() -> None:
+    from jyoti_doctor.findings import CODES
+
+    for reason in Reason:
+        m = meaning(reason)
+        assert m.code in CODES and m.hint and m.title
+
+
+def test_parse_verbose_error() -> None:
+    text = (
+        'connection to server at "127.0.0.1", port 5432 failed: FATAL:  28P01: password '
+        'authentication failed for user "app"\nLOCATION:  auth_failed, auth.c:334\n'
+    )
+    parsed = parse_libpq_error(text)
+    assert parsed.sqlstate == "28P01"
+    assert parsed.message == 'password authentication failed for user "app"'
+
+
+def test_parse_terse_error_keeps_detail_drops_libpq_advice() -> None:
+    standby = (
+        'connection to server at "127.0.0.1", port 1 failed: FATAL:  the database system is not '
+        "accepting connections\nDETAIL:  Hot standby mode is disabled.\n"
+    )
+    assert parse_libpq_error(standby).message == (
+        "the database system is not accepting connections Hot standby mode is disabled."
+    )
+    refused = (
+        'connection to server at "127.0.0.1", port 1 failed: Connection refused\n\tIs the server '
+        "running on that host and accepting TCP/IP connections?\n"
+    )
+    assert parse_libpq_error(refused) == parse_libpq_error("Connection refused")
+
+
+def test_one_unreachable_address_does_not_hide_a_refused_one() -> None:
+    text = (
+        'connection to server at "localhost" (::1), port 5432 failed: Cannot assign requested '
+        'address\n\tIs the server running on that host and accepting TCP/IP connections?\n'
+        'connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n'
+        "\tIs the server running on that host and accepting TCP/IP connections?\n"
+    )
+    assert classify_libpq_text(text)[0] is Reason.REFUSED
+    only_v6 = text.split('connection to server at "localhost" (127')[0]
+    assert classify_libpq_text(only_v6)[0] is Reason.NETWORK_UNREACHABLE
+    server_said = (
+        'connection to server at "a" (10.0.0.1), port 5432 failed: FATAL:  28P01: password '
+        'authentication failed for user "u"\nconnection to server at "b" (10.0.0.2), port 5432 '
+        "failed: Connection refused\n"
+    )
+    assert classify_libpq_text(server_said)[0] is Reason.AUTH_FAILED
+
+
+def test_invalid_names_fail_without_asking_a_resolver() -> None:
+    found = resolve("db.example.invalid", 5432, 0.001)
+    assert found.reason is Reason.UNKNOWN_HOST
+    assert resolve("127.0.0.1", 5432, 1).addresses == ("127.0.0.1",)
+
+
+# --- schedule --------------------------------------------------------------------------------
+
+
+def test_backoff_is_capped_and_jitter_only_shortens() -> None:
+    b = Backoff(base=0.5, cap=2.0, jitter=0.25)
+    assert [b.delay(n, lambda: 0.0) for n in range(5)] == [0.5, 1.0, 2.0, 2.0, 2.0]
+    assert b.delay(10, lambda: 1.0) == pytest.approx(1.5)
+    assert b.delay(1000, lambda: 0.0) == 2.0
+
+
+def test_plan_refused_switches_to_tcp_probes() -> None:
+    s = Schedule()
+    state = advance(State(), Outcome.REFUSED)
+    step = plan(s, state, now=0.0, end=10.0, rng=lambda: 0.0)
+    assert step is not None and step.action is Action.TCP and step.wait <= s.tcp_backoff.cap
+    state = advance(state, Outcome.PORT_OPEN)
+    step = plan(s, state, 0.0, 10.0, lambda: 0.0)
+    assert step is not None and step.action is Action.HANDSHAKE and step.wait == 0.0
+    # A server that has just opened its port gets one quick retry, then the normal pace.
+    state = advance(state, Outcome.TRANSIENT)
+    step = plan(s, state, 0.0, 10.0, lambda: 0.0)
+    assert step is not None and step.wait == s.just_opened_retry
+    state = advance(state, Outcome.TRANSIENT)
+    step = plan(s, state, 0.0, 10.0, lambda: 0.0)
+    assert step is not None and step.wait >= 1.0
+
+
+def test_plan_timeouts_grow_and_are_clamped_to_time_left() -> None:
+    s = Schedule()
+    state = State()
+    timeouts = []
+    for _ in range(5):
+        step = plan(s, state, 0.0, 100.0, lambda: 0.0)
+        assert step is not None
+        timeouts.append(step.timeout)
+        state = advance(state, Outcome.TIMEOUT)
+    assert timeouts == [2.0, 4.0, 8.0, 16.0, 30.0]
+    step = plan(s, state, now=99.0, end=100.0, rng=lambda: 0.0)
+    assert step is not None and step.timeout == 1.0
+
+
+def test_plan_fixed_connect_timeout() -> None:
+    s = Schedule(fixed_handshake_timeout=7.0)
+    state = advance(advance(State(), Outcome.TIMEOUT), Outcome.TIMEOUT)
+    step = plan(s, state, 0.0, 100.0, lambda: 0.0)
+    assert step is not None and step.timeout == 7.0
+
+
+def test_plan_never_starts_an_attempt_that_cannot_finish() -> None:
+    s = Schedule()
+    state = advance(State(), Outcome.CAPACITY)
+    assert plan(s, state, now=9.5, end=10.0, rng=lambda: 0.0) is None  # 1 s wait > 0.5 s left
+    assert plan(s, State(), now=9.9, end=10.0, rng=lambda: 0.0) is None  # < min_handshake left
+
+
+# --- the loop, with a fake clock -------------------------------------------------------------
+
+
+@dataclass
+class Fake:
+    """A scripted world: connect() and tcp() pop results; sleep() advances the clock."""
+
+    connects: list[ConnectResult]
+    tcps: list[TcpResult] = field(default_factory=list)
+    now: float = 0.0
+    connect_cost: float = 0.01
+    calls: list[tuple[str, float]] = field(default_factory=list)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+    def tcp(self, addresses: Any, port: int, timeout: float, **kw: Any) -> TcpResult:
+        self.calls.append(("tcp", timeout))
+        result = self.tcps.pop(0) if self.tcps else TcpResult(False, errno.ECONNREFUSED, "Connection refused")
+        self.now += timeout if result.timed_out else 0.001
+        return result
+
+    def connect(self, conninfo: str, timeout: float, end: float, qt: float, **kw: Any) -> ConnectResult:
+        self.calls.append(("handshake", timeout))
+        result = self.connects.pop(0) if self.connects else TIMEOUT_RESULT
+        self.now += timeout if result.reason is Reason.TIMEOUT else self.connect_cost
+        return result
+
+    def io(self) -> ProbeIO:
+        return ProbeIO(
+            clock=self.clock, wall=lambda: 0.0, sleep=self.sleep, rng=lambda: 0.5,
+            resolve=lambda host, port, timeout: Resolved(("10.0.0.1",)),
+            tcp=self.tcp, connect=self.connect, conninfo=lambda target, addresses: "host=x",
+        )
+
+
+TIMEOUT_RESULT = ConnectResult(False, {Phase.STARTUP: 1.0}, Reason.TIMEOUT, Phase.STARTUP, message="timeout")
+OK = ConnectResult(True, {Phase.TCP: 0.001}, server=None)
+REFUSED = ConnectResult(False, {}, Reason.REFUSED, Phase.TCP, message="Connection refused")
+STARTING = ConnectResult(False, {}, Reason.STARTING_UP, Phase.STARTUP, "57P03", "starting up")
+AUTH = ConnectResult(False, {}, Reason.AUTH_FAILED, Phase.AUTH, "28P01", "password authentication failed")
+FULL = ConnectResult(False, {}, Reason.TOO_MANY_CONNECTIONS, Phase.AUTH, "53300", "too many clients")
+TARGET = Target({"host": "db.example.com"}, "postgresql://u:********@db.example.com/d", "--url", None,
+                (Endpoint("db.example.com", 5432),))
+
+
+def run(fake: Fake, deadline: float = 10.0, **kw: Any) -> Any:
+    return run_probe(TARGET, ProbeSettings(deadline=deadline, **kw), io=fake.io())
+
+
+def test_loop_refused_then_tcp_open_then_ready() -> None:
+    fake = Fake([REFUSED, OK], tcps=[TcpResult(False, errno.ECONNREFUSED, "Connection refused")] * 3 + [TcpResult(True)])
+    result = run(fake)
+    assert result.verdict is Verdict.READY
+    assert [c[0] for c in fake.calls] == ["handshake", "tcp", "tcp", "tcp", "tcp", "handshake"]
+
+
+def test_loop_permanent_stops_after_one_attempt() -> None:
+    fake = Fake([AUTH, OK])
+    result = run(fake)
+    assert result.verdict is Verdict.REFUSED and result.reason is Reason.AUTH_FAILED
+    assert len(fake.calls) == 1
+
+
+def test_loop_retry_auth_is_opt_in_and_bounded() -> None:
+    fake = Fake([AUTH, AUTH, OK])
+    assert run(fake, retry_auth=2).verdict is Verdict.READY
+    fake = Fake([AUTH, AUTH, AUTH, OK])
+    assert run(fake, retry_auth=2).verdict is Verdict.REFUSED
+
+
+@pytest.mark.parametrize("deadline", [0.5, 1.0, 3.0, 7.3, 20.0, 61.0])
+@pytest.mark.parametrize("script", ["timeouts", "refused", "starting", "full"])
+def test_loop_never_overruns_the_deadline(deadline: float, script: str) -> None:
+    first = {"timeouts": TIMEOUT_RESULT, "refused": REFUSED, "starting": STARTING, "full": FULL}[script]
+    fake = Fake([first] * 1000)
+    result = run(fake, deadline=deadline)
+    assert result.verdict is Verdict.NOT_READY
+    assert fake.now <= deadline + 1e-9
+    # ...and does not give up long before it either.
+    assert fake.now >= deadline - 8.0 * 1.0001
+
+
+@pytest.mark.parametrize("deadline", [4.0, 10.0, 30.0])
+def test_loop_handshake_rate_while_starting_up(deadline: float) -> None:
+    fake = Fake([STARTING] * 1000)
+    run(fake, deadline=deadline)
+    handshakes = sum(1 for c in fake.calls if c[0] == "handshake")
+    assert handshakes / deadline <= 1.0
+
+
+def test_loop_uses_capacity_backoff() -> None:
+    fake = Fake([FULL] * 1000)
+    run(fake, deadline=30.0)
+    handshakes = sum(1 for c in fake.calls if c[0] == "handshake")
+    assert 3 <= handshakes <= 10
+
+
+def test_loop_dns_failure_is_permanent_for_unknown_names() -> None:
+    fake = Fake([OK])
+    io = fake.io()
+    io = ProbeIO(**{**io.__dict__, "resolve": lambda h, p, t: Resolved(reason=Reason.UNKNOWN_HOST, message="nope")})
+    result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
+    assert result.verdict is Verdict.REFUSED and fake.calls == []
+
+
+def test_loop_dns_temporary_failure_is_retried_until_deadline() -> None:
+    fake = Fake([OK])
+    io = fake.io()
+    io = ProbeIO(**{**io.__dict__, "resolve": lambda h, p, t: Resolved(reason=Reason.DNS_TEMPORARY, message="later")})
+    result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
+    assert result.verdict is Verdict.NOT_READY and fake.now <= 5
+    assert len(result.attempts) >= 3
