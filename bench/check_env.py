@@ -35,8 +35,11 @@ KEY = "sk-proj-Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A"
 
 # (name, .env bytes, .env.example or None for the built-in default schema)
 CASES: list[tuple[str, bytes, str | None]] = [
-    ("jyotiflow fixture", (REPO / "fixtures/jyotiflow/.env").read_bytes(),
-     (REPO / "fixtures/jyotiflow/.env.example").read_text()),
+    (
+        "jyotiflow fixture",
+        (REPO / "fixtures/jyotiflow/.env").read_bytes(),
+        (REPO / "fixtures/jyotiflow/.env.example").read_text(),
+    ),
     ("clean, quoted value", b'APP_MODE="fast"\n', SCHEMA),
     ("unparsable line", b"APP_MODE=fast\nTHIS IS NOT AN ASSIGNMENT\n", SCHEMA),
     ("unclosed quote", b'APP_MODE="fast\nOTHER=1\n', SCHEMA),
@@ -48,15 +51,38 @@ CASES: list[tuple[str, bytes, str | None]] = [
     ("spaces around =", b"APP_MODE = fast\n", SCHEMA),
     ("lowercase key", b"app_mode=fast\n", SCHEMA),
     ("trailing whitespace", b"APP_MODE=fast   \n", SCHEMA),
-    ("placeholder key", b"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY=your-key-here\n", None),
-    ("zero-width space in key", ("DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY="
-                                 + KEY[:12] + "\u200b" + KEY[12:] + "\n").encode(), None),
-    ("postgres:// + unencoded @", b"DATABASE_URL=postgres://u:p@ss@h/db\n"
-     + f"OPENAI_API_KEY={KEY}\n".encode(), "# @type=postgres-url @consumer=sqlalchemy\nDATABASE_URL=\n"),
-    ("anthropic key as openai", f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY=sk-ant-api03-{'x1' * 30}\n"
-     .encode(), None),
-    ("secret in NEXT_PUBLIC_", f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY={KEY}\n"
-     f"NEXT_PUBLIC_OPENAI_API_KEY={KEY}\n".encode(), None),
+    (
+        "placeholder key",
+        b"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY=your-key-here\n",
+        None,
+    ),
+    (
+        "zero-width space in key",
+        (
+            "DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY="
+            + KEY[:12]
+            + "\u200b"
+            + KEY[12:]
+            + "\n"
+        ).encode(),
+        None,
+    ),
+    (
+        "postgres:// + unencoded @",
+        b"DATABASE_URL=postgres://u:p@ss@h/db\n" + f"OPENAI_API_KEY={KEY}\n".encode(),
+        "# @type=postgres-url @consumer=sqlalchemy\nDATABASE_URL=\n",
+    ),
+    (
+        "anthropic key as openai",
+        f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY=sk-ant-api03-{'x1' * 30}\n".encode(),
+        None,
+    ),
+    (
+        "secret in NEXT_PUBLIC_",
+        f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY={KEY}\n"
+        f"NEXT_PUBLIC_OPENAI_API_KEY={KEY}\n".encode(),
+        None,
+    ),
     ("missing required", b"SENTRY_DSN=\n", None),
 ]
 
@@ -115,18 +141,41 @@ def speed(linter: str | None, base: Path, lines: int, repeat: int) -> None:
         f"VAR_{i}=value-{i}\n" if i % 3 else f'SECRET_TOKEN_{i}="tok{i:08d}abcdefghijklmnop"\n'
         for i in range(lines)
     )
-    (root / ".env").write_text(f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY={KEY}\n" + body)
+    (root / ".env").write_text(
+        f"DATABASE_URL=postgresql://u:pw@h/db\nOPENAI_API_KEY={KEY}\n" + body
+    )
     env_path = root / ".env"
     results: list[tuple[str, float]] = [
-        ("python-dotenv dotenv_values (parse + ${VAR}, in-process)", best_of(repeat, lambda: dotenv_values(env_path))),
-        ("check-env core (in-process)", best_of(repeat, lambda: check_env(root, Config(), environ={}))),
+        (
+            "python-dotenv dotenv_values (parse + ${VAR}, in-process)",
+            best_of(repeat, lambda: dotenv_values(env_path)),
+        ),
+        (
+            "check-env core (in-process)",
+            best_of(repeat, lambda: check_env(root, Config(), environ={})),
+        ),
     ]
     cli = [sys.executable, "-m", "jyoti_doctor", "check-env", str(root), "--format", "json"]
-    results.append(("check-env CLI (process)", best_of(
-        repeat, lambda: subprocess.run(cli, capture_output=True, check=False, cwd=REPO))))
+    results.append(
+        (
+            "check-env CLI (process)",
+            best_of(
+                repeat, lambda: subprocess.run(cli, capture_output=True, check=False, cwd=REPO)
+            ),
+        )
+    )
     if linter:
-        results.append(("dotenv-linter CLI (process)", best_of(
-            repeat, lambda: subprocess.run([linter, "lint", str(env_path)], capture_output=True, check=False))))
+        results.append(
+            (
+                "dotenv-linter CLI (process)",
+                best_of(
+                    repeat,
+                    lambda: subprocess.run(
+                        [linter, "lint", str(env_path)], capture_output=True, check=False
+                    ),
+                ),
+            )
+        )
     print(f"## Speed: one .env of {lines + 2} lines, best of {repeat}\n")
     base_time = results[0][1]
     for label, seconds in results:
@@ -139,7 +188,9 @@ def speed(linter: str | None, base: Path, lines: int, repeat: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dotenv-linter", default=shutil.which("dotenv-linter"))
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=5)

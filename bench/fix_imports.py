@@ -31,8 +31,19 @@ def django_tree() -> Path:
     if found:
         return found[-1]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-         "django==5.2.*", "-d", str(CORPUS)], check=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "django==5.2.*",
+            "-d",
+            str(CORPUS),
+        ],
+        check=True,
     )
     archive = max(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))
     with tarfile.open(archive) as tar:
@@ -42,7 +53,9 @@ def django_tree() -> Path:
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    proc = subprocess.run(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return time.perf_counter() - start, proc.returncode
 
 
@@ -53,8 +66,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not args.absolufy:
-        print("absolufy-imports not found; pip install absolufy-imports (separate venv) "
-              "and pass --absolufy PATH", file=sys.stderr)
+        print(
+            "absolufy-imports not found; pip install absolufy-imports (separate venv) "
+            "and pass --absolufy PATH",
+            file=sys.stderr,
+        )
         return 2
     source = django_tree()
     theirs_times: list[float] = []
@@ -69,19 +85,29 @@ def main() -> int:
             t_ours, rc = timed([args.jyoti, "fix-imports", "django", "--write", "-q"], ours)
             theirs_times.append(t_theirs)
             ours_times.append(t_ours)
-            compiled = subprocess.run([sys.executable, "-m", "compileall", "-q", "django"],
-                                      cwd=ours, capture_output=True, text=True, check=False)
+            compiled = subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", "django"],
+                cwd=ours,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             second = subprocess.run(
-                [args.jyoti, "fix-imports", "django", "--format", "json"], cwd=ours,
-                capture_output=True, text=True, check=False,
+                [args.jyoti, "fix-imports", "django", "--format", "json"],
+                cwd=ours,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             would = json.loads(second.stdout)["summary"]["files_would_change"]
     t_theirs, t_ours = statistics.median(theirs_times), statistics.median(ours_times)
     print(f"files: {len(files)}")
     print(f"rounds: {args.rounds} (medians; each round times both tools back to back)")
     print(f"absolufy-imports --never: {t_theirs:.2f} s {[round(t, 2) for t in theirs_times]}")
-    print(f"jyoti-doctor fix-imports --write: {t_ours:.2f} s {[round(t, 2) for t in ours_times]}"
-          f" (exit {rc})")
+    print(
+        f"jyoti-doctor fix-imports --write: {t_ours:.2f} s {[round(t, 2) for t in ours_times]}"
+        f" (exit {rc})"
+    )
     print(f"ratio: {t_ours / t_theirs:.2f} (target <= 0.5)")
     print(f"compileall after rewrite: {'ok' if compiled.returncode == 0 else 'FAILED'}")
     print(f"second fix-imports would change: {would} file(s)")

@@ -59,9 +59,22 @@ class Outcome:
 
 def run_probe_db(target: str, deadline: float, out: Outcome) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", target, "--format", "json",
-         "--deadline", str(deadline)],
-        capture_output=True, text=True, cwd=REPO, check=False,
+        [
+            sys.executable,
+            "-m",
+            "jyoti_doctor",
+            "probe-db",
+            "--url",
+            target,
+            "--format",
+            "json",
+            "--deadline",
+            str(deadline),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
     )
     try:
         doc = json.loads(proc.stdout)
@@ -129,7 +142,9 @@ def one_run(factory: PgFactory, scenario: int, wait: float, pg_isready: str) -> 
     deadline = wait + 60
     threads = [
         threading.Thread(target=run_probe_db, args=(target, deadline, outcomes["probe-db"])),
-        threading.Thread(target=run_pg_isready, args=(pg_isready, port, stop, outcomes["pg_isready 1s loop"])),
+        threading.Thread(
+            target=run_pg_isready, args=(pg_isready, port, stop, outcomes["pg_isready 1s loop"])
+        ),
         threading.Thread(target=run_doubling, args=(target, stop, outcomes["doubling 1,2,4,8"])),
     ]
     began = time.time()
@@ -170,9 +185,20 @@ def wrong_password(factory: PgFactory, pg_isready: str, runs: int) -> dict[str, 
     for _ in range(runs):
         began = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", server.url(password="Bad-Pass-4417"),
-             "--format", "json"],
-            capture_output=True, text=True, cwd=REPO, check=False,
+            [
+                sys.executable,
+                "-m",
+                "jyoti_doctor",
+                "probe-db",
+                "--url",
+                server.url(password="Bad-Pass-4417"),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
         )
         walls.append(time.monotonic() - began)
         doc = json.loads(proc.stdout)
@@ -180,14 +206,40 @@ def wrong_password(factory: PgFactory, pg_isready: str, runs: int) -> dict[str, 
         verdicts.append(doc["details"]["elapsed"])
         assert "Bad-Pass-4417" not in proc.stdout
     isready = {}
-    for label, kw in (("wrong password", {"password": "Bad-Pass-4417"}), ("missing database", {"dbname": "nodb"}),
-                      ("pg_hba reject", {"user": "rejectme"})):
-        args = [pg_isready, "-h", "127.0.0.1", "-p", str(server.port), "-U", kw.get("user", "app"),
-                "-d", kw.get("dbname", "appdb")]
-        isready[label] = subprocess.run(args, capture_output=True, text=True, check=False).returncode
+    for label, kw in (
+        ("wrong password", {"password": "Bad-Pass-4417"}),
+        ("missing database", {"dbname": "nodb"}),
+        ("pg_hba reject", {"user": "rejectme"}),
+    ):
+        args = [
+            pg_isready,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            kw.get("user", "app"),
+            "-d",
+            kw.get("dbname", "appdb"),
+        ]
+        isready[label] = subprocess.run(
+            args, capture_output=True, text=True, check=False
+        ).returncode
         probe = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", server.url(**kw), "--format", "json"],
-            capture_output=True, text=True, cwd=REPO, check=False,
+            [
+                sys.executable,
+                "-m",
+                "jyoti_doctor",
+                "probe-db",
+                "--url",
+                server.url(**kw),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
         )
         isready[label] = (isready[label], probe.returncode)
     server.stop()
@@ -222,7 +274,9 @@ def main() -> None:
                 r = one_run(factory, scenario, wait, pg_isready)
                 results.append(r)
                 lags = "  ".join(
-                    f"{n}: {r[n]['lag']:.2f}s" if r[n]["lag"] is not None else f"{n}: {r[n]['error']}"
+                    f"{n}: {r[n]['lag']:.2f}s"
+                    if r[n]["lag"] is not None
+                    else f"{n}: {r[n]['error']}"
                     for n in WAITERS
                 )
                 print(f"scenario {scenario} run {i + 1}: wait {wait:.1f}s  {lags}", flush=True)
@@ -230,7 +284,9 @@ def main() -> None:
     finally:
         factory.close()
 
-    print("\n| scenario | waiter | runs | lag median / worst (s) | attempts/s while waiting (mean) |")
+    print(
+        "\n| scenario | waiter | runs | lag median / worst (s) | attempts/s while waiting (mean) |"
+    )
     print("|---|---|---|---|---|")
     for scenario in sorted({r["scenario"] for r in results}):
         rows = [r for r in results if r["scenario"] == scenario]
@@ -250,7 +306,9 @@ def main() -> None:
         print(f"{label}: pg_isready exit {isready_rc}, probe-db exit {probe_rc}")
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "probe_db.json").write_text(json.dumps({"runs": results, "wrong_password": wrong}, indent=2))
+    (out / "probe_db.json").write_text(
+        json.dumps({"runs": results, "wrong_password": wrong}, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,22 @@ def fetch(pkg: Package) -> Path:
     name, _, version = pkg.spec.partition("==")
     found = sorted(CORPUS.glob(f"{name}-{version}*.tar.gz"))
     if not found:
-        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                        "--no-binary", ":all:", pkg.spec, "-d", str(CORPUS)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                pkg.spec,
+                "-d",
+                str(CORPUS),
+            ],
+            check=True,
+        )
         found = sorted(CORPUS.glob(f"{name}-{version}*.tar.gz"))
     return found[-1]
 
@@ -50,9 +64,20 @@ def fetch(pkg: Package) -> Path:
 def run_tests(root: Path, pkg: Package, label: str) -> dict[str, int]:
     report = root / f"junit-{label}.xml"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-         pkg.tests],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            pkg.tests,
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
     )
     counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
     for case in ET.parse(report).getroot().iter("testcase"):
@@ -70,9 +95,22 @@ def run_tests(root: Path, pkg: Package, label: str) -> dict[str, int]:
 
 def rewrite(root: Path, pkg: Package) -> dict[str, object]:
     proc = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "fix-imports", pkg.package, "--write", "--extend-exclude", "tests/",
-         "--format", "json"],
-        cwd=root, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "jyoti_doctor",
+            "fix-imports",
+            pkg.package,
+            "--write",
+            "--extend-exclude",
+            "tests/",
+            "--format",
+            "json",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     doc = json.loads(proc.stdout)
     internal = [f for f in doc["findings"] if f["code"] in ("JD199", "JD190")]

@@ -18,7 +18,6 @@ import argparse
 import ast
 import io
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -40,11 +39,22 @@ def django_tree() -> Path:
         return target
     CORPUS.mkdir(exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-         "django==5.2.*", "-d", str(CORPUS)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "django==5.2.*",
+            "-d",
+            str(CORPUS),
+        ],
         check=True,
     )
-    sdist = sorted(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))[-1]
+    sdist = max(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))
     with tarfile.open(sdist) as tar:
         top = tar.getnames()[0].split("/")[0]
         members = [m for m in tar.getmembers() if m.name.startswith(f"{top}/django/")]
@@ -53,7 +63,9 @@ def django_tree() -> Path:
     return target
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(
+    cmd: list[str], cwd: Path | None = None
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     return time.perf_counter() - start, proc
@@ -65,7 +77,7 @@ def _suppressing_comments(data: bytes) -> dict[int, str]:
     for tok in tokenize.tokenize(io.BytesIO(data).readline):
         if tok.type == tokenize.COMMENT:
             body = tok.string.lstrip("#").strip().lower()
-            if body.startswith("noqa") or body.startswith("jyoti-doctor: ignore"):
+            if body.startswith(("noqa", "jyoti-doctor: ignore")):
                 out[tok.start[0]] = body
     return out
 
@@ -75,13 +87,17 @@ def _suppressed(comments: dict[int, str], first: int, last: int) -> bool:
         body = comments.get(line)
         if body is None:
             continue
-        after = body[len("noqa"):].lstrip()
+        after = body[len("noqa") :].lstrip()
         if body.startswith("jyoti-doctor") or not after.startswith(":"):
-            return True  # a blanket `# noqa` (anything after it but a colon is another tool's)
+            return True  # blanket: anything after the word but a colon belongs to another tool
         codes = after[1:].replace(",", " ").upper().split()
         if "JD101" in codes or "JD102" in codes or "JD103" in codes:
             return True
     return False
+
+
+def _names(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def reference_findings(package_dir: Path) -> set[tuple[str, int, int]]:
@@ -95,16 +111,18 @@ def reference_findings(package_dir: Path) -> set[tuple[str, int, int]]:
         comments = _suppressing_comments(data)
         rel = str(path.relative_to(package_dir.parent))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                if node.module == name or node.module.startswith(name + "."):
-                    if not _suppressed(comments, node.lineno, node.end_lineno or node.lineno):
-                        found.add((rel, node.lineno, node.col_offset + 1))
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name == name or alias.name.startswith(name + "."):
-                        if not _suppressed(comments, node.lineno, node.end_lineno or node.lineno):
-                            # Columns are characters in the product; equal to bytes on ASCII lines.
-                            found.add((rel, alias.lineno, alias.col_offset + 1))
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            if _suppressed(comments, node.lineno, node.end_lineno or node.lineno):
+                continue
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0 and node.module and _names(node.module, name):
+                    found.add((rel, node.lineno, node.col_offset + 1))
+                continue
+            for alias in node.names:
+                if _names(alias.name, name):
+                    # Columns are characters in the product; equal to bytes on ASCII lines.
+                    found.add((rel, alias.lineno, alias.col_offset + 1))
     return found
 
 
@@ -119,8 +137,8 @@ def product_findings(doc: dict) -> set[tuple[str, int, int]]:  # type: ignore[ty
 def ruff_config(tmp: Path, package: str) -> Path:
     cfg = tmp / "ruff.toml"
     cfg.write_text(
-        "[lint]\nselect = [\"TID251\"]\n"
-        f"[lint.flake8-tidy-imports.banned-api]\n\"{package}\".msg = \"self-import\"\n"
+        '[lint]\nselect = ["TID251"]\n'
+        f'[lint.flake8-tidy-imports.banned-api]\n"{package}".msg = "self-import"\n'
     )
     return cfg
 
@@ -159,11 +177,42 @@ def main() -> int:
         tmp = Path(tmpdir)
         cfg = ruff_config(tmp, "django")
         commands = {
-            "jyoti-doctor scan-imports": [*jd, "scan-imports", "--format", "json", "--exit-zero", "django"],
+            "jyoti-doctor scan-imports": [
+                *jd,
+                "scan-imports",
+                "--format",
+                "json",
+                "--exit-zero",
+                "django",
+            ],
             "jyoti-doctor scan-imports --no-cache": [
-                *jd, "scan-imports", "--no-cache", "--format", "json", "--exit-zero", "django"],
-            "ruff TID251 (--no-cache)": [ruff, "check", "--config", str(cfg), "--no-cache", "--exit-zero", "-q", "django"],
-            "ruff TID251 (cached)": [ruff, "check", "--config", str(cfg), "--exit-zero", "-q", "django"],
+                *jd,
+                "scan-imports",
+                "--no-cache",
+                "--format",
+                "json",
+                "--exit-zero",
+                "django",
+            ],
+            "ruff TID251 (--no-cache)": [
+                ruff,
+                "check",
+                "--config",
+                str(cfg),
+                "--no-cache",
+                "--exit-zero",
+                "-q",
+                "django",
+            ],
+            "ruff TID251 (cached)": [
+                ruff,
+                "check",
+                "--config",
+                str(cfg),
+                "--exit-zero",
+                "-q",
+                "django",
+            ],
         }
         times: dict[str, list[float]] = {k: [] for k in commands}
         last: dict[str, subprocess.CompletedProcess[str]] = {}
@@ -190,14 +239,20 @@ def main() -> int:
     print(f"\n{'tool':32} {'median s':>9} {'min s':>7} {'vs ruff --no-cache':>19}")
     for label, med in medians.items():
         print(f"{label:32} {med:9.3f} {min(times[label]):7.3f} {med / base:18.2f}x")
-    print(f"ratio scan-imports (warm cache) / ruff (cached): "
-          f"{medians['jyoti-doctor scan-imports'] / medians['ruff TID251 (cached)']:.2f}x")
+    print(
+        f"ratio scan-imports (warm cache) / ruff (cached): "
+        f"{medians['jyoti-doctor scan-imports'] / medians['ruff TID251 (cached)']:.2f}x"
+    )
 
     doc = json.loads(last["jyoti-doctor scan-imports"].stdout)
     ours = product_findings(doc)
     ref = reference_findings(pkg)
-    ruff_count = sum(1 for ln in last["ruff TID251 (--no-cache)"].stdout.splitlines() if "TID251" in ln)
-    print(f"\nfindings: scan-imports {len(ours)}, ast reference {len(ref)}, ruff TID251 {ruff_count}")
+    ruff_count = sum(
+        1 for ln in last["ruff TID251 (--no-cache)"].stdout.splitlines() if "TID251" in ln
+    )
+    print(
+        f"\nfindings: scan-imports {len(ours)}, ast reference {len(ref)}, ruff TID251 {ruff_count}"
+    )
     print(f"identical to the reference: {ours == ref}")
     if ours != ref:
         print("  only in scan-imports:", sorted(ours - ref)[:10])
@@ -208,20 +263,31 @@ def main() -> int:
         elapsed, _ = timed([*jd, "--help"])
         help_times.append(elapsed)
     probe = subprocess.run(
-        [sys.executable, "-c",
-         "import sys\nfrom jyoti_doctor.cli import app\ntry:\n app(['--help'])\nexcept SystemExit:\n pass\n"
-         "print(sorted({m.split('.')[0] for m in sys.modules} & {'libcst','psycopg'}))"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys\nfrom jyoti_doctor.cli import app\ntry:\n app(['--help'])\nexcept SystemExit:\n pass\n"
+                "print(sorted({m.split('.')[0] for m in sys.modules} & {'libcst','psycopg'}))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    print(f"\njyoti-doctor --help: median {statistics.median(help_times):.3f} s; "
-          f"heavy modules imported: {probe.stdout.strip().splitlines()[-1]}")
+    print(
+        f"\njyoti-doctor --help: median {statistics.median(help_times):.3f} s; "
+        f"heavy modules imported: {probe.stdout.strip().splitlines()[-1]}"
+    )
 
     print("\nsynthetic trees (7 lines x3 per file, 2 self-imports each):")
     print(f"{'files':>7} {'seconds':>8} {'us/file':>8}")
     for n in [int(x) for x in args.synthetic.split(",") if x]:
         with tempfile.TemporaryDirectory() as tmpdir:
             synth = synthetic_tree(Path(tmpdir), n)
-            elapsed, proc = timed([*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)])
+            elapsed, proc = timed(
+                [*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)]
+            )
             count = len(json.loads(proc.stdout)["findings"])
             print(f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings)")
     return 0

@@ -65,7 +65,9 @@ class Config:
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise UsageError(f"{self.path}: [tool.jyoti-doctor] `{key}` must be a non-negative integer")
+            raise UsageError(
+                f"{self.path}: [tool.jyoti-doctor] `{key}` must be a non-negative integer"
+            )
         return value
 
 

@@ -27,7 +27,7 @@ DEFAULT_DB_DEADLINE = 5.0
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    mark: str            # ✓ ! ✗ or - (skipped)
+    mark: str  # ✓ ! ✗ or - (skipped)
     code: ExitCode
     found: str
     next_command: str | None = None
@@ -55,7 +55,9 @@ def _counts_text(report: Report) -> str:
     return ", ".join(parts) or "nothing found"
 
 
-def _first(report: Report, severities: Iterable[Severity] = (Severity.ERROR, Severity.WARNING)) -> str:
+def _first(
+    report: Report, severities: Iterable[Severity] = (Severity.ERROR, Severity.WARNING)
+) -> str:
     for severity in severities:
         for f in report.findings:
             if f.severity is severity:
@@ -83,8 +85,9 @@ def _load(module: str, attr: str) -> Callable[..., Report] | str:
 
 
 def _unavailable(name: str, reason: str) -> CheckResult:
-    return CheckResult(name, "✗", ExitCode.INTERNAL, f"not checked: {reason}",
-                       "pip install --upgrade jyoti-doctor")
+    return CheckResult(
+        name, "✗", ExitCode.INTERNAL, f"not checked: {reason}", "pip install --upgrade jyoti-doctor"
+    )
 
 
 def _usage(name: str, exc: UsageError, next_command: str) -> CheckResult:
@@ -108,9 +111,14 @@ def check_env_line(project_dir: Path, config: Config) -> CheckResult:
     found = _counts_text(report)
     if code is not ExitCode.OK:
         found += f" — {_first(report)}"
-    return CheckResult("env", _mark(report), code, _short(found),
-                       None if code is ExitCode.OK else f"jyoti-doctor check-env {_arg(project_dir)}",
-                       report)
+    return CheckResult(
+        "env",
+        _mark(report),
+        code,
+        _short(found),
+        None if code is ExitCode.OK else f"jyoti-doctor check-env {_arg(project_dir)}",
+        report,
+    )
 
 
 def check_imports_line(project_dir: Path, config: Config, fix_command: str | None) -> CheckResult:
@@ -125,8 +133,10 @@ def check_imports_line(project_dir: Path, config: Config, fix_command: str | Non
         return _usage("imports", exc, f"jyoti-doctor scan-imports {_arg(project_dir)}")
     code = report.exit_code()
     summary = report.summary
-    found = (f"{_counts_text(report)} in {summary.get('files', 0)} file(s) "
-             f"(packages: {summary.get('packages', '?')}; safe fixes: {summary.get('fixable', 0)})")
+    found = (
+        f"{_counts_text(report)} in {summary.get('files', 0)} file(s) "
+        f"(packages: {summary.get('packages', '?')}; safe fixes: {summary.get('fixable', 0)})"
+    )
     next_command = None
     if code is not ExitCode.OK:
         next_command = fix_command or f"jyoti-doctor fix-imports {_arg(project_dir)}"
@@ -142,7 +152,9 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     try:
         if discover(project_dir, config) is None:
             return CheckResult(
-                "startup", "!", ExitCode.FINDINGS,
+                "startup",
+                "!",
+                ExitCode.FINDINGS,
                 "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
                 "render.yaml, Dockerfile)",
                 f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
@@ -151,16 +163,17 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     except UsageError as exc:
         return _usage("startup", exc, f"jyoti-doctor check-startup --project {_arg(project_dir)}")
     code = report.exit_code()
-    found = f"`{report.summary.get('start_command')}` ({report.summary.get('from')}): " \
-            f"{report.summary.get('predicted')}"
+    found = (
+        f"`{report.summary.get('start_command')}` ({report.summary.get('from')}): "
+        f"{report.summary.get('predicted')}"
+    )
     worst = next((f"{f.code} {f.message}" for f in report.findings if f.counts), "")
     if worst:
         found += f" — {worst}"
     next_command = report.details.get("recommended_command") if code is not ExitCode.OK else None
     if code is not ExitCode.OK and not next_command:
         next_command = f"jyoti-doctor check-startup --project {_arg(project_dir)}"
-    return CheckResult("startup", _mark(report), code, _short(found, 240),
-                       next_command, report)
+    return CheckResult("startup", _mark(report), code, _short(found, 240), next_command, report)
 
 
 def check_db_line(project_dir: Path, deadline: float) -> CheckResult:
@@ -178,8 +191,10 @@ def check_db_line(project_dir: Path, deadline: float) -> CheckResult:
         found = "ready" + (f" — {_first(report)}" if _first(report) else "")
         return CheckResult("db", _mark(report), code, _short(found), None, report)
     if code is ExitCode.DB_NOT_READY:
-        found = (f"not ready within {deadline:g} s — could not check it any further "
-                 f"(doctor's short deadline): {_first(report)}")
+        found = (
+            f"not ready within {deadline:g} s — could not check it any further "
+            f"(doctor's short deadline): {_first(report)}"
+        )
         next_command = "jyoti-doctor probe-db --deadline 120"
     elif code is ExitCode.DB_REFUSED:
         found = f"refused for good: {_first(report)}"
@@ -201,8 +216,10 @@ def doctor(
     """Run the checks in start-up order and summarise them in one report."""
     unknown = set(skip) - set(CHECKS)
     if unknown:
-        raise UsageError(f"unknown check(s) to skip: {', '.join(sorted(unknown))} "
-                         f"(choose from {', '.join(CHECKS)})")
+        raise UsageError(
+            f"unknown check(s) to skip: {', '.join(sorted(unknown))} "
+            f"(choose from {', '.join(CHECKS)})"
+        )
     if not project_dir.is_dir():
         raise UsageError(f"not a directory: {project_dir}")
     results: list[CheckResult] = []
@@ -210,24 +227,39 @@ def doctor(
     def timed(fn: Callable[[], CheckResult]) -> CheckResult:
         started = time.monotonic()
         result = fn()
-        return CheckResult(result.name, result.mark, result.code, result.found,
-                           result.next_command, result.report, time.monotonic() - started)
+        return CheckResult(
+            result.name,
+            result.mark,
+            result.code,
+            result.found,
+            result.next_command,
+            result.report,
+            time.monotonic() - started,
+        )
 
     def skipped(name: str) -> CheckResult:
         return CheckResult(name, "-", ExitCode.OK, "skipped (--skip)")
 
     # Start-up runs before imports in code so the import line can name the fix that suits the
     # start command; they are shown (and happen, for the app) in the documented order.
-    startup = skipped("startup") if "startup" in skip else timed(
-        lambda: check_startup_line(project_dir, config))
+    startup = (
+        skipped("startup")
+        if "startup" in skip
+        else timed(lambda: check_startup_line(project_dir, config))
+    )
     fix_command = startup.report.details.get("recommended_command") if startup.report else None
-    results.append(skipped("env") if "env" in skip else timed(
-        lambda: check_env_line(project_dir, config)))
-    results.append(skipped("imports") if "imports" in skip else timed(
-        lambda: check_imports_line(project_dir, config, fix_command)))
+    results.append(
+        skipped("env") if "env" in skip else timed(lambda: check_env_line(project_dir, config))
+    )
+    results.append(
+        skipped("imports")
+        if "imports" in skip
+        else timed(lambda: check_imports_line(project_dir, config, fix_command))
+    )
     results.append(startup)
-    results.append(skipped("db") if "db" in skip else timed(
-        lambda: check_db_line(project_dir, db_deadline)))
+    results.append(
+        skipped("db") if "db" in skip else timed(lambda: check_db_line(project_dir, db_deadline))
+    )
 
     findings: list[Finding] = []
     if include_findings:
@@ -246,18 +278,35 @@ def doctor(
         lines.append(f"Not checked: {', '.join(not_checked)} (see above).")
     lines.append(f"Next: {first_next}" if first_next else "No issues found.")
     rows = tuple(
-        (r.mark, TITLES[r.name], r.found, r.next_command or "", str(int(r.code)),
-         f"{r.seconds:.1f}")
+        (
+            r.mark,
+            TITLES[r.name],
+            r.found,
+            r.next_command or "",
+            str(int(r.code)),
+            f"{r.seconds:.1f}",
+        )
         for r in results
     )
     return Report(
         command="doctor",
         findings=tuple(findings),
-        summary={"checks": len([r for r in results if r.mark != "-"]),
-                 "not_checked": len(not_checked), "next": first_next or ""},
+        summary={
+            "checks": len([r for r in results if r.mark != "-"]),
+            "not_checked": len(not_checked),
+            "next": first_next or "",
+        },
         sections=(),
-        details={"checks": [dict(zip(("mark", "check", "found", "next", "exit_code", "seconds"),
-                                     row, strict=True)) for row in rows]},
+        details={
+            "checks": [
+                dict(
+                    zip(
+                        ("mark", "check", "found", "next", "exit_code", "seconds"), row, strict=True
+                    )
+                )
+                for row in rows
+            ]
+        },
         status=status,
         text=mask_text("\n".join(lines)),
     )

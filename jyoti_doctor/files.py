@@ -77,7 +77,9 @@ def _parent_gitignores(directory: Path) -> list[tuple[Path, pathspec.GitIgnoreSp
     return found
 
 
-def _ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.GitIgnoreSpec]]) -> bool:
+def _ignored(
+    path: Path, is_dir: bool, specs: Sequence[tuple[Path, pathspec.GitIgnoreSpec]]
+) -> bool:
     for base, spec in specs:
         try:
             rel = path.relative_to(base).as_posix()
@@ -125,8 +127,9 @@ def discover(
 class _Walker:
     """One discovery run. Works on strings: pathlib costs more than the walk itself."""
 
-    def __init__(self, excludes: pathspec.GitIgnoreSpec, respect_gitignore: bool,
-                 suffixes: tuple[str, ...]) -> None:
+    def __init__(
+        self, excludes: pathspec.GitIgnoreSpec, respect_gitignore: bool, suffixes: tuple[str, ...]
+    ) -> None:
         self.excludes = excludes
         self.respect_gitignore = respect_gitignore
         self.suffixes = suffixes
@@ -139,7 +142,9 @@ class _Walker:
             self.seen.add(path)
             self.files.append(path)
 
-    def ignored(self, abspath: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> bool:
+    def ignored(
+        self, abspath: str, is_dir: bool, specs: list[tuple[str, pathspec.GitIgnoreSpec]]
+    ) -> bool:
         for base, spec in specs:
             rel = os.path.relpath(abspath, base)
             if rel.startswith(".."):
@@ -148,9 +153,15 @@ class _Walker:
                 return True
         return False
 
-    def walk(self, directory: str, real_dir: str, root_real: str,
-             specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel_dir: str = "",
-             ancestors: frozenset[str] = frozenset()) -> None:
+    def walk(
+        self,
+        directory: str,
+        real_dir: str,
+        root_real: str,
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]],
+        rel_dir: str = "",
+        ancestors: frozenset[str] = frozenset(),
+    ) -> None:
         """Walk ``directory`` (whose resolved path is ``real_dir``); ``ancestors`` holds the
         resolved paths above it, so a symlink back up the tree is seen as a loop."""
         ancestors = ancestors | {real_dir}

@@ -11,6 +11,6 @@ set +e
 status=$?
 set -e
 case "$status" in
-    0|1|3|4) echo "demo: doctor exited with $status — the fixture is broken on purpose; see above." >&2; exit 0 ;;
+    0|1|2|3|4) echo "demo: doctor exited with $status: the fixture is broken on purpose; the summary above says what it found and what it could not check." >&2; exit 0 ;;
     *) exit "$status" ;;
 esac

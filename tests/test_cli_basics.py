@@ -19,7 +19,10 @@ def test_version(runner: CliRunner) -> None:
 
 def test_python_dash_m_works() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "--version"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "jyoti_doctor", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0
     assert out.stdout.strip() == f"jyoti-doctor {__version__}"

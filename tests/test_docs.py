@@ -12,13 +12,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_every_code_has_a_doc_entry() -> None:
     docs = "\n".join(p.read_text() for p in (REPO / "docs").glob("*.md"))
-    headed = set(re.findall(r"^#{2,4} .*?\b(JD\d{3})\b", docs, flags=re.M))
+    headed = set(re.findall(r"^#{2,4} .*?\b(JD\d{3})\b", docs, flags=re.MULTILINE))
     assert sorted(set(CODES) - headed) == []
 
 
 def test_every_code_is_in_the_readme_table() -> None:
     readme = (REPO / "README.md").read_text()
-    rows = set(re.findall(r"^\| (JD\d{3}) \|", readme, flags=re.M))
+    rows = set(re.findall(r"^\| (JD\d{3}) \|", readme, flags=re.MULTILINE))
     assert sorted(set(CODES) - rows) == []
     assert sorted(rows - set(CODES)) == []
 

@@ -47,8 +47,18 @@ def test_json_document() -> None:
     assert doc["schema_version"] == 1
     assert doc["command"] == "scan-imports"
     first = doc["findings"][0]
-    assert first["location"] == {"path": "a,b:c.py", "line": 3, "column": 1, "end_line": 3, "end_column": 32}
-    assert first["fix"] == {"applicability": "safe", "replacement": "from .deps import x", "reason": None}
+    assert first["location"] == {
+        "path": "a,b:c.py",
+        "line": 3,
+        "column": 1,
+        "end_line": 3,
+        "end_column": 32,
+    }
+    assert first["fix"] == {
+        "applicability": "safe",
+        "replacement": "from .deps import x",
+        "reason": None,
+    }
     assert doc["summary"]["counts"] == {"error": 1, "warning": 0, "info": 1}
     assert doc["summary"]["exit_code"] == 1
     assert doc["sections"]["skipped"] == [{"path": "x", "reason": "symlink loop"}]
@@ -81,7 +91,13 @@ def test_exit_code_rule() -> None:
     assert warning.exit_code(exit_zero=True) is ExitCode.OK
     refused = Report("x", findings=warning.findings, status=ExitCode.DB_REFUSED)
     assert refused.exit_code(exit_zero=True) is ExitCode.DB_REFUSED
-    order = [ExitCode.FINDINGS, ExitCode.DB_NOT_READY, ExitCode.DB_REFUSED, ExitCode.INTERNAL, ExitCode.USAGE]
+    order = [
+        ExitCode.FINDINGS,
+        ExitCode.DB_NOT_READY,
+        ExitCode.DB_REFUSED,
+        ExitCode.INTERNAL,
+        ExitCode.USAGE,
+    ]
     for i in range(len(order)):
         assert combine_exit_codes(order[: i + 1]) is order[i]
     assert combine_exit_codes([]) is ExitCode.OK

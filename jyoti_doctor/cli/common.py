@@ -39,7 +39,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Diagnose and repair the startup failures of small-team Python backends."""
@@ -56,12 +58,18 @@ FormatOpt = Annotated[
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="pyproject.toml to read [tool.jyoti-doctor] from.", dir_okay=False),
+    typer.Option(
+        "--config", help="pyproject.toml to read [tool.jyoti-doctor] from.", dir_okay=False
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only the findings and the summary.")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain text, no colours (NO_COLOR is honoured too).")]
+NoColorOpt = Annotated[
+    bool, typer.Option("--no-color", help="Plain text, no colours (NO_COLOR is honoured too).")
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
-ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")]
+ExitZeroOpt = Annotated[
+    bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+]
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,9 @@ def stderr_console(common: Common):  # type: ignore[no-untyped-def]
     """A Rich console for progress and chatter; stdout stays for the report."""
     from rich.console import Console
 
-    return Console(stderr=True, no_color=common.no_color or None, highlight=False, quiet=common.quiet)
+    return Console(
+        stderr=True, no_color=common.no_color or None, highlight=False, quiet=common.quiet
+    )
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:

@@ -31,27 +31,48 @@ DEFAULT_QUERY_TIMEOUT = 5.0
 
 UrlOpt = Annotated[
     str | None,
-    typer.Option("--url", help="Connection URL (default: DATABASE_URL from the environment, then .env)."),
+    typer.Option(
+        "--url", help="Connection URL (default: DATABASE_URL from the environment, then .env)."
+    ),
 ]
 EnvFileOpt = Annotated[
     list[Path] | None,
-    typer.Option("--env-file", help="Read DATABASE_URL from this file (repeatable; later files win).", dir_okay=False),
+    typer.Option(
+        "--env-file",
+        help="Read DATABASE_URL from this file (repeatable; later files win).",
+        dir_okay=False,
+    ),
 ]
 DeadlineOpt = Annotated[
     float | None,
-    typer.Option("--deadline", help=f"Give up after this many seconds [default: {DEFAULT_DEADLINE:g}].", show_default=False),
+    typer.Option(
+        "--deadline",
+        help=f"Give up after this many seconds [default: {DEFAULT_DEADLINE:g}].",
+        show_default=False,
+    ),
 ]
 ConnectTimeoutOpt = Annotated[
     float | None,
-    typer.Option("--connect-timeout", help="Fixed per-attempt connect timeout (default: growing, 2 s to 30 s)."),
+    typer.Option(
+        "--connect-timeout",
+        help="Fixed per-attempt connect timeout (default: growing, 2 s to 30 s).",
+    ),
 ]
 QueryTimeoutOpt = Annotated[
     float | None,
-    typer.Option("--query-timeout", help=f"Client-side timeout of the first queries [default: {DEFAULT_QUERY_TIMEOUT:g}].", show_default=False),
+    typer.Option(
+        "--query-timeout",
+        help=f"Client-side timeout of the first queries [default: {DEFAULT_QUERY_TIMEOUT:g}].",
+        show_default=False,
+    ),
 ]
 RetryAuthOpt = Annotated[
     int | None,
-    typer.Option("--retry-auth", help="Retry authentication failures N times (an init script still creating the role).", show_default=False),
+    typer.Option(
+        "--retry-auth",
+        help="Retry authentication failures N times (an init script still creating the role).",
+        show_default=False,
+    ),
 ]
 
 
@@ -62,7 +83,11 @@ def _number(cfg: Config, key: str, flag: Any, default: Any, kind: type) -> Any:
     if key not in table:
         return default
     value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (kind is int and not isinstance(value, int))
+    ):
         raise UsageError(f"{cfg.path}: [tool.jyoti-doctor.db] `{key}` must be a {kind.__name__}")
     return kind(value)
 
@@ -111,7 +136,9 @@ def probe_db_cmd(
                 project_dir=Path("."),
                 deadline=_number(cfg, "deadline", deadline, DEFAULT_DEADLINE, float),
                 connect_timeout=_number(cfg, "connect-timeout", connect_timeout, None, float),
-                query_timeout=_number(cfg, "query-timeout", query_timeout, DEFAULT_QUERY_TIMEOUT, float),
+                query_timeout=_number(
+                    cfg, "query-timeout", query_timeout, DEFAULT_QUERY_TIMEOUT, float
+                ),
                 retry_auth=_number(cfg, "retry-auth", retry_auth, 0, int),
                 on_event=view.update,
             )

@@ -49,7 +49,9 @@ RequireOpt = Annotated[
 ]
 StrictOpt = Annotated[
     bool,
-    typer.Option("--strict", help="Advice (BOM, CRLF, duplicates, git) becomes warnings and fails too."),
+    typer.Option(
+        "--strict", help="Advice (BOM, CRLF, duplicates, git) becomes warnings and fails too."
+    ),
 ]
 
 
@@ -75,7 +77,12 @@ def check_env_command(
         from ..env.check import check_env
 
         return check_env(
-            target, cfg, env_files=env_file or (), schema=schema, require=require or (), strict=strict
+            target,
+            cfg,
+            env_files=env_file or (),
+            schema=schema,
+            require=require or (),
+            strict=strict,
         )
 
     execute(common, target, produce, secrets=_environment_secrets())
@@ -88,5 +95,7 @@ def _environment_secrets() -> tuple[str, ...]:
     from ..masking import is_secret_name, looks_like_secret
 
     return tuple(
-        v for k, v in os.environ.items() if len(v) >= 8 and (is_secret_name(k) or looks_like_secret(v))
+        v
+        for k, v in os.environ.items()
+        if len(v) >= 8 and (is_secret_name(k) or looks_like_secret(v))
     )

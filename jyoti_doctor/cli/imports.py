@@ -29,18 +29,23 @@ PackageOpt = Annotated[
     typer.Option("--package", help="Name a first-party package explicitly (repeatable)."),
 ]
 ExcludeOpt = Annotated[
-    list[str] | None, typer.Option("--exclude", help="Gitignore-style patterns replacing the default excludes.")
+    list[str] | None,
+    typer.Option("--exclude", help="Gitignore-style patterns replacing the default excludes."),
 ]
 ExtendExcludeOpt = Annotated[
-    list[str] | None, typer.Option("--extend-exclude", help="Patterns excluded in addition to the defaults.")
+    list[str] | None,
+    typer.Option("--extend-exclude", help="Patterns excluded in addition to the defaults."),
 ]
 MaxLevelOpt = Annotated[
     int | None,
-    typer.Option("--max-level", min=1, help="Keep imports that would need more than N dots absolute."),
+    typer.Option(
+        "--max-level", min=1, help="Keep imports that would need more than N dots absolute."
+    ),
 ]
 
 NoCacheOpt = Annotated[
-    bool, typer.Option("--no-cache", help="Parse every file again instead of reusing cached results.")
+    bool,
+    typer.Option("--no-cache", help="Parse every file again instead of reusing cached results."),
 ]
 
 # Below this many files the progress bar would only flicker.
@@ -90,8 +95,13 @@ def scan_imports(
         from ..imports.run import ImportSettings, scan_report
 
         settings = ImportSettings.build(
-            targets, cfg, packages=package or (), exclude=exclude or (),
-            extend_exclude=extend_exclude or (), max_level=max_level, use_cache=not no_cache,
+            targets,
+            cfg,
+            packages=package or (),
+            exclude=exclude or (),
+            extend_exclude=extend_exclude or (),
+            max_level=max_level,
+            use_cache=not no_cache,
         )
         return scan_report(run_with_progress(settings, common, fmt))
 
@@ -111,9 +121,14 @@ StyleOpt = Annotated[
 @app.command("fix-imports")
 def fix_imports(
     paths: PathsArg = None,
-    write: Annotated[bool, typer.Option("--write", help="Apply the fixes (default: show a diff).")] = False,
+    write: Annotated[
+        bool, typer.Option("--write", help="Apply the fixes (default: show a diff).")
+    ] = False,
     unsafe_fixes: Annotated[
-        bool, typer.Option("--unsafe-fixes", help="Also apply unsafe fixes (files with a __main__ block).")
+        bool,
+        typer.Option(
+            "--unsafe-fixes", help="Also apply unsafe fixes (files with a __main__ block)."
+        ),
     ] = False,
     style: StyleOpt = "relative",
     package: PackageOpt = None,
@@ -142,8 +157,12 @@ def fix_imports(
         except ValueError:
             raise UsageError(f"unknown --style {style!r} (choose from relative, root)") from None
         settings = ImportSettings.build(
-            targets, cfg, packages=package or (), exclude=exclude or (),
-            extend_exclude=extend_exclude or (), max_level=max_level,
+            targets,
+            cfg,
+            packages=package or (),
+            exclude=exclude or (),
+            extend_exclude=extend_exclude or (),
+            max_level=max_level,
         )
         options = FixOptions(style=chosen, unsafe=unsafe_fixes, max_level=settings.max_level)
         return run_fix(settings, options, write=write)

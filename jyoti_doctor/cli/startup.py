@@ -41,35 +41,47 @@ class Check(StrEnum):
 def check_startup_cmd(
     start_command: Annotated[
         str | None,
-        typer.Argument(help="The start command, e.g. 'cd backend && uvicorn main:app' "
-                            "(default: [tool.jyoti-doctor] start, Procfile, render.yaml, "
-                            "Dockerfile)."),
+        typer.Argument(
+            help="The start command, e.g. 'cd backend && uvicorn main:app' "
+            "(default: [tool.jyoti-doctor] start, Procfile, render.yaml, "
+            "Dockerfile)."
+        ),
     ] = None,
     project: Annotated[
         Path, typer.Option("--project", help="The project directory.", file_okay=False)
     ] = Path("."),
     cwd: Annotated[
         Path | None,
-        typer.Option("--cwd", help="Directory the start command runs in [default: the project].",
-                     file_okay=False),
+        typer.Option(
+            "--cwd",
+            help="Directory the start command runs in [default: the project].",
+            file_okay=False,
+        ),
     ] = None,
     run: Annotated[
-        bool, typer.Option("--run", help="Also import the app for real in a subprocess and "
-                                         "compare with the prediction.")
+        bool,
+        typer.Option(
+            "--run",
+            help="Also import the app for real in a subprocess and compare with the prediction.",
+        ),
     ] = False,
     style: Annotated[
         Style | None,
-        typer.Option("--style", case_sensitive=False,
-                     help="The import style you intend to use; warns when it cannot work with "
-                          "the start command [config: style]."),
+        typer.Option(
+            "--style",
+            case_sensitive=False,
+            help="The import style you intend to use; warns when it cannot work with "
+            "the start command [config: style].",
+        ),
     ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Seconds allowed for --run's import.")
     ] = 20.0,
     python: Annotated[
         str | None,
-        typer.Option("--python", help="Interpreter for --run [default: the project's .venv, "
-                                      "else this one]."),
+        typer.Option(
+            "--python", help="Interpreter for --run [default: the project's .venv, else this one]."
+        ),
     ] = None,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
@@ -85,8 +97,14 @@ def check_startup_cmd(
         from ..startup.check import check_startup
 
         return check_startup(
-            project, cfg, command=start_command, cwd=cwd, run=run,
-            style=style.value if style else None, timeout=timeout, python=python,
+            project,
+            cfg,
+            command=start_command,
+            cwd=cwd,
+            run=run,
+            style=style.value if style else None,
+            timeout=timeout,
+            python=python,
         )
 
     execute(common, project, produce)
@@ -117,7 +135,8 @@ def doctor_cmd(
     def produce(cfg: Config, fmt: OutputFormat) -> Report:
         from ..doctor import doctor
 
-        return doctor(project_dir, cfg, skip=frozenset(s.value for s in skip or ()),
-                      db_deadline=deadline)
+        return doctor(
+            project_dir, cfg, skip=frozenset(s.value for s in skip or ()), db_deadline=deadline
+        )
 
     execute(common, project_dir, produce)

@@ -62,130 +62,182 @@ _P, _T, _C = FailureKind.PERMANENT, FailureKind.TRANSIENT, FailureKind.CAPACITY
 
 MEANINGS: dict[Reason, Meaning] = {
     Reason.AUTH_FAILED: Meaning(
-        _P, "JD402", "password authentication failed",
+        _P,
+        "JD402",
+        "password authentication failed",
         "Check the user and password in the URL (percent-encode special characters). "
         "Retrying a wrong password only fills the server's log and may lock the role out.",
     ),
     Reason.NO_PASSWORD: Meaning(
-        _P, "JD402", "the server asked for a password and none was given",
+        _P,
+        "JD402",
+        "the server asked for a password and none was given",
         "Put the password in the URL (postgresql://user:PASSWORD@host/db) or in PGPASSWORD.",
     ),
     Reason.HBA_REJECTED: Meaning(
-        _P, "JD402", "rejected by the server's pg_hba.conf",
+        _P,
+        "JD402",
+        "rejected by the server's pg_hba.conf",
         "No pg_hba.conf rule admits this user, database, address and SSL combination (or a rule "
         "rejects it). Add a `host`/`hostssl` line on the server, or connect with sslmode=require "
         "if the server only admits SSL.",
     ),
     Reason.NO_ROLE: Meaning(
-        _P, "JD402", "the role does not exist",
+        _P,
+        "JD402",
+        "the role does not exist",
         "Create the role on the server or fix the user name in the URL.",
     ),
     Reason.NO_PRIVILEGE: Meaning(
-        _P, "JD402", "the role may not connect",
+        _P,
+        "JD402",
+        "the role may not connect",
         "Grant CONNECT on the database (and LOGIN to the role), or use another role.",
     ),
     Reason.NO_DATABASE: Meaning(
-        _P, "JD403", "the database does not exist",
+        _P,
+        "JD403",
+        "the database does not exist",
         "Create it (createdb NAME) or fix the path of the URL (/NAME). On Supabase the "
         "database is `postgres`.",
     ),
     Reason.TENANT_NOT_FOUND: Meaning(
-        _P, "JD402", "the pooler does not know this tenant or user",
+        _P,
+        "JD402",
+        "the pooler does not know this tenant or user",
         "Supavisor needs the user as `postgres.<project-ref>` (copy the pooler URL from the "
         "Supabase dashboard, Connect > Connection pooling).",
     ),
     Reason.SSL_MISMATCH: Meaning(
-        _P, "JD402", "SSL required but the server does not support it",
+        _P,
+        "JD402",
+        "SSL required but the server does not support it",
         "The URL says sslmode=require (or stricter) and this server has no SSL: use "
         "sslmode=prefer for a local server, or point the URL at the real (SSL) host.",
     ),
     Reason.SSL_ERROR: Meaning(
-        _P, "JD402", "the SSL handshake failed",
+        _P,
+        "JD402",
+        "the SSL handshake failed",
         "Check sslmode, sslrootcert and that the host name matches the certificate "
         "(verify-full checks it).",
     ),
     Reason.NOT_POSTGRES: Meaning(
-        _P, "JD404", "not a PostgreSQL endpoint",
+        _P,
+        "JD404",
+        "not a PostgreSQL endpoint",
         "Something answered on this host and port, but it does not speak the PostgreSQL protocol "
         "(an HTTP server?). Check the host and port; a Supabase project URL "
         "(https://<ref>.supabase.co) is the API, not the database.",
     ),
     Reason.UNSUPPORTED_PARAMETER: Meaning(
-        _P, "JD405", "the pooler rejected a startup parameter",
+        _P,
+        "JD405",
+        "the pooler rejected a startup parameter",
         "Transaction poolers reject settings sent as startup parameters (`options=-c ...`): "
         "remove them from the URL and run SET after connecting.",
     ),
     Reason.UNKNOWN_HOST: Meaning(
-        _P, "JD404", "the host name does not resolve",
+        _P,
+        "JD404",
+        "the host name does not resolve",
         "Check the host name for typos. A Supabase direct host is db.<ref>.supabase.co; a "
         "deleted or paused project's name may stop resolving.",
     ),
     Reason.NETWORK_UNREACHABLE: Meaning(
-        _P, "JD404", "the network is unreachable",
+        _P,
+        "JD404",
+        "the network is unreachable",
         "This machine has no route to the server's address family: typically an IPv6-only host "
         "(Supabase's db.<ref>.supabase.co) seen from an IPv4-only platform. Use the Supavisor "
         "pooler host (aws-0-<region>.pooler.supabase.com) or an IPv4 address.",
     ),
     Reason.REFUSED: Meaning(
-        _T, "JD401", "connection refused (nothing listening)",
+        _T,
+        "JD401",
+        "connection refused (nothing listening)",
         "Nothing listens on this host and port yet: the server (or the machine it runs on) is "
         "not up, or the port is wrong.",
     ),
     Reason.TIMEOUT: Meaning(
-        _T, "JD401", "no answer in time",
+        _T,
+        "JD401",
+        "no answer in time",
         "The address accepted or dropped the connection but nothing answered in time: a proxy "
         "holding connections while serverless compute wakes (Neon), a firewall dropping packets, "
         "or an overloaded host.",
     ),
     Reason.CLOSED: Meaning(
-        _T, "JD401", "the server closed the connection",
+        _T,
+        "JD401",
+        "the server closed the connection",
         "The server (or a proxy in front) closed the connection during the handshake; it is "
         "often restarting.",
     ),
     Reason.HOST_UNREACHABLE: Meaning(
-        _T, "JD401", "no route to the host",
+        _T,
+        "JD401",
+        "no route to the host",
         "The host's network answered that it is unreachable; a machine that is still booting "
         "looks like this.",
     ),
     Reason.DNS_TEMPORARY: Meaning(
-        _T, "JD401", "the name lookup failed or timed out",
+        _T,
+        "JD401",
+        "the name lookup failed or timed out",
         "The resolver did not answer in time or reported a temporary failure.",
     ),
     Reason.STARTING_UP: Meaning(
-        _T, "JD401", "PostgreSQL is starting up",
+        _T,
+        "JD401",
+        "PostgreSQL is starting up",
         "PostgreSQL itself is running but not accepting connections yet: crash recovery, "
         "WAL replay, or a standby that is not (yet) open for queries.",
     ),
     Reason.SHUTTING_DOWN: Meaning(
-        _T, "JD401", "PostgreSQL is shutting down",
+        _T,
+        "JD401",
+        "PostgreSQL is shutting down",
         "The server is shutting down or restarting.",
     ),
     Reason.POOLER_ERROR: Meaning(
-        _T, "JD401", "the pooler could not serve the connection",
+        _T,
+        "JD401",
+        "the pooler could not serve the connection",
         "The pooler answered but could not reach the database behind it.",
     ),
     Reason.QUERY_TIMEOUT: Meaning(
-        _T, "JD401", "connected, but the first query did not finish in time",
+        _T,
+        "JD401",
+        "connected, but the first query did not finish in time",
         "The login succeeded but the query did not: behind a pooler (PgBouncer, Supavisor) a "
         "connection can succeed while the database behind it is down.",
     ),
     Reason.QUERY_FAILED: Meaning(
-        _T, "JD401", "connected, but the first query failed",
+        _T,
+        "JD401",
+        "connected, but the first query failed",
         "The login succeeded but the query failed: behind a pooler (PgBouncer, Supavisor) a "
         "connection can succeed while the database behind it is down.",
     ),
     Reason.TOO_MANY_CONNECTIONS: Meaning(
-        _C, "JD401", "all connection slots are taken",
+        _C,
+        "JD401",
+        "all connection slots are taken",
         "The server (or pooler) is full: lower the application's pool size, close idle "
         "connections, or connect through a pooler.",
     ),
     Reason.CIRCUIT_OPEN: Meaning(
-        FailureKind.CIRCUIT_BREAKER, "JD402", "the pooler's circuit breaker is open",
+        FailureKind.CIRCUIT_BREAKER,
+        "JD402",
+        "the pooler's circuit breaker is open",
         "Supavisor blocks a client after repeated failures (usually authentication). Fix the "
         "credentials, then wait before retrying: every retry keeps the breaker open.",
     ),
     Reason.UNKNOWN: Meaning(
-        _T, "JD401", "unrecognised failure",
+        _T,
+        "JD401",
+        "unrecognised failure",
         "The failure was not recognised; it is retried until the deadline.",
     ),
 }
@@ -208,7 +260,10 @@ def _rx(text: str) -> re.Pattern[str]:
 RULES: tuple[Rule, ...] = (
     Rule(Reason.CIRCUIT_OPEN, pattern=_rx(r"ECIRCUITBREAKER|circuit breaker")),
     Rule(Reason.TENANT_NOT_FOUND, pattern=_rx(r"Tenant or user not found")),
-    Rule(Reason.TOO_MANY_CONNECTIONS, pattern=_rx(r"EMAXCONN|max client connections reached|no more connections allowed")),
+    Rule(
+        Reason.TOO_MANY_CONNECTIONS,
+        pattern=_rx(r"EMAXCONN|max client connections reached|no more connections allowed"),
+    ),
     Rule(Reason.UNSUPPORTED_PARAMETER, pattern=_rx(r"unsupported startup parameter")),
     Rule(Reason.AUTH_FAILED, "28P01"),
     Rule(Reason.HBA_REJECTED, "28000", _rx(r"pg_hba\.conf")),
@@ -227,29 +282,62 @@ RULES: tuple[Rule, ...] = (
     Rule(Reason.SHUTTING_DOWN, "57"),
     # No SQLSTATE: libpq's own prose, then the errno text it quotes.
     Rule(Reason.NO_PASSWORD, pattern=_rx(r"no password supplied")),
-    Rule(Reason.AUTH_FAILED, pattern=_rx(r"password authentication failed|SASL authentication failed")),
+    Rule(
+        Reason.AUTH_FAILED,
+        pattern=_rx(r"password authentication failed|SASL authentication failed"),
+    ),
     Rule(Reason.HBA_REJECTED, pattern=_rx(r"pg_hba\.conf")),
     Rule(Reason.NO_DATABASE, pattern=_rx(r"database \".*\" does not exist")),
-    Rule(Reason.STARTING_UP, pattern=_rx(r"starting up|not yet accepting connections|not accepting connections|in recovery mode")),
+    Rule(
+        Reason.STARTING_UP,
+        pattern=_rx(
+            r"starting up|not yet accepting connections|not accepting connections|in recovery mode"
+        ),
+    ),
     Rule(Reason.SHUTTING_DOWN, pattern=_rx(r"shutting down")),
-    Rule(Reason.TOO_MANY_CONNECTIONS, pattern=_rx(r"too many (clients|connections)|remaining connection slots")),
+    Rule(
+        Reason.TOO_MANY_CONNECTIONS,
+        pattern=_rx(r"too many (clients|connections)|remaining connection slots"),
+    ),
     Rule(Reason.SSL_MISMATCH, pattern=_rx(r"server does not support SSL")),
-    Rule(Reason.NOT_POSTGRES, pattern=_rx(
-        r"invalid response to SSL negotiation|invalid response to GSSAPI negotiation|"
-        r"expected authentication request from server|unexpected message from server|"
-        r"received invalid protocol negotiation|invalid length of startup packet"
-    )),
-    Rule(Reason.SSL_ERROR, pattern=_rx(r"certificate|SSL error|SSL routines|does not match host name")),
-    Rule(Reason.UNKNOWN_HOST, pattern=_rx(r"could not translate host name|Name or service not known|nodename nor servname")),
-    Rule(Reason.NETWORK_UNREACHABLE, pattern=_rx(r"Network is unreachable|Cannot assign requested address|Address family not supported")),
+    Rule(
+        Reason.NOT_POSTGRES,
+        pattern=_rx(
+            r"invalid response to SSL negotiation|invalid response to GSSAPI negotiation|"
+            r"expected authentication request from server|unexpected message from server|"
+            r"received invalid protocol negotiation|invalid length of startup packet"
+        ),
+    ),
+    Rule(
+        Reason.SSL_ERROR,
+        pattern=_rx(r"certificate|SSL error|SSL routines|does not match host name"),
+    ),
+    Rule(
+        Reason.UNKNOWN_HOST,
+        pattern=_rx(
+            r"could not translate host name|Name or service not known|nodename nor servname"
+        ),
+    ),
+    Rule(
+        Reason.NETWORK_UNREACHABLE,
+        pattern=_rx(
+            r"Network is unreachable|Cannot assign requested address|Address family not supported"
+        ),
+    ),
     Rule(Reason.HOST_UNREACHABLE, pattern=_rx(r"No route to host")),
     Rule(Reason.REFUSED, pattern=_rx(r"Connection refused|No such file or directory")),
     Rule(Reason.TIMEOUT, pattern=_rx(r"timeout expired|timed out")),
-    Rule(Reason.CLOSED, pattern=_rx(
-        r"server closed the connection|Connection reset|Broken pipe|unexpected EOF|SSL SYSCALL|"
-        r"could not receive data|could not send|terminating connection"
-    )),
-    Rule(Reason.POOLER_ERROR, pattern=_rx(r"pgbouncer|query_wait_timeout|server login|no server available")),
+    Rule(
+        Reason.CLOSED,
+        pattern=_rx(
+            r"server closed the connection|Connection reset|Broken pipe|unexpected EOF|SSL SYSCALL|"
+            r"could not receive data|could not send|terminating connection"
+        ),
+    ),
+    Rule(
+        Reason.POOLER_ERROR,
+        pattern=_rx(r"pgbouncer|query_wait_timeout|server login|no server available"),
+    ),
 )
 
 ERRNO_REASONS: dict[int, Reason] = {
@@ -268,10 +356,10 @@ ERRNO_REASONS: dict[int, Reason] = {
 
 
 # libpq's verbose form: "FATAL:  28P01: password authentication failed for user ...".
-_VERBOSE = re.compile(
-    r"\b(?:FATAL|ERROR|PANIC):\s+(?P<state>[0-9A-Z]{5}):\s+(?P<message>[^\n]*)"
+_VERBOSE = re.compile(r"\b(?:FATAL|ERROR|PANIC):\s+(?P<state>[0-9A-Z]{5}):\s+(?P<message>[^\n]*)")
+_PREFIX = re.compile(
+    r"^(?:connection failed: )?(?:connection to server (?:at|on) .*? failed: )", re.DOTALL
 )
-_PREFIX = re.compile(r'^(?:connection failed: )?(?:connection to server (?:at|on) .*? failed: )', re.DOTALL)
 _LOCATION = re.compile(r"^LOCATION:.*$", re.MULTILINE)
 
 
@@ -305,7 +393,9 @@ def parse_libpq_error(text: str) -> ParsedError:
 def classify(sqlstate: str | None, message: str = "", errno: int | None = None) -> Reason:
     """The reason for a failure, from its SQLSTATE, its message, or its errno, in that order."""
     for rule in RULES:
-        if rule.sqlstate is not None and (sqlstate is None or not sqlstate.startswith(rule.sqlstate)):
+        if rule.sqlstate is not None and (
+            sqlstate is None or not sqlstate.startswith(rule.sqlstate)
+        ):
             continue
         if rule.pattern is not None and not rule.pattern.search(message):
             continue
@@ -321,7 +411,9 @@ def meaning(reason: Reason) -> Meaning:
 
 # Failures that belong to one address, not to the server: with several addresses (IPv6 and
 # IPv4, several hosts) they must not hide what another address said.
-ADDRESS_LEVEL = frozenset({Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.HOST_UNREACHABLE})
+ADDRESS_LEVEL = frozenset(
+    {Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.HOST_UNREACHABLE}
+)
 _PER_HOST = re.compile(r"(?=connection to server (?:at|on) )")
 
 

@@ -19,7 +19,9 @@ from ..masking import mask_text
 ENV_NAME = "DATABASE_URL"
 DEFAULT_PORT = 5432
 
-_DRIVER = re.compile(r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE)
+_DRIVER = re.compile(
+    r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE
+)
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 _USERINFO = re.compile(r"//(?P<user>[^:/?#@]*):(?P<pw>.*)@[^@]*$", re.DOTALL)
 _KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
@@ -187,7 +189,9 @@ def _parse_port(value: str, shown: str) -> int:
     except ValueError:
         port = -1
     if not 1 <= port <= 65535:
-        raise UsageError(f"malformed connection string {shown}: port {value!r} is not a number 1-65535")
+        raise UsageError(
+            f"malformed connection string {shown}: port {value!r} is not a number 1-65535"
+        )
     return port
 
 
@@ -254,11 +258,10 @@ def parse_target(raw: RawUrl) -> Target:
         params = conninfo_to_dict(value)
     except ProgrammingError as exc:
         reason = mask_text(str(exc).strip(), secrets)
-        hint = next(
-            (h for name, h in FOREIGN_PARAMS.items() if f'"{name}"' in str(exc)), None
-        )
+        hint = next((h for name, h in FOREIGN_PARAMS.items() if f'"{name}"' in str(exc)), None)
         raise UsageError(
-            f"malformed connection string{where}: {shown}: {reason}" + (f" ({hint})" if hint else "")
+            f"malformed connection string{where}: {shown}: {reason}"
+            + (f" ({hint})" if hint else "")
         ) from None
     str_params = {k: str(v) for k, v in params.items() if v is not None}
     if "password" in str_params:

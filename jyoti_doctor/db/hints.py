@@ -40,14 +40,19 @@ def provider_hints(target: Target, reason: Reason | None) -> list[str]:
             f"has `{user or '(none)'}`."
         )
     if _SUPABASE_DIRECT.match(host) and reason in (
-        Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.TIMEOUT, Reason.HOST_UNREACHABLE,
+        Reason.NETWORK_UNREACHABLE,
+        Reason.UNKNOWN_HOST,
+        Reason.TIMEOUT,
+        Reason.HOST_UNREACHABLE,
     ):
         hints.append(
             "db.<ref>.supabase.co has only an IPv6 address; from an IPv4-only platform (Render, "
             "GitHub Actions, many containers) use the Supavisor pooler in session mode: "
             "aws-0-<region>.pooler.supabase.com:5432 with user postgres.<ref>."
         )
-    if (_SUPABASE_DIRECT.match(host) or _SUPABASE_POOLER.search(host)) and reason is Reason.UNKNOWN_HOST:
+    if (
+        _SUPABASE_DIRECT.match(host) or _SUPABASE_POOLER.search(host)
+    ) and reason is Reason.UNKNOWN_HOST:
         hints.append(
             "A paused Supabase free-tier project does not wake on connect: restore it from the "
             "dashboard."
@@ -77,11 +82,15 @@ def pooler_evidence(target: Target, behind_pooler: bool) -> PoolerEvidence | Non
     reasons: list[str] = []
     transaction = False
     if behind_pooler:
-        reasons.append("the server's pg_backend_pid() differs from the key the connection announced")
+        reasons.append(
+            "the server's pg_backend_pid() differs from the key the connection announced"
+        )
     if _SUPABASE_POOLER.search(host):
         reasons.append("the host is Supabase's Supavisor pooler")
     if port == TRANSACTION_POOLER_PORT:
-        reasons.append(f"port {TRANSACTION_POOLER_PORT} is the conventional transaction-mode pooler port")
+        reasons.append(
+            f"port {TRANSACTION_POOLER_PORT} is the conventional transaction-mode pooler port"
+        )
         transaction = True
     if _NEON.search(host) and "-pooler." in host:
         reasons.append("the host is a Neon `-pooler` endpoint (PgBouncer in transaction mode)")

@@ -142,15 +142,21 @@ def handshake(
                 enter(phase, clock())
                 raw = pgconn.get_error_message()
                 pgconn.finish()
-                return Handshake(False, phases, failed, parse_libpq_error(raw), verbose=verbose, raw=raw)
+                return Handshake(
+                    False, phases, failed, parse_libpq_error(raw), verbose=verbose, raw=raw
+                )
             left = end - clock()
             if left <= 0:
                 failed = phase
                 enter(phase, clock())
                 pgconn.finish()
                 return Handshake(
-                    False, phases, failed, ParsedError(None, f"timeout expired after {timeout:.1f} s"),
-                    timed_out=True, verbose=verbose,
+                    False,
+                    phases,
+                    failed,
+                    ParsedError(None, f"timeout expired after {timeout:.1f} s"),
+                    timed_out=True,
+                    verbose=verbose,
                 )
             fd = pgconn.socket
             if poll == pq.PollingStatus.READING:
@@ -199,8 +205,11 @@ def query(pgconn: Any, sql: str, timeout: float, *, clock: Clock = time.monotoni
             while pgconn.is_busy():
                 left = end - clock()
                 if left <= 0:
-                    return QueryResult(False, timed_out=True, error=ParsedError(
-                        None, f"no answer to the query within {timeout:.1f} s"))
+                    return QueryResult(
+                        False,
+                        timed_out=True,
+                        error=ParsedError(None, f"no answer to the query within {timeout:.1f} s"),
+                    )
                 if select.select([pgconn.socket], [], [], left)[0]:
                     pgconn.consume_input()
             res = pgconn.get_result()
@@ -212,15 +221,23 @@ def query(pgconn: Any, sql: str, timeout: float, *, clock: Clock = time.monotoni
                 # Drain the remaining results so the connection could be closed cleanly.
                 while pgconn.get_result() is not None:
                     pass
-                return QueryResult(False, error=ParsedError(
-                    state.decode() if state else None, message.decode("utf-8", "replace")))
+                return QueryResult(
+                    False,
+                    error=ParsedError(
+                        state.decode() if state else None, message.decode("utf-8", "replace")
+                    ),
+                )
             if res.status == pq.ExecStatus.TUPLES_OK:
                 rows = tuple(
                     tuple(
-                        None if (v := res.get_value(r, c)) is None else bytes(v).decode("utf-8", "replace")
+                        None
+                        if (v := res.get_value(r, c)) is None
+                        else bytes(v).decode("utf-8", "replace")
                         for c in range(res.nfields)
                     )
                     for r in range(res.ntuples)
                 )
     except OperationalError:
-        return QueryResult(False, error=parse_libpq_error(pgconn.get_error_message() or "connection lost"))
+        return QueryResult(
+            False, error=parse_libpq_error(pgconn.get_error_message() or "connection lost")
+        )

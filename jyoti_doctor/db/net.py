@@ -56,14 +56,22 @@ def resolve(host: str, port: int, timeout: float) -> Resolved:
     # A daemon thread: a resolver that hangs past the timeout must not keep the process alive.
     threading.Thread(target=lookup, name="jyoti-doctor-dns", daemon=True).start()
     if not done.wait(timeout):
-        return Resolved(reason=Reason.DNS_TEMPORARY, message=f"name lookup of {host} timed out after {timeout:.1f} s")
+        return Resolved(
+            reason=Reason.DNS_TEMPORARY,
+            message=f"name lookup of {host} timed out after {timeout:.1f} s",
+        )
     error = box.get("error")
     if isinstance(error, socket.gaierror):
         permanent = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
         reason = Reason.UNKNOWN_HOST if error.errno in permanent else Reason.DNS_TEMPORARY
-        return Resolved(reason=reason, message=f'could not translate host name "{host}" to address: {error.strerror}')
+        return Resolved(
+            reason=reason,
+            message=f'could not translate host name "{host}" to address: {error.strerror}',
+        )
     if isinstance(error, BaseException):
-        return Resolved(reason=Reason.UNKNOWN_HOST, message=f'could not translate host name "{host}": {error}')
+        return Resolved(
+            reason=Reason.UNKNOWN_HOST, message=f'could not translate host name "{host}": {error}'
+        )
     infos = box.get("infos") or []
     seen: dict[str, None] = {}
     for info in infos:  # type: ignore[attr-defined]
@@ -81,10 +89,14 @@ class TcpResult:
     timed_out: bool = False
 
 
-def tcp_probe(addresses: tuple[str, ...], port: int, timeout: float, *, socket_dir: str | None = None) -> TcpResult:
+def tcp_probe(
+    addresses: tuple[str, ...], port: int, timeout: float, *, socket_dir: str | None = None
+) -> TcpResult:
     """Open (and close) a bare TCP or Unix-socket connection: does anything listen?"""
     if socket_dir is not None:
-        targets: list[tuple[int, object]] = [(socket.AF_UNIX, os.path.join(socket_dir, f".s.PGSQL.{port}"))]
+        targets: list[tuple[int, object]] = [
+            (socket.AF_UNIX, os.path.join(socket_dir, f".s.PGSQL.{port}"))
+        ]
     else:
         targets = [
             (socket.AF_INET6 if ":" in addr else socket.AF_INET, (addr, port)) for addr in addresses
@@ -98,7 +110,12 @@ def tcp_probe(addresses: tuple[str, ...], port: int, timeout: float, *, socket_d
                 sock.connect(address)  # type: ignore[arg-type]
             return TcpResult(True)
         except TimeoutError:
-            result = TcpResult(False, errno_codes.ETIMEDOUT, f"TCP connect timed out after {each:.2f} s", timed_out=True)
+            result = TcpResult(
+                False,
+                errno_codes.ETIMEDOUT,
+                f"TCP connect timed out after {each:.2f} s",
+                timed_out=True,
+            )
         except OSError as exc:
             result = TcpResult(False, exc.errno, exc.strerror or str(exc))
             if exc.errno == errno_codes.ECONNREFUSED:

@@ -136,7 +136,11 @@ def plan(
             wait = schedule.transient_backoff.delay(n, rng)
         action, timeout = Action.HANDSHAKE, handshake_timeout
     else:
-        action, wait, timeout = Action.HANDSHAKE, schedule.capacity_backoff.delay(n, rng), handshake_timeout
+        action, wait, timeout = (
+            Action.HANDSHAKE,
+            schedule.capacity_backoff.delay(n, rng),
+            handshake_timeout,
+        )
     minimum = schedule.min_tcp if action is Action.TCP else schedule.min_handshake
     left_at_start = end - (now + wait)
     if left_at_start < minimum:

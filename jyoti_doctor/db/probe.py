@@ -195,8 +195,14 @@ def connect_and_check(
         else:
             reason = classify(err.sqlstate if err else None, err.message if err else "")
         return ConnectResult(
-            False, hs.phases, reason, hs.failed_phase, err.sqlstate if err else None,
-            err.message if err else "", hs.config_error, hs.verbose,
+            False,
+            hs.phases,
+            reason,
+            hs.failed_phase,
+            err.sqlstate if err else None,
+            err.message if err else "",
+            hs.config_error,
+            hs.verbose,
         )
     pgconn = hs.pgconn
     phases = dict(hs.phases)
@@ -206,15 +212,18 @@ def connect_and_check(
         # statement_timeout goes through SET: transaction poolers reject the `options` startup
         # parameter, and the server-side limit backs up the client-side one.
         first = libpq.query(
-            pgconn, f"SET statement_timeout = {max(1, int(query_timeout * 1000))}; SELECT 1",
-            max(budget, 0.0), clock=clock,
+            pgconn,
+            f"SET statement_timeout = {max(1, int(query_timeout * 1000))}; SELECT 1",
+            max(budget, 0.0),
+            clock=clock,
         )
         info = None
         if first.ok:
             info = libpq.query(
                 pgconn,
                 "SELECT current_setting('server_version'), pg_is_in_recovery(), pg_backend_pid()",
-                max(min(query_timeout, query_deadline - clock()), 0.0), clock=clock,
+                max(min(query_timeout, query_deadline - clock()), 0.0),
+                clock=clock,
             )
         phases[Phase.QUERY] = clock() - started
         failed = first if not first.ok else info
@@ -227,8 +236,13 @@ def connect_and_check(
                 if reason in (Reason.UNKNOWN, Reason.CLOSED, Reason.POOLER_ERROR):
                     reason = Reason.QUERY_FAILED
             return ConnectResult(
-                False, phases, reason, Phase.QUERY, err.sqlstate if err else None,
-                err.message if err else "", verbose=hs.verbose,
+                False,
+                phases,
+                reason,
+                Phase.QUERY,
+                err.sqlstate if err else None,
+                err.message if err else "",
+                verbose=hs.verbose,
             )
         row = info.rows[0] if info and info.rows else (None, None, None)
         server = ServerInfo(
@@ -300,27 +314,49 @@ def run_probe(
 
     def emit(kind: EventKind, **kw: Any) -> None:
         if on_event is not None:
-            on_event(ProbeEvent(kind, io.clock() - start, settings.deadline, target=target.display, **kw))
+            on_event(
+                ProbeEvent(kind, io.clock() - start, settings.deadline, target=target.display, **kw)
+            )
 
-    def record(action: str, began: float, timeout: float, reason: Reason | None, **kw: Any) -> Attempt:
+    def record(
+        action: str, began: float, timeout: float, reason: Reason | None, **kw: Any
+    ) -> Attempt:
         message = mask_text(kw.pop("message", "") or "", target.secrets)
         attempt = Attempt(
-            len(attempts) + 1, action, began - start, io.clock() - began, timeout, reason, message, **kw
+            len(attempts) + 1,
+            action,
+            began - start,
+            io.clock() - began,
+            timeout,
+            reason,
+            message,
+            **kw,
         )
         attempts.append(attempt)
         emit(
-            EventKind.RESULT, attempt=attempt.number, action=action,
+            EventKind.RESULT,
+            attempt=attempt.number,
+            action=action,
             reason=reason.value if reason else None,
-            failure_kind=attempt.kind.value if attempt.kind else None, message=message or None,
+            failure_kind=attempt.kind.value if attempt.kind else None,
+            message=message or None,
         )
         return attempt
 
     def result(verdict: Verdict, last: Attempt | None) -> ProbeResult:
         emit(EventKind.DONE, reason=last.reason.value if last and last.reason else None)
         return ProbeResult(
-            target, settings, verdict, tuple(attempts), io.clock() - start, started_at,
-            reason=last.reason if last else None, message=last.message if last else "",
-            sqlstate=last.sqlstate if last else None, server=server, verbose_errors=verbose,
+            target,
+            settings,
+            verdict,
+            tuple(attempts),
+            io.clock() - start,
+            started_at,
+            reason=last.reason if last else None,
+            message=last.message if last else "",
+            sqlstate=last.sqlstate if last else None,
+            server=server,
+            verbose_errors=verbose,
         )
 
     emit(EventKind.START)
@@ -344,7 +380,11 @@ def run_probe(
         if step is None:
             return result(Verdict.NOT_READY, last)
         if step.wait > 0:
-            emit(EventKind.WAIT, next_in=step.wait, reason=last.reason.value if last and last.reason else None)
+            emit(
+                EventKind.WAIT,
+                next_in=step.wait,
+                reason=last.reason.value if last and last.reason else None,
+            )
             io.sleep(step.wait)
         began = io.clock()
         number = len(attempts) + 1
@@ -356,13 +396,27 @@ def run_probe(
                 state = advance(state, Outcome.PORT_OPEN)
                 continue
             reason = Reason.TIMEOUT if tcp.timed_out else classify(None, tcp.message, tcp.errno)
-            last = record(Action.TCP, began, step.timeout, reason, message=tcp.message, phase=Phase.TCP)
+            last = record(
+                Action.TCP, began, step.timeout, reason, message=tcp.message, phase=Phase.TCP
+            )
         else:
 
             def on_phase(phase: Phase, number: int = number) -> None:
-                emit(EventKind.PHASE, attempt=number, action=Action.HANDSHAKE.value, phase=phase.value)
+                emit(
+                    EventKind.PHASE,
+                    attempt=number,
+                    action=Action.HANDSHAKE.value,
+                    phase=phase.value,
+                )
 
-            res = io.connect(conninfo, step.timeout, end, settings.query_timeout, clock=io.clock, on_phase=on_phase)
+            res = io.connect(
+                conninfo,
+                step.timeout,
+                end,
+                settings.query_timeout,
+                clock=io.clock,
+                on_phase=on_phase,
+            )
             verbose = verbose or res.verbose
             if res.config_error:
                 raise UsageError(
@@ -370,15 +424,25 @@ def run_probe(
                     f"{mask_text(res.message, target.secrets)}"
                 )
             last = record(
-                Action.HANDSHAKE, began, step.timeout, res.reason if not res.ok else None,
-                message=res.message, sqlstate=res.sqlstate, phase=res.failed_phase, phases=res.phases,
+                Action.HANDSHAKE,
+                began,
+                step.timeout,
+                res.reason if not res.ok else None,
+                message=res.message,
+                sqlstate=res.sqlstate,
+                phase=res.failed_phase,
+                phases=res.phases,
             )
             if res.ok:
                 server = res.server
                 return result(Verdict.READY, last)
             reason = res.reason or Reason.UNKNOWN
         kind = meaning(reason).kind
-        if kind is FailureKind.PERMANENT and reason in AUTH_RETRYABLE and auth_retries < settings.retry_auth:
+        if (
+            kind is FailureKind.PERMANENT
+            and reason in AUTH_RETRYABLE
+            and auth_retries < settings.retry_auth
+        ):
             auth_retries += 1
             state = advance(state, Outcome.CAPACITY)
         elif kind in (FailureKind.PERMANENT, FailureKind.CIRCUIT_BREAKER):
@@ -388,7 +452,9 @@ def run_probe(
         elif reason is Reason.REFUSED:
             state = advance(state, Outcome.REFUSED)
         elif reason is Reason.TIMEOUT:
-            state = advance(state, Outcome.TCP_TIMEOUT if step.action is Action.TCP else Outcome.TIMEOUT)
+            state = advance(
+                state, Outcome.TCP_TIMEOUT if step.action is Action.TCP else Outcome.TIMEOUT
+            )
         else:
             state = advance(state, Outcome.TRANSIENT)
 
@@ -426,7 +492,9 @@ def _resolve_all(
                     record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
                 addresses[ep] = found.addresses
                 break
-            attempt = record("dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS)
+            attempt = record(
+                "dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS
+            )
             if meaning(found.reason).kind is not FailureKind.TRANSIENT:
                 raise _Stop(Verdict.REFUSED, attempt)
             wait = backoff.delay(failures, io.rng)

@@ -147,7 +147,9 @@ def build_report(result: ProbeResult) -> Report:
     location = _env_location(result)
     findings: list[Finding] = []
     for note in target.notes:
-        findings.append(Finding.make("JD407", f"{note}: probing {target.display}", location=location))
+        findings.append(
+            Finding.make("JD407", f"{note}: probing {target.display}", location=location)
+        )
     spent = waited_on(result)
     waited_text = explain_wait(spent)
     status = ExitCode.OK
@@ -156,23 +158,30 @@ def build_report(result: ProbeResult) -> Report:
     if result.verdict is Verdict.READY:
         assert server is not None
         if server.in_recovery:
-            findings.append(Finding.make(
-                "JD406",
-                f"{target.display} is in recovery (a read-only standby): writes will fail",
-                location=location,
-                fix=Fix(Applicability.NONE, reason=(
-                    "Point the URL at the primary, or add target_session_attrs=read-write so libpq "
-                    "skips standbys."
-                )),
-            ))
+            findings.append(
+                Finding.make(
+                    "JD406",
+                    f"{target.display} is in recovery (a read-only standby): writes will fail",
+                    location=location,
+                    fix=Fix(
+                        Applicability.NONE,
+                        reason=(
+                            "Point the URL at the primary, or add target_session_attrs=read-write so libpq "
+                            "skips standbys."
+                        ),
+                    ),
+                )
+            )
         evidence = pooler_evidence(target, server.behind_pooler)
         if evidence is not None:
-            findings.append(Finding.make(
-                "JD405",
-                "connected through a connection pooler (" + "; ".join(evidence.reasons) + ")",
-                location=location,
-                fix=Fix(Applicability.NONE, reason=PREPARE_ADVICE),
-            ))
+            findings.append(
+                Finding.make(
+                    "JD405",
+                    "connected through a connection pooler (" + "; ".join(evidence.reasons) + ")",
+                    location=location,
+                    fix=Fix(Applicability.NONE, reason=PREPARE_ADVICE),
+                )
+            )
         hints = provider_hints(target, None)
         hint = " ".join(hints) or None
     else:
@@ -194,19 +203,30 @@ def build_report(result: ProbeResult) -> Report:
         if result.message:
             headline += f": {result.message}"
         hint = " ".join(hints)
-        why = f"{hint} ({waited_text})" if waited_text and result.verdict is Verdict.NOT_READY else hint
-        findings.append(Finding.make(
-            code, headline, severity=Severity.ERROR, location=location,
-            fix=Fix(Applicability.NONE, reason=why),
-        ))
+        why = (
+            f"{hint} ({waited_text})"
+            if waited_text and result.verdict is Verdict.NOT_READY
+            else hint
+        )
+        findings.append(
+            Finding.make(
+                code,
+                headline,
+                severity=Severity.ERROR,
+                location=location,
+                fix=Fix(Applicability.NONE, reason=why),
+            )
+        )
     phases = timeline(result)
     sections = [
         Section(
-            "Timeline", ("phase", "time"),
+            "Timeline",
+            ("phase", "time"),
             tuple((p.value, fmt_seconds(v)) for p, v in phases.items()),
         ),
         Section(
-            "Attempts", ("#", "action", "at", "took", "result", "detail"),
+            "Attempts",
+            ("#", "action", "at", "took", "result", "detail"),
             _grouped_rows(result.attempts),
         ),
     ]
@@ -228,7 +248,9 @@ def build_report(result: ProbeResult) -> Report:
         "elapsed": round(result.elapsed, 4),
         "started_at": round(result.started_at, 4),
         "ready_after": None if ready_after is None else round(ready_after, 4),
-        "server": None if server is None else {
+        "server": None
+        if server is None
+        else {
             "version": server.version,
             "in_recovery": server.in_recovery,
             "behind_pooler": server.behind_pooler,

@@ -62,7 +62,11 @@ class LiveView:
             self.phase = event.phase or self.phase
         elif event.kind is EventKind.RESULT:
             self.attempt = event.attempt
-            self.last_reason, self.last_kind, self.last_message = event.reason, event.failure_kind, event.message
+            self.last_reason, self.last_kind, self.last_message = (
+                event.reason,
+                event.failure_kind,
+                event.message,
+            )
             self._log_line(event)
         elif event.kind is EventKind.WAIT and event.next_in is not None:
             self.next_at = time.monotonic() + event.next_in
@@ -80,7 +84,8 @@ class LiveView:
         self.console.print(
             f"probe-db {event.elapsed:6.2f}s {escape(what)} {escape(event.reason)} "
             f"[{escape(event.failure_kind or '')}]{escape(detail)}",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
 
     def __rich__(self) -> Any:
@@ -94,7 +99,9 @@ class LiveView:
         )
         grid.add_row("elapsed", f"{elapsed:.1f} s of {self.deadline:g} s")
         if self.last_reason:
-            grid.add_row("last error", f"{escape(self.last_reason)} [dim]({escape(self.last_kind or '')})[/]")
+            grid.add_row(
+                "last error", f"{escape(self.last_reason)} [dim]({escape(self.last_kind or '')})[/]"
+            )
         if self.next_at is not None:
             grid.add_row("next retry", f"in {max(0.0, self.next_at - time.monotonic()):.1f} s")
         return grid
@@ -114,7 +121,9 @@ def render_panel(report: Report, console: Console) -> None:
     target = d.get("target", {})
     grid.add_row("target", Text(f"{target.get('url', '')}  (from {target.get('source', '?')})"))
     headline = f"{verdict} after {d.get('elapsed', 0):.2f} s"
-    headline += f" — {d.get('handshakes', 0)} connection attempt(s), {d.get('tcp_probes', 0)} TCP probe(s)"
+    headline += (
+        f" — {d.get('handshakes', 0)} connection attempt(s), {d.get('tcp_probes', 0)} TCP probe(s)"
+    )
     grid.add_row("verdict", Text(headline, style=f"bold {style}"))
     if d.get("reason"):
         reason = f"{d['reason']} ({d.get('kind')})"
@@ -125,7 +134,11 @@ def render_panel(report: Report, console: Console) -> None:
             grid.add_row("message", Text(str(d["message"])))
     server = d.get("server")
     if server:
-        recovery = {True: "in recovery (read-only standby)", False: "primary (not in recovery)", None: "unknown"}
+        recovery = {
+            True: "in recovery (read-only standby)",
+            False: "primary (not in recovery)",
+            None: "unknown",
+        }
         grid.add_row("server", Text(f"PostgreSQL {server.get('version') or '?'}"))
         grid.add_row("recovery", Text(recovery[server.get("in_recovery")]))
         if server.get("behind_pooler"):
@@ -138,7 +151,9 @@ def render_panel(report: Report, console: Console) -> None:
         grid.add_row("waited", Text(str(d["waited_explained"]).removeprefix("waited on: ")))
     if d.get("hint"):
         grid.add_row("hint", Text(str(d["hint"])))
-    console.print(Panel(Group(grid), title=f"probe-db: {verdict.upper()}", border_style=style, expand=False))
+    console.print(
+        Panel(Group(grid), title=f"probe-db: {verdict.upper()}", border_style=style, expand=False)
+    )
 
 
 def _fmt(seconds: float) -> str:

@@ -150,7 +150,11 @@ def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
     if value == "":
         return "empty" if spec.required else "empty (optional)"
     codes = {i.code for i in issues if i.level is Level.ERROR}
-    for code, word in (("JD303", "placeholder"), ("JD302", "invalid"), ("JD304", "stray characters")):
+    for code, word in (
+        ("JD303", "placeholder"),
+        ("JD302", "invalid"),
+        ("JD304", "stray characters"),
+    ):
         if code in codes:
             return word
     return "ok" if not issues else "ok (advice)"
@@ -186,7 +190,11 @@ def _check_declared(
             Issue(
                 "JD301",
                 f"{spec.name} is required but not set (not in the environment"
-                + (", nor in " + ", ".join(f.display for f in files) if files else ", and no .env file")
+                + (
+                    ", nor in " + ", ".join(f.display for f in files)
+                    if files
+                    else ", and no .env file"
+                )
                 + ")",
                 fix=f"set {spec.name} in the environment or in .env",
             )
@@ -213,8 +221,14 @@ def _check_declared(
         message = f"{worst.code} {CODES[worst.code].title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
-    return (spec.name, _type_label(spec, schema), resolved.where, _status(value, spec, issues),
-            shown, message)
+    return (
+        spec.name,
+        _type_label(spec, schema),
+        resolved.where,
+        _status(value, spec, issues),
+        shown,
+        message,
+    )
 
 
 def _shadow(
@@ -239,7 +253,11 @@ def _shadow(
             fix=f"unset {name} in the environment, or call load_dotenv(override=True)",
         )
     else:
-        values = "" if secret else f" (environment: `{hint(env_value, False)}`, .env: `{hint(file_value, False)}`)"
+        values = (
+            ""
+            if secret
+            else f" (environment: `{hint(env_value, False)}`, .env: `{hint(file_value, False)}`)"
+        )
         issue = Issue(
             "JD305",
             f"{name} in {file.display} is ignored: the environment sets it too and wins, as with "
@@ -359,8 +377,11 @@ def _check(
     secrets = tuple(out.secrets)
     findings = tuple(_scrub(f, secrets) for f in out.findings)
     rows = [tuple(mask_text(cell, secrets) if cell else cell for cell in row) for row in rows]
-    invalid = sum(1 for row in rows if row[3] in ("missing", "empty", "invalid", "placeholder",
-                                                  "stray characters"))
+    invalid = sum(
+        1
+        for row in rows
+        if row[3] in ("missing", "empty", "invalid", "placeholder", "stray characters")
+    )
     summary: dict[str, object] = {
         "schema": declared.origin,
         "env_files": ", ".join(f.display for f in files) or "none",

@@ -194,7 +194,7 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
                     "JD306",
                     f"{shown}: the unquoted value is cut at ` #`: python-dotenv reads the rest of "
                     "the line as a comment",
-                    fix=f"quote the value: {shown}=\"...\" (or remove the space before `#`)",
+                    fix=f'quote the value: {shown}="..." (or remove the space before `#`)',
                     line=line,
                 )
             )
@@ -247,7 +247,9 @@ def parse_dotenv(
         line = binding_line(binding)
         if binding.error:
             first = lines[line - 1] if line - 1 < len(lines) else ""
-            guess = re.match(r"[^\S\r\n]*(?:export[^\S\r\n]+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=", first)
+            guess = re.match(
+                r"[^\S\r\n]*(?:export[^\S\r\n]+)?([A-Za-z_][A-Za-z0-9_.]*)[^\S\r\n]*=", first
+            )
             what = f" (the assignment to {guess[1]}: an unclosed quote?)" if guess else ""
             issues.append(
                 Issue(

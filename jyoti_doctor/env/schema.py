@@ -183,7 +183,9 @@ def schema_from_table(table: Mapping[str, Any], where: str) -> list[VarSpec]:
             type=var_type,
             required=value.get("required", True),
             secret=value.get("secret"),
-            consumer=_choice(Consumer, value["consumer"], here, "consumer") if "consumer" in value else None,
+            consumer=_choice(Consumer, value["consumer"], here, "consumer")
+            if "consumer" in value
+            else None,
             choices=tuple(choices),
             pattern=value.get("pattern"),
             default=value.get("default"),
@@ -197,7 +199,17 @@ def schema_from_table(table: Mapping[str, Any], where: str) -> list[VarSpec]:
 # rest of the line because a regex may contain spaces.
 _ANNOTATION = re.compile(r"(?:^|(?<=\s))@(?P<name>[A-Za-z][A-Za-z0-9_-]*)(?:=(?P<value>\S*))?")
 _ANNOTATION_NAMES = frozenset(
-    {"optional", "required", "secret", "public", "type", "consumer", "choices", "pattern", "default"}
+    {
+        "optional",
+        "required",
+        "secret",
+        "public",
+        "type",
+        "consumer",
+        "choices",
+        "pattern",
+        "default",
+    }
 )
 
 
@@ -229,7 +241,9 @@ def schema_from_example(path: Path, display: str) -> list[VarSpec]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read schema {display}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise UsageError(
+            f"cannot read schema {display}: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     lines = split_lines(text)
     specs: list[VarSpec] = []
     seen: set[str] = set()

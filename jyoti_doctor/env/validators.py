@@ -34,16 +34,21 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
         "`your-...-here`",
     ),
     (
-        re.compile(r"(?<![a-z])(?:change[-_ ]?me|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
-                   r"(?![a-z])", re.IGNORECASE),
+        re.compile(
+            r"(?<![a-z])(?:change[-_ ]?me|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
+            r"(?![a-z])",
+            re.IGNORECASE,
+        ),
         "`changeme`",
     ),
     (re.compile(r"(?<![a-z0-9])x{3,}(?![a-z0-9])", re.IGNORECASE), "`xxx`"),
     (re.compile(r"<[^<>\s][^<>]*>"), "`<...>`"),
     (re.compile(r"\.\.\.|…"), "`...`"),
     (
-        re.compile(r"(?:todo|tbd|fixme|none|null|undefined|dummy|example|secret|password|test)",
-                   re.IGNORECASE),
+        re.compile(
+            r"(?:todo|tbd|fixme|none|null|undefined|dummy|example|secret|password|test)",
+            re.IGNORECASE,
+        ),
         "a stand-in word",
     ),
 )
@@ -392,8 +397,11 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     public, colon, _secret = rest[:at].partition(":")
     if not re.fullmatch(r"[0-9a-f]{32}", public):
         issues.append(
-            Issue("JD302", f"{name}: the public key is not 32 hexadecimal characters",
-                  fix="copy the DSN again")
+            Issue(
+                "JD302",
+                f"{name}: the public key is not 32 hexadecimal characters",
+                fix="copy the DSN again",
+            )
         )
     if colon:
         issues.append(
@@ -446,8 +454,9 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
         ]
     issues: list[Issue] = []
     if parts.scheme == "http" and not local:
-        issues.append(Issue("JD302", f"{name} uses http://; Supabase serves https only",
-                            fix="write https://"))
+        issues.append(
+            Issue("JD302", f"{name} uses http://; Supabase serves https only", fix="write https://")
+        )
     if host in ("supabase.com", "app.supabase.com", "www.supabase.com"):
         issues.append(
             Issue(
@@ -468,8 +477,11 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
             )
         elif not _SUPABASE_REF.fullmatch(ref):
             issues.append(
-                Issue("JD302", f"{name}: `{ref[:40]}` is not a Supabase project ref (20 letters "
-                      "and digits)", fix="copy the Project URL again")
+                Issue(
+                    "JD302",
+                    f"{name}: `{ref[:40]}` is not a Supabase project ref (20 letters and digits)",
+                    fix="copy the Project URL again",
+                )
             )
     if parts.path not in ("", "/") and not issues:
         issues.append(
@@ -563,6 +575,7 @@ def check_supabase_key(name: str, value: str, shown: str | None) -> list[Issue]:
 
 # -- simple types -----------------------------------------------------------------------------
 
+
 def _quote(shown: str | None) -> str:
     return f" `{shown}`" if shown is not None and len(shown) <= 60 else ""
 
@@ -572,11 +585,21 @@ def check_url(name: str, value: str, shown: str | None) -> list[Issue]:
     try:
         _ = parts.port
     except ValueError:
-        return [Issue("JD302", f"{name}: the URL's port is not a number between 0 and 65535",
-                      fix="fix the port")]
+        return [
+            Issue(
+                "JD302",
+                f"{name}: the URL's port is not a number between 0 and 65535",
+                fix="fix the port",
+            )
+        ]
     if not parts.scheme or not parts.netloc:
-        return [Issue("JD302", f"{name}{_quote(shown)} is not an absolute URL (scheme://host/...)",
-                      fix="write the full URL, e.g. https://host/path")]
+        return [
+            Issue(
+                "JD302",
+                f"{name}{_quote(shown)} is not an absolute URL (scheme://host/...)",
+                fix="write the full URL, e.g. https://host/path",
+            )
+        ]
     return []
 
 
@@ -587,21 +610,47 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
     name = spec.name
     what = _quote(shown)
     if spec.type is VarType.INT and not re.fullmatch(r"[+-]?[0-9]+", value):
-        return [Issue("JD302", f"{name}{what} is not an integer", fix=f"set {name} to a whole number")]
+        return [
+            Issue("JD302", f"{name}{what} is not an integer", fix=f"set {name} to a whole number")
+        ]
     if spec.type is VarType.PORT and not (value.isdigit() and 1 <= int(value) <= 65535):
-        return [Issue("JD302", f"{name}{what} is not a port number (1-65535)",
-                      fix=f"set {name} to a number such as 8000")]
+        return [
+            Issue(
+                "JD302",
+                f"{name}{what} is not a port number (1-65535)",
+                fix=f"set {name} to a number such as 8000",
+            )
+        ]
     if spec.type is VarType.BOOL and value.lower() not in BOOL_WORDS:
-        return [Issue("JD302", f"{name}{what} is not a boolean ({', '.join(BOOL_WORDS)})",
-                      fix=f"set {name} to true or false")]
+        return [
+            Issue(
+                "JD302",
+                f"{name}{what} is not a boolean ({', '.join(BOOL_WORDS)})",
+                fix=f"set {name} to true or false",
+            )
+        ]
     if spec.type is VarType.ENUM and value not in spec.choices:
         near = [c for c in spec.choices if c.lower() == value.lower()]
         hint = f" (differs only in case from `{near[0]}`)" if near else ""
-        return [Issue("JD302", f"{name}{what} is not one of: {', '.join(spec.choices)}{hint}",
-                      fix=f"set {name} to one of: {', '.join(spec.choices)}")]
-    if spec.type is VarType.REGEX and spec.pattern is not None and not re.fullmatch(spec.pattern, value):
-        return [Issue("JD302", f"{name}{what} does not match the pattern {spec.pattern}",
-                      fix="make the whole value match the pattern")]
+        return [
+            Issue(
+                "JD302",
+                f"{name}{what} is not one of: {', '.join(spec.choices)}{hint}",
+                fix=f"set {name} to one of: {', '.join(spec.choices)}",
+            )
+        ]
+    if (
+        spec.type is VarType.REGEX
+        and spec.pattern is not None
+        and not re.fullmatch(spec.pattern, value)
+    ):
+        return [
+            Issue(
+                "JD302",
+                f"{name}{what} does not match the pattern {spec.pattern}",
+                fix="make the whole value match the pattern",
+            )
+        ]
     return []
 
 
@@ -627,8 +676,9 @@ def validate(
     cleaned = clean_value(spec.name, value)
     issues = list(cleaned.issues)
     text = cleaned.value
-    if spec.type not in _NO_PLACEHOLDER and not (spec.type is VarType.REGEX and spec.pattern
-                                                 and re.fullmatch(spec.pattern, text)):
+    if spec.type not in _NO_PLACEHOLDER and not (
+        spec.type is VarType.REGEX and spec.pattern and re.fullmatch(spec.pattern, text)
+    ):
         placeholder = placeholder_issue(spec.name, text)
         if placeholder is not None:
             return [*issues, placeholder]

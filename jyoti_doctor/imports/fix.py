@@ -69,13 +69,25 @@ def fix_source(data: bytes, path: str, info, options: FixOptions) -> FileFix:  #
         return FileFix(scan, refused=refused, replacements=replacements)
     new = splice(data, result.edits)
     try:
-        verify(data, new, result.edits, info, path, scan_options,
-               style=options.style, unsafe=options.unsafe)
+        verify(
+            data,
+            new,
+            result.edits,
+            info,
+            path,
+            scan_options,
+            style=options.style,
+            unsafe=options.unsafe,
+        )
     except VerificationError as exc:
         return FileFix(scan, refused=refused, replacements=replacements, error=str(exc))
     except Exception as exc:  # noqa: BLE001  (one file's surprise must not stop the others)
-        return FileFix(scan, refused=refused, replacements=replacements,
-                       error=f"verification crashed ({type(exc).__name__}: {exc})")
+        return FileFix(
+            scan,
+            refused=refused,
+            replacements=replacements,
+            error=f"verification crashed ({type(exc).__name__}: {exc})",
+        )
     if new == data:
         return FileFix(scan, fixed=result.fixed, refused=refused, replacements=replacements)
     return FileFix(scan, data, new, result.fixed, refused, replacements)
@@ -88,7 +100,9 @@ def fix_file(path: Path, roots: Sequence[PackageRoot], options: FixOptions) -> F
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return FileFix(FileScan(str(path), info.module, error=f"cannot read: {exc.strerror or exc}"))
+        return FileFix(
+            FileScan(str(path), info.module, error=f"cannot read: {exc.strerror or exc}")
+        )
     return fix_source(data, str(path), info, options)
 
 
@@ -107,8 +121,11 @@ PARALLEL_THRESHOLD = 200
 
 
 def fix_paths(
-    files: Sequence[Path], roots: Sequence[PackageRoot], options: FixOptions,
-    *, jobs: int | None = None,
+    files: Sequence[Path],
+    roots: Sequence[PackageRoot],
+    options: FixOptions,
+    *,
+    jobs: int | None = None,
 ) -> list[FileFix]:
     roots = tuple(roots)
     workers = jobs or os.cpu_count() or 1
@@ -147,8 +164,11 @@ def _display_lines(data: bytes, encoding: str) -> list[str]:
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff for people and ``patch``; line endings shown as ``\\n``."""
     encoding = LineIndex(old).encoding
-    return "".join(difflib.unified_diff(
-        _display_lines(old, encoding), _display_lines(new, encoding), f"a/{path}", f"b/{path}"))
+    return "".join(
+        difflib.unified_diff(
+            _display_lines(old, encoding), _display_lines(new, encoding), f"a/{path}", f"b/{path}"
+        )
+    )
 
 
 def _write_one(res: FileFix) -> OSError | ChangedOnDisk | None:
@@ -167,8 +187,7 @@ def _write_all(changed: Sequence[FileFix]) -> dict[str, OSError | ChangedOnDisk 
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip((r.scan.path for r in changed), pool.map(_write_one, changed),
-                        strict=True))
+        return dict(zip((r.scan.path for r in changed), pool.map(_write_one, changed), strict=True))
 
 
 def run_fix(
@@ -198,25 +217,36 @@ def run_fix(
                 written += 1
             elif isinstance(problem, ChangedOnDisk):
                 applied = False
-                findings.append(Finding.make(
-                    "JD191", "the file changed on disk since it was read; not written, rerun",
-                    location=Location(shown)))
+                findings.append(
+                    Finding.make(
+                        "JD191",
+                        "the file changed on disk since it was read; not written, rerun",
+                        location=Location(shown),
+                    )
+                )
             else:
                 applied = False
                 reason = getattr(problem, "strerror", None) or str(problem)
-                findings.append(Finding.make(
-                    "JD190", f"cannot write: {reason}; the file is unchanged",
-                    location=Location(shown)))
+                findings.append(
+                    Finding.make(
+                        "JD190",
+                        f"cannot write: {reason}; the file is unchanged",
+                        location=Location(shown),
+                    )
+                )
         elif res.changed:
             assert res.old is not None and res.new is not None
             diffs.append(unified_diff(shown, res.old, res.new))
         if res.error is not None:
             status = ExitCode.INTERNAL
-            findings.append(Finding.make(
-                "JD199",
-                f"the rewrite failed verification ({res.error}); the file is left unchanged. "
-                "This is a bug in jyoti-doctor: please report it",
-                location=Location(shown)))
+            findings.append(
+                Finding.make(
+                    "JD199",
+                    f"the rewrite failed verification ({res.error}); the file is left unchanged. "
+                    "This is a bug in jyoti-doctor: please report it",
+                    location=Location(shown),
+                )
+            )
         fixed_keys = {(i.line, i.col) for i in res.fixed} if applied else set()
         notes = {(i.line, i.col): (reason, internal) for i, reason, internal in res.refused}
         replacements = dict(res.replacements)
@@ -233,10 +263,14 @@ def run_fix(
                 reason, internal = notes[key]
                 if internal:
                     status = ExitCode.INTERNAL
-                    findings.append(Finding.make(
-                        "JD199", f"the import could not be rewritten ({reason}); it is left "
-                        "unchanged. This is a bug in jyoti-doctor: please report it",
-                        location=Location(shown, imp.line, imp.col)))
+                    findings.append(
+                        Finding.make(
+                            "JD199",
+                            f"the import could not be rewritten ({reason}); it is left "
+                            "unchanged. This is a bug in jyoti-doctor: please report it",
+                            location=Location(shown, imp.line, imp.col),
+                        )
+                    )
                 imp = replace(imp, reason=reason, replacement=None)
             kept.append(imp)
         findings.extend(to_findings([replace(res.scan, imports=tuple(kept))], display))

@@ -90,8 +90,9 @@ class LineIndex:
             self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
         else:
             # The common case, at C speed: each line's start is the sum of the lengths before it.
-            self.starts = list(itertools.accumulate(
-                map((1).__add__, map(len, data.split(b"\n")[:-1])), initial=0))
+            self.starts = list(
+                itertools.accumulate(map((1).__add__, map(len, data.split(b"\n")[:-1])), initial=0)
+            )
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError:
@@ -132,10 +133,22 @@ class LineIndex:
         return first.group() if first else b"\n"
 
 
-_COMPOUND = frozenset({
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
-    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar, ast.Match,
-})
+_COMPOUND = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.If,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.With,
+        ast.AsyncWith,
+        ast.Try,
+        ast.TryStar,
+        ast.Match,
+    }
+)
 
 
 def statements(tree: ast.Module) -> Iterator[ast.stmt]:
@@ -192,8 +205,9 @@ def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]
             yield stmt
 
 
-def bindings_of(stmt: ast.Import | ast.ImportFrom, package: str, absolutize: dict[str, str]
-                ) -> tuple[Binding, ...]:
+def bindings_of(
+    stmt: ast.Import | ast.ImportFrom, package: str, absolutize: dict[str, str]
+) -> tuple[Binding, ...]:
     """The names a statement binds, with every module made absolute by CPython's rules.
 
     ``absolutize`` maps a top-level module name to the absolute one it stands for (root style:
@@ -437,8 +451,9 @@ def _edit_for(
         new_text = _rewrite_text(text, key)
     bindings = bindings_of(node, package, {})
     shown = {t.alias_index or 0: _shown(new_text, t, node, style) for t in targets}
-    edit = Edit(start, end, new_text.encode(idx.encoding), node.lineno, bindings,
-                tuple(sorted(absolutize)))
+    edit = Edit(
+        start, end, new_text.encode(idx.encoding), node.lineno, bindings, tuple(sorted(absolutize))
+    )
     return edit, shown
 
 
@@ -502,9 +517,7 @@ def _rewrite_uncached(text: str, key: tuple[object, ...]) -> str:
         return module.code_for_node(node.with_changes(module=_dotted(str(key[1]))))
     if kind == "from-root-pkg":
         assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
-        names = [
-            cst.ImportAlias(name=a.name, asname=a.asname, comma=a.comma) for a in node.names
-        ]
+        names = [cst.ImportAlias(name=a.name, asname=a.asname, comma=a.comma) for a in node.names]
         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return module.code_for_node(cst.Import(names=names))
     assert isinstance(node, cst.Import) and kind == "import"
@@ -523,8 +536,9 @@ def _rewrite_uncached(text: str, key: tuple[object, ...]) -> str:
         if group:
             group[-1] = group[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             ws = node.whitespace_after_import if not parts else cst.SimpleWhitespace(" ")
-            parts.append(module.code_for_node(
-                cst.Import(names=list(group), whitespace_after_import=ws)))
+            parts.append(
+                module.code_for_node(cst.Import(names=list(group), whitespace_after_import=ws))
+            )
             group.clear()
 
     for i, alias in enumerate(node.names):
@@ -534,10 +548,14 @@ def _rewrite_uncached(text: str, key: tuple[object, ...]) -> str:
         flush()
         level, rest, leaf = fixes[i]
         asname = alias.asname
-        parts.append(module.code_for_node(cst.ImportFrom(
-            module=_dotted(rest) if rest else None,
-            relative=[cst.Dot() for _ in range(level)],
-            names=[cst.ImportAlias(name=cst.Name(leaf), asname=asname)],
-        )))
+        parts.append(
+            module.code_for_node(
+                cst.ImportFrom(
+                    module=_dotted(rest) if rest else None,
+                    relative=[cst.Dot() for _ in range(level)],
+                    names=[cst.ImportAlias(name=cst.Name(leaf), asname=asname)],
+                )
+            )
+        )
     flush()
     return str(sep).join(parts)

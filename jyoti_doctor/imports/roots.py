@@ -9,7 +9,14 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "Procfile", "requirements.txt")
+PROJECT_MARKERS = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    ".git",
+    "Procfile",
+    "requirements.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,10 @@ def _is_package_dir(path: Path) -> bool:
 
 def _has_modules(path: Path) -> bool:
     try:
-        return path.is_dir() and path.name.isidentifier() and any(
-            p.suffix == ".py" and p.is_file() for p in path.iterdir()
+        return (
+            path.is_dir()
+            and path.name.isidentifier()
+            and any(p.suffix == ".py" and p.is_file() for p in path.iterdir())
         )
     except OSError:
         return False

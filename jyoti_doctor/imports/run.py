@@ -39,9 +39,9 @@ class ImportSettings:
         return cls(
             paths=tuple(paths) or (Path("."),),
             packages=tuple(packages) or tuple(config.str_list("package")),
-            exclude=tuple(exclude) if exclude else (
-                tuple(config.str_list("exclude")) if "exclude" in config.data else None
-            ),
+            exclude=tuple(exclude)
+            if exclude
+            else (tuple(config.str_list("exclude")) if "exclude" in config.data else None),
             extend_exclude=(*config.str_list("extend-exclude"), *extend_exclude),
             max_level=max_level if max_level is not None else config.int_value("max-level"),
             use_cache=use_cache and not os.environ.get("JYOTI_DOCTOR_NO_CACHE"),
@@ -85,7 +85,8 @@ def targets(settings: ImportSettings) -> tuple[list[PackageRoot], Discovery]:
 
 
 def collect(
-    settings: ImportSettings, on_progress: Callable[[int], None] | None = None,
+    settings: ImportSettings,
+    on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ScanOutcome:
     all_roots, discovery = targets(settings)

@@ -24,7 +24,9 @@ _SUPPRESS = re.compile(
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Calls whose first string argument names a module or an attribute path: reported, never rewritten.
-_DYNAMIC_CALLS = frozenset({"import_module", "__import__", "patch", "find_spec", "import_string", "reload"})
+_DYNAMIC_CALLS = frozenset(
+    {"import_module", "__import__", "patch", "find_spec", "import_string", "reload"}
+)
 
 
 @dataclass(frozen=True)
@@ -140,13 +142,17 @@ def _fix_kind(
     module_info: ModuleInfo, level: int, has_main: bool, options: ScanOptions
 ) -> tuple[str, Applicability, str | None]:
     if options.max_level is not None and level > options.max_level:
-        return "JD105", Applicability.NONE, f"needs {level} dots; --max-level is {options.max_level}"
+        return (
+            "JD105",
+            Applicability.NONE,
+            f"needs {level} dots; --max-level is {options.max_level}",
+        )
     if has_main:
         return (
             "JD103",
             Applicability.UNSAFE,
             (
-                "the file has an `if __name__ == \"__main__\":` block; `python file.py` breaks "
+                'the file has an `if __name__ == "__main__":` block; `python file.py` breaks '
                 "after the rewrite (use --unsafe-fixes)"
             ),
         )
@@ -158,8 +164,13 @@ def parse_source(data: bytes, path: str, module: str | None) -> ast.Module | Fil
     try:
         return ast.parse(data, filename=path)
     except SyntaxError as exc:
-        return FileScan(path, module, error=f"syntax error: {exc.msg}",
-                        error_line=exc.lineno, error_col=exc.offset)
+        return FileScan(
+            path,
+            module,
+            error=f"syntax error: {exc.msg}",
+            error_line=exc.lineno,
+            error_col=exc.offset,
+        )
     except (ValueError, UnicodeError) as exc:  # NUL bytes, undecodable text
         return FileScan(path, module, error=f"cannot parse: {exc}")
     except (RecursionError, MemoryError) as exc:
@@ -177,8 +188,13 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
 
 
 def scan_tree(
-    tree: ast.Module, data: bytes, path: str, info: ModuleInfo, options: ScanOptions,
-    *, dynamic: bool = True,
+    tree: ast.Module,
+    data: bytes,
+    path: str,
+    info: ModuleInfo,
+    options: ScanOptions,
+    *,
+    dynamic: bool = True,
 ) -> FileScan:
     """All self-imports in an already parsed file (the rewrite reuses its own parse).
 
@@ -190,8 +206,16 @@ def scan_tree(
     src = _Source(data)
     found: list[SelfImport] = []
 
-    def add(code: str, node: ast.AST, target: str, original: str, replacement: str | None,
-            applicability: Applicability, reason: str | None, stmt: ast.stmt) -> None:
+    def add(
+        code: str,
+        node: ast.AST,
+        target: str,
+        original: str,
+        replacement: str | None,
+        applicability: Applicability,
+        reason: str | None,
+        stmt: ast.stmt,
+    ) -> None:
         line = node.lineno  # type: ignore[attr-defined]
         end_line = node.end_lineno or line  # type: ignore[attr-defined]
         if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, code):
@@ -221,7 +245,9 @@ def scan_tree(
                 a.name if a.asname is None else f"{a.name} as {a.asname}" for a in stmt.names
             )
             replacement = f"from {_dots(level, rest)} import {names}"
-            add(code, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt)
+            add(
+                code, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt
+            )
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if not in_package(alias.name, root):
@@ -229,9 +255,16 @@ def scan_tree(
                 original = "import " + src.segment(alias)
                 if alias.asname is None or "." not in alias.name:
                     binds = alias.asname or alias.name.split(".")[0]
-                    add("JD102", alias, alias.name, original, None, Applicability.NONE,
+                    add(
+                        "JD102",
+                        alias,
+                        alias.name,
+                        original,
+                        None,
+                        Applicability.NONE,
                         f"binds the name `{binds}`; no relative import binds the same name",
-                        stmt)
+                        stmt,
+                    )
                     continue
                 parent, _, leaf = alias.name.rpartition(".")
                 level, rest = relative_module(package, parent)
@@ -324,7 +357,9 @@ def scan_paths(
     chunk = max(16, len(files) // (workers * 8))
     chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
     # fork: workers inherit the imported modules instead of re-importing them.
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    ctx = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
     results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for part in pool.map(_scan_chunk, [(c, roots, options) for c in chunks]):

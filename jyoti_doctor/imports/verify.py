@@ -60,7 +60,9 @@ def verify(
                 if start <= s < end:
                     e = index.offset(stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
                     if e > end:
-                        raise VerificationError(f"line {edit.line}: a statement overruns the rewrite")
+                        raise VerificationError(
+                            f"line {edit.line}: a statement overruns the rewrite"
+                        )
                     found.append(stmt)
         if not found or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in found):
             raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
@@ -78,8 +80,15 @@ def verify(
                 f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
                 f"{_show(edit.bindings)}"
             )
-    again = plan(tree, new, info, scan_tree(tree, new, path, info, options, dynamic=False),
-                 style=style, unsafe=unsafe, index=index)
+    again = plan(
+        tree,
+        new,
+        info,
+        scan_tree(tree, new, path, info, options, dynamic=False),
+        style=style,
+        unsafe=unsafe,
+        index=index,
+    )
     if again.edits:
         raise VerificationError(
             f"line {again.edits[0].line}: a second pass would change the file again"

@@ -74,8 +74,13 @@ def _display(path: Path | None, project_dir: Path) -> str:
 def _location(failure: Failure, project_dir: Path) -> Location | None:
     if failure.path is None:
         return None
-    return Location(_display(failure.path, project_dir), failure.line, failure.col,
-                    failure.end_line, failure.end_col)
+    return Location(
+        _display(failure.path, project_dir),
+        failure.line,
+        failure.col,
+        failure.end_line,
+        failure.end_col,
+    )
 
 
 def chain_text(failure: Failure) -> str:
@@ -86,41 +91,53 @@ def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Findi
     findings: list[Finding] = []
     fatal = prediction.fatal
     if fatal is not None:
-        findings.append(Finding.make(
-            fatal.code,
-            f"{fatal.text} — the app does not start ({chain_text(fatal)})",
-            location=_location(fatal, project_dir), source=fatal.statement,
-        ))
+        findings.append(
+            Finding.make(
+                fatal.code,
+                f"{fatal.text} — the app does not start ({chain_text(fatal)})",
+                location=_location(fatal, project_dir),
+                source=fatal.statement,
+            )
+        )
     for item in prediction.swallowed:
         f = item.failure
         where = f"{_display(item.path, project_dir)}:{item.line}"
         if item.fallback:
-            findings.append(Finding.make(
-                "JD204",
-                f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
-                f"fallback instead ({chain_text(f)})",
-                severity=Severity.INFO, location=_location(f, project_dir), source=f.statement,
-            ))
+            findings.append(
+                Finding.make(
+                    "JD204",
+                    f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
+                    f"fallback instead ({chain_text(f)})",
+                    severity=Severity.INFO,
+                    location=_location(f, project_dir),
+                    source=f.statement,
+                )
+            )
             continue
         logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
-        findings.append(Finding.make(
-            "JD204",
-            f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
-            f"without what this import brings ({chain_text(f)}){logged}",
-            location=_location(f, project_dir), source=f.statement,
-        ))
+        findings.append(
+            Finding.make(
+                "JD204",
+                f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
+                f"without what this import brings ({chain_text(f)}){logged}",
+                location=_location(f, project_dir),
+                source=f.statement,
+            )
+        )
     grouped: dict[tuple[Path | None, str, str], list[Failure]] = {}
     for f in prediction.latent:
         grouped.setdefault((f.path, f.code, f.message), []).append(f)
     for (_, code, _), group in grouped.items():
         first = group[0]
         more = f" (and {len(group) - 1} more line(s) of this file)" if len(group) > 1 else ""
-        findings.append(Finding.make(
-            code,
-            f"{first.text} when this line runs (today's start-up does not reach it)"
-            f"{more}",
-            location=_location(first, project_dir), source=first.statement,
-        ))
+        findings.append(
+            Finding.make(
+                code,
+                f"{first.text} when this line runs (today's start-up does not reach it){more}",
+                location=_location(first, project_dir),
+                source=first.statement,
+            )
+        )
     return findings
 
 
@@ -148,9 +165,11 @@ def _is_inside_launch(launch: Launch, package_dir: Path) -> bool:
 
 
 def _count(prediction: Prediction) -> int:
-    return (prediction.fatal is not None) + sum(
-        1 for s in prediction.swallowed if not s.fallback
-    ) + len(prediction.latent)
+    return (
+        (prediction.fatal is not None)
+        + sum(1 for s in prediction.swallowed if not s.fallback)
+        + len(prediction.latent)
+    )
 
 
 def _alternative_command(cmd: StartCommand, package_dir: Path) -> str | None:
@@ -201,8 +220,13 @@ def _drop_option(args: list[str], name: str) -> list[str]:
     return out
 
 
-def _predict_with(command: str | None, cmd: StartCommand, launch: Launch, project_dir: Path,
-                  root_style: Path | None = None) -> Prediction | None:
+def _predict_with(
+    command: str | None,
+    cmd: StartCommand,
+    launch: Launch,
+    project_dir: Path,
+    root_style: Path | None = None,
+) -> Prediction | None:
     """The start-up predicted for another command (or the same one after a root-style
     rewrite of ``root_style``'s self-imports)."""
     from .graph import sweep
@@ -216,8 +240,15 @@ def _predict_with(command: str | None, cmd: StartCommand, launch: Launch, projec
     walker = Walker(launch, project_module_names(project_dir), root_style)
     first = walker.predict()
     latent = sweep(walker, first)
-    return Prediction(first.launch, first.fatal, first.swallowed, first.executed, first.external,
-                      latent, first.app_found)
+    return Prediction(
+        first.launch,
+        first.fatal,
+        first.swallowed,
+        first.executed,
+        first.external,
+        latent,
+        first.app_found,
+    )
 
 
 def _verdict(prediction: Prediction | None) -> str:
@@ -234,7 +265,7 @@ def _verdict(prediction: Prediction | None) -> str:
 @dataclass(frozen=True)
 class Recommendation:
     text: str | None
-    command: str | None            # the one command to run next
+    command: str | None  # the one command to run next
     findings: tuple[Finding, ...]
 
 
@@ -245,8 +276,14 @@ def recommend(
     text, findings = _recommend(resolved, prediction, project_dir, style)
     command = None
     if text:
-        command = next((line.strip() for line in text.splitlines()
-                        if line.strip().startswith("jyoti-doctor fix-imports")), None)
+        command = next(
+            (
+                line.strip()
+                for line in text.splitlines()
+                if line.strip().startswith("jyoti-doctor fix-imports")
+            ),
+            None,
+        )
     return Recommendation(text, command, tuple(findings))
 
 
@@ -261,8 +298,10 @@ def _recommend(
         package_dir == project_dir and not (package_dir / "__init__.py").exists()
     ):
         if _count(prediction):
-            return ("Fix the imports listed above; no package directory was found to recommend "
-                    "an import style for."), findings
+            return (
+                "Fix the imports listed above; no package directory was found to recommend "
+                "an import style for."
+            ), findings
         return None, findings
     rel_pkg = _display(package_dir, project_dir) + "/"
     inside = _is_inside_launch(launch, package_dir)
@@ -272,17 +311,22 @@ def _recommend(
     if inside:
         fails = ("relative", "absolute")
         if style in fails:
-            findings.append(Finding.make(
-                "JD202" if style == "relative" else "JD201",
-                f"the requested import style {style!r} cannot work with this start command: "
-                f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
-                f"from {rel_pkg}, so "
-                + ("relative imports fail with 'attempted relative import with no known parent "
-                   "package'" if style == "relative" else
-                   f"`{package_dir.name}.` imports fail with \"No module named "
-                   f"'{package_dir.name}'\""),
-                severity=Severity.WARNING,
-            ))
+            findings.append(
+                Finding.make(
+                    "JD202" if style == "relative" else "JD201",
+                    f"the requested import style {style!r} cannot work with this start command: "
+                    f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
+                    f"from {rel_pkg}, so "
+                    + (
+                        "relative imports fail with 'attempted relative import with no known parent "
+                        "package'"
+                        if style == "relative"
+                        else f'`{package_dir.name}.` imports fail with "No module named '
+                        f"'{package_dir.name}'\""
+                    ),
+                    severity=Severity.WARNING,
+                )
+            )
         if not _count(prediction) and style not in fails:
             return None, findings
         after_root = _predict_with(None, cmd, launch, project_dir, root_style=package_dir)
@@ -292,9 +336,11 @@ def _recommend(
             f"`{cmd.raw}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
             f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
         )
-        lines.append(f"Option 1 — keep the start command, rewrite self-imports to the root style "
-                     f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
-                     + _remaining(after_root, project_dir))
+        lines.append(
+            f"Option 1 — keep the start command, rewrite self-imports to the root style "
+            f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
+            + _remaining(after_root, project_dir)
+        )
         if alt:
             lines.append(
                 f"Option 2 — launch the package as a package and use relative imports:\n"
@@ -303,14 +349,16 @@ def _recommend(
             )
     else:
         if style == "root":
-            findings.append(Finding.make(
-                "JD201",
-                f"the requested import style 'root' cannot work with this start command: "
-                f"`{cmd.raw}` imports {launch.entry.module} inside the package "
-                f"{package_dir.name}, so `from deps import x` fails with \"No module named "
-                "'deps'\"; use relative imports",
-                severity=Severity.WARNING,
-            ))
+            findings.append(
+                Finding.make(
+                    "JD201",
+                    f"the requested import style 'root' cannot work with this start command: "
+                    f"`{cmd.raw}` imports {launch.entry.module} inside the package "
+                    f'{package_dir.name}, so `from deps import x` fails with "No module named '
+                    "'deps'\"; use relative imports",
+                    severity=Severity.WARNING,
+                )
+            )
         if not _count(prediction):
             return None, findings
         lines.append(
@@ -318,8 +366,10 @@ def _recommend(
             "relative and package-absolute imports work; root-absolute ones (`from deps import "
             "x`) do not."
         )
-        lines.append(f"Rewrite self-imports to relative imports:\n    {rel_cmd}\n"
-                     "  and turn any root-absolute import listed above into a relative one.")
+        lines.append(
+            f"Rewrite self-imports to relative imports:\n    {rel_cmd}\n"
+            "  and turn any root-absolute import listed above into a relative one."
+        )
     again = ["jyoti-doctor", "check-startup"]
     if cmd.source == "command line":
         again.append(cmd.raw)
@@ -332,9 +382,11 @@ def _recommend(
 def _remaining(prediction: Prediction | None, project_dir: Path) -> str:
     if prediction is None or not _count(prediction):
         return ""
-    failures = ([prediction.fatal] if prediction.fatal else []) + [
-        s.failure for s in prediction.swallowed if not s.fallback
-    ] + list(prediction.latent)
+    failures = (
+        ([prediction.fatal] if prediction.fatal else [])
+        + [s.failure for s in prediction.swallowed if not s.fallback]
+        + list(prediction.latent)
+    )
     shown = [
         f"\n    {_display(f.path, project_dir)}:{f.line}: {f.statement or ''} → {f.text}"
         for f in failures[:5]
@@ -349,7 +401,8 @@ def launch_sections(resolved: Resolved, project_dir: Path) -> tuple[Section, ...
     entry_text = (
         f"{entry.file and _display(entry.file, project_dir)} run as __main__"
         if entry.kind is EntryKind.SCRIPT
-        else f"{entry.module} run as __main__" if entry.kind is EntryKind.MAIN_MODULE
+        else f"{entry.module} run as __main__"
+        if entry.kind is EntryKind.MAIN_MODULE
         else f"{entry.module}:{entry.app_attr or '(discovered)'}"
     )
     rows = (
@@ -392,9 +445,11 @@ def check_startup(
     text = advice.text
     findings += advice.findings
     sections = list(launch_sections(resolved, project_dir))
-    details: dict[str, object] = {"prediction": prediction_details(prediction, project_dir),
-                                  "assumptions": list(ASSUMPTIONS),
-                                  "recommended_command": advice.command}
+    details: dict[str, object] = {
+        "prediction": prediction_details(prediction, project_dir),
+        "assumptions": list(ASSUMPTIONS),
+        "recommended_command": advice.command,
+    }
     summary: dict[str, object] = {
         "start_command": resolved.command.raw,
         "from": resolved.command.source,
@@ -405,8 +460,13 @@ def check_startup(
 
         observation = observe(resolved.launch, project_dir, timeout=timeout, python=python)
         rows, mismatches = compare(prediction, observation)
-        sections.append(Section("Observed (--run) vs predicted",
-                                ("check", "predicted", "observed", "match"), tuple(rows)))
+        sections.append(
+            Section(
+                "Observed (--run) vs predicted",
+                ("check", "predicted", "observed", "match"),
+                tuple(rows),
+            )
+        )
         details["observed"] = observation.as_dict()
         summary["observed"] = observation.outcome
         findings += mismatches
@@ -432,17 +492,25 @@ def outcome_text(prediction: Prediction) -> str:
 def prediction_details(prediction: Prediction, project_dir: Path) -> dict[str, object]:
     def failure(f: Failure) -> dict[str, object]:
         return {
-            "code": f.code, "exception": f.exc_type, "message": f.message,
-            "chain": list(f.chain), "path": _display(f.path, project_dir) if f.path else None,
-            "line": f.line, "statement": f.statement,
+            "code": f.code,
+            "exception": f.exc_type,
+            "message": f.message,
+            "chain": list(f.chain),
+            "path": _display(f.path, project_dir) if f.path else None,
+            "line": f.line,
+            "statement": f.statement,
         }
 
     return {
         "starts": prediction.starts,
         "fatal": failure(prediction.fatal) if prediction.fatal else None,
         "swallowed": [
-            {**failure(s.failure), "caught_by": s.catches, "logged": list(s.logged),
-             "fallback": s.fallback}
+            {
+                **failure(s.failure),
+                "caught_by": s.catches,
+                "logged": list(s.logged),
+                "fallback": s.fallback,
+            }
             for s in prediction.swallowed
         ],
         "latent": [failure(f) for f in prediction.latent],

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..config import Config
 from ..errors import UsageError
@@ -43,15 +44,15 @@ class StartCommand:
     target: str
     argv: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
-    app_dir: str | None = None          # uvicorn --app-dir
-    chdir: str | None = None            # gunicorn --chdir
-    pythonpath_opt: str | None = None   # gunicorn --pythonpath
-    app_name: str | None = None         # fastapi --app
-    entrypoint: str | None = None       # fastapi --entrypoint
-    env_file: str | None = None         # uvicorn --env-file
-    python_m: bool = False              # launched as ``python -m uvicorn`` etc.
-    isolated: bool = False              # python -I / -E: PYTHONPATH ignored
-    safe_path: bool = False             # python -P / -I: no script dir or cwd prepended
+    app_dir: str | None = None  # uvicorn --app-dir
+    chdir: str | None = None  # gunicorn --chdir
+    pythonpath_opt: str | None = None  # gunicorn --pythonpath
+    app_name: str | None = None  # fastapi --app
+    entrypoint: str | None = None  # fastapi --entrypoint
+    env_file: str | None = None  # uvicorn --env-file
+    python_m: bool = False  # launched as ``python -m uvicorn`` etc.
+    isolated: bool = False  # python -I / -E: PYTHONPATH ignored
+    safe_path: bool = False  # python -P / -I: no script dir or cwd prepended
     notes: tuple[str, ...] = field(default=())
 
     def env_value(self, name: str) -> str | None:
@@ -66,8 +67,13 @@ _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _APP_SPEC = re.compile(r"^[\w.\-/]+(:[\w.()'\",= ]+)?$")
 _SEPARATORS = {"&&", ";", "||", "&", "|", "\n"}
 _WRAPPERS = {
-    ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
-    ("uv", "run"), ("newrelic-admin", "run-program"),
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("rye", "run"),
+    ("uv", "run"),
+    ("newrelic-admin", "run-program"),
 }
 _SINGLE_WRAPPERS = {"exec", "nohup", "opentelemetry-instrument", "ddtrace-run", "time"}
 
@@ -75,58 +81,208 @@ _SINGLE_WRAPPERS = {"exec", "nohup", "opentelemetry-instrument", "ddtrace-run", 
 # when the next token does not look like the application, so a new boolean flag cannot eat it.
 _VALUE_OPTS = {
     Launcher.UVICORN: {
-        "--host", "--port", "--uds", "--fd", "--reload-dir", "--reload-include", "--reload-exclude",
-        "--reload-delay", "--workers", "--loop", "--http", "--ws", "--ws-max-size",
-        "--ws-max-queue", "--ws-ping-interval", "--ws-ping-timeout", "--ws-per-message-deflate",
-        "--lifespan", "--interface", "--env-file", "--log-config", "--log-level", "--root-path",
-        "--limit-concurrency", "--backlog", "--limit-max-requests", "--timeout-keep-alive",
-        "--timeout-graceful-shutdown", "--ssl-keyfile", "--ssl-certfile", "--ssl-keyfile-password",
-        "--ssl-version", "--ssl-cert-reqs", "--ssl-ca-certs", "--ssl-ciphers", "--header",
-        "--forwarded-allow-ips", "--app-dir", "--h11-max-incomplete-event-size",
-        "--limit-max-requests-jitter", "--timeout-worker-healthcheck",
+        "--host",
+        "--port",
+        "--uds",
+        "--fd",
+        "--reload-dir",
+        "--reload-include",
+        "--reload-exclude",
+        "--reload-delay",
+        "--workers",
+        "--loop",
+        "--http",
+        "--ws",
+        "--ws-max-size",
+        "--ws-max-queue",
+        "--ws-ping-interval",
+        "--ws-ping-timeout",
+        "--ws-per-message-deflate",
+        "--lifespan",
+        "--interface",
+        "--env-file",
+        "--log-config",
+        "--log-level",
+        "--root-path",
+        "--limit-concurrency",
+        "--backlog",
+        "--limit-max-requests",
+        "--timeout-keep-alive",
+        "--timeout-graceful-shutdown",
+        "--ssl-keyfile",
+        "--ssl-certfile",
+        "--ssl-keyfile-password",
+        "--ssl-version",
+        "--ssl-cert-reqs",
+        "--ssl-ca-certs",
+        "--ssl-ciphers",
+        "--header",
+        "--forwarded-allow-ips",
+        "--app-dir",
+        "--h11-max-incomplete-event-size",
+        "--limit-max-requests-jitter",
+        "--timeout-worker-healthcheck",
     },
     Launcher.GUNICORN: {
-        "-b", "--bind", "-w", "--workers", "-k", "--worker-class", "--threads",
-        "--worker-connections", "-t", "--timeout", "--graceful-timeout", "--keep-alive", "-c",
-        "--config", "--chdir", "--pythonpath", "-e", "--env", "--log-level", "--access-logfile",
-        "--error-logfile", "--log-file", "-n", "--name", "-p", "--pid", "-u", "--user", "-g",
-        "--group", "-m", "--umask", "--max-requests", "--max-requests-jitter", "--backlog",
-        "--forwarded-allow-ips", "--paste", "--limit-request-line", "--limit-request-fields",
-        "--limit-request-field_size", "--access-logformat", "--log-config", "--log-syslog-to",
-        "--statsd-host", "--statsd-prefix", "--worker-tmp-dir", "--keyfile", "--certfile",
-        "--ca-certs", "--ciphers", "--ssl-version", "--cert-reqs", "--proxy-allow-from",
-        "--reload-engine", "--reload-extra-file", "--logger-class", "--dogstatsd-tags",
-        "--initgroups", "--proxy-protocol",
+        "-b",
+        "--bind",
+        "-w",
+        "--workers",
+        "-k",
+        "--worker-class",
+        "--threads",
+        "--worker-connections",
+        "-t",
+        "--timeout",
+        "--graceful-timeout",
+        "--keep-alive",
+        "-c",
+        "--config",
+        "--chdir",
+        "--pythonpath",
+        "-e",
+        "--env",
+        "--log-level",
+        "--access-logfile",
+        "--error-logfile",
+        "--log-file",
+        "-n",
+        "--name",
+        "-p",
+        "--pid",
+        "-u",
+        "--user",
+        "-g",
+        "--group",
+        "-m",
+        "--umask",
+        "--max-requests",
+        "--max-requests-jitter",
+        "--backlog",
+        "--forwarded-allow-ips",
+        "--paste",
+        "--limit-request-line",
+        "--limit-request-fields",
+        "--limit-request-field_size",
+        "--access-logformat",
+        "--log-config",
+        "--log-syslog-to",
+        "--statsd-host",
+        "--statsd-prefix",
+        "--worker-tmp-dir",
+        "--keyfile",
+        "--certfile",
+        "--ca-certs",
+        "--ciphers",
+        "--ssl-version",
+        "--cert-reqs",
+        "--proxy-allow-from",
+        "--reload-engine",
+        "--reload-extra-file",
+        "--logger-class",
+        "--dogstatsd-tags",
+        "--initgroups",
+        "--proxy-protocol",
     },
     Launcher.HYPERCORN: {
-        "-b", "--bind", "-c", "--config", "-w", "--workers", "-k", "--worker-class",
-        "--root-path", "--log-level", "--access-logfile", "--error-logfile", "--log-config",
-        "--keep-alive", "-g", "--group", "-u", "--user", "-m", "--umask", "--certfile",
-        "--keyfile", "--keyfile-password", "--ca-certs", "--ciphers", "--insecure-bind",
-        "--quic-bind", "--backlog", "--graceful-timeout", "--read-timeout", "--max-requests",
-        "--max-requests-jitter", "-p", "--pid", "--access-logformat", "--server-name",
-        "--websocket-ping-interval", "--statsd-host", "--statsd-prefix", "--cert-reqs",
+        "-b",
+        "--bind",
+        "-c",
+        "--config",
+        "-w",
+        "--workers",
+        "-k",
+        "--worker-class",
+        "--root-path",
+        "--log-level",
+        "--access-logfile",
+        "--error-logfile",
+        "--log-config",
+        "--keep-alive",
+        "-g",
+        "--group",
+        "-u",
+        "--user",
+        "-m",
+        "--umask",
+        "--certfile",
+        "--keyfile",
+        "--keyfile-password",
+        "--ca-certs",
+        "--ciphers",
+        "--insecure-bind",
+        "--quic-bind",
+        "--backlog",
+        "--graceful-timeout",
+        "--read-timeout",
+        "--max-requests",
+        "--max-requests-jitter",
+        "-p",
+        "--pid",
+        "--access-logformat",
+        "--server-name",
+        "--websocket-ping-interval",
+        "--statsd-host",
+        "--statsd-prefix",
+        "--cert-reqs",
     },
     Launcher.FASTAPI: {
-        "--host", "--port", "--app", "--entrypoint", "-e", "--workers", "--root-path",
-        "--forwarded-allow-ips", "--reload-dir",
+        "--host",
+        "--port",
+        "--app",
+        "--entrypoint",
+        "-e",
+        "--workers",
+        "--root-path",
+        "--forwarded-allow-ips",
+        "--reload-dir",
     },
 }
 _BOOL_OPTS = {
     Launcher.UVICORN: {
-        "--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--access-log",
-        "--no-access-log", "--use-colors", "--no-use-colors", "--server-header",
-        "--no-server-header", "--date-header", "--no-date-header", "--reset-contextvars",
+        "--reload",
+        "--factory",
+        "--proxy-headers",
+        "--no-proxy-headers",
+        "--access-log",
+        "--no-access-log",
+        "--use-colors",
+        "--no-use-colors",
+        "--server-header",
+        "--no-server-header",
+        "--date-header",
+        "--no-date-header",
+        "--reset-contextvars",
     },
     Launcher.GUNICORN: {
-        "--reload", "--preload", "-D", "--daemon", "--check-config", "--print-config", "--spew",
-        "--capture-output", "--enable-stdio-inheritance", "--reuse-port", "--no-sendfile",
-        "--strip-header-spaces", "-R", "--paste-global", "--suppress-ragged-eofs",
-        "--do-handshake-on-connect", "--sendfile", "--disable-redirect-access-to-syslog",
+        "--reload",
+        "--preload",
+        "-D",
+        "--daemon",
+        "--check-config",
+        "--print-config",
+        "--spew",
+        "--capture-output",
+        "--enable-stdio-inheritance",
+        "--reuse-port",
+        "--no-sendfile",
+        "--strip-header-spaces",
+        "-R",
+        "--paste-global",
+        "--suppress-ragged-eofs",
+        "--do-handshake-on-connect",
+        "--sendfile",
+        "--disable-redirect-access-to-syslog",
     },
     Launcher.HYPERCORN: {"--reload", "--debug", "-D", "--daemon", "--verify-mode"},
-    Launcher.FASTAPI: {"--reload", "--no-reload", "--proxy-headers", "--no-proxy-headers",
-                       "--verbose", "--no-verbose"},
+    Launcher.FASTAPI: {
+        "--reload",
+        "--no-reload",
+        "--proxy-headers",
+        "--no-proxy-headers",
+        "--verbose",
+        "--no-verbose",
+    },
 }
 
 
@@ -248,8 +404,13 @@ def _parse_argv(
     if head in ("sh", "bash", "dash", "zsh") and len(argv) >= 3 and argv[1] in ("-c", "-lc", "-ec"):
         inner = parse_command(argv[2], cwd, source=source, env=env)
         return StartCommand(**{**inner.__dict__, "raw": raw, "start_cwd": start_cwd})
-    base = {"raw": raw, "source": source, "cwd": cwd, "start_cwd": start_cwd,
-            "env": tuple(env.items())}
+    base = {
+        "raw": raw,
+        "source": source,
+        "cwd": cwd,
+        "start_cwd": start_cwd,
+        "env": tuple(env.items()),
+    }
     if _PYTHON.match(head):
         return _parse_python(argv[1:], base)
     for launcher in (Launcher.UVICORN, Launcher.GUNICORN, Launcher.HYPERCORN, Launcher.FASTAPI):
@@ -261,7 +422,7 @@ def _parse_argv(
     )
 
 
-def _parse_python(args: list[str], base: dict[str, object]) -> StartCommand:
+def _parse_python(args: list[str], base: dict[str, Any]) -> StartCommand:
     isolated = safe_path = False
     i = 0
     while i < len(args):
@@ -274,16 +435,27 @@ def _parse_python(args: list[str], base: dict[str, object]) -> StartCommand:
             if not module:
                 raise UsageError(f"`python -m` without a module in {base['raw']!r}")
             rest = args[i + 2 :] if arg == "-m" else args[i + 1 :]
-            for launcher in (Launcher.UVICORN, Launcher.GUNICORN, Launcher.HYPERCORN,
-                             Launcher.FASTAPI):
+            for launcher in (
+                Launcher.UVICORN,
+                Launcher.GUNICORN,
+                Launcher.HYPERCORN,
+                Launcher.FASTAPI,
+            ):
                 if module == launcher.value or (
                     launcher is Launcher.FASTAPI and module == "fastapi_cli"
                 ):
                     cmd = _parse_launcher(launcher, rest, base, python_m=True)
-                    return StartCommand(**{**cmd.__dict__, "isolated": isolated,
-                                           "safe_path": safe_path})
-            return StartCommand(**base, launcher=Launcher.MODULE, target=module,  # type: ignore[arg-type]
-                                argv=tuple(rest), isolated=isolated, safe_path=safe_path)
+                    return StartCommand(
+                        **{**cmd.__dict__, "isolated": isolated, "safe_path": safe_path}
+                    )
+            return StartCommand(
+                **base,
+                launcher=Launcher.MODULE,
+                target=module,
+                argv=tuple(rest),
+                isolated=isolated,
+                safe_path=safe_path,
+            )
         if arg == "-c":
             raise UsageError(f"`python -c` cannot be analysed statically: {base['raw']!r}")
         if arg.startswith("-") and arg != "-":
@@ -292,13 +464,19 @@ def _parse_python(args: list[str], base: dict[str, object]) -> StartCommand:
             safe_path = safe_path or "I" in flags or "P" in flags
             i += 1
             continue
-        return StartCommand(**base, launcher=Launcher.SCRIPT, target=arg,  # type: ignore[arg-type]
-                            argv=tuple(args[i + 1 :]), isolated=isolated, safe_path=safe_path)
+        return StartCommand(
+            **base,
+            launcher=Launcher.SCRIPT,
+            target=arg,
+            argv=tuple(args[i + 1 :]),
+            isolated=isolated,
+            safe_path=safe_path,
+        )
     raise UsageError(f"`python` with no script or module in {base['raw']!r}")
 
 
 def _parse_launcher(
-    launcher: Launcher, args: list[str], base: dict[str, object], *, python_m: bool
+    launcher: Launcher, args: list[str], base: dict[str, Any], *, python_m: bool
 ) -> StartCommand:
     if launcher is Launcher.FASTAPI:
         if not args or args[0] not in ("run", "dev"):
@@ -330,19 +508,26 @@ def _parse_launcher(
         else:
             positional.append(arg)
         i += 1
-    env = (*base["env"], *extra_env)  # type: ignore[misc]
+    env = (*base["env"], *extra_env)
     kwargs = {**base, "env": env}
     if launcher is Launcher.FASTAPI:
         return StartCommand(
-            **kwargs, launcher=launcher, target=positional[0] if positional else "",  # type: ignore[arg-type]
-            argv=tuple(args), app_name=options.get("--app"),
-            entrypoint=options.get("--entrypoint") or options.get("-e"), python_m=python_m,
+            **kwargs,
+            launcher=launcher,
+            target=positional[0] if positional else "",
+            argv=tuple(args),
+            app_name=options.get("--app"),
+            entrypoint=options.get("--entrypoint") or options.get("-e"),
+            python_m=python_m,
         )
     if not positional:
         raise UsageError(f"no application given to {launcher.value}: {base['raw']!r}")
     target = positional[0]
     return StartCommand(
-        **kwargs, launcher=launcher, target=target, argv=tuple(args),  # type: ignore[arg-type]
+        **kwargs,
+        launcher=launcher,
+        target=target,
+        argv=tuple(args),
         app_dir=options.get("--app-dir") if launcher is Launcher.UVICORN else None,
         chdir=options.get("--chdir") if launcher is Launcher.GUNICORN else None,
         pythonpath_opt=options.get("--pythonpath") if launcher is Launcher.GUNICORN else None,
@@ -436,14 +621,16 @@ def _from_render(project_dir: Path) -> Found | None:
         if chosen is None:
             continue
         root = chosen.get("rootDir") or "."
-        env = tuple(
-            (k, v) for k, v in chosen.items() if k.startswith("env:")
-        )
+        env = tuple((k, v) for k, v in chosen.items() if k.startswith("env:"))
         env = tuple((k[4:], v) for k, v in env)
         label = chosen.get("name") or "?"
-        return Found(chosen["startCommand"], project_dir / root,
-                     f"{name}: service {label!r} startCommand"
-                     + (f" (rootDir {root})" if root != "." else ""), env)
+        return Found(
+            chosen["startCommand"],
+            project_dir / root,
+            f"{name}: service {label!r} startCommand"
+            + (f" (rootDir {root})" if root != "." else ""),
+            env,
+        )
     return None
 
 
@@ -506,7 +693,9 @@ class _Yaml:
         self.lines = [
             _Line(n, len(line) - len(line.lstrip(" ")), line.strip())
             for n, line in enumerate(self.raw, 1)
-            if line.strip() and not line.strip().startswith("#") and line.strip() not in ("---", "...")
+            if line.strip()
+            and not line.strip().startswith("#")
+            and line.strip() not in ("---", "...")
         ]
         self.i = 0
 
@@ -560,7 +749,9 @@ class _Yaml:
                 out[key] = _scalar(value, self.where(line))
             elif self.i < len(self.lines) and (
                 self.lines[self.i].indent > indent
-                or (self.lines[self.i].indent == indent and self.lines[self.i].text.startswith("- "))
+                or (
+                    self.lines[self.i].indent == indent and self.lines[self.i].text.startswith("- ")
+                )
             ):
                 out[key] = self.node(self.lines[self.i].indent)
             else:
@@ -607,8 +798,10 @@ def parse_render_services(text: str, name: str = "render.yaml") -> list[dict[str
             continue
         flat = {k: v for k, v in item.items() if isinstance(v, str)}
         for var in item.get("envVars") or ():
-            if isinstance(var, dict) and isinstance(var.get("key"), str) and isinstance(
-                var.get("value"), str
+            if (
+                isinstance(var, dict)
+                and isinstance(var.get("key"), str)
+                and isinstance(var.get("value"), str)
             ):
                 flat[f"env:{var['key']}"] = var["value"]
         services.append(flat)
@@ -702,7 +895,9 @@ def _from_dockerfile(project_dir: Path) -> Found | None:
     env_pairs: tuple[tuple[str, str], ...] = ()
     if pythonpath:
         mapped = [
-            str(_host_dir(PurePosixPath(p), copies, project_dir)) for p in pythonpath.split(":") if p
+            str(_host_dir(PurePosixPath(p), copies, project_dir))
+            for p in pythonpath.split(":")
+            if p
         ]
         env_pairs = (("PYTHONPATH", os.pathsep.join(mapped)),)
     return Found(command, host, f"{where} ({note})", env_pairs)
@@ -715,7 +910,9 @@ def _env_pairs(arg: str) -> list[tuple[str, str]]:
     return [(t.split("=", 1)[0], t.split("=", 1)[1]) for t in tokens if "=" in t]
 
 
-def _host_dir(container: PurePosixPath, copies: list[tuple[PurePosixPath, str]], project: Path) -> Path:
+def _host_dir(
+    container: PurePosixPath, copies: list[tuple[PurePosixPath, str]], project: Path
+) -> Path:
     """The project directory a container directory holds, from the COPY instructions; the
     project root when no COPY says otherwise."""
     best: tuple[int, Path] | None = None

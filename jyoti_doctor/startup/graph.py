@@ -26,7 +26,7 @@ from .syspath import EntryKind, Launch
 ASSUMPTIONS = (
     (
         "both branches of an `if` run, except `if TYPE_CHECKING:` (never) and "
-        "`if __name__ == \"__main__\":` (only in the module run as __main__)"
+        '`if __name__ == "__main__":` (only in the module run as __main__)'
     ),
     "imports inside functions run later, not at import time",
     (
@@ -35,15 +35,32 @@ ASSUMPTIONS = (
     ),
 )
 
-_SKIP_DIRS = frozenset({
-    ".git", ".hg", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", ".tox", ".nox",
-    "site-packages", "dist", "build", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-})
+_SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        "site-packages",
+        "dist",
+        "build",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 _CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
 _CATCH_OTHER = frozenset({"Exception", "BaseException"})
-_LOG_METHODS = frozenset({"error", "exception", "warning", "warn", "critical", "info", "debug",
-                          "fatal"})
+_LOG_METHODS = frozenset(
+    {"error", "exception", "warning", "warn", "critical", "info", "debug", "fatal"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +68,8 @@ class Spec:
     """What ``importlib.util.find_spec`` would return, for a first-party module."""
 
     name: str
-    origin: Path | None                # None: namespace package
-    locations: tuple[Path, ...] = ()   # submodule search locations (packages only)
+    origin: Path | None  # None: namespace package
+    locations: tuple[Path, ...] = ()  # submodule search locations (packages only)
 
     @property
     def is_package(self) -> bool:
@@ -69,10 +86,10 @@ class Spec:
 class Failure:
     """One exception an import statement raises."""
 
-    code: str                  # JD201 / JD202 / JD203 / JD205 / JD190
-    exc_type: str              # ModuleNotFoundError, ImportError, SyntaxError...
-    message: str               # str(exc), exactly as CPython (or the launcher) words it
-    chain: tuple[str, ...]     # entry → ... → the target of the failing statement
+    code: str  # JD201 / JD202 / JD203 / JD205 / JD190
+    exc_type: str  # ModuleNotFoundError, ImportError, SyntaxError...
+    message: str  # str(exc), exactly as CPython (or the launcher) words it
+    chain: tuple[str, ...]  # entry → ... → the target of the failing statement
     path: Path | None = None
     line: int | None = None
     col: int | None = None
@@ -91,11 +108,11 @@ class Swallowed:
     """A failure caught by ``try/except``: the app starts without what that import brought."""
 
     failure: Failure
-    catches: str               # the except clause, e.g. "Exception"
+    catches: str  # the except clause, e.g. "Exception"
     path: Path
     line: int
-    logged: tuple[str, ...]    # the handler's log/print messages, rendered with the exception
-    fallback: bool             # the handler imports something itself (and that worked)
+    logged: tuple[str, ...]  # the handler's log/print messages, rendered with the exception
+    fallback: bool  # the handler imports something itself (and that worked)
 
 
 @dataclass(frozen=True)
@@ -103,9 +120,9 @@ class Prediction:
     launch: Launch
     fatal: Failure | None
     swallowed: tuple[Swallowed, ...]
-    executed: tuple[str, ...]          # first-party modules that ran to the end, in order
-    external: tuple[str, ...]          # top-level names taken to be installed packages
-    latent: tuple[Failure, ...] = ()   # failing imports the start-up does not reach (yet)
+    executed: tuple[str, ...]  # first-party modules that ran to the end, in order
+    external: tuple[str, ...]  # top-level names taken to be installed packages
+    latent: tuple[Failure, ...] = ()  # failing imports the start-up does not reach (yet)
     app_found: bool | None = None
 
     @property
@@ -168,13 +185,13 @@ class _Module:
     spec: Spec
     done: bool = False
     bound: set[str] = field(default_factory=set)
-    open_names: bool = False   # star-import or module __getattr__: any name may exist
+    open_names: bool = False  # star-import or module __getattr__: any name may exist
 
 
 @dataclass(frozen=True)
 class _Ctx:
-    name: str            # module name (``__main__`` for the script/-m entry)
-    package: str         # __package__ ("" when none)
+    name: str  # module name (``__main__`` for the script/-m entry)
+    package: str  # __package__ ("" when none)
     path: Path
     source: str
     is_main: bool
@@ -183,8 +200,9 @@ class _Ctx:
 
 
 class Walker:
-    def __init__(self, launch: Launch, project_names: frozenset[str],
-                 root_style: Path | None = None) -> None:
+    def __init__(
+        self, launch: Launch, project_names: frozenset[str], root_style: Path | None = None
+    ) -> None:
         self.launch = launch
         # When set, every self-import of this package directory is read as if rewritten to the
         # root-absolute style (``from backend.deps`` and ``from ..deps`` become ``from deps``).
@@ -216,21 +234,33 @@ class Walker:
             if fatal is None and entry.module in self.modules:
                 app_found = self._has_attr(entry.module, entry.app_attr)
                 if not app_found:
-                    fatal = Failure("JD205", "Error", self._attr_missing(), (entry.module,),
-                                    path=self.modules[entry.module].spec.origin)
+                    fatal = Failure(
+                        "JD205",
+                        "Error",
+                        self._attr_missing(),
+                        (entry.module,),
+                        path=self.modules[entry.module].spec.origin,
+                    )
             elif fatal is None:
                 app_found = None  # an installed module: not first-party, not checked
         return Prediction(
-            self.launch, fatal, tuple(self.swallowed), tuple(self.executed),
-            tuple(self.external), (), app_found,
+            self.launch,
+            fatal,
+            tuple(self.swallowed),
+            tuple(self.executed),
+            tuple(self.external),
+            (),
+            app_found,
         )
 
     def _attr_missing(self) -> str:
         cmd, entry = self.launch.command, self.launch.entry
         launcher = cmd.launcher.value
         if launcher == "uvicorn":
-            return (f'Error loading ASGI app. Attribute "{entry.app_attr}" not found in module '
-                    f'"{entry.module}".')
+            return (
+                f'Error loading ASGI app. Attribute "{entry.app_attr}" not found in module '
+                f'"{entry.module}".'
+            )
         if launcher == "gunicorn":
             return f"Failed to find attribute '{entry.app_attr}' in '{entry.module}'."
         if launcher == "hypercorn":
@@ -256,9 +286,12 @@ class Walker:
                 return Failure("JD205", "Error", self.launch.entry.not_found, (name,), missing=top)
             return Failure("JD205", "ModuleNotFoundError", message, (name,), missing=top)
         failure = self.import_module(name, None, ())
-        if failure is not None and failure.missing is not None and (
-            name == failure.missing or name.startswith(failure.missing + ".")
-        ) and len(failure.chain) <= 1:
+        if (
+            failure is not None
+            and failure.missing is not None
+            and (name == failure.missing or name.startswith(failure.missing + "."))
+            and len(failure.chain) <= 1
+        ):
             message = failure.message
             if failure.missing == name and self.launch.entry.not_found:
                 message = self.launch.entry.not_found
@@ -271,18 +304,23 @@ class Walker:
         if parent and self.finder.find(name.split(".")[0], None) is None:
             top = name.split(".")[0]
             return Failure(
-                "JD205", "Error",
+                "JD205",
+                "Error",
                 f"Error while finding module specification for '{name}' "
-                f"(ModuleNotFoundError: No module named '{top}')", (name,), missing=top,
+                f"(ModuleNotFoundError: No module named '{top}')",
+                (name,),
+                missing=top,
             )
         if parent:
             failure = self.import_module(parent, None, ())
             if failure is not None:
                 if failure.missing is not None and len(failure.chain) <= 1:
                     return Failure(
-                        "JD205", "Error",
-                        f"Error while finding module specification for '{name}' "
-                        f"({failure.text})", (name,), missing=failure.missing,
+                        "JD205",
+                        "Error",
+                        f"Error while finding module specification for '{name}' ({failure.text})",
+                        (name,),
+                        missing=failure.missing,
                     )
                 return failure
             if parent not in self.modules:
@@ -301,9 +339,11 @@ class Walker:
             main = self.finder.find(f"{name}.__main__", spec)
             if main is None:
                 return Failure(
-                    "JD205", "Error",
+                    "JD205",
+                    "Error",
                     f"No module named {name}.__main__; '{name}' is a package and cannot be "
-                    "directly executed", (name,),
+                    "directly executed",
+                    (name,),
                 )
             spec, package = main, name
         return self._run(spec, "__main__", package, True, (name,))
@@ -315,8 +355,9 @@ class Walker:
             return True
         return top not in self.project_names
 
-    def import_module(self, name: str, site: tuple[_Ctx, ast.stmt] | None,
-                      chain: tuple[str, ...]) -> Failure | None:
+    def import_module(
+        self, name: str, site: tuple[_Ctx, ast.stmt] | None, chain: tuple[str, ...]
+    ) -> Failure | None:
         """``importlib.import_module(name)``: parents first, each executed once."""
         parts = name.split(".")
         for i in range(1, len(parts) + 1):
@@ -327,16 +368,27 @@ class Walker:
             if i > 1 and parent is None:
                 return None  # below an installed package
             if parent is not None and not parent.spec.is_package:
-                return self._fail("JD201", "ModuleNotFoundError",
-                                  f"No module named '{sub}'; '{parent.spec.name}' is not a package",
-                                  site, chain + (name,), missing=sub)
+                return self._fail(
+                    "JD201",
+                    "ModuleNotFoundError",
+                    f"No module named '{sub}'; '{parent.spec.name}' is not a package",
+                    site,
+                    chain + (name,),
+                    missing=sub,
+                )
             spec = self.finder.find(sub, parent.spec if parent else None)
             if spec is None:
                 if i == 1 and self._is_external(sub):
                     self.external[sub] = None
                     return None
-                return self._fail("JD201", "ModuleNotFoundError", f"No module named '{sub}'",
-                                  site, chain + (name,), missing=sub)
+                return self._fail(
+                    "JD201",
+                    "ModuleNotFoundError",
+                    f"No module named '{sub}'",
+                    site,
+                    chain + (name,),
+                    missing=sub,
+                )
             failure = self._execute(spec, chain + (sub,))
             if failure is not None:
                 return failure
@@ -371,13 +423,21 @@ class Walker:
                 self.trees[path] = SyntaxError(str(exc))
         return self.trees[path]
 
-    def _run(self, spec: Spec, name: str, package: str, is_main: bool,
-             chain: tuple[str, ...]) -> Failure | None:
+    def _run(
+        self, spec: Spec, name: str, package: str, is_main: bool, chain: tuple[str, ...]
+    ) -> Failure | None:
         assert spec.origin is not None
         parsed = self._parse(spec.origin)
         if isinstance(parsed, SyntaxError):
-            return Failure("JD190", "SyntaxError", parsed.msg or str(parsed), chain,
-                           path=spec.origin, line=parsed.lineno, col=parsed.offset)
+            return Failure(
+                "JD190",
+                "SyntaxError",
+                parsed.msg or str(parsed),
+                chain,
+                path=spec.origin,
+                line=parsed.lineno,
+                col=parsed.offset,
+            )
         tree, source = parsed
         module = self.modules.get(spec.name)
         if module is None:
@@ -391,16 +451,30 @@ class Walker:
             self.executed.append(spec.name if spec.name != "__main__" else chain[0])
         return failure
 
-    def _fail(self, code: str, exc_type: str, message: str, site: tuple[_Ctx, ast.stmt] | None,
-              chain: tuple[str, ...], missing: str | None = None) -> Failure:
+    def _fail(
+        self,
+        code: str,
+        exc_type: str,
+        message: str,
+        site: tuple[_Ctx, ast.stmt] | None,
+        chain: tuple[str, ...],
+        missing: str | None = None,
+    ) -> Failure:
         if site is None:
             return Failure(code, exc_type, message, chain, missing=missing)
         ctx, stmt = site
         return Failure(
-            code, exc_type, message, chain, path=ctx.path, line=stmt.lineno,
-            col=stmt.col_offset + 1, end_line=stmt.end_lineno,
+            code,
+            exc_type,
+            message,
+            chain,
+            path=ctx.path,
+            line=stmt.lineno,
+            col=stmt.col_offset + 1,
+            end_line=stmt.end_lineno,
             end_col=(stmt.end_col_offset or 0) + 1,
-            statement=ast.get_source_segment(ctx.source, stmt), missing=missing,
+            statement=ast.get_source_segment(ctx.source, stmt),
+            missing=missing,
         )
 
     # --- statements ---------------------------------------------------------------------------
@@ -442,14 +516,22 @@ class Walker:
         target = "." * stmt.level + (stmt.module or "")
         if stmt.level:
             if not ctx.package:
-                return self._fail("JD202", "ImportError",
-                                  "attempted relative import with no known parent package",
-                                  site, ctx.chain + (target,))
+                return self._fail(
+                    "JD202",
+                    "ImportError",
+                    "attempted relative import with no known parent package",
+                    site,
+                    ctx.chain + (target,),
+                )
             bits = ctx.package.rsplit(".", stmt.level - 1)
             if len(bits) < stmt.level:
-                return self._fail("JD203", "ImportError",
-                                  "attempted relative import beyond top-level package",
-                                  site, ctx.chain + (target,))
+                return self._fail(
+                    "JD203",
+                    "ImportError",
+                    "attempted relative import beyond top-level package",
+                    site,
+                    ctx.chain + (target,),
+                )
             base = f"{bits[0]}.{stmt.module}" if stmt.module else bits[0]
         else:
             base = stmt.module or ""
@@ -475,9 +557,11 @@ class Walker:
                 continue  # partially initialised (a cycle): not judged statically
             where = str(module.spec.origin) if module.spec.origin else "unknown location"
             return self._fail(
-                "JD201", "ImportError",
+                "JD201",
+                "ImportError",
                 f"cannot import name '{alias.name}' from '{base}' ({where})",
-                site, ctx.chain + (base,),
+                site,
+                ctx.chain + (base,),
             )
         return None
 
@@ -492,13 +576,21 @@ class Walker:
                 continue
             before = len(self.external) + len(self.modules)
             result = self._handler(handler, ctx, failure)
-            fallback = result is None and _imports_in(handler.body) and (
-                len(self.external) + len(self.modules) >= before
+            fallback = (
+                result is None
+                and _imports_in(handler.body)
+                and (len(self.external) + len(self.modules) >= before)
             )
-            self.swallowed.append(Swallowed(
-                failure, catches, ctx.path, handler.lineno,
-                _logged(handler, failure), fallback,
-            ))
+            self.swallowed.append(
+                Swallowed(
+                    failure,
+                    catches,
+                    ctx.path,
+                    handler.lineno,
+                    _logged(handler, failure),
+                    fallback,
+                )
+            )
             return self._block(stmt.finalbody, ctx) or result
         return self._block(stmt.finalbody, ctx) or failure
 
@@ -509,9 +601,19 @@ class Walker:
                 if stmt.exc is None:
                     return failure
                 name, message = _raised(stmt.exc, handler.name, failure)
-                return Failure(failure.code, name, message, failure.chain, failure.path,
-                               failure.line, failure.col, failure.end_line, failure.end_col,
-                               failure.statement, failure.missing)
+                return Failure(
+                    failure.code,
+                    name,
+                    message,
+                    failure.chain,
+                    failure.path,
+                    failure.line,
+                    failure.col,
+                    failure.end_line,
+                    failure.end_col,
+                    failure.statement,
+                    failure.missing,
+                )
             result = self._stmt(stmt, inner)
             if result is not None:
                 return result
@@ -617,8 +719,10 @@ def _has_open_names(body: Sequence[ast.stmt]) -> bool:
                 return True
             if isinstance(sub, ast.FunctionDef) and sub.name == "__getattr__" and node is sub:
                 return True
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in (
-                "globals", "exec", "setattr"
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Name)
+                and sub.func.id in ("globals", "exec", "setattr")
             ):
                 return True
     return False
@@ -635,8 +739,10 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _is_main_test(test: ast.expr) -> bool:
-    if not isinstance(test, ast.Compare) or len(test.ops) != 1 or not isinstance(
-        test.ops[0], ast.Eq
+    if (
+        not isinstance(test, ast.Compare)
+        or len(test.ops) != 1
+        or not isinstance(test.ops[0], ast.Eq)
     ):
         return False
     sides = (test.left, test.comparators[0])
@@ -677,8 +783,10 @@ def _catches(handler: ast.ExceptHandler, failure: Failure) -> str | None:
 def _raised(exc: ast.expr, bound: str | None, failure: Failure) -> tuple[str, str]:
     call = exc if isinstance(exc, ast.Call) else None
     func = call.func if call else exc
-    name = func.id if isinstance(func, ast.Name) else (
-        func.attr if isinstance(func, ast.Attribute) else "Exception"
+    name = (
+        func.id
+        if isinstance(func, ast.Name)
+        else (func.attr if isinstance(func, ast.Attribute) else "Exception")
     )
     if isinstance(exc, ast.Name) and exc.id == bound:
         return failure.exc_type, failure.message
@@ -694,18 +802,35 @@ def _render(node: ast.expr, bound: str | None, failure: Failure) -> str | None:
         return node.value
     if isinstance(node, ast.Name) and bound and node.id == bound:
         return failure.message
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "str" \
-            and len(node.args) == 1:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "str"
+        and len(node.args) == 1
+    ):
         return _render(node.args[0], bound, failure)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "repr" \
-            and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "repr"
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+    ):
         return f"{failure.exc_type}({failure.message!r})"
-    if isinstance(node, ast.Attribute) and node.attr == "__name__" and isinstance(
-        node.value, ast.Call
-    ) and isinstance(node.value.func, ast.Name) and node.value.func.id == "type":
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "__name__"
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "type"
+    ):
         return failure.exc_type
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and bound and \
-            node.value.id == bound:
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and bound
+        and node.value.id == bound
+    ):
         if node.attr == "name" and failure.missing:
             return failure.missing
         if node.attr == "msg":
@@ -741,8 +866,12 @@ def _render(node: ast.expr, bound: str | None, failure: Failure) -> str | None:
             return fmt % tuple(args)
         except (TypeError, ValueError):
             return None
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-            node.func.attr == "format" and not node.keywords:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and not node.keywords
+    ):
         fmt = _render(node.func.value, bound, failure)
         args = [_render(a, bound, failure) for a in node.args]
         if fmt is None or any(a is None for a in args):
@@ -796,8 +925,13 @@ def predict(launch: Launch, project_dir: Path) -> Prediction:
     prediction = walker.predict()
     latent = sweep(walker, prediction)
     return Prediction(
-        prediction.launch, prediction.fatal, prediction.swallowed, prediction.executed,
-        prediction.external, latent, prediction.app_found,
+        prediction.launch,
+        prediction.fatal,
+        prediction.swallowed,
+        prediction.executed,
+        prediction.external,
+        latent,
+        prediction.app_found,
     )
 
 
@@ -826,14 +960,18 @@ def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
         if isinstance(parsed, SyntaxError):
             continue
         tree, source = parsed
-        package = "" if spec.name == "__main__" else (
-            spec.name if spec.is_package else spec.name.rpartition(".")[0]
+        package = (
+            ""
+            if spec.name == "__main__"
+            else (spec.name if spec.is_package else spec.name.rpartition(".")[0])
         )
         if spec.origin == prediction.launch.entry.file or (
             walker.launch.entry.kind is EntryKind.MAIN_MODULE and spec.name == "__main__"
         ):
-            package = "" if walker.launch.entry.kind is EntryKind.SCRIPT else (
-                walker.launch.entry.module.rpartition(".")[0]
+            package = (
+                ""
+                if walker.launch.entry.kind is EntryKind.SCRIPT
+                else (walker.launch.entry.module.rpartition(".")[0])
             )
         guarded = _guarded_lines(tree, is_main=spec.name == "__main__")
         for stmt in ast.walk(tree):
@@ -882,18 +1020,26 @@ def _all_failures(prediction: Prediction) -> list[Failure]:
     return out
 
 
-def _judge(walker: Walker, stmt: ast.Import | ast.ImportFrom, package: str, spec: Spec,
-           source: str) -> list[tuple[Spec | None, Failure | None]]:
+def _judge(
+    walker: Walker, stmt: ast.Import | ast.ImportFrom, package: str, spec: Spec, source: str
+) -> list[tuple[Spec | None, Failure | None]]:
     """Resolve one statement's modules without running anything."""
     names: list[str] = []
     ctx_chain = (spec.name,)
 
     def fail(code: str, exc: str, message: str, target: str, missing: str | None = None) -> Failure:
         return Failure(
-            code, exc, message, ctx_chain + (target,), path=spec.origin, line=stmt.lineno,
-            col=stmt.col_offset + 1, end_line=stmt.end_lineno,
+            code,
+            exc,
+            message,
+            ctx_chain + (target,),
+            path=spec.origin,
+            line=stmt.lineno,
+            col=stmt.col_offset + 1,
+            end_line=stmt.end_lineno,
             end_col=(stmt.end_col_offset or 0) + 1,
-            statement=ast.get_source_segment(source, stmt), missing=missing,
+            statement=ast.get_source_segment(source, stmt),
+            missing=missing,
         )
 
     if isinstance(stmt, ast.Import):
@@ -902,13 +1048,30 @@ def _judge(walker: Walker, stmt: ast.Import | ast.ImportFrom, package: str, spec
         target = "." * stmt.level + (stmt.module or "")
         if stmt.level:
             if not package:
-                return [(None, fail("JD202", "ImportError",
-                                    "attempted relative import with no known parent package",
-                                    target))]
+                return [
+                    (
+                        None,
+                        fail(
+                            "JD202",
+                            "ImportError",
+                            "attempted relative import with no known parent package",
+                            target,
+                        ),
+                    )
+                ]
             bits = package.rsplit(".", stmt.level - 1)
             if len(bits) < stmt.level:
-                return [(None, fail("JD203", "ImportError",
-                                    "attempted relative import beyond top-level package", target))]
+                return [
+                    (
+                        None,
+                        fail(
+                            "JD203",
+                            "ImportError",
+                            "attempted relative import beyond top-level package",
+                            target,
+                        ),
+                    )
+                ]
             base = f"{bits[0]}.{stmt.module}" if stmt.module else bits[0]
         else:
             base = stmt.module or ""
@@ -927,8 +1090,18 @@ def _judge(walker: Walker, stmt: ast.Import | ast.ImportFrom, package: str, spec
                 if i == 1 and walker._is_external(sub):
                     break
                 if i == 1 or parent is not None:
-                    out.append((None, fail("JD201", "ModuleNotFoundError",
-                                           f"No module named '{sub}'", name, sub)))
+                    out.append(
+                        (
+                            None,
+                            fail(
+                                "JD201",
+                                "ModuleNotFoundError",
+                                f"No module named '{sub}'",
+                                name,
+                                sub,
+                            ),
+                        )
+                    )
                 break
             if i < len(parts) and not found.is_package:
                 break

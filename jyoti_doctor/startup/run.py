@@ -74,7 +74,7 @@ os._exit(0)
 @dataclass(frozen=True)
 class Observation:
     python: str
-    outcome: str                       # "imported", "failed", "timeout", "crashed"
+    outcome: str  # "imported", "failed", "timeout", "crashed"
     exc_type: str | None = None
     message: str | None = None
     missing: str | None = None
@@ -86,9 +86,13 @@ class Observation:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "python": self.python, "outcome": self.outcome, "exception": self.exc_type,
-            "message": self.message, "app_found": self.app_found,
-            "logged": [list(r) for r in self.records], "seconds": round(self.seconds, 3),
+            "python": self.python,
+            "outcome": self.outcome,
+            "exception": self.exc_type,
+            "message": self.message,
+            "app_found": self.app_found,
+            "logged": [list(r) for r in self.records],
+            "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
         }
 
@@ -103,8 +107,9 @@ def project_python(project_dir: Path) -> str:
     return sys.executable
 
 
-def launch_environment(launch: Launch, project_dir: Path,
-                       base: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+def launch_environment(
+    launch: Launch, project_dir: Path, base: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The child's environment and the secret values in it (for masking)."""
     from dotenv import dotenv_values
 
@@ -128,8 +133,14 @@ def launch_environment(launch: Launch, project_dir: Path,
     return env, secrets
 
 
-def observe(launch: Launch, project_dir: Path, *, timeout: float = 20.0,
-            python: str | None = None, base_env: dict[str, str] | None = None) -> Observation:
+def observe(
+    launch: Launch,
+    project_dir: Path,
+    *,
+    timeout: float = 20.0,
+    python: str | None = None,
+    base_env: dict[str, str] | None = None,
+) -> Observation:
     """Import the app the way ``launch`` would, in a subprocess, and say what happened."""
     python = python or project_python(project_dir)
     entry = launch.entry
@@ -145,40 +156,73 @@ def observe(launch: Launch, project_dir: Path, *, timeout: float = 20.0,
     }
     notes = []
     if entry.kind is EntryKind.SCRIPT:
-        notes.append("the script's `if __name__ == \"__main__\":` block was not run")
+        notes.append('the script\'s `if __name__ == "__main__":` block was not run')
     with tempfile.TemporaryDirectory(prefix="jyoti-doctor-run-") as tmp:
         out = Path(tmp) / "result.json"
         started = time.monotonic()
         try:
             proc = subprocess.run(
-                [python, "-c", _CHILD, str(out), json.dumps(spec)], check=False,
-                cwd=launch.cwd if launch.cwd.is_dir() else project_dir, env=env,
-                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                [python, "-c", _CHILD, str(out), json.dumps(spec)],
+                check=False,
+                cwd=launch.cwd if launch.cwd.is_dir() else project_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired as exc:
             text = _text(exc.stdout) + _text(exc.stderr)
-            return Observation(python, "timeout", message=f"import did not finish in {timeout:g} s",
-                               output=mask_text(text, secrets_t),
-                               seconds=time.monotonic() - started, notes=tuple(notes))
+            return Observation(
+                python,
+                "timeout",
+                message=f"import did not finish in {timeout:g} s",
+                output=mask_text(text, secrets_t),
+                seconds=time.monotonic() - started,
+                notes=tuple(notes),
+            )
         except OSError as exc:
-            return Observation(python, "crashed", message=f"cannot run {python}: {exc.strerror}",
-                               notes=tuple(notes))
+            return Observation(
+                python,
+                "crashed",
+                message=f"cannot run {python}: {exc.strerror}",
+                notes=tuple(notes),
+            )
         elapsed = time.monotonic() - started
         output = mask_text(proc.stdout + proc.stderr, secrets_t)
         try:
             data = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             tail = output.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-            return Observation(python, "crashed", message=tail[0], output=output, seconds=elapsed,
-                               notes=tuple(notes))
+            return Observation(
+                python,
+                "crashed",
+                message=tail[0],
+                output=output,
+                seconds=elapsed,
+                notes=tuple(notes),
+            )
     records = tuple((level, mask_text(msg, secrets_t)) for level, msg in data.get("records", []))
     if data.get("ok"):
-        return Observation(python, "imported", app_found=data.get("app_found"), records=records,
-                           output=output, seconds=elapsed, notes=tuple(notes))
+        return Observation(
+            python,
+            "imported",
+            app_found=data.get("app_found"),
+            records=records,
+            output=output,
+            seconds=elapsed,
+            notes=tuple(notes),
+        )
     return Observation(
-        python, "failed", exc_type=data.get("exc_type"),
-        message=mask_text(data.get("message") or "", secrets_t), missing=data.get("name"),
-        records=records, output=output, seconds=elapsed, notes=tuple(notes),
+        python,
+        "failed",
+        exc_type=data.get("exc_type"),
+        message=mask_text(data.get("message") or "", secrets_t),
+        missing=data.get("name"),
+        records=records,
+        output=output,
+        seconds=elapsed,
+        notes=tuple(notes),
     )
 
 
@@ -188,7 +232,9 @@ def _text(value: bytes | str | None) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def compare(prediction: Prediction, observed: Observation) -> tuple[list[tuple[str, ...]], list[Finding]]:
+def compare(
+    prediction: Prediction, observed: Observation
+) -> tuple[list[tuple[str, ...]], list[Finding]]:
     """Rows of the predicted-vs-observed table, and findings for what the prediction missed."""
     rows: list[tuple[str, ...]] = []
     findings: list[Finding] = []
@@ -205,8 +251,10 @@ def compare(prediction: Prediction, observed: Observation) -> tuple[list[tuple[s
     if fatal is None:
         match = seen == "imports"
     elif fatal.code == "JD205" and observed.outcome == "failed":
-        match = observed.missing is not None and observed.missing == fatal.missing or (
-            fatal.missing is None and "app object" in seen
+        match = (
+            observed.missing is not None
+            and observed.missing == fatal.missing
+            or (fatal.missing is None and "app object" in seen)
         )
     elif fatal.code == "JD205" and observed.outcome == "imported":
         match = observed.app_found is False
@@ -216,34 +264,48 @@ def compare(prediction: Prediction, observed: Observation) -> tuple[list[tuple[s
     if not match and observed.outcome in ("failed", "timeout", "crashed"):
         text = observed.message or ""
         code = (
-            "JD202" if "no known parent package" in text
-            else "JD203" if "beyond top-level package" in text
-            else "JD201" if observed.exc_type in ("ModuleNotFoundError", "ImportError")
+            "JD202"
+            if "no known parent package" in text
+            else "JD203"
+            if "beyond top-level package" in text
+            else "JD201"
+            if observed.exc_type in ("ModuleNotFoundError", "ImportError")
             else "JD205"
         )
-        findings.append(Finding.make(
-            code,
-            f"observed with --run ({observed.python}): importing the app "
-            f"{'raised ' + str(observed.exc_type) + ': ' if observed.exc_type else ''}{text}"
-            + f" — the static prediction was: {predicted}",
-        ))
+        findings.append(
+            Finding.make(
+                code,
+                f"observed with --run ({observed.python}): importing the app "
+                f"{'raised ' + str(observed.exc_type) + ': ' if observed.exc_type else ''}{text}"
+                + f" — the static prediction was: {predicted}",
+            )
+        )
     logged = "\n".join(m for _, m in observed.records) + "\n" + observed.output
     for item in prediction.swallowed:
         if not item.logged:
-            rows.append((f"swallowed: {item.failure.text}", "nothing logged", "(not observable)",
-                         "–"))
+            rows.append(
+                (f"swallowed: {item.failure.text}", "nothing logged", "(not observable)", "–")
+            )
             continue
         message = item.logged[0]
         ok = message in logged
-        rows.append((f"logged by {item.path.name}:{item.line}", message,
-                     "logged" if ok else "not logged", "✓" if ok else "✗"))
+        rows.append(
+            (
+                f"logged by {item.path.name}:{item.line}",
+                message,
+                "logged" if ok else "not logged",
+                "✓" if ok else "✗",
+            )
+        )
     predicted_msgs = {m for s in prediction.swallowed for m in s.logged}
     for level, message in observed.records:
         if level in ("ERROR", "CRITICAL", "WARNING") and message not in predicted_msgs:
             rows.append((f"logged at import ({level})", "(not predicted)", message, "!"))
-            findings.append(Finding.make(
-                "JD204",
-                f"observed with --run: logged at import time: {message}",
-                severity=Severity.INFO,
-            ))
+            findings.append(
+                Finding.make(
+                    "JD204",
+                    f"observed with --run: logged at import time: {message}",
+                    severity=Severity.INFO,
+                )
+            )
     return rows, findings

@@ -30,8 +30,8 @@ FASTAPI_DEFAULT_PATHS = ("main.py", "app.py", "api.py", "app/main.py", "app/app.
 
 
 class EntryKind(StrEnum):
-    MODULE = "module"          # imported by name: uvicorn main:app
-    SCRIPT = "script"          # run as __main__ from a file: python main.py
+    MODULE = "module"  # imported by name: uvicorn main:app
+    SCRIPT = "script"  # run as __main__ from a file: python main.py
     MAIN_MODULE = "main-module"  # run as __main__ by name: python -m backend.main
 
 
@@ -44,9 +44,9 @@ class PathEntry:
 @dataclass(frozen=True)
 class Entry:
     kind: EntryKind
-    module: str                    # the dotted name imported or run
-    app_attr: str | None = None    # "app" of main:app; None for scripts
-    file: Path | None = None       # the script, for SCRIPT
+    module: str  # the dotted name imported or run
+    app_attr: str | None = None  # "app" of main:app; None for scripts
+    file: Path | None = None  # the script, for SCRIPT
     # How the launcher reports a missing entry module, e.g. 'Could not import module "main".'
     not_found: str = ""
 
@@ -54,10 +54,10 @@ class Entry:
 @dataclass(frozen=True)
 class Launch:
     command: StartCommand
-    cwd: Path                      # the working directory while the app is imported
+    cwd: Path  # the working directory while the app is imported
     sys_path: tuple[PathEntry, ...]
     entry: Entry
-    problem: str | None = None     # the launcher cannot even start (bad app spec, missing file)
+    problem: str | None = None  # the launcher cannot even start (bad app spec, missing file)
 
 
 def _norm(base: Path, value: str) -> Path:
@@ -85,20 +85,34 @@ def model_launch(cmd: StartCommand) -> Launch:
     """The working directory, ``sys.path`` (first-party part) and entry of ``cmd``."""
     cwd = cmd.cwd
     pp = _pythonpath(cmd)
-    m_entry = [PathEntry(cwd, "python -m (the working directory)")] if cmd.python_m and not cmd.safe_path else []
+    m_entry = (
+        [PathEntry(cwd, "python -m (the working directory)")]
+        if cmd.python_m and not cmd.safe_path
+        else []
+    )
     if cmd.launcher is Launcher.UVICORN:
         module, _, attr = cmd.target.partition(":")
         app_dir = cmd.app_dir if cmd.app_dir is not None else "."
-        reason = f"uvicorn --app-dir {app_dir}" if cmd.app_dir is not None else (
-            "uvicorn's --app-dir default (the working directory)"
+        reason = (
+            f"uvicorn --app-dir {app_dir}"
+            if cmd.app_dir is not None
+            else ("uvicorn's --app-dir default (the working directory)")
         )
-        problem = None if module and attr else (
-            f'Import string "{cmd.target}" must be in format "<module>:<attribute>".'
+        problem = (
+            None
+            if module and attr
+            else (f'Import string "{cmd.target}" must be in format "<module>:<attribute>".')
         )
         return Launch(
-            cmd, cwd, _dedupe([PathEntry(_norm(cwd, app_dir), reason), *m_entry, *pp]),
-            Entry(EntryKind.MODULE, module, attr or None,
-                  not_found=f'Error loading ASGI app. Could not import module "{module}".'),
+            cmd,
+            cwd,
+            _dedupe([PathEntry(_norm(cwd, app_dir), reason), *m_entry, *pp]),
+            Entry(
+                EntryKind.MODULE,
+                module,
+                attr or None,
+                not_found=f'Error loading ASGI app. Could not import module "{module}".',
+            ),
             problem,
         )
     if cmd.launcher is Launcher.GUNICORN:
@@ -110,14 +124,18 @@ def model_launch(cmd: StartCommand) -> Launch:
             for p in reversed((cmd.pythonpath_opt or "").split(","))
             if p
         ]
-        reason = f"gunicorn --chdir {cmd.chdir}" if cmd.chdir else (
-            "gunicorn's --chdir default (the working directory)"
+        reason = (
+            f"gunicorn --chdir {cmd.chdir}"
+            if cmd.chdir
+            else ("gunicorn's --chdir default (the working directory)")
         )
         # gunicorn runs chdir() twice: once with the default (the starting directory) before
         # the command line is applied, once with --chdir after; both end up on sys.path.
         first = PathEntry(cwd, "gunicorn's first chdir() (the starting directory)")
         return Launch(
-            cmd, chdir, _dedupe([*extra, PathEntry(chdir, reason), first, *m_entry, *pp]),
+            cmd,
+            chdir,
+            _dedupe([*extra, PathEntry(chdir, reason), first, *m_entry, *pp]),
             Entry(EntryKind.MODULE, module, attr, not_found=f"No module named '{module}'"),
         )
     if cmd.launcher is Launcher.HYPERCORN:
@@ -129,34 +147,54 @@ def model_launch(cmd: StartCommand) -> Launch:
         else:
             module_name, app_name = spec, "app"
         module_path = Path(os.path.realpath(cwd / module_name))
-        import_name = module_path.with_suffix("").name if module_path.is_file() else module_path.name
+        import_name = (
+            module_path.with_suffix("").name if module_path.is_file() else module_path.name
+        )
         attr = re.split(r"[^\w]", app_name.strip(), maxsplit=1)[0]
         return Launch(
-            cmd, cwd,
-            _dedupe([PathEntry(module_path.parent, "hypercorn (the parent of the module path)"),
-                     *m_entry, *pp]),
-            Entry(EntryKind.MODULE, import_name, attr,
-                  not_found=f"Cannot load application from '{spec}', module not found."),
+            cmd,
+            cwd,
+            _dedupe(
+                [
+                    PathEntry(module_path.parent, "hypercorn (the parent of the module path)"),
+                    *m_entry,
+                    *pp,
+                ]
+            ),
+            Entry(
+                EntryKind.MODULE,
+                import_name,
+                attr,
+                not_found=f"Cannot load application from '{spec}', module not found.",
+            ),
         )
     if cmd.launcher is Launcher.FASTAPI:
         return _fastapi(cmd, pp, m_entry)
     if cmd.launcher is Launcher.SCRIPT:
         script = Path(os.path.normpath(cwd / cmd.target))
-        entries = [] if cmd.safe_path else [
-            PathEntry(Path(os.path.realpath(script)).parent, "the script's directory")
-        ]
-        problem = None if script.is_file() else (
-            f"can't open file '{script}': [Errno 2] No such file or directory"
+        entries = (
+            []
+            if cmd.safe_path
+            else [PathEntry(Path(os.path.realpath(script)).parent, "the script's directory")]
+        )
+        problem = (
+            None
+            if script.is_file()
+            else (f"can't open file '{script}': [Errno 2] No such file or directory")
         )
         return Launch(
-            cmd, cwd, _dedupe([*entries, *pp]),
-            Entry(EntryKind.SCRIPT, "__main__", None, file=script), problem,
+            cmd,
+            cwd,
+            _dedupe([*entries, *pp]),
+            Entry(EntryKind.SCRIPT, "__main__", None, file=script),
+            problem,
         )
     entries = [] if cmd.safe_path else [PathEntry(cwd, "python -m (the working directory)")]
     return Launch(
-        cmd, cwd, _dedupe([*entries, *pp]),
-        Entry(EntryKind.MAIN_MODULE, cmd.target, None,
-              not_found=f"No module named {cmd.target}"),
+        cmd,
+        cwd,
+        _dedupe([*entries, *pp]),
+        Entry(EntryKind.MAIN_MODULE, cmd.target, None, not_found=f"No module named {cmd.target}"),
     )
 
 
@@ -165,8 +203,11 @@ def _fastapi(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -
     if cmd.entrypoint:
         module, _, attr = cmd.entrypoint.partition(":")
         return Launch(
-            cmd, cwd, _dedupe([PathEntry(cwd, "fastapi --entrypoint (the working directory)"),
-                               *m_entry, *pp]),
+            cmd,
+            cwd,
+            _dedupe(
+                [PathEntry(cwd, "fastapi --entrypoint (the working directory)"), *m_entry, *pp]
+            ),
             Entry(EntryKind.MODULE, module, attr or None, not_found=f"No module named '{module}'"),
         )
     target = cmd.target
@@ -174,13 +215,17 @@ def _fastapi(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -
         target = next((p for p in FASTAPI_DEFAULT_PATHS if (cwd / p).is_file()), "")
         if not target:
             return Launch(
-                cmd, cwd, tuple(pp), Entry(EntryKind.MODULE, "", "app"),
+                cmd,
+                cwd,
+                tuple(pp),
+                Entry(EntryKind.MODULE, "", "app"),
                 "Could not find a default file to run, please provide an explicit path",
             )
     path = Path(os.path.realpath(cwd / target))
     if not path.exists():
-        return Launch(cmd, cwd, tuple(pp), Entry(EntryKind.MODULE, "", "app"),
-                      f"Path does not exist {target}")
+        return Launch(
+            cmd, cwd, tuple(pp), Entry(EntryKind.MODULE, "", "app"), f"Path does not exist {target}"
+        )
     module_path = path.parent if path.is_file() and path.stem == "__init__" else path
     parts = [module_path]
     extra = module_path.parent
@@ -192,8 +237,16 @@ def _fastapi(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -
             break
     module = ".".join(p.stem for p in parts)
     return Launch(
-        cmd, cwd,
-        _dedupe([PathEntry(extra, "fastapi (the first directory above the file without "
-                                  "__init__.py)"), *m_entry, *pp]),
+        cmd,
+        cwd,
+        _dedupe(
+            [
+                PathEntry(
+                    extra, "fastapi (the first directory above the file without __init__.py)"
+                ),
+                *m_entry,
+                *pp,
+            ]
+        ),
         Entry(EntryKind.MODULE, module, cmd.app_name, not_found=f"No module named '{module}'"),
     )

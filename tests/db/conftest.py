@@ -23,7 +23,15 @@ def unavailable(reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _no_ambient_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
     # The probe reads DATABASE_URL and libpq reads PG*: the developer's own must not leak in.
-    for name in ("DATABASE_URL", "PGPASSWORD", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGSSLMODE"):
+    for name in (
+        "DATABASE_URL",
+        "PGPASSWORD",
+        "PGHOST",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGSSLMODE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -67,7 +75,9 @@ def pgbouncer(pg_factory: PgFactory, pg: PgServer, behind_pooler: PgServer) -> I
         pgbouncer_bin()
     except Unavailable as exc:
         unavailable(str(exc))
-    bouncer = PgBouncer(pg_factory.run_as, pg_factory.base, {"main": pg.port, "flaky": behind_pooler.port})
+    bouncer = PgBouncer(
+        pg_factory.run_as, pg_factory.base, {"main": pg.port, "flaky": behind_pooler.port}
+    )
     try:
         yield bouncer
     finally:

@@ -51,7 +51,9 @@ def pg_bindir() -> Path:
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=True
+            )
             found.append(Path(out.stdout.strip()))
 
     def version(p: Path) -> int:
@@ -62,11 +64,15 @@ def pg_bindir() -> Path:
     for candidate in found:
         if (candidate / "initdb").exists() and (candidate / "postgres").exists():
             return candidate
-    raise Unavailable("PostgreSQL server binaries (initdb, postgres) not found; install `postgresql`")
+    raise Unavailable(
+        "PostgreSQL server binaries (initdb, postgres) not found; install `postgresql`"
+    )
 
 
 def pgbouncer_bin() -> Path:
-    path = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+    path = shutil.which("pgbouncer") or (
+        "/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None
+    )
     if not path:
         raise Unavailable("pgbouncer not found; install `pgbouncer`")
     return Path(path)
@@ -86,7 +92,9 @@ class RunAs:
         try:
             entry = pwd.getpwnam("postgres")
         except KeyError:
-            raise Unavailable("running as root and there is no `postgres` user to run the server as") from None
+            raise Unavailable(
+                "running as root and there is no `postgres` user to run the server as"
+            ) from None
         return cls(entry.pw_uid, entry.pw_gid)
 
     def popen_args(self) -> dict[str, Any]:
@@ -100,7 +108,9 @@ class RunAs:
                 os.lchown(p, self.uid, self.gid)
 
     def run(self, cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(cmd, capture_output=True, text=True, check=True, **self.popen_args(), **kw)
+        return subprocess.run(
+            cmd, capture_output=True, text=True, check=True, **self.popen_args(), **kw
+        )
 
 
 def wait_port(port: int, timeout: float = 15.0) -> None:
@@ -112,7 +122,13 @@ def wait_port(port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"nothing listening on {HOST}:{port} after {timeout} s")
 
 
-def url(port: int, user: str = "app", password: str | None = PASSWORD, dbname: str = "appdb", **params: str) -> str:
+def url(
+    port: int,
+    user: str = "app",
+    password: str | None = PASSWORD,
+    dbname: str = "appdb",
+    **params: str,
+) -> str:
     auth = quote(user, safe="") + (f":{quote(password, safe='')}" if password is not None else "")
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return f"postgresql://{auth}@{HOST}:{port}/{dbname}" + (f"?{query}" if query else "")
@@ -142,7 +158,10 @@ class PgServer:
             args += ["-c", f"{key}={value}"]
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 **self.run_as.popen_args(),
             )
         if wait:
@@ -156,9 +175,13 @@ class PgServer:
                 wait_port(self.port, timeout=max(0.1, end - time.monotonic()))
                 return
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"postgres exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"postgres exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}"
+                )
             time.sleep(0.01)
-        raise TimeoutError(f"postgres on port {self.port} not ready:\n{self.log.read_text()[-2000:]}")
+        raise TimeoutError(
+            f"postgres on port {self.port} not ready:\n{self.log.read_text()[-2000:]}"
+        )
 
     def ready_times(self) -> list[datetime]:
         """When the server logged 'ready to accept connections' (millisecond log timestamps)."""
@@ -234,23 +257,34 @@ class PgFactory:
         self.run_as.own(pwfile)
         os.lchown(self.base, self.run_as.uid, self.run_as.gid) if os.geteuid() == 0 else None
         try:
-            self.run_as.run([
-                str(self.bindir / "initdb"), "-D", str(self.template), "-U", "postgres",
-                "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync",
-                "--locale=C",
-            ])
+            self.run_as.run(
+                [
+                    str(self.bindir / "initdb"),
+                    "-D",
+                    str(self.template),
+                    "-U",
+                    "postgres",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                    "--locale=C",
+                ]
+            )
         except subprocess.CalledProcessError as exc:
             raise Unavailable(f"initdb failed: {exc.stderr.strip()[-500:]}") from None
         (self.template / "pg_hba.conf").write_text(
-            "host all rejectme 127.0.0.1/32 reject\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
+            "host all rejectme 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 scram-sha-256\n"
         )
         server = PgServer(self.bindir, self.template, free_port(), self.run_as)
         server.start()
         try:
             import psycopg
 
-            with psycopg.connect(server.url(user="postgres", dbname="postgres"), autocommit=True) as conn:
+            with psycopg.connect(
+                server.url(user="postgres", dbname="postgres"), autocommit=True
+            ) as conn:
                 for role in ("app", "rejectme"):
                     conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{PASSWORD}'")
                 conn.execute("CREATE DATABASE appdb OWNER app")
@@ -283,7 +317,9 @@ class PgBouncer:
         (self.dir / "users.txt").write_text(f'"app" "{PASSWORD}"\n')
         lines = ["[databases]"]
         for name, port in databases.items():
-            lines.append(f"{name} = host={HOST} port={port} dbname=appdb user=app password={PASSWORD}")
+            lines.append(
+                f"{name} = host={HOST} port={port} dbname=appdb user=app password={PASSWORD}"
+            )
         lines += [
             "[pgbouncer]",
             f"listen_addr = {HOST}",
@@ -299,7 +335,9 @@ class PgBouncer:
         run_as.own(self.dir)
         self.proc = subprocess.Popen(
             [str(pgbouncer_bin()), str(self.dir / "pgbouncer.ini")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
             **run_as.popen_args(),
         )
         wait_port(self.port)

@@ -57,7 +57,9 @@ def test_reading_dotenv_leaves_os_environ_alone(tmp_path: Path) -> None:
     assert "DATABASE_URL" not in os.environ and "OTHER_THING" not in os.environ
 
 
-def test_missing_url_is_a_usage_error(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_url_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, out = invoke(runner)
     assert code == 2 and "no database URL" in out
@@ -101,7 +103,9 @@ def test_malformed_urls_are_usage_errors_with_password_masked(
 
 
 def test_unencoded_at_in_password_from_the_bundled_fixture(runner: CliRunner) -> None:
-    code, out = invoke(runner, "--env-file", str(FIXTURES / "jyotiflow" / ".env"), "--format", "json")
+    code, out = invoke(
+        runner, "--env-file", str(FIXTURES / "jyotiflow" / ".env"), "--format", "json"
+    )
     assert code == 2
     assert "unencoded '@'" in out
     for piece in ("p@ss#word1", "ss#word1", "p@ss"):
@@ -114,11 +118,13 @@ def test_password_candidates_cover_malformed_forms() -> None:
     assert "s3cr3t" not in mask("postgresql://u@h/d?password=s3cr3t")
 
 
-def test_sqlalchemy_driver_is_stripped_with_an_info_finding(pg: PgServer, runner: CliRunner) -> None:
+def test_sqlalchemy_driver_is_stripped_with_an_info_finding(
+    pg: PgServer, runner: CliRunner
+) -> None:
     target = pg.url().replace("postgresql://", "postgresql+asyncpg://")
     code, out = invoke(runner, "--url", target, "--format", "json")
     assert code == 0, out
-    doc = json.loads(out[out.index("{"):])
+    doc = json.loads(out[out.index("{") :])
     assert [f["code"] for f in doc["findings"]] == ["JD407"]
     assert doc["findings"][0]["severity"] == "info"
 
@@ -135,7 +141,10 @@ def test_ready_in_every_format(pg: PgServer, runner: CliRunner, fmt: str) -> Non
         doc = json.loads(out)
         assert doc["command"] == "probe-db" and doc["summary"]["exit_code"] == 0
         assert doc["details"]["verdict"] == "ready"
-        assert all({"n", "action", "started", "duration", "reason", "phases"} <= set(a) for a in doc["details"]["attempts"])
+        assert all(
+            {"n", "action", "started", "duration", "reason", "phases"} <= set(a)
+            for a in doc["details"]["attempts"]
+        )
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -152,7 +161,9 @@ def test_env_var_is_read_and_reported_as_source(pg: PgServer, runner: CliRunner)
     assert code == 0 and json.loads(out)["details"]["target"]["source"] == "environment"
 
 
-def test_dotenv_in_current_directory(pg: PgServer, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dotenv_in_current_directory(
+    pg: PgServer, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".env").write_text(f"DATABASE_URL={pg.url(password='from-dotenv-wrong')}\n")
     monkeypatch.chdir(tmp_path)
     code, out = invoke(runner, "--format", "github")
@@ -176,8 +187,20 @@ def test_subprocess_black_hole_exits_3_at_the_deadline() -> None:
     with BlackHole() as hole:
         began = time.monotonic()
         proc = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", url(hole.port), "--deadline", "2.5"],
-            capture_output=True, text=True, timeout=30, check=False,
+            [
+                sys.executable,
+                "-m",
+                "jyoti_doctor",
+                "probe-db",
+                "--url",
+                url(hole.port),
+                "--deadline",
+                "2.5",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         took = time.monotonic() - began
     assert proc.returncode == 3, proc.stderr

@@ -31,15 +31,30 @@ CASES = [
     # (sqlstate, message, errno) -> reason
     ("28P01", 'password authentication failed for user "app"', None, Reason.AUTH_FAILED),
     ("28000", 'pg_hba.conf rejects connection for host "1.2.3.4"', None, Reason.HBA_REJECTED),
-    ("28000", 'no pg_hba.conf entry for host "1.2.3.4", user "u", database "d", no encryption', None, Reason.HBA_REJECTED),
+    (
+        "28000",
+        'no pg_hba.conf entry for host "1.2.3.4", user "u", database "d", no encryption',
+        None,
+        Reason.HBA_REJECTED,
+    ),
     ("28000", 'role "ghost" does not exist', None, Reason.NO_ROLE),
     ("3D000", 'database "nodb" does not exist', None, Reason.NO_DATABASE),
     ("57P03", "the database system is starting up", None, Reason.STARTING_UP),
     ("57P03", "the database system is not accepting connections", None, Reason.STARTING_UP),
     ("57P01", "terminating connection due to administrator command", None, Reason.SHUTTING_DOWN),
     ("53300", "sorry, too many clients already", None, Reason.TOO_MANY_CONNECTIONS),
-    ("53300", "remaining connection slots are reserved for roles with the SUPERUSER attribute", None, Reason.TOO_MANY_CONNECTIONS),
-    ("08P01", "server login has been failing, try again later (server_login_retry)", None, Reason.POOLER_ERROR),
+    (
+        "53300",
+        "remaining connection slots are reserved for roles with the SUPERUSER attribute",
+        None,
+        Reason.TOO_MANY_CONNECTIONS,
+    ),
+    (
+        "08P01",
+        "server login has been failing, try again later (server_login_retry)",
+        None,
+        Reason.POOLER_ERROR,
+    ),
     ("08P01", "unsupported startup parameter: options", None, Reason.UNSUPPORTED_PARAMETER),
     ("08006", "connection failure", None, Reason.CLOSED),
     ("XX000", "Tenant or user not found", None, Reason.TENANT_NOT_FOUND),
@@ -51,8 +66,18 @@ CASES = [
     (None, "server closed the connection unexpectedly", None, Reason.CLOSED),
     (None, "server does not support SSL, but SSL was required", None, Reason.SSL_MISMATCH),
     (None, "received invalid response to SSL negotiation: H", None, Reason.NOT_POSTGRES),
-    (None, "expected authentication request from server, but received H", None, Reason.NOT_POSTGRES),
-    (None, 'could not translate host name "x" to address: Name or service not known', None, Reason.UNKNOWN_HOST),
+    (
+        None,
+        "expected authentication request from server, but received H",
+        None,
+        Reason.NOT_POSTGRES,
+    ),
+    (
+        None,
+        'could not translate host name "x" to address: Name or service not known',
+        None,
+        Reason.UNKNOWN_HOST,
+    ),
     (None, "Network is unreachable", None, Reason.NETWORK_UNREACHABLE),
     (None, "fe_sendauth: no password supplied", None, Reason.NO_PASSWORD),
     (None, "the database system is starting up", None, Reason.STARTING_UP),
@@ -127,7 +152,7 @@ def test_parse_terse_error_keeps_detail_drops_libpq_advice() -> None:
 def test_one_unreachable_address_does_not_hide_a_refused_one() -> None:
     text = (
         'connection to server at "localhost" (::1), port 5432 failed: Cannot assign requested '
-        'address\n\tIs the server running on that host and accepting TCP/IP connections?\n'
+        "address\n\tIs the server running on that host and accepting TCP/IP connections?\n"
         'connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused\n'
         "\tIs the server running on that host and accepting TCP/IP connections?\n"
     )
@@ -225,11 +250,17 @@ class Fake:
 
     def tcp(self, addresses: Any, port: int, timeout: float, **kw: Any) -> TcpResult:
         self.calls.append(("tcp", timeout))
-        result = self.tcps.pop(0) if self.tcps else TcpResult(False, errno.ECONNREFUSED, "Connection refused")
+        result = (
+            self.tcps.pop(0)
+            if self.tcps
+            else TcpResult(False, errno.ECONNREFUSED, "Connection refused")
+        )
         self.now += timeout if result.timed_out else 0.001
         return result
 
-    def connect(self, conninfo: str, timeout: float, end: float, qt: float, **kw: Any) -> ConnectResult:
+    def connect(
+        self, conninfo: str, timeout: float, end: float, qt: float, **kw: Any
+    ) -> ConnectResult:
         self.calls.append(("handshake", timeout))
         result = self.connects.pop(0) if self.connects else TIMEOUT_RESULT
         self.now += timeout if result.reason is Reason.TIMEOUT else self.connect_cost
@@ -237,20 +268,36 @@ class Fake:
 
     def io(self) -> ProbeIO:
         return ProbeIO(
-            clock=self.clock, wall=lambda: 0.0, sleep=self.sleep, rng=lambda: 0.5,
+            clock=self.clock,
+            wall=lambda: 0.0,
+            sleep=self.sleep,
+            rng=lambda: 0.5,
             resolve=lambda host, port, timeout: Resolved(("10.0.0.1",)),
-            tcp=self.tcp, connect=self.connect, conninfo=lambda target, addresses: "host=x",
+            tcp=self.tcp,
+            connect=self.connect,
+            conninfo=lambda target, addresses: "host=x",
         )
 
 
-TIMEOUT_RESULT = ConnectResult(False, {Phase.STARTUP: 1.0}, Reason.TIMEOUT, Phase.STARTUP, message="timeout")
+TIMEOUT_RESULT = ConnectResult(
+    False, {Phase.STARTUP: 1.0}, Reason.TIMEOUT, Phase.STARTUP, message="timeout"
+)
 OK = ConnectResult(True, {Phase.TCP: 0.001}, server=None)
 REFUSED = ConnectResult(False, {}, Reason.REFUSED, Phase.TCP, message="Connection refused")
 STARTING = ConnectResult(False, {}, Reason.STARTING_UP, Phase.STARTUP, "57P03", "starting up")
-AUTH = ConnectResult(False, {}, Reason.AUTH_FAILED, Phase.AUTH, "28P01", "password authentication failed")
-FULL = ConnectResult(False, {}, Reason.TOO_MANY_CONNECTIONS, Phase.AUTH, "53300", "too many clients")
-TARGET = Target({"host": "db.example.com"}, "postgresql://u:********@db.example.com/d", "--url", None,
-                (Endpoint("db.example.com", 5432),))
+AUTH = ConnectResult(
+    False, {}, Reason.AUTH_FAILED, Phase.AUTH, "28P01", "password authentication failed"
+)
+FULL = ConnectResult(
+    False, {}, Reason.TOO_MANY_CONNECTIONS, Phase.AUTH, "53300", "too many clients"
+)
+TARGET = Target(
+    {"host": "db.example.com"},
+    "postgresql://u:********@db.example.com/d",
+    "--url",
+    None,
+    (Endpoint("db.example.com", 5432),),
+)
 
 
 def run(fake: Fake, deadline: float = 10.0, **kw: Any) -> Any:
@@ -258,7 +305,10 @@ def run(fake: Fake, deadline: float = 10.0, **kw: Any) -> Any:
 
 
 def test_loop_refused_then_tcp_open_then_ready() -> None:
-    fake = Fake([REFUSED, OK], tcps=[TcpResult(False, errno.ECONNREFUSED, "Connection refused")] * 3 + [TcpResult(True)])
+    fake = Fake(
+        [REFUSED, OK],
+        tcps=[TcpResult(False, errno.ECONNREFUSED, "Connection refused")] * 3 + [TcpResult(True)],
+    )
     result = run(fake)
     assert result.verdict is Verdict.READY
     assert [c[0] for c in fake.calls] == ["handshake", "tcp", "tcp", "tcp", "tcp", "handshake"]
@@ -281,7 +331,9 @@ def test_loop_retry_auth_is_opt_in_and_bounded() -> None:
 @pytest.mark.parametrize("deadline", [0.5, 1.0, 3.0, 7.3, 20.0, 61.0])
 @pytest.mark.parametrize("script", ["timeouts", "refused", "starting", "full"])
 def test_loop_never_overruns_the_deadline(deadline: float, script: str) -> None:
-    first = {"timeouts": TIMEOUT_RESULT, "refused": REFUSED, "starting": STARTING, "full": FULL}[script]
+    first = {"timeouts": TIMEOUT_RESULT, "refused": REFUSED, "starting": STARTING, "full": FULL}[
+        script
+    ]
     fake = Fake([first] * 1000)
     result = run(fake, deadline=deadline)
     assert result.verdict is Verdict.NOT_READY
@@ -308,7 +360,12 @@ def test_loop_uses_capacity_backoff() -> None:
 def test_loop_dns_failure_is_permanent_for_unknown_names() -> None:
     fake = Fake([OK])
     io = fake.io()
-    io = ProbeIO(**{**io.__dict__, "resolve": lambda h, p, t: Resolved(reason=Reason.UNKNOWN_HOST, message="nope")})
+    io = ProbeIO(
+        **{
+            **io.__dict__,
+            "resolve": lambda h, p, t: Resolved(reason=Reason.UNKNOWN_HOST, message="nope"),
+        }
+    )
     result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
     assert result.verdict is Verdict.REFUSED and fake.calls == []
 
@@ -316,7 +373,12 @@ def test_loop_dns_failure_is_permanent_for_unknown_names() -> None:
 def test_loop_dns_temporary_failure_is_retried_until_deadline() -> None:
     fake = Fake([OK])
     io = fake.io()
-    io = ProbeIO(**{**io.__dict__, "resolve": lambda h, p, t: Resolved(reason=Reason.DNS_TEMPORARY, message="later")})
+    io = ProbeIO(
+        **{
+            **io.__dict__,
+            "resolve": lambda h, p, t: Resolved(reason=Reason.DNS_TEMPORARY, message="later"),
+        }
+    )
     result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
     assert result.verdict is Verdict.NOT_READY and fake.now <= 5
     assert len(result.attempts) >= 3

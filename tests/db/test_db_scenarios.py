@@ -68,7 +68,9 @@ def later(delay: float, func: Any) -> threading.Timer:
 def test_ready_server(pg: PgServer) -> None:
     report, _, text = probe(pg.url(), deadline=10)
     assert report.status is ExitCode.OK and report.exit_code() is ExitCode.OK
-    assert report.details["server"]["version"].startswith("15") or report.details["server"]["version"]
+    assert (
+        report.details["server"]["version"].startswith("15") or report.details["server"]["version"]
+    )
     assert report.details["server"]["in_recovery"] is False
     assert report.details["server"]["behind_pooler"] is False
     assert set(report.details["timeline"]) == {"tcp", "tls/startup", "auth", "first query"}
@@ -140,14 +142,23 @@ def test_black_hole_ends_at_the_deadline() -> None:
     assert 2.5 <= took <= 3.2, took
     assert [f.code for f in report.findings] == ["JD401"]
     # Growing per-attempt timeouts: 2 s, then the 1 s left.
-    assert [a["timeout"] for a in attempts(report, "handshake")] == [2.0, pytest.approx(1.0, abs=0.05)]
+    assert [a["timeout"] for a in attempts(report, "handshake")] == [
+        2.0,
+        pytest.approx(1.0, abs=0.05),
+    ]
 
 
 # 5. Permanent refusals: one attempt, exit 4, each with its own message.
 @pytest.mark.parametrize(
     ("kw", "code", "reason", "sqlstate", "words"),
     [
-        ({"password": "wrong-password"}, "JD402", "auth-failed", "28P01", "password authentication failed"),
+        (
+            {"password": "wrong-password"},
+            "JD402",
+            "auth-failed",
+            "28P01",
+            "password authentication failed",
+        ),
         ({"dbname": "no_such_db"}, "JD403", "no-database", "3D000", "does not exist"),
         ({"user": "rejectme"}, "JD402", "hba-rejected", "28000", "pg_hba.conf"),
         ({"sslmode": "require"}, "JD402", "ssl-mismatch", None, "does not support SSL"),
@@ -172,7 +183,12 @@ def test_permanent_refusals_stop_after_one_attempt(
 def test_permanent_messages_are_distinct(pg: PgServer) -> None:
     messages = set()
     hints = set()
-    for kw in ({"password": "nope"}, {"dbname": "nodb"}, {"user": "rejectme"}, {"sslmode": "require"}):
+    for kw in (
+        {"password": "nope"},
+        {"dbname": "nodb"},
+        {"user": "rejectme"},
+        {"sslmode": "require"},
+    ):
         report, _, _ = probe(pg.url(**kw), deadline=5)
         messages.add(report.findings[0].message)
         hints.add(report.details["hint"])
@@ -242,7 +258,9 @@ def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
 
 # 9. A host name that cannot resolve (decided locally: nothing leaves this machine).
 def test_unknown_host() -> None:
-    report, took, _ = probe(f"postgresql://app:{PASSWORD}@db.jyoti-doctor.invalid:5432/appdb", deadline=10)
+    report, took, _ = probe(
+        f"postgresql://app:{PASSWORD}@db.jyoti-doctor.invalid:5432/appdb", deadline=10
+    )
     assert report.status is ExitCode.DB_REFUSED
     assert report.findings[0].code == "JD404"
     assert report.details["reason"] == "unknown-host"

@@ -18,5 +18,3 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name in NAMES or name.startswith(CLIENT_PREFIXES) or is_secret_name(name):
             monkeypatch.delenv(name, raising=False)
     yield
-
-

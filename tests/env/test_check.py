@@ -67,7 +67,10 @@ def test_environment_wins_and_shadowing_is_reported(tmp_path: Path) -> None:
     assert table["OPENAI_API_KEY"][2] == Source.ENVIRONMENT.value
     assert table["OPENAI_API_KEY"][4] == "sk-proj-…ZZ9x"
     shadow = [f for f in report.findings if f.code == "JD305"]
-    assert [(f.location.line, f.severity) for f in shadow] == [(2, Severity.INFO), (4, Severity.INFO)]
+    assert [(f.location.line, f.severity) for f in shadow] == [
+        (2, Severity.INFO),
+        (4, Severity.INFO),
+    ]
     # A non-secret may show both values; a secret shows neither.
     assert "`prod`" in shadow[1].message and "`dev`" in shadow[1].message
     assert other_key not in shadow[0].message and OPENAI_KEY not in shadow[0].message
@@ -84,8 +87,13 @@ def test_empty_environment_value_hides_the_env_file(tmp_path: Path) -> None:
 def test_default_value_is_a_source(tmp_path: Path) -> None:
     pyproject = '[tool.jyoti-doctor.env]\nAPP_MODE = { type = "enum", choices = ["dev", "prod"], default = "dev" }\n'
     root = make_project(tmp_path, pyproject=pyproject)
-    report = run_check(root, config=Config(root / "pyproject.toml", {"env": {
-        "APP_MODE": {"type": "enum", "choices": ["dev", "prod"], "default": "dev"}}}))
+    report = run_check(
+        root,
+        config=Config(
+            root / "pyproject.toml",
+            {"env": {"APP_MODE": {"type": "enum", "choices": ["dev", "prod"], "default": "dev"}}},
+        ),
+    )
     assert rows(report)["APP_MODE"][2:5] == ("default", "ok", "dev")
 
 
@@ -109,7 +117,11 @@ def test_require_flag_adds_a_variable(tmp_path: Path) -> None:
 )
 def test_client_exposed_secrets(tmp_path: Path, line: str, code: str | None) -> None:
     report = run_check(make_project(tmp_path, env=GOOD_ENV + line + "\n"))
-    found = [(f.code, f.location.line if f.location else None) for f in report.findings if f.code == "JD308"]
+    found = [
+        (f.code, f.location.line if f.location else None)
+        for f in report.findings
+        if f.code == "JD308"
+    ]
     assert found == ([(code, 4)] if code else [])
     if code:
         finding = next(f for f in report.findings if f.code == "JD308")
@@ -167,7 +179,9 @@ def test_read_variable_helper(tmp_path: Path) -> None:
     assert read_database_url(root, environ={}).value == DB_URL
 
 
-def test_internal_failure_message_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_failure_message_is_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jyoti_doctor.env import check
 
     def boom(*args: object, **kwargs: object) -> None:

@@ -46,10 +46,15 @@ def test_fixture_report(runner: CliRunner, jyotiflow: Path) -> None:
         ("JD306", "info", 5),  # OPENAI_API_KEY set twice
     ]
     table = {row["variable"]: row for row in doc["sections"]["environment_variables"]}
-    assert table["OPENAI_API_KEY"]["source"] == ".env:5" and table["OPENAI_API_KEY"]["status"] == "ok"
+    assert (
+        table["OPENAI_API_KEY"]["source"] == ".env:5" and table["OPENAI_API_KEY"]["status"] == "ok"
+    )
     assert table["DATABASE_URL"]["status"] == "invalid"
     assert table["DATABASE_URL"]["type"] == "postgres-url (sqlalchemy)"
-    assert "p@ss#word1" not in result.stdout and "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A" not in result.stdout
+    assert (
+        "p@ss#word1" not in result.stdout
+        and "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A" not in result.stdout
+    )
     assert doc["summary"]["exit_code"] == 1 and doc["summary"]["schema"] == ".env.example"
 
 
@@ -71,7 +76,10 @@ def test_rich_output(runner: CliRunner, jyotiflow: Path) -> None:
 def test_github_output(runner: CliRunner, jyotiflow: Path) -> None:
     result = invoke(runner, str(jyotiflow), "--format", "github")
     lines = result.stdout.splitlines()
-    assert "::error file=.env,line=4,title=jyoti-doctor (JD302)::PORT `80a0` is not a port number (1-65535)" in lines
+    assert (
+        "::error file=.env,line=4,title=jyoti-doctor (JD302)::PORT `80a0` is not a port number (1-65535)"
+        in lines
+    )
     assert any(line.startswith("::notice file=.env,line=5,") for line in lines)
     assert lines[-1].startswith("jyoti-doctor check-env: 5 error(s)")
 
@@ -102,11 +110,21 @@ def test_environment_is_read(runner: CliRunner, tmp_path: Path) -> None:
 def test_require_and_env_file_flags(runner: CliRunner, tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "prod.env").write_text(GOOD_ENV)
-    result = invoke(runner, str(root), "--env-file", str(root / "prod.env"), "--require", "REDIS_URL",
-                    "--format", "json")
+    result = invoke(
+        runner,
+        str(root),
+        "--env-file",
+        str(root / "prod.env"),
+        "--require",
+        "REDIS_URL",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert [(f["code"], f["message"].split()[0]) for f in doc["findings"]] == [("JD301", "REDIS_URL")]
+    assert [(f["code"], f["message"].split()[0]) for f in doc["findings"]] == [
+        ("JD301", "REDIS_URL")
+    ]
     assert doc["summary"]["env_files"] == "prod.env"
 
 
@@ -118,7 +136,9 @@ def test_require_and_env_file_flags(runner: CliRunner, tmp_path: Path) -> None:
         (["--schema", "pyproject"], "no [tool.jyoti-doctor.env] table"),
     ],
 )
-def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path, args: list[str], message: str) -> None:
+def test_usage_errors_exit_2(
+    runner: CliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
     root = make_project(tmp_path, env=GOOD_ENV)
     result = invoke(runner, str(root), *args)
     assert result.exit_code == 2

@@ -32,16 +32,28 @@ def test_env_example_annotations(tmp_path: Path) -> None:
     root = make_project(tmp_path, example=EXAMPLE)
     schema = load_schema(root, Config())
     by_name = {v.name: v for v in schema.variables}
-    assert list(by_name) == ["DATABASE_URL", "LOG_LEVEL", "RELEASE", "OPENAI_API_KEY", "NOT_A_TOKEN"]
+    assert list(by_name) == [
+        "DATABASE_URL",
+        "LOG_LEVEL",
+        "RELEASE",
+        "OPENAI_API_KEY",
+        "NOT_A_TOKEN",
+    ]
     db = by_name["DATABASE_URL"]
     assert (db.type, db.consumer, db.required, db.origin) == (
-        VarType.POSTGRES_URL, Consumer.ASYNCPG, True, ".env.example:3")
+        VarType.POSTGRES_URL,
+        Consumer.ASYNCPG,
+        True,
+        ".env.example:3",
+    )
     assert by_name["LOG_LEVEL"].choices == ("debug", "info", "warning")
     assert not by_name["LOG_LEVEL"].required
     assert by_name["RELEASE"].pattern == "[a-z]+ [0-9]+" and not by_name["RELEASE"].required
     assert by_name["RELEASE"].type is VarType.REGEX  # a pattern alone implies the regex type
     # An e-mail address in a comment is not an annotation; the type comes from the name.
-    assert by_name["OPENAI_API_KEY"].type is VarType.OPENAI_KEY and by_name["OPENAI_API_KEY"].required
+    assert (
+        by_name["OPENAI_API_KEY"].type is VarType.OPENAI_KEY and by_name["OPENAI_API_KEY"].required
+    )
     assert by_name["NOT_A_TOKEN"].is_secret is False
     assert schema.origin == ".env.example"
 
@@ -131,7 +143,10 @@ def test_default_and_consumer_guess(tmp_path: Path) -> None:
     (root / "requirements.txt").write_text("fastapi==0.110\nasyncpg>=0.29\n")
     schema = load_schema(root, Config())
     assert [(v.name, v.required) for v in schema.variables] == [
-        ("DATABASE_URL", True), ("OPENAI_API_KEY", True), ("SENTRY_DSN", False)]
+        ("DATABASE_URL", True),
+        ("OPENAI_API_KEY", True),
+        ("SENTRY_DSN", False),
+    ]
     assert schema.consumer_guess == Consumer.ASYNCPG
     (root / "requirements.txt").write_text("sqlalchemy[asyncio]==2.0\nasyncpg\n")
     assert load_schema(root, Config()).consumer_guess == Consumer.SQLALCHEMY

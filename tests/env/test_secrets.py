@@ -34,15 +34,39 @@ class Kind:
 
 HEX = "0123456789abcdef" * 2
 KINDS = (
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=sqlalchemy", "postgresql://app:{s}@db.internal:5432/app"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=sqlalchemy", "postgres://app:{s}@db.internal:5432/app"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=sqlalchemy",
-         "postgresql://app:{s}@x@db.internal:99999/app?sslmode=bogus"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=sqlalchemy",
-         "postgresql+asyncpg://app:{s}#x@db.internal/app?sslmode=require"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=libpq", "postgresql://app:{s}@db.internal/app?bad=1"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=libpq", "postgresql+psycopg://app:{s}/nohost"),
-    Kind("DATABASE_URL", "@type=postgres-url @consumer=asyncpg", "postgresql://app:{s} x@db.internal/app"),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=sqlalchemy",
+        "postgresql://app:{s}@db.internal:5432/app",
+    ),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=sqlalchemy",
+        "postgres://app:{s}@db.internal:5432/app",
+    ),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=sqlalchemy",
+        "postgresql://app:{s}@x@db.internal:99999/app?sslmode=bogus",
+    ),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=sqlalchemy",
+        "postgresql+asyncpg://app:{s}#x@db.internal/app?sslmode=require",
+    ),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=libpq",
+        "postgresql://app:{s}@db.internal/app?bad=1",
+    ),
+    Kind(
+        "DATABASE_URL", "@type=postgres-url @consumer=libpq", "postgresql+psycopg://app:{s}/nohost"
+    ),
+    Kind(
+        "DATABASE_URL",
+        "@type=postgres-url @consumer=asyncpg",
+        "postgresql://app:{s} x@db.internal/app",
+    ),
     Kind("DATABASE_URL", "@type=postgres-url", "[{s}]"),
     Kind("OPENAI_API_KEY", "@type=openai-key", "sk-proj-{s}"),
     Kind("OPENAI_API_KEY", "@type=openai-key", "sk-ant-api03-{s}"),
@@ -73,22 +97,41 @@ KINDS = (
     Kind("TOKEN_X", "", "${NOPE}{s}"),
 )
 # How the line is written; "{v}" alone is a value pasted on a line of its own.
-QUOTINGS = ("{k}={v}", '{k}="{v}"', "{k}='{v}'", "{k} = {v}", "export {k}={v}", "{k}={v} #{s}", '{k}="{v}',
-            "{v}", "{v}={k}")
+QUOTINGS = (
+    "{k}={v}",
+    '{k}="{v}"',
+    "{k}='{v}'",
+    "{k} = {v}",
+    "export {k}={v}",
+    "{k}={v} #{s}",
+    '{k}="{v}',
+    "{v}",
+    "{v}={k}",
+)
 
 secrets = st.text(alphabet=string.ascii_letters + string.digits, min_size=24, max_size=40)
 
 
 def leaks(secret: str, text: str) -> list[str]:
-    return [secret[i : i + WINDOW] for i in range(len(secret) - WINDOW + 1) if secret[i : i + WINDOW] in text]
+    return [
+        secret[i : i + WINDOW]
+        for i in range(len(secret) - WINDOW + 1)
+        if secret[i : i + WINDOW] in text
+    ]
 
 
 def render_all(root: Path, runner: CliRunner, environ: dict[str, str]) -> str:
     """stdout and stderr of every format, with and without --strict and --debug."""
     out: list[str] = []
-    for args in (["--format", "rich", "--no-color"], ["--format", "json"], ["--format", "github", "--strict"],
-                 ["--format", "json", "--debug", "--strict"]):
-        result = runner.invoke(app, ["check-env", str(root), *args], env={**environ, "COLUMNS": "300"})
+    for args in (
+        ["--format", "rich", "--no-color"],
+        ["--format", "json"],
+        ["--format", "github", "--strict"],
+        ["--format", "json", "--debug", "--strict"],
+    ):
+        result = runner.invoke(
+            app, ["check-env", str(root), *args], env={**environ, "COLUMNS": "300"}
+        )
         assert result.exit_code in (0, 1, 2), (result.exit_code, result.output)
         out += [result.stdout, result.stderr]
     return "\n".join(out)
@@ -116,7 +159,9 @@ def write_project(root: Path, placed: list[tuple[Kind, str, str]]) -> dict[str, 
 @st.composite
 def placements(draw: st.DrawFn) -> tuple[str, list[tuple[Kind, str, str]]]:
     secret = draw(secrets)
-    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique_by=lambda k: k.name))
+    kinds = draw(
+        st.lists(st.sampled_from(KINDS), min_size=1, max_size=3, unique_by=lambda k: k.name)
+    )
     placed = []
     for kind in kinds:
         value = kind.value(secret)
@@ -135,7 +180,9 @@ def placements(draw: st.DrawFn) -> tuple[str, list[tuple[Kind, str, str]]]:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=placements())
-def test_a_secret_never_appears_in_any_output(case: tuple[str, list[tuple[Kind, str, str]]]) -> None:
+def test_a_secret_never_appears_in_any_output(
+    case: tuple[str, list[tuple[Kind, str, str]]],
+) -> None:
     secret, placed = case
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp:

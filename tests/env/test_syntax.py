@@ -17,10 +17,21 @@ SCHEMA = "# @optional\nAPP_MODE=\n"
 # (id, .env bytes, environment, findings that count (non-strict), findings that count with --strict)
 CASES: list[tuple[str, bytes, dict[str, str], list[tuple[str, int]], list[tuple[str, int]]]] = [
     ("clean", b"APP_MODE=fast\n# a comment\n\nOTHER='x y'\n", {}, [], []),
-    ("unparsable line", b"APP_MODE=fast\nTHIS IS NOT AN ASSIGNMENT\n", {}, [("JD306", 2)], [("JD306", 2)]),
+    (
+        "unparsable line",
+        b"APP_MODE=fast\nTHIS IS NOT AN ASSIGNMENT\n",
+        {},
+        [("JD306", 2)],
+        [("JD306", 2)],
+    ),
     ("unclosed quote", b'APP_MODE="fast\nOTHER=1\n', {}, [("JD306", 1)], [("JD306", 1)]),
-    ("quote swallows lines", b'APP_MODE="fast\nOTHER=1"\n', {}, [("JD304", 1), ("JD306", 1)],
-     [("JD304", 1), ("JD306", 1)]),
+    (
+        "quote swallows lines",
+        b'APP_MODE="fast\nOTHER=1"\n',
+        {},
+        [("JD304", 1), ("JD306", 1)],
+        [("JD304", 1), ("JD306", 1)],
+    ),
     ("duplicate key", b"APP_MODE=a\nOTHER=1\nAPP_MODE=b\n", {}, [], [("JD306", 3)]),
     ("value cut at space-hash", b"PASSWORD=abc #def\n", {}, [("JD306", 1)], [("JD306", 1)]),
     ("empty: space then hash", b"PASSWORD= #def\n", {}, [("JD306", 1)], [("JD306", 1)]),
@@ -40,7 +51,13 @@ CASES: list[tuple[str, bytes, dict[str, str], list[tuple[str, int]], list[tuple[
     ("spaces around =", b"APP_MODE = fast\n", {}, [], [("JD306", 1)]),
     ("not a shell name", b"APP-MODE=fast\n", {}, [], [("JD306", 1)]),
     ("export prefix is fine", b"export APP_MODE=fast\n", {}, [], []),
-    ("line numbers after blank lines", b"\n\n# c\n\nAPP_MODE=a\nAPP_MODE=b\n", {}, [], [("JD306", 6)]),
+    (
+        "line numbers after blank lines",
+        b"\n\n# c\n\nAPP_MODE=a\nAPP_MODE=b\n",
+        {},
+        [],
+        [("JD306", 6)],
+    ),
 ]
 
 

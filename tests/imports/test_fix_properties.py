@@ -40,10 +40,16 @@ def import_stmt(draw: st.DrawFn) -> str:
     return "import " + ", ".join(m if a is None else f"{m} as {a}" for m, a in parts)
 
 
-filler = st.sampled_from([
-    "", "x = 1", "# from pkg.a import b", 's = "import pkg.a as q"', "def f():\n    return 1",
-    '"""from pkg import deps"""',
-])
+filler = st.sampled_from(
+    [
+        "",
+        "x = 1",
+        "# from pkg.a import b",
+        's = "import pkg.a as q"',
+        "def f():\n    return 1",
+        '"""from pkg import deps"""',
+    ]
+)
 context = st.sampled_from(["{}", "def g():\n    {}", "if True:\n    {}", "if 1: {}", "x = 0; {}"])
 
 
@@ -55,7 +61,9 @@ def source(draw: st.DrawFn) -> tuple[list[str], str]:
         ctx = draw(context)
         if "\n" in stmt and ctx in ("if 1: {}", "x = 0; {}"):
             ctx = "{}"
-        stmt = ctx.format(stmt.replace("\n", "\n    ") if ctx.startswith(("def", "if True")) else stmt)
+        stmt = ctx.format(
+            stmt.replace("\n", "\n    ") if ctx.startswith(("def", "if True")) else stmt
+        )
         segments += [draw(filler) + "\n", stmt + "\n"]
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     return [s.replace("\n", newline) for s in segments], newline
@@ -68,8 +76,11 @@ def bindings(data: bytes, package: str) -> list[tuple[str, str, str | None]]:
     out = []
     for node in ast.walk(ast.parse(data)):
         if isinstance(node, ast.ImportFrom):
-            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) \
-                if node.level else node.module
+            base = (
+                importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                if node.level
+                else node.module
+            )
             out += [(a.asname or a.name, base, a.name) for a in node.names]
         elif isinstance(node, ast.Import):
             for a in node.names:
@@ -83,14 +94,16 @@ def bindings(data: bytes, package: str) -> list[tuple[str, str, str | None]]:
 
 @settings(max_examples=150, deadline=None)
 @given(source(), module_path, st.booleans())
-def test_rewrite_is_exact_and_stable(src: tuple[list[str], str], where: list[str], init: bool
-                                     ) -> None:
+def test_rewrite_is_exact_and_stable(
+    src: tuple[list[str], str], where: list[str], init: bool
+) -> None:
     segments, _ = src
     data = "".join(segments).encode()
     module = ".".join([ROOT, *where, "__init__" if init else "mod"])
     package = ".".join([ROOT, *where])
-    info = ModuleInfo(PackageRoot(ROOT, Path("/nonexistent")), module.removesuffix(".__init__"),
-                      package)
+    info = ModuleInfo(
+        PackageRoot(ROOT, Path("/nonexistent")), module.removesuffix(".__init__"), package
+    )
     result = fix_source(data, "generated.py", info, FixOptions())
     assert result.error is None, result.error
     new = result.new if result.changed else data

@@ -62,9 +62,7 @@ def test_write_keeps_mode_bits(project: Path, runner: CliRunner) -> None:
     assert not [p for p in routes.parent.iterdir() if "jyoti-tmp" in p.name]
 
 
-def test_failed_verification_writes_nothing(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_verification_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A rewrite engine bug: one dot too many. Verification must catch it before any write.
     real = rewrite._rewrite_text
 
@@ -177,7 +175,9 @@ def test_json_dry_run_carries_the_diff(project: Path, runner: CliRunner) -> None
     assert result.exit_code == 1
     assert "+from ..deps import get_db\n" in doc["text"]
     assert doc["findings"][0]["fix"] == {
-        "applicability": "safe", "replacement": "from ..deps import get_db", "reason": None,
+        "applicability": "safe",
+        "replacement": "from ..deps import get_db",
+        "reason": None,
     }
 
 

@@ -35,7 +35,8 @@ def run_json(runner: CliRunner, *args: str) -> tuple[int, dict]:  # type: ignore
 
 def codes(doc: dict) -> list[tuple[str, str, int]]:  # type: ignore[type-arg]
     return [
-        (Path(f["location"]["path"]).name, f["code"], f["location"]["line"]) for f in doc["findings"]
+        (Path(f["location"]["path"]).name, f["code"], f["location"]["line"])
+        for f in doc["findings"]
     ]
 
 
@@ -50,7 +51,9 @@ def test_regular_package_from_a_subdirectory(tmp_path: Path) -> None:
 
 
 def test_namespace_directory(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {"backend/main.py": "from backend.deps import x\n", "backend/deps.py": "x = 1\n"})
+    write(
+        tmp_path, {"backend/main.py": "from backend.deps import x\n", "backend/deps.py": "x = 1\n"}
+    )
     code, doc = run_json(runner, str(tmp_path / "backend"))
     assert code == 1
     assert codes(doc) == [("main.py", "JD101", 1)]
@@ -104,8 +107,14 @@ def test_unknown_package_option_is_a_usage_error(tmp_path: Path, runner: CliRunn
 
 
 def test_file_given_by_name_finds_its_package(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/api/__init__.py": "",
-                     "backend/api/r.py": "from backend.deps import x\n"})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/api/__init__.py": "",
+            "backend/api/r.py": "from backend.deps import x\n",
+        },
+    )
     code, doc = run_json(runner, str(tmp_path / "backend" / "api" / "r.py"))
     assert code == 1
     assert doc["findings"][0]["fix"]["replacement"] == "from ..deps import x"
@@ -150,7 +159,9 @@ def test_symlink_leaving_the_tree_is_not_followed(tmp_path: Path, runner: CliRun
 # --- bad input --------------------------------------------------------------------------------
 
 
-def test_bad_inputs_become_findings_and_the_rest_is_scanned(tmp_path: Path, runner: CliRunner) -> None:
+def test_bad_inputs_become_findings_and_the_rest_is_scanned(
+    tmp_path: Path, runner: CliRunner
+) -> None:
     bad = "from backend.deps import x\n"
     write(
         tmp_path,
@@ -158,7 +169,9 @@ def test_bad_inputs_become_findings_and_the_rest_is_scanned(tmp_path: Path, runn
             "backend/__init__.py": "",
             "backend/syntax.py": "def f(:\n",
             "backend/nul.py": b"from backend.deps import x\x00\n",
-            "backend/latin.py": "# -*- coding: latin-1 -*-\nS = 'caf\xe9'\nfrom backend.deps import x\n".encode("latin-1"),
+            "backend/latin.py": "# -*- coding: latin-1 -*-\nS = 'caf\xe9'\nfrom backend.deps import x\n".encode(
+                "latin-1"
+            ),
             "backend/bom.py": b"\xef\xbb\xbf" + bad.encode(),
             "backend/crlf.py": b"import os\r\nfrom backend.deps import x\r\n",
             "backend/big.py": "DATA = '" + "x" * 10_000_000 + "'\n" + bad,
@@ -173,8 +186,13 @@ def test_bad_inputs_become_findings_and_the_rest_is_scanned(tmp_path: Path, runn
     found = set(codes(doc))
     assert ("syntax.py", "JD190", 1) in found
     assert any(name == "nul.py" and c == "JD190" for name, c, _ in found)
-    assert {("latin.py", "JD101", 3), ("bom.py", "JD101", 1), ("crlf.py", "JD101", 2),
-            ("big.py", "JD101", 2), ("good.py", "JD101", 1)} <= found
+    assert {
+        ("latin.py", "JD101", 3),
+        ("bom.py", "JD101", 1),
+        ("crlf.py", "JD101", 2),
+        ("big.py", "JD101", 2),
+        ("good.py", "JD101", 1),
+    } <= found
     # A directory named x.py is walked, but nothing in it is an importable module.
     assert not any(name == "inner.py" for name, _, _ in found)
     skipped = {Path(s["path"]).name: s["reason"] for s in doc["sections"]["skipped"]}
@@ -182,8 +200,14 @@ def test_bad_inputs_become_findings_and_the_rest_is_scanned(tmp_path: Path, runn
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/secret.py": "x = 1\n",
-                     "backend/good.py": "from backend.deps import x\n"})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/secret.py": "x = 1\n",
+            "backend/good.py": "from backend.deps import x\n",
+        },
+    )
     (tmp_path / "backend" / "secret.py").chmod(0)
     # Root reads anything: drop the capabilities that let it, so the permission check is real.
     prefix = []
@@ -191,14 +215,27 @@ def test_unreadable_file(tmp_path: Path) -> None:
         caps = "-dac_override,-dac_read_search"
         prefix = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
     out = subprocess.run(
-        [*prefix, sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", "json", str(tmp_path / "backend")],
-        capture_output=True, text=True, cwd="/", check=False,
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "jyoti_doctor",
+            "scan-imports",
+            "--format",
+            "json",
+            str(tmp_path / "backend"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=False,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
     assert ("secret.py", "JD190", None) in [
-        (Path(f["location"]["path"]).name, f["code"], f["location"]["line"]) for f in doc["findings"]
+        (Path(f["location"]["path"]).name, f["code"], f["location"]["line"])
+        for f in doc["findings"]
     ]
     assert "Permission denied" in json.dumps(doc)
     assert ("good.py", "JD101", 1) in codes(doc)
@@ -222,21 +259,32 @@ def test_fixture_counts_match_the_incident(runner: CliRunner) -> None:
 
 
 def test_clean_tree_exits_zero(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/a.py": "from .b import x\n", "backend/b.py": "x=1\n"})
+    write(
+        tmp_path,
+        {"backend/__init__.py": "", "backend/a.py": "from .b import x\n", "backend/b.py": "x=1\n"},
+    )
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     assert result.exit_code == 0
     assert "clean" in result.stdout
 
 
 def test_info_only_exits_zero(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/a.py": "import importlib\nimportlib.import_module('backend.b')\n"})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/a.py": "import importlib\nimportlib.import_module('backend.b')\n",
+        },
+    )
     code, doc = run_json(runner, str(tmp_path / "backend"))
     assert code == 0
     assert [f["code"] for f in doc["findings"]] == ["JD104"]
 
 
 def test_exit_zero_flag(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["scan-imports", "--exit-zero", str(FIXTURES / "jyotiflow" / "backend")])
+    result = runner.invoke(
+        app, ["scan-imports", "--exit-zero", str(FIXTURES / "jyotiflow" / "backend")]
+    )
     assert result.exit_code == 0
 
 
@@ -247,7 +295,10 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> Non
 
 
 def test_malformed_config_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {"pyproject.toml": "[tool.jyoti-doctor]\nmax-levl = 2\n", "backend/__init__.py": ""})
+    write(
+        tmp_path,
+        {"pyproject.toml": "[tool.jyoti-doctor]\nmax-levl = 2\n", "backend/__init__.py": ""},
+    )
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     assert result.exit_code == 2
     assert "unknown key(s) in [tool.jyoti-doctor]: max-levl" in result.stderr
@@ -258,11 +309,15 @@ def test_malformed_config_is_a_usage_error(tmp_path: Path, runner: CliRunner) ->
 
 
 def test_config_supplies_settings(tmp_path: Path, runner: CliRunner) -> None:
-    write(tmp_path, {
-        "pyproject.toml": '[tool.jyoti-doctor]\nmax-level = 1\nformat = "json"\n',
-        "backend/__init__.py": "", "backend/api/__init__.py": "",
-        "backend/api/r.py": "from backend.deps import x\n",
-    })
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.jyoti-doctor]\nmax-level = 1\nformat = "json"\n',
+            "backend/__init__.py": "",
+            "backend/api/__init__.py": "",
+            "backend/api/r.py": "from backend.deps import x\n",
+        },
+    )
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     doc = json.loads(result.stdout)  # format came from the config
     assert [f["code"] for f in doc["findings"]] == ["JD105"]
@@ -284,11 +339,16 @@ def test_github_format_escaping(tmp_path: Path, runner: CliRunner) -> None:
     result = runner.invoke(app, ["scan-imports", "--format", "github", str(odd / "backend")])
     first = result.stdout.splitlines()[0]
     assert first.startswith("::error file=")
-    assert "we%2Cird%3Adir%25/backend/a.py,line=1,col=1,endLine=1,endColumn=27,title=jyoti-doctor (JD101)::" in first
+    assert (
+        "we%2Cird%3Adir%25/backend/a.py,line=1,col=1,endLine=1,endColumn=27,title=jyoti-doctor (JD101)::"
+        in first
+    )
 
 
 def test_rich_report_shows_location_source_and_fix(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["scan-imports", "--no-color", str(FIXTURES / "jyotiflow" / "backend")])
+    result = runner.invoke(
+        app, ["scan-imports", "--no-color", str(FIXTURES / "jyotiflow" / "backend")]
+    )
     out = result.stdout
     assert "missing_endpoints.py:3:1: JD101" in out
     assert "from backend.deps import get_db" in out
@@ -316,8 +376,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     files = {"backend/__init__.py": ""}
     files.update({f"backend/m{i}.py": "from backend.deps import x\n" for i in range(250)})
     write(tmp_path, files)
-    cmd = [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", "json", "--no-cache",
-           str(tmp_path / "backend")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jyoti_doctor",
+        "scan-imports",
+        "--format",
+        "json",
+        "--no-cache",
+        str(tmp_path / "backend"),
+    ]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "COLUMNS": "100"}
     piped = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     assert piped.stderr == ""

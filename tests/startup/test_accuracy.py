@@ -27,7 +27,7 @@ from jyoti_doctor.config import Config
 from jyoti_doctor.startup.check import check_startup
 
 BIN = Path(sys.executable).parent
-ASGI_APP = '''
+ASGI_APP = """
 async def app(scope, receive, send):
     if scope["type"] == "lifespan":
         while True:
@@ -37,7 +37,7 @@ async def app(scope, receive, send):
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-'''
+"""
 FASTAPI_APP = "from fastapi import FastAPI\napp = FastAPI()\n"
 MAIN_GUARD = '\nif __name__ == "__main__":\n    print("SCRIPT STARTED")\n'
 DEPS = "def get_db():\n    return 'db'\n"
@@ -69,8 +69,14 @@ class Scenario:
         return words[0] if words[0] != "python" else ("python -m" if "-m" in words else "python")
 
 
-def project(style: str, *, namespace: bool = False, fastapi: bool = False,
-            main_extra: str = "", extra: dict[str, str] | None = None) -> dict[str, str]:
+def project(
+    style: str,
+    *,
+    namespace: bool = False,
+    fastapi: bool = False,
+    main_extra: str = "",
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
     app = FASTAPI_APP if fastapi else ASGI_APP
     files = {
         "backend/deps.py": DEPS,
@@ -89,82 +95,186 @@ GU = "gunicorn -k uvicorn.workers.UvicornWorker"
 def scenarios() -> list[Scenario]:
     s: list[Scenario] = []
 
-    def add(id_: str, command: str, style: str, files: dict[str, str], namespace: bool = False) -> None:
+    def add(
+        id_: str, command: str, style: str, files: dict[str, str], namespace: bool = False
+    ) -> None:
         s.append(Scenario(id_, command, files, style, "namespace" if namespace else "regular"))
 
     # The motivating one: started from inside backend/, a router registered in try/except.
-    add("motivating", f"cd backend && {UV} main:app", "absolute (in a swallowed module)",
-        project("root", main_extra=SWALLOW.format(module="missing_endpoints"), extra={
-            "backend/missing_endpoints.py": "from backend.deps import get_db\n",
-        }))
+    add(
+        "motivating",
+        f"cd backend && {UV} main:app",
+        "absolute (in a swallowed module)",
+        project(
+            "root",
+            main_extra=SWALLOW.format(module="missing_endpoints"),
+            extra={
+                "backend/missing_endpoints.py": "from backend.deps import get_db\n",
+            },
+        ),
+    )
     for style in ("absolute", "relative", "root"):
         add(f"uvicorn-inside-{style}", f"cd backend && {UV} main:app", style, project(style))
         add(f"uvicorn-package-{style}", f"{UV} backend.main:app", style, project(style))
-    add("uvicorn-package-relative-ns", f"{UV} backend.main:app", "relative",
-        project("relative", namespace=True), namespace=True)
-    add("uvicorn-app-dir-root-ns", f"{UV} main:app --app-dir backend", "root",
-        project("root", namespace=True), namespace=True)
-    add("uvicorn-app-dir-absolute", f"{UV} main:app --app-dir backend", "absolute",
-        project("absolute"))
-    add("uvicorn-pythonpath-absolute", f"cd backend && PYTHONPATH=.. {UV} main:app", "absolute",
-        project("absolute"))
-    add("uvicorn-beyond-top", f"cd backend && {UV} main:app", "relative (in a subpackage)",
-        project("root", main_extra="from routers.spiritual import guidance\n", extra={
-            "backend/routers/__init__.py": "",
-            "backend/routers/spiritual.py": "from ..deps import get_db\nguidance = 1\n",
-        }))
-    add("uvicorn-fallback", f"cd backend && {UV} main:app", "relative with root fallback",
-        project("root", main_extra=(
-            "try:\n    from .deps import get_db as g\nexcept ImportError:\n"
-            "    from deps import get_db as g\n")))
+    add(
+        "uvicorn-package-relative-ns",
+        f"{UV} backend.main:app",
+        "relative",
+        project("relative", namespace=True),
+        namespace=True,
+    )
+    add(
+        "uvicorn-app-dir-root-ns",
+        f"{UV} main:app --app-dir backend",
+        "root",
+        project("root", namespace=True),
+        namespace=True,
+    )
+    add(
+        "uvicorn-app-dir-absolute",
+        f"{UV} main:app --app-dir backend",
+        "absolute",
+        project("absolute"),
+    )
+    add(
+        "uvicorn-pythonpath-absolute",
+        f"cd backend && PYTHONPATH=.. {UV} main:app",
+        "absolute",
+        project("absolute"),
+    )
+    add(
+        "uvicorn-beyond-top",
+        f"cd backend && {UV} main:app",
+        "relative (in a subpackage)",
+        project(
+            "root",
+            main_extra="from routers.spiritual import guidance\n",
+            extra={
+                "backend/routers/__init__.py": "",
+                "backend/routers/spiritual.py": "from ..deps import get_db\nguidance = 1\n",
+            },
+        ),
+    )
+    add(
+        "uvicorn-fallback",
+        f"cd backend && {UV} main:app",
+        "relative with root fallback",
+        project(
+            "root",
+            main_extra=(
+                "try:\n    from .deps import get_db as g\nexcept ImportError:\n"
+                "    from deps import get_db as g\n"
+            ),
+        ),
+    )
     add("uvicorn-no-module", f"cd backend && {UV} nope:app", "root", project("root"))
     add("uvicorn-no-attr", f"cd backend && {UV} main:application", "root", project("root"))
-    add("uvicorn-cannot-import-name", f"{UV} backend.main:app", "absolute",
-        project("root", extra={"backend/main.py": "from backend.deps import get_dbx\n" + ASGI_APP,
-                               "backend/__init__.py": ""}))
-    add("python-m-uvicorn-inside-absolute", f"cd backend && python -m {UV} main:app", "absolute",
-        project("absolute"))
-    add("uvicorn-inside-router-chain", f"cd backend && {UV} main:app",
+    add(
+        "uvicorn-cannot-import-name",
+        f"{UV} backend.main:app",
+        "absolute",
+        project(
+            "root",
+            extra={
+                "backend/main.py": "from backend.deps import get_dbx\n" + ASGI_APP,
+                "backend/__init__.py": "",
+            },
+        ),
+    )
+    add(
+        "python-m-uvicorn-inside-absolute",
+        f"cd backend && python -m {UV} main:app",
+        "absolute",
+        project("absolute"),
+    )
+    add(
+        "uvicorn-inside-router-chain",
+        f"cd backend && {UV} main:app",
         "absolute (import pkg.mod as m, in a subpackage)",
-        project("root", main_extra=(
-            "import logging\ntry:\n    from routers import health\nexcept Exception as e:\n"
-            "    logging.error(f'SWALLOWED Failed to register core routers: {e}')\n"), extra={
-            "backend/routers/__init__.py": "",
-            "backend/routers/health.py": "import backend.deps as deps\n",
-        }))
-    add("uvicorn-inside-absolute-ns", f"cd backend && {UV} main:app", "absolute",
-        project("absolute", namespace=True), namespace=True)
-    add("gunicorn-chdir-absolute", f"{GU} --chdir backend main:app", "absolute", project("absolute"))
+        project(
+            "root",
+            main_extra=(
+                "import logging\ntry:\n    from routers import health\nexcept Exception as e:\n"
+                "    logging.error(f'SWALLOWED Failed to register core routers: {e}')\n"
+            ),
+            extra={
+                "backend/routers/__init__.py": "",
+                "backend/routers/health.py": "import backend.deps as deps\n",
+            },
+        ),
+    )
+    add(
+        "uvicorn-inside-absolute-ns",
+        f"cd backend && {UV} main:app",
+        "absolute",
+        project("absolute", namespace=True),
+        namespace=True,
+    )
+    add(
+        "gunicorn-chdir-absolute", f"{GU} --chdir backend main:app", "absolute", project("absolute")
+    )
     add("gunicorn-chdir-root", f"{GU} --chdir backend main:app", "root", project("root"))
     add("gunicorn-package-relative", f"{GU} backend.main:app", "relative", project("relative"))
-    add("gunicorn-package-relative-ns", f"{GU} backend.main:app", "relative",
-        project("relative", namespace=True), namespace=True)
+    add(
+        "gunicorn-package-relative-ns",
+        f"{GU} backend.main:app",
+        "relative",
+        project("relative", namespace=True),
+        namespace=True,
+    )
     add("hypercorn-package-absolute", "hypercorn backend.main:app", "absolute", project("absolute"))
-    add("hypercorn-inside-relative", "cd backend && hypercorn main:app", "relative",
-        project("relative"))
+    add(
+        "hypercorn-inside-relative",
+        "cd backend && hypercorn main:app",
+        "relative",
+        project("relative"),
+    )
     add("hypercorn-path-absolute", "hypercorn backend/main:app", "absolute", project("absolute"))
-    add("fastapi-run-relative", "fastapi run backend/main.py", "relative",
-        project("relative", fastapi=True))
-    add("fastapi-run-relative-ns", "fastapi run backend/main.py", "relative",
-        project("relative", namespace=True, fastapi=True), namespace=True)
+    add(
+        "fastapi-run-relative",
+        "fastapi run backend/main.py",
+        "relative",
+        project("relative", fastapi=True),
+    )
+    add(
+        "fastapi-run-relative-ns",
+        "fastapi run backend/main.py",
+        "relative",
+        project("relative", namespace=True, fastapi=True),
+        namespace=True,
+    )
     add("fastapi-run-root", "fastapi run backend/main.py", "root", project("root", fastapi=True))
-    add("fastapi-dev-root-ns", "fastapi dev backend/main.py", "root",
-        project("root", namespace=True, fastapi=True), namespace=True)
+    add(
+        "fastapi-dev-root-ns",
+        "fastapi dev backend/main.py",
+        "root",
+        project("root", namespace=True, fastapi=True),
+        namespace=True,
+    )
     add("python-script-absolute", "python backend/main.py", "absolute", project("absolute"))
     add("python-script-root", "python backend/main.py", "root", project("root"))
     add("python-script-relative", "cd backend && python main.py", "relative", project("relative"))
     add("python-m-relative", "python -m backend.main", "relative", project("relative"))
     add("python-m-root", "python -m backend.main", "root", project("root"))
-    add("python-m-relative-ns", "python -m backend.main", "relative",
-        project("relative", namespace=True), namespace=True)
+    add(
+        "python-m-relative-ns",
+        "python -m backend.main",
+        "relative",
+        project("relative", namespace=True),
+        namespace=True,
+    )
     return s
 
 
 SCENARIOS = scenarios()
 RESULTS: list[tuple[Scenario, str, str, float]] = []
 
-_STARTED = ("Application startup complete", "Uvicorn running on", "Running on http",
-            "SCRIPT STARTED")
+_STARTED = (
+    "Application startup complete",
+    "Uvicorn running on",
+    "Running on http",
+    "SCRIPT STARTED",
+)
 _EXC_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.*)$")
 _ASGI_LINE = re.compile(r"(Error loading ASGI app\. .*)$")
 _PYTHON_LINE = re.compile(r"^\S*python[\d.]*: (.*)$")
@@ -203,8 +313,14 @@ def observe(root: Path, command: str, timeout: float = 30.0) -> tuple[str, list[
     env["NO_COLOR"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
-        argv, cwd=root / cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, text=True, start_new_session=True,
+        argv,
+        cwd=root / cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
@@ -279,8 +395,14 @@ def test_prediction_equals_real_launch(scenario: Scenario, tmp_path: Path) -> No
     started = time.monotonic()
     expect, expect_logs, codes = predicted(root, scenario.command)
     seen, seen_logs = observe(root, scenario.command)
-    RESULTS.append((scenario, expect + (f" | logs {expect_logs}" if expect_logs else ""),
-                    codes, time.monotonic() - started))
+    RESULTS.append(
+        (
+            scenario,
+            expect + (f" | logs {expect_logs}" if expect_logs else ""),
+            codes,
+            time.monotonic() - started,
+        )
+    )
     assert (expect, expect_logs) == (seen, seen_logs)
 
 
@@ -299,5 +421,7 @@ def test_print_table() -> None:
     print("\n| scenario | command | self-imports | package | predicted = observed | codes |")
     print("|---|---|---|---|---|---|")
     for scenario, outcome, codes, _ in RESULTS:
-        print(f"| {scenario.id} | `{scenario.command}` | {scenario.style} | {scenario.package} "
-              f"| {outcome} | {codes} |")
+        print(
+            f"| {scenario.id} | `{scenario.command}` | {scenario.style} | {scenario.package} "
+            f"| {outcome} | {codes} |"
+        )

@@ -44,30 +44,37 @@ def test_jyotiflow_motivating_diagnosis() -> None:
     assert missing.location.line == 3
     assert missing.source == "from backend.deps import get_db"
     assert "(main → missing_endpoints → backend.deps)" in missing.message
-    assert 'it logs "Failed to register missing endpoints: No module named \'backend\'"' in (
+    assert "it logs \"Failed to register missing endpoints: No module named 'backend'\"" in (
         missing.message
     )
     routers = next(f for f in swallowed if "routers.health" in f.message)
     assert "Failed to register core routers: No module named 'backend'" in routers.message
     # Not reached today, but waiting once health.py is fixed: the relative import beyond the
     # top-level package `routers`.
-    assert any(f.code == "JD203" and f.location and f.location.path.endswith("spiritual.py")
-               for f in report.findings)
+    assert any(
+        f.code == "JD203" and f.location and f.location.path.endswith("spiritual.py")
+        for f in report.findings
+    )
     assert report.exit_code() is ExitCode.FINDINGS
     assert report.details["recommended_command"] == (
         f"jyoti-doctor fix-imports --style root --write {report.details['recommended_command'].split()[-1]}"
     )
     assert report.text is not None
     assert "uvicorn backend.main:app --host 0.0.0.0 --port $PORT" in report.text
-    assert "from routers import health, spiritual → ModuleNotFoundError: No module named 'routers'" in (
-        report.text
+    assert (
+        "from routers import health, spiritual → ModuleNotFoundError: No module named 'routers'"
+        in (report.text)
     )
 
 
 def test_jyotiflow_run_observes_what_was_predicted() -> None:
     report = check_startup(JYOTIFLOW, Config(), run=True, timeout=30)
-    rows = {row[0]: row for section in report.sections if section.title.startswith("Observed")
-            for row in section.rows}
+    rows = {
+        row[0]: row
+        for section in report.sections
+        if section.title.startswith("Observed")
+        for row in section.rows
+    }
     assert rows["start-up"][1:] == ("imports", "imports", "✓")
     logged = [row for key, row in rows.items() if key.startswith("logged by")]
     assert len(logged) == 3 and all(row[2:] == ("logged", "✓") for row in logged)
@@ -77,8 +84,10 @@ def test_jyotiflow_run_observes_what_was_predicted() -> None:
 
 
 def test_run_reports_an_unpredicted_failure(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": "import os\nSECRET = os.environ['API_TOKEN']\napp = 1\n",
-                     ".env": "OTHER=1\n"})
+    write(
+        tmp_path,
+        {"main.py": "import os\nSECRET = os.environ['API_TOKEN']\napp = 1\n", ".env": "OTHER=1\n"},
+    )
     report = check_startup(tmp_path, Config(), command="uvicorn main:app", run=True)
     assert report.summary["observed"] == "failed"
     observed = [f for f in report.findings if "observed with --run" in f.message]
@@ -87,34 +96,43 @@ def test_run_reports_an_unpredicted_failure(tmp_path: Path) -> None:
 
 
 def test_run_loads_dotenv_and_masks_secrets(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "main.py": "import os, logging\nlogging.error('token is ' + os.environ['API_TOKEN'])\n"
-                   "app = 1\n",
-        ".env": "API_TOKEN=tok_abcdefghijklmnopqrstuvwxyz\n",
-    })
+    write(
+        tmp_path,
+        {
+            "main.py": "import os, logging\nlogging.error('token is ' + os.environ['API_TOKEN'])\n"
+            "app = 1\n",
+            ".env": "API_TOKEN=tok_abcdefghijklmnopqrstuvwxyz\n",
+        },
+    )
     report = check_startup(tmp_path, Config(), command="uvicorn main:app", run=True)
     assert report.summary["observed"] == "imported"
-    dumped = json.dumps(report.details) + "".join(r for s in report.sections for row in s.rows
-                                                  for r in row)
+    dumped = json.dumps(report.details) + "".join(
+        r for s in report.sections for row in s.rows for r in row
+    )
     assert "tok_abcdefghijklmnopqrstuvwxyz" not in dumped
     assert "token is ********" in dumped
 
 
 def test_namespace_portion_loses_to_a_regular_package_later_on_the_path(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "a/shared/x.py": "",                       # namespace portion, first on sys.path
-        "b/shared/__init__.py": "",                # regular package, later: it wins
-        "b/shared/y.py": "",
-        "a/main.py": "from shared import y\nimport shared.x\napp = 1\n",
-    })
+    write(
+        tmp_path,
+        {
+            "a/shared/x.py": "",  # namespace portion, first on sys.path
+            "b/shared/__init__.py": "",  # regular package, later: it wins
+            "b/shared/y.py": "",
+            "a/main.py": "from shared import y\nimport shared.x\napp = 1\n",
+        },
+    )
     p = prediction(tmp_path, "cd a && PYTHONPATH=../b uvicorn main:app")
     assert p["fatal"]["message"] == "No module named 'shared.x'"
     assert p["fatal"]["chain"] == ["main", "shared.x"]
 
 
 def test_namespace_portions_merge(tmp_path: Path) -> None:
-    write(tmp_path, {"a/ns/x.py": "", "b/ns/y.py": "",
-                     "a/main.py": "import ns.x\nimport ns.y\napp = 1\n"})
+    write(
+        tmp_path,
+        {"a/ns/x.py": "", "b/ns/y.py": "", "a/main.py": "import ns.x\nimport ns.y\napp = 1\n"},
+    )
     assert prediction(tmp_path, "cd a && PYTHONPATH=../b uvicorn main:app")["fatal"] is None
 
 
@@ -126,23 +144,37 @@ def test_module_is_not_a_package(tmp_path: Path) -> None:
 
 
 def test_cannot_import_name_from_package_and_from_namespace(tmp_path: Path) -> None:
-    write(tmp_path, {"pkg/__init__.py": "X = 1\n", "ns/a.py": "",
-                     "main.py": "from pkg import X, sub\napp = 1\n"})
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "X = 1\n",
+            "ns/a.py": "",
+            "main.py": "from pkg import X, sub\napp = 1\n",
+        },
+    )
     fatal = prediction(tmp_path, "uvicorn main:app")["fatal"]
-    assert fatal["message"] == f"cannot import name 'sub' from 'pkg' ({tmp_path / 'pkg' / '__init__.py'})"
+    assert (
+        fatal["message"]
+        == f"cannot import name 'sub' from 'pkg' ({tmp_path / 'pkg' / '__init__.py'})"
+    )
     write(tmp_path, {"main.py": "from ns import b\napp = 1\n"})
     fatal = prediction(tmp_path, "uvicorn main:app")["fatal"]
     assert fatal["message"] == "cannot import name 'b' from 'ns' (unknown location)"
 
 
 def test_type_checking_and_main_guard_and_functions(tmp_path: Path) -> None:
-    write(tmp_path, {"main.py": (
-        "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    import backend.deps\n"
-        "def handler():\n    import backend.deps\n"
-        "if __name__ == '__main__':\n    import backend.cli\n"
-        "app = 1\n"
-    )})
+    write(
+        tmp_path,
+        {
+            "main.py": (
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    import backend.deps\n"
+                "def handler():\n    import backend.deps\n"
+                "if __name__ == '__main__':\n    import backend.cli\n"
+                "app = 1\n"
+            )
+        },
+    )
     write(tmp_path, {"backend/__init__.py": ""})
     p = prediction(tmp_path / "backend", "uvicorn main:app --app-dir ..")
     assert p["fatal"] is None
@@ -154,11 +186,19 @@ def test_type_checking_and_main_guard_and_functions(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("clause", "caught"),
-    [("except ImportError", True), ("except ModuleNotFoundError", False),
-     ("except (ValueError, ImportError)", True), ("except Exception", True),
-     ("except BaseException", True), ("except", True), ("except KeyError", False)],
+    [
+        ("except ImportError", True),
+        ("except ModuleNotFoundError", False),
+        ("except (ValueError, ImportError)", True),
+        ("except Exception", True),
+        ("except BaseException", True),
+        ("except", True),
+        ("except KeyError", False),
+    ],
 )
-def test_which_handlers_catch_a_relative_import_error(tmp_path: Path, clause: str, caught: bool) -> None:
+def test_which_handlers_catch_a_relative_import_error(
+    tmp_path: Path, clause: str, caught: bool
+) -> None:
     write(tmp_path, {"main.py": f"try:\n    from .deps import x\n{clause}:\n    pass\napp = 1\n"})
     p = prediction(tmp_path, "uvicorn main:app")
     assert (p["fatal"] is None) is caught
@@ -172,24 +212,38 @@ def test_which_handlers_catch_a_relative_import_error(tmp_path: Path, clause: st
         ("logger.warning('Failed: %s', e)", "Failed: No module named 'backend'"),
         ("logging.exception('Failed: ' + str(e))", "Failed: No module named 'backend'"),
         ("print('Failed: {}'.format(e))", "Failed: No module named 'backend'"),
-        ("logger.error(f'{type(e).__name__}: {e!r}')",
-         "ModuleNotFoundError: ModuleNotFoundError(\"No module named 'backend'\")"),
+        (
+            "logger.error(f'{type(e).__name__}: {e!r}')",
+            "ModuleNotFoundError: ModuleNotFoundError(\"No module named 'backend'\")",
+        ),
         ("logger.error(f'missing {e.name}')", "missing backend"),
     ],
 )
 def test_handler_log_messages_are_rendered(tmp_path: Path, handler: str, logged: str) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/main.py": (
-        "import logging\nlogger = logging.getLogger(__name__)\n"
-        f"try:\n    from backend.deps import x\nexcept Exception as e:\n    {handler}\napp = 1\n"
-    )})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/main.py": (
+                "import logging\nlogger = logging.getLogger(__name__)\n"
+                f"try:\n    from backend.deps import x\nexcept Exception as e:\n    {handler}\napp = 1\n"
+            ),
+        },
+    )
     p = prediction(tmp_path, "cd backend && uvicorn main:app")
     assert p["swallowed"][0]["logged"] == [logged]
 
 
 def test_bare_raise_in_handler_propagates(tmp_path: Path) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/main.py": (
-        "try:\n    import backend.deps\nexcept ImportError:\n    print('no')\n    raise\napp = 1\n"
-    )})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/main.py": (
+                "try:\n    import backend.deps\nexcept ImportError:\n    print('no')\n    raise\napp = 1\n"
+            ),
+        },
+    )
     fatal = prediction(tmp_path, "cd backend && uvicorn main:app")["fatal"]
     assert fatal["message"] == "No module named 'backend'"
 
@@ -215,8 +269,14 @@ def test_app_attribute_assigned_only_in_a_function_is_not_found(tmp_path: Path) 
 
 
 def test_clean_package_launch_has_no_findings_and_no_recommendation(tmp_path: Path) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/deps.py": "x = 1\n",
-                     "backend/main.py": "from .deps import x\nfrom backend.deps import x as y\napp = 1\n"})
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/deps.py": "x = 1\n",
+            "backend/main.py": "from .deps import x\nfrom backend.deps import x as y\napp = 1\n",
+        },
+    )
     report = check_startup(tmp_path, Config(), command="uvicorn backend.main:app")
     assert report.findings == ()
     assert report.text is None
@@ -224,18 +284,27 @@ def test_clean_package_launch_has_no_findings_and_no_recommendation(tmp_path: Pa
 
 
 def test_style_that_cannot_work_is_warned(tmp_path: Path) -> None:
-    write(tmp_path, {"backend/__init__.py": "", "backend/deps.py": "x = 1\n",
-                     "backend/main.py": "from deps import x\napp = 1\n"})
-    report = check_startup(tmp_path, Config(), command="cd backend && uvicorn main:app",
-                           style="relative")
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/deps.py": "x = 1\n",
+            "backend/main.py": "from deps import x\napp = 1\n",
+        },
+    )
+    report = check_startup(
+        tmp_path, Config(), command="cd backend && uvicorn main:app", style="relative"
+    )
     warning = [f for f in report.findings if f.severity is Severity.WARNING]
     assert len(warning) == 1
     assert "'relative' cannot work with this start command" in warning[0].message
-    report = check_startup(tmp_path, Config(data={"style": "root"}),
-                           command="cd backend && uvicorn main:app")
+    report = check_startup(
+        tmp_path, Config(data={"style": "root"}), command="cd backend && uvicorn main:app"
+    )
     assert report.findings == ()
-    report = check_startup(tmp_path, Config(data={"style": "root"}),
-                           command="uvicorn backend.main:app")
+    report = check_startup(
+        tmp_path, Config(data={"style": "root"}), command="uvicorn backend.main:app"
+    )
     assert any("'root' cannot work" in f.message for f in report.findings)
 
 
@@ -253,7 +322,9 @@ def test_cli_exit_codes_and_json(runner: CliRunner, tmp_path: Path) -> None:
     assert doc["command"] == "check-startup"
     assert {f["code"] for f in doc["findings"]} >= {"JD204", "JD203"}
     assert doc["details"]["prediction"]["swallowed"][1]["chain"] == [
-        "main", "missing_endpoints", "backend.deps",
+        "main",
+        "missing_endpoints",
+        "backend.deps",
     ]
     write(tmp_path, {"main.py": "app = 1\n"})
     ok = runner.invoke(app, ["check-startup", "uvicorn main:app", "--project", str(tmp_path)])

@@ -19,36 +19,77 @@ R = Path("/srv/app")
     ("command", "launcher", "target", "cwd", "extra"),
     [
         ("uvicorn main:app", Launcher.UVICORN, "main:app", R, {}),
-        ("cd backend && uvicorn main:app --host 0.0.0.0 --port $PORT", Launcher.UVICORN,
-         "main:app", R / "backend", {}),
-        ("uvicorn --reload --port 8000 main:app --app-dir backend", Launcher.UVICORN, "main:app",
-         R, {"app_dir": "backend"}),
-        ("uvicorn --app-dir=src pkg.main:app --factory", Launcher.UVICORN, "pkg.main:app", R,
-         {"app_dir": "src"}),
-        ("gunicorn -k uvicorn.workers.UvicornWorker -w 4 --chdir backend main:app",
-         Launcher.GUNICORN, "main:app", R, {"chdir": "backend"}),
-        ("gunicorn main:create_app() --pythonpath lib,vendor -b :8000", Launcher.GUNICORN,
-         "main:create_app()", R, {"pythonpath_opt": "lib,vendor"}),
-        ("hypercorn -b 0.0.0.0:$PORT backend.main:app", Launcher.HYPERCORN, "backend.main:app",
-         R, {}),
+        (
+            "cd backend && uvicorn main:app --host 0.0.0.0 --port $PORT",
+            Launcher.UVICORN,
+            "main:app",
+            R / "backend",
+            {},
+        ),
+        (
+            "uvicorn --reload --port 8000 main:app --app-dir backend",
+            Launcher.UVICORN,
+            "main:app",
+            R,
+            {"app_dir": "backend"},
+        ),
+        (
+            "uvicorn --app-dir=src pkg.main:app --factory",
+            Launcher.UVICORN,
+            "pkg.main:app",
+            R,
+            {"app_dir": "src"},
+        ),
+        (
+            "gunicorn -k uvicorn.workers.UvicornWorker -w 4 --chdir backend main:app",
+            Launcher.GUNICORN,
+            "main:app",
+            R,
+            {"chdir": "backend"},
+        ),
+        (
+            "gunicorn main:create_app() --pythonpath lib,vendor -b :8000",
+            Launcher.GUNICORN,
+            "main:create_app()",
+            R,
+            {"pythonpath_opt": "lib,vendor"},
+        ),
+        (
+            "hypercorn -b 0.0.0.0:$PORT backend.main:app",
+            Launcher.HYPERCORN,
+            "backend.main:app",
+            R,
+            {},
+        ),
         ("fastapi run backend/main.py --port 80", Launcher.FASTAPI, "backend/main.py", R, {}),
         ("fastapi dev", Launcher.FASTAPI, "", R, {}),
         ("python backend/main.py", Launcher.SCRIPT, "backend/main.py", R, {}),
         ("python3.12 -u main.py --debug", Launcher.SCRIPT, "main.py", R, {}),
         ("python -m backend.main", Launcher.MODULE, "backend.main", R, {}),
         ("python -m uvicorn main:app", Launcher.UVICORN, "main:app", R, {"python_m": True}),
-        ("PYTHONPATH=.. uvicorn main:app", Launcher.UVICORN, "main:app", R,
-         {"env": (("PYTHONPATH", ".."),)}),
-        ("export PYTHONPATH=src; cd api && exec uvicorn app:app", Launcher.UVICORN, "app:app",
-         R / "api", {"env": (("PYTHONPATH", "src"),)}),
+        (
+            "PYTHONPATH=.. uvicorn main:app",
+            Launcher.UVICORN,
+            "main:app",
+            R,
+            {"env": (("PYTHONPATH", ".."),)},
+        ),
+        (
+            "export PYTHONPATH=src; cd api && exec uvicorn app:app",
+            Launcher.UVICORN,
+            "app:app",
+            R / "api",
+            {"env": (("PYTHONPATH", "src"),)},
+        ),
         ("poetry run uvicorn main:app", Launcher.UVICORN, "main:app", R, {}),
         ("uv run --no-sync gunicorn main:app", Launcher.GUNICORN, "main:app", R, {}),
         ("sh -c 'cd backend && uvicorn main:app'", Launcher.UVICORN, "main:app", R / "backend", {}),
         ("cd backend && \\\n  uvicorn main:app", Launcher.UVICORN, "main:app", R / "backend", {}),
     ],
 )
-def test_parse_forms(command: str, launcher: Launcher, target: str, cwd: Path,
-                     extra: dict[str, object]) -> None:
+def test_parse_forms(
+    command: str, launcher: Launcher, target: str, cwd: Path, extra: dict[str, object]
+) -> None:
     cmd = parse_command(command, R)
     assert (cmd.launcher, cmd.target, cmd.cwd) == (launcher, target, cwd)
     assert cmd.start_cwd == R
@@ -58,8 +99,15 @@ def test_parse_forms(command: str, launcher: Launcher, target: str, cwd: Path,
 
 @pytest.mark.parametrize(
     "command",
-    ["", "node server.js", "python -c 'import main'", "uvicorn", "fastapi serve main.py",
-     "cd && uvicorn main:app", "uvicorn 'main:app"],
+    [
+        "",
+        "node server.js",
+        "python -c 'import main'",
+        "uvicorn",
+        "fastapi serve main.py",
+        "cd && uvicorn main:app",
+        "uvicorn 'main:app",
+    ],
 )
 def test_unsupported_or_broken_commands_are_usage_errors(command: str) -> None:
     with pytest.raises(UsageError):
@@ -77,10 +125,14 @@ def test_sys_path_per_launcher(tmp_path: Path) -> None:
     # gunicorn chdir()s twice: the starting directory stays on sys.path.
     assert paths("gunicorn --chdir backend main:app") == [R / "backend", R]
     assert paths("gunicorn --chdir backend --pythonpath lib main:app") == [
-        R / "backend" / "lib", R / "backend", R,
+        R / "backend" / "lib",
+        R / "backend",
+        R,
     ]
     assert paths("cd backend && PYTHONPATH=..:shared uvicorn main:app") == [
-        R / "backend", R, R / "backend" / "shared",
+        R / "backend",
+        R,
+        R / "backend" / "shared",
     ]
     assert paths("python -I -m backend.main") == []
     assert paths("hypercorn backend/main:app") == [R / "backend"]
@@ -103,7 +155,10 @@ def write(root: Path, files: dict[str, str]) -> None:
 
 
 def test_discovery_prefers_config_then_procfile(tmp_path: Path) -> None:
-    write(tmp_path, {"Procfile": "release: alembic upgrade head\nweb: cd backend && uvicorn main:app\n"})
+    write(
+        tmp_path,
+        {"Procfile": "release: alembic upgrade head\nweb: cd backend && uvicorn main:app\n"},
+    )
     found = discover(tmp_path, Config())
     assert found is not None
     assert (found.command, found.source) == ("cd backend && uvicorn main:app", "Procfile:2 (web)")
@@ -169,8 +224,8 @@ def test_render_yaml_flow_style_is_refused_clearly() -> None:
 
 def test_render_yaml_quoted_and_literal_scalars() -> None:
     text = (
-        "services:\n- type: web\n  name: api\n  startCommand: \"cd backend && "
-        "uvicorn main:app --port \\\"$PORT\\\"\"\n- type: web\n  name: two\n"
+        'services:\n- type: web\n  name: api\n  startCommand: "cd backend && '
+        'uvicorn main:app --port \\"$PORT\\""\n- type: web\n  name: two\n'
         "  startCommand: |\n    gunicorn main:app\n"
     )
     services = parse_render_services(text)
@@ -205,10 +260,16 @@ def test_dockerfile_exec_form_maps_workdir_through_copy(tmp_path: Path) -> None:
 
 
 def test_dockerfile_shell_form_and_entrypoint(tmp_path: Path) -> None:
-    write(tmp_path, {"Dockerfile": (
-        "FROM python:3.12\nWORKDIR /srv\nCOPY . .\nWORKDIR backend\n"
-        'ENTRYPOINT ["python", "-m"]\nCMD ["backend.main"]\n'
-    ), "backend/main.py": ""})
+    write(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "FROM python:3.12\nWORKDIR /srv\nCOPY . .\nWORKDIR backend\n"
+                'ENTRYPOINT ["python", "-m"]\nCMD ["backend.main"]\n'
+            ),
+            "backend/main.py": "",
+        },
+    )
     found = discover(tmp_path, Config())
     assert found is not None
     assert found.command == "python -m backend.main"

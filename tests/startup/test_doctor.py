@@ -34,8 +34,10 @@ def test_imports_and_startup_on_jyotiflow() -> None:
     # The fix for the import line is the one that works with the Procfile's start command.
     assert text[3].strip().startswith("→ jyoti-doctor fix-imports --style root --write ")
     # ✗: besides the swallowed imports (warnings), imports that fail once reached are errors.
-    assert text[4].startswith("[✗] Start-up: `cd backend && uvicorn main:app --host 0.0.0.0 "
-                              "--port $PORT` (Procfile:1 (web)): starts, 3 import(s) swallowed")
+    assert text[4].startswith(
+        "[✗] Start-up: `cd backend && uvicorn main:app --host 0.0.0.0 "
+        "--port $PORT` (Procfile:1 (web)): starts, 3 import(s) swallowed"
+    )
     assert "JD204" in text[4]
     assert "[-] Database: skipped (--skip)" in text
     assert text[-1].startswith("Next: jyoti-doctor fix-imports --style root --write ")
@@ -73,8 +75,11 @@ def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path
 
     def probe_db(**kwargs: object) -> Report:
         seen.update(kwargs)
-        return Report("probe-db", findings=(Finding.make("JD401", "not ready after 5 s"),),
-                      status=ExitCode.DB_NOT_READY)
+        return Report(
+            "probe-db",
+            findings=(Finding.make("JD401", "not ready after 5 s"),),
+            status=ExitCode.DB_NOT_READY,
+        )
 
     _fake(monkeypatch, "jyoti_doctor.env.check", "check_env", check_env)
     _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
@@ -84,16 +89,19 @@ def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path
     text = lines(report)
     assert text[1] == "[✗] Environment: 1 error(s) — JD301 DATABASE_URL is missing"
     assert any(line.startswith("[✓] Imports: nothing found") for line in text)
-    assert any(line.startswith("[✓] Start-up: `uvicorn main:app` (Procfile:1 (web)): starts")
-               for line in text)
+    assert any(
+        line.startswith("[✓] Start-up: `uvicorn main:app` (Procfile:1 (web)): starts")
+        for line in text
+    )
     assert any(line.startswith("[✗] Database: not ready within 5 s") for line in text)
     assert seen["deadline"] == 5.0
     assert report.exit_code() is ExitCode.DB_NOT_READY  # 3 outranks 1
     assert text[-1] == f"Next: jyoti-doctor check-env {tmp_path}"
 
 
-def test_db_usage_error_says_what_could_not_be_checked(monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path) -> None:
+def test_db_usage_error_says_what_could_not_be_checked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def probe_db(**_: object) -> Report:
         raise UsageError("no database URL: set DATABASE_URL or pass --url")
 
@@ -114,12 +122,16 @@ def test_no_start_command_is_not_a_pass(tmp_path: Path) -> None:
 
 
 def test_cli(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["doctor", str(JYOTIFLOW), "--skip", "env", "--skip", "db",
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["doctor", str(JYOTIFLOW), "--skip", "env", "--skip", "db", "--format", "json"]
+    )
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout)
     assert [c["check"] for c in doc["details"]["checks"]] == [
-        "Environment", "Imports", "Start-up", "Database",
+        "Environment",
+        "Imports",
+        "Start-up",
+        "Database",
     ]
     assert [c["mark"] for c in doc["details"]["checks"]] == ["-", "✗", "✗", "-"]
     bad = runner.invoke(app, ["doctor", str(JYOTIFLOW), "--skip", "nothing"])
