@@ -79,6 +79,8 @@ def _read_table(path: Path) -> dict[str, Any] | None:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: invalid TOML: the file is not UTF-8") from None
     tool = doc.get("tool", {})
     if not isinstance(tool, dict) or "jyoti-doctor" not in tool:
         return None

@@ -137,9 +137,11 @@ class _Walker:
         self.skipped: list[Skipped] = []
         self.seen: set[str] = set()
 
-    def add(self, path: str) -> None:
-        if path not in self.seen:
-            self.seen.add(path)
+    def add(self, path: str, real: str | None = None) -> None:
+        # One entry per file on disk, however many names lead to it.
+        key = real or os.path.realpath(path)
+        if key not in self.seen:
+            self.seen.add(key)
             self.files.append(path)
 
     def ignored(
@@ -206,8 +208,13 @@ class _Walker:
                     self.skipped.append(Skipped(path, "symlink loop; not followed"))
                     continue
                 self.walk(path, real, root_real, specs, rel + "/", ancestors)
+            elif is_file and is_link:
+                target = os.path.relpath(real, root_real)
+                self.skipped.append(
+                    Skipped(path, f"symlink to {target}; the file is checked under its own name")
+                )
             elif is_file:
-                self.add(path)
+                self.add(path, real)
             else:
                 self.skipped.append(Skipped(path, "not a regular file"))
 
@@ -220,8 +227,10 @@ def write_atomic(path: Path, new: bytes, expected_old: bytes) -> None:
     """Replace ``path`` with ``new`` via a temporary file in the same directory and ``os.replace``.
 
     Keeps the file's mode bits. Refuses (``ChangedOnDisk``) if the current content is not
-    ``expected_old``; the check and the replace are as close together as the OS allows.
+    ``expected_old``; the check and the replace are as close together as the OS allows. A
+    symlink is written through, to its target, and stays a symlink.
     """
+    path = Path(os.path.realpath(path))
     st = path.stat()
     if path.read_bytes() != expected_old:
         raise ChangedOnDisk(str(path))

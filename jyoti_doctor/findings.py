@@ -187,11 +187,15 @@ class Report:
     status: ExitCode = ExitCode.OK
     # Free text shown after the findings (a diff, a recommendation); never contains secrets.
     text: str | None = None
+    # --exit-zero: findings do not fail the command (every reporter shows the same exit code).
+    exit_zero: bool = False
 
-    def exit_code(self, *, exit_zero: bool = False) -> ExitCode:
+    def exit_code(self, *, exit_zero: bool | None = None) -> ExitCode:
         code = self.status
         if any(f.counts for f in self.findings):
             code = combine_exit_codes([code, ExitCode.FINDINGS])
+        if exit_zero is None:
+            exit_zero = self.exit_zero
         if exit_zero and code is ExitCode.FINDINGS:
             return ExitCode.OK
         return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
@@ -118,9 +119,11 @@ def execute(
                 f"unknown format {fmt_value!r} (choose from rich, json, github)"
             ) from None
         report = produce(config, fmt)
+        if common.exit_zero:
+            report = dataclasses.replace(report, exit_zero=True)
         color = False if (common.no_color or os.environ.get("NO_COLOR")) else None
         emit(report, fmt, quiet=common.quiet, color=color)
-        code = report.exit_code(exit_zero=common.exit_zero)
+        code = report.exit_code()
     except UsageError as exc:
         fail(ExitCode.USAGE, mask_text(str(exc), secrets))
     except KeyboardInterrupt:

@@ -164,12 +164,11 @@ def parse_source(data: bytes, path: str, module: str | None) -> ast.Module | Fil
     try:
         return ast.parse(data, filename=path)
     except SyntaxError as exc:
+        # A decoding failure (a bogus coding cookie) comes with line 0 and offset -1.
+        line = exc.lineno if exc.lineno and exc.lineno >= 1 else None
+        col = exc.offset if line is not None and exc.offset and exc.offset >= 1 else None
         return FileScan(
-            path,
-            module,
-            error=f"syntax error: {exc.msg}",
-            error_line=exc.lineno,
-            error_col=exc.offset,
+            path, module, error=f"syntax error: {exc.msg}", error_line=line, error_col=col
         )
     except (ValueError, UnicodeError) as exc:  # NUL bytes, undecodable text
         return FileScan(path, module, error=f"cannot parse: {exc}")

@@ -212,3 +212,19 @@ def test_large_tree_in_worker_processes_matches_serial(tmp_path: Path) -> None:
     parallel = fix_module.fix_paths(files, roots, FixOptions(), jobs=2)
     assert [(r.scan, r.new) for r in parallel] == [(r.scan, r.new) for r in serial]
     assert sum(r.changed for r in parallel) == fix_module.PARALLEL_THRESHOLD + 10
+
+
+def test_symlinks_stay_symlinks(project: Path, runner: CliRunner) -> None:
+    routes = project / "backend/api/routes.py"
+    alias = project / "backend/api/alias.py"
+    os.symlink("routes.py", alias)
+    result = runner.invoke(app, ["fix-imports", str(project / "backend"), "--write"])
+    assert result.exit_code == 0, result.output
+    assert alias.is_symlink() and os.readlink(alias) == "routes.py"
+    assert routes.read_bytes() == b"from ..deps import get_db\n"
+    # A symlink named on the command line is written through, to its target.
+    routes.write_bytes(SELF_IMPORT)
+    result = runner.invoke(app, ["fix-imports", str(alias), "--write"])
+    assert result.exit_code == 0, result.output
+    assert alias.is_symlink()
+    assert routes.read_bytes() == b"from ..deps import get_db\n"

@@ -407,3 +407,48 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     assert tty.returncode == 1
     assert len(json.loads(tty.stdout)["findings"]) == 250  # the report is untouched
     assert b"scanning" in b"".join(chunks)
+
+
+def test_bogus_coding_cookie_has_no_zero_location(tmp_path: Path, runner: CliRunner) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/bogus.py": "# coding: bogus-enc\nx = 1\n"})
+    code, doc = run_json(runner, str(tmp_path / "backend"))
+    assert code == 1
+    [finding] = doc["findings"]
+    assert finding["code"] == "JD190"
+    assert finding["location"]["line"] is None and finding["location"]["column"] is None
+    result = runner.invoke(app, ["scan-imports", "--format", "github", str(tmp_path / "backend")])
+    assert "line=0" not in result.stdout and "col=-1" not in result.stdout
+
+
+def test_non_utf8_pyproject_is_a_usage_error(tmp_path: Path, runner: CliRunner) -> None:
+    write(tmp_path, {"pyproject.toml": b"\xff\xfe[tool.jyoti-doctor]\n", "backend/__init__.py": ""})
+    result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
+    assert result.exit_code == 2
+    assert "not UTF-8" in result.stderr
+
+
+def test_exit_zero_is_reflected_in_the_json_summary(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "scan-imports",
+            "--exit-zero",
+            "--format",
+            "json",
+            str(FIXTURES / "jyotiflow" / "backend"),
+        ],
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["exit_code"] == 0
+
+
+def test_in_tree_symlinks_are_scanned_once(tmp_path: Path, runner: CliRunner) -> None:
+    write(tmp_path, {"backend/__init__.py": "", "backend/real.py": "from backend.deps import x\n"})
+    os.symlink("real.py", tmp_path / "backend" / "alias.py")
+    os.symlink(tmp_path / "backend", tmp_path / "backend" / "again")
+    code, doc = run_json(runner, str(tmp_path / "backend"))
+    assert code == 1
+    assert codes(doc) == [("real.py", "JD101", 1)]
+    reasons = {Path(s["path"]).name: s["reason"] for s in doc["sections"]["skipped"]}
+    assert "checked under its own name" in reasons["alias.py"]
+    assert "loop" in reasons["again"]
