@@ -31,7 +31,7 @@ from .load import (
 )
 from .model import Issue, Level
 from .schema import Schema, VarSpec, VarType, load_schema
-from .validators import clean_value, placeholder_issue, supabase_role, validate
+from .validators import clean_value, mask_tokens, placeholder_issue, supabase_role, validate
 
 COMMAND = "check-env"
 CLIENT_PREFIXES = (
@@ -74,7 +74,8 @@ def hint(value: str | None, secret: bool) -> str:
         return '""'
     if secret:
         return printable(mask_secret(value))
-    shown = printable(value)
+    # Masked before the cut, so no prefix of an embedded key survives the truncation.
+    shown = printable(mask_tokens(value))
     return shown if len(shown) <= _HINT_WIDTH else shown[: _HINT_WIDTH - 1] + "…"
 
 

@@ -12,11 +12,13 @@ import base64
 import binascii
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
+from ..masking import looks_like_secret, mask_secret, mask_text
 from .model import Issue, Level
 from .schema import Consumer, VarSpec, VarType
 
@@ -54,6 +56,49 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # The stand-in words count only as the whole value (`test` inside a real key is not a placeholder).
 _WHOLE_ONLY = frozenset({"a stand-in word"})
+
+
+# Runs of characters a credential is made of ('.' keeps a JWT whole, '/' a base64 key).
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=~.]+")
+_RUN_PIECES = re.compile(r"[./]")
+
+
+def _secretish(run: str) -> bool:
+    return looks_like_secret(run) or any(looks_like_secret(p) for p in _RUN_PIECES.split(run))
+
+
+def mask_tokens(text: str) -> str:
+    """``text`` with URL passwords and every credential-looking token in it masked.
+
+    A value that is not a secret as a whole (a note, a list) may still embed a key; this is
+    what lets a report quote such a value.
+    """
+    text = mask_text(text)
+    return _TOKEN_RUN.sub(lambda m: mask_secret(m[0]) if _secretish(m[0]) else m[0], text)
+
+
+# The exceptions a parser may raise on hostile text: `urlsplit` on an unbalanced `[`, `int()`
+# past its digit limit, a JSON payload nested too deep. Never quoted: their messages echo input.
+PARSE_ERRORS = (ValueError, UnicodeError, OverflowError, IndexError, RecursionError)
+
+
+def _split_url(name: str, value: str) -> SplitResult | Issue:
+    """``urlsplit(value)``, or the JD302 issue for a URL it refuses."""
+    try:
+        return urlsplit(value)
+    except ValueError:
+        netloc = value.partition("://")[2].split("/", 1)[0]
+        reason = (
+            "the `[` `]` around an IPv6 host are unbalanced"
+            if netloc.count("[") != netloc.count("]")
+            else "its host is neither a name nor an IP address in `[...]`"
+        )
+        return Issue("JD302", f"{name} is not a valid URL: {reason}", fix="fix the host part")
+
+
+def _port_ok(text: str) -> bool:
+    """1-65535 in ASCII digits; checked before int() (which refuses very long digit strings)."""
+    return re.fullmatch(r"0*[1-9][0-9]{0,4}", text) is not None and int(text) <= 65535
 
 
 @dataclass(frozen=True)
@@ -281,12 +326,22 @@ def check_postgres_url(
     hostport = re.split(r"[/?#]", hostpart, maxsplit=1)[0]
     for host in hostport.split(","):
         port = ""
+        if host.count("[") != host.count("]"):
+            issues.append(
+                Issue(
+                    "JD302",
+                    f"{name}: the `[` `]` around an IPv6 host are unbalanced; libpq rejects "
+                    "the URL",
+                    fix="write the host as [::1] (both brackets), or use a host name",
+                )
+            )
+            continue
         if host.startswith("["):
             port = host.partition("]")[2].removeprefix(":")
         elif ":" in host:
             port = host.rsplit(":", 1)[1]
-        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
-            number = f" {port}" if port.isdigit() and len(port) <= 6 else ""
+        if port and not _port_ok(port):
+            number = f" {port}" if port.isascii() and port.isdigit() and len(port) <= 6 else ""
             issues.append(
                 Issue(
                     "JD302",
@@ -441,7 +496,9 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
                 fix="copy the Project URL from Supabase: Project Settings > API",
             )
         ]
-    parts = urlsplit(value)
+    parts = _split_url(name, value)
+    if isinstance(parts, Issue):
+        return [parts]
     host = (parts.hostname or "").lower()
     local = host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local")
     if parts.scheme not in ("https", "http") or not host:
@@ -479,7 +536,8 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
             issues.append(
                 Issue(
                     "JD302",
-                    f"{name}: `{ref[:40]}` is not a Supabase project ref (20 letters and digits)",
+                    f"{name}: `{mask_tokens(ref[:40])}` is not a Supabase project ref "
+                    "(20 letters and digits)",
                     fix="copy the Project URL again",
                 )
             )
@@ -487,7 +545,8 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
         issues.append(
             Issue(
                 "JD302",
-                f"{name} has a path ({parts.path[:40]}); the client libraries add /rest/v1 and "
+                f"{name} has a path ({mask_tokens(parts.path[:40])}); the client libraries "
+                "add /rest/v1 and "
                 "/auth/v1 themselves",
                 level=Level.ADVISORY,
                 fix="keep only https://<project-ref>.supabase.co",
@@ -504,7 +563,7 @@ def jwt_claims(token: str) -> dict[str, object] | None:
     try:
         payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
         claims = json.loads(payload)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, RecursionError, ValueError):
         return None
     return claims if isinstance(claims, dict) else None
 
@@ -581,7 +640,9 @@ def _quote(shown: str | None) -> str:
 
 
 def check_url(name: str, value: str, shown: str | None) -> list[Issue]:
-    parts = urlsplit(value)
+    parts = _split_url(name, value)
+    if isinstance(parts, Issue):
+        return [parts]
     try:
         _ = parts.port
     except ValueError:
@@ -613,7 +674,17 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
         return [
             Issue("JD302", f"{name}{what} is not an integer", fix=f"set {name} to a whole number")
         ]
-    if spec.type is VarType.PORT and not (value.isdigit() and 1 <= int(value) <= 65535):
+    limit = sys.get_int_max_str_digits()
+    if spec.type is VarType.INT and limit and len(value.lstrip("+-")) > limit:
+        return [
+            Issue(
+                "JD302",
+                f"{name} has {len(value.lstrip('+-'))} digits: Python's int() refuses more "
+                f"than {limit}",
+                fix=f"set {name} to a smaller whole number",
+            )
+        ]
+    if spec.type is VarType.PORT and not _port_ok(value):
         return [
             Issue(
                 "JD302",
@@ -684,11 +755,22 @@ def validate(
             return [*issues, placeholder]
     if not text:
         return issues
-    shown_clean = shown if shown is None else text
-    if spec.type is VarType.POSTGRES_URL:
-        issues += check_postgres_url(spec.name, text, spec.consumer or consumer, shown_clean)
-    elif spec.type in _CHECKS:
-        issues += _CHECKS[spec.type](spec.name, text, shown_clean)
-    else:
-        issues += check_simple(spec, text, shown_clean)
+    shown_clean = shown if shown is None else mask_tokens(text)
+    try:
+        if spec.type is VarType.POSTGRES_URL:
+            issues += check_postgres_url(spec.name, text, spec.consumer or consumer, shown_clean)
+        elif spec.type in _CHECKS:
+            issues += _CHECKS[spec.type](spec.name, text, shown_clean)
+        else:
+            issues += check_simple(spec, text, shown_clean)
+    except PARSE_ERRORS as exc:
+        # A refusal the checks above did not foresee: still an invalid value, not a crash.
+        issues.append(
+            Issue(
+                "JD302",
+                f"{spec.name} is not a valid {spec.type.value} value "
+                f"(it makes the parser raise {type(exc).__name__})",
+                fix=f"check {spec.name} against the expected {spec.type.value} format",
+            )
+        )
     return issues
