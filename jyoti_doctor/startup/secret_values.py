@@ -44,8 +44,9 @@ def variants(value: str) -> set[str]:
     """The forms of one secret an app may print: whole, stripped, unquoted, its URL password."""
     from ..db.conninfo import password_candidates
 
-    found = {value, value.strip(), value.strip().strip("'\"").strip()}
-    for text in list(found):
+    forms = {value, value.strip(), value.strip().strip("'\"").strip()}
+    found = set(forms)
+    for text in forms:
         found.update(piece for piece in text.split("\ufffd") if len(piece) >= 6)
         for candidate in password_candidates(text):
             found.update((candidate, candidate.strip(), unquote(candidate)))
