@@ -107,7 +107,9 @@ def check_startup_cmd(
             python=python,
         )
 
-    execute(common, project, produce)
+    from ..startup.secret_values import project_secrets
+
+    execute(common, project, produce, secrets=project_secrets(project, cwd))
 
 
 @app.command("doctor")
@@ -139,4 +141,6 @@ def doctor_cmd(
             project_dir, cfg, skip=frozenset(s.value for s in skip or ()), db_deadline=deadline
         )
 
-    execute(common, project_dir, produce)
+    from ..startup.secret_values import project_secrets
+
+    execute(common, project_dir, produce, secrets=project_secrets(project_dir))

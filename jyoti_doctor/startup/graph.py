@@ -223,6 +223,8 @@ class Walker:
         app_found: bool | None = None
         if self.launch.problem:
             fatal = Failure("JD205", "Error", self.launch.problem, (entry.module or "?",))
+        elif entry.kind is not EntryKind.SCRIPT and "" in (entry.module or "").split("."):
+            fatal = self._invalid_name(entry.module, entry.kind)
         elif entry.kind is EntryKind.SCRIPT:
             assert entry.file is not None
             spec = Spec("__main__", entry.file)
@@ -251,6 +253,36 @@ class Walker:
             tuple(self.external),
             (),
             app_found,
+        )
+
+    def _invalid_name(self, name: str, kind: EntryKind) -> Failure:
+        """A module name with an empty component (``backend..main``, ``.main``): never importable."""
+        if name.startswith("."):
+            if kind is EntryKind.MAIN_MODULE:
+                return Failure("JD205", "Error", "Relative module names not supported", (name,))
+            return Failure(
+                "JD205",
+                "TypeError",
+                f"the 'package' argument is required to perform a relative import for '{name}'",
+                (name,),
+            )
+        parts = name.split(".")
+        missing = ".".join(parts[: parts.index("")]) + "."
+        # The parents before the empty component are imported (and can fail) first.
+        failure = self.import_module(missing[:-1], None, ())
+        if failure is not None:
+            return failure
+        if kind is EntryKind.MAIN_MODULE:
+            return Failure(
+                "JD205",
+                "Error",
+                f"Error while finding module specification for '{name}' "
+                f"(ModuleNotFoundError: No module named '{missing}')",
+                (name,),
+                missing=missing,
+            )
+        return Failure(
+            "JD205", "ModuleNotFoundError", f"No module named '{missing}'", (name,), missing=missing
         )
 
     def _attr_missing(self) -> str:

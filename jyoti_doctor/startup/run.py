@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..findings import Finding, Severity
-from ..masking import SECRET_NAME, mask_text
+from ..masking import mask_text
 from .graph import Prediction
 from .syspath import EntryKind, Launch
 
@@ -110,8 +110,8 @@ def project_python(project_dir: Path) -> str:
 def launch_environment(
     launch: Launch, project_dir: Path, base: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
-    """The child's environment and the secret values in it (for masking)."""
-    from dotenv import dotenv_values
+    """The child's environment and the secret values in it and in the ``.env`` files (for masking)."""
+    from .secret_values import read_env_file, secret_values
 
     env = dict(os.environ if base is None else base)
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order
@@ -120,17 +120,22 @@ def launch_environment(
     if cmd.env_file:
         files.append(launch.cwd / cmd.env_file)
     files += [launch.cwd / ".env", project_dir / ".env"]
+    pairs: list[tuple[str, str]] = []
+    loaded = False
     for path in files:
-        if path.is_file():
-            for key, value in dotenv_values(path).items():
-                if value is not None and key not in env:
+        values = read_env_file(path, env)
+        # Every file's values are masked, even those the launch does not load or the environment
+        # hides: the app may load a .env itself, with override=True.
+        pairs.extend(values.items())
+        if not loaded and path.is_file():
+            loaded = True
+            for key, value in values.items():
+                if key not in env:
                     env[key] = value
-            break
     for key, value in cmd.env:
         if key != "PYTHONPATH":
             env[key] = value
-    secrets = [v for k, v in env.items() if SECRET_NAME.search(k) and v]
-    return env, secrets
+    return env, list(secret_values([*env.items(), *pairs]))
 
 
 def observe(
@@ -255,6 +260,8 @@ def compare(
             observed.missing is not None
             and observed.missing == fatal.missing
             or (fatal.missing is None and "app object" in seen)
+            # runpy's ImportError carries no module name: the message itself must agree.
+            or observed.message == fatal.message
         )
     elif fatal.code == "JD205" and observed.outcome == "imported":
         match = observed.app_found is False

@@ -1,0 +1,104 @@
+"""The secret values of a project's environment, in every form an app may print them.
+
+An app rarely prints a secret exactly as ``.env`` holds it: it logs the password it parsed out
+of ``DATABASE_URL``, raises with a key after ``.strip()``, shows a value without its stray
+quotes. Masking what ``--run`` captures (and every error path) needs each of those forms, from
+variables named like secrets and from values that look like credentials whatever their name.
+Nothing here raises: the secrets are collected before any command can fail.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import unquote
+
+from ..masking import is_secret_name, looks_like_secret
+
+# Shorter strings are not masked (mask_text ignores them too): they would garble unrelated text.
+MIN_LENGTH = 4
+# Values that a secret-named flag holds (AUTH_ENABLED=true) and that are no secret at all.
+_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
+
+
+def read_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``KEY -> value`` of one ``.env`` file as python-dotenv reads it; ``{}`` when unreadable.
+
+    Bytes that are not UTF-8 are replaced rather than failing, so a broken file still yields its
+    secrets (the check that reports the encoding is check-env's).
+    """
+    from ..env.load import parse_dotenv
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    env = dict(os.environ if environ is None else environ)
+    entries, _ = parse_dotenv(text, path.name, env)
+    return {e.key: e.value for e in entries if e.value is not None}
+
+
+def variants(value: str) -> set[str]:
+    """The forms of one secret an app may print: whole, stripped, unquoted, its URL password."""
+    from ..db.conninfo import password_candidates
+
+    forms = {value, value.strip(), value.strip().strip("'\"").strip()}
+    found = set(forms)
+    for text in forms:
+        found.update(piece for piece in text.split("\ufffd") if len(piece) >= 6)
+        for candidate in password_candidates(text):
+            found.update((candidate, candidate.strip(), unquote(candidate)))
+    return found
+
+
+def secret_values(pairs: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """Every form of every secret among ``(name, value)`` pairs, longest first."""
+    from ..db.conninfo import password_candidates
+
+    found: set[str] = set()
+    for name, value in pairs:
+        if not value:
+            continue
+        if is_secret_name(name) or looks_like_secret(value):
+            found |= variants(value)
+            continue
+        # A credential inside a longer value: a pasted key, a URL with a password.
+        for token in value.split():
+            if looks_like_secret(token):
+                found |= variants(token)
+        if "://" in value or "password" in value.lower():
+            for candidate in password_candidates(value):
+                found |= variants(candidate)
+    return tuple(
+        sorted(
+            (s for s in found if len(s) >= MIN_LENGTH and s.lower() not in _PLAIN),
+            key=len,
+            reverse=True,
+        )
+    )
+
+
+def project_secrets(
+    project_dir: Path,
+    *more_dirs: Path | None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[str, ...]:
+    """The secrets of the environment and of the ``.env`` files in the project (and ``more_dirs``).
+
+    Every value of every file counts, even one the environment hides: an app may load its
+    ``.env`` with ``override=True``.
+    """
+    env = dict(os.environ if environ is None else environ)
+    pairs: list[tuple[str, str]] = list(env.items())
+    seen: set[Path] = set()
+    for directory in (project_dir, *more_dirs):
+        if directory is None:
+            continue
+        path = (directory / ".env").absolute()
+        if path in seen:
+            continue
+        seen.add(path)
+        pairs.extend(read_env_file(path, env).items())
+    return secret_values(pairs)
