@@ -33,9 +33,7 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|DSN|DATABASE_URL|AUTH", re.IGNO
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
 # An unterminated quoted value runs to the end of the line: libpq rejects it, but it is still secret.
-_CONNINFO_PASSWORD = re.compile(
-    r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|'[^\n]*|\S+)", re.IGNORECASE
-)
+_CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|'[^\n]*|\S+)", re.IGNORECASE)
 _QUERY_SECRET = re.compile(
     r"(?P<name>[?&;][^=&#\s]*(?:KEY|SECRET|TOKEN|PASS|AUTH|SIG)[^=&#\s]*=)(?P<value>[^&#\s]*)",
     re.IGNORECASE,

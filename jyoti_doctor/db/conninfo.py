@@ -23,9 +23,7 @@ _DRIVER = re.compile(
     r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE
 )
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-_KEYWORD_PASSWORD = re.compile(
-    r"password\s*=\s*('(?:[^'\\]|\\.)*'|'[^\n]*|[^\s&]+)", re.IGNORECASE
-)
+_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|'[^\n]*|[^\s&]+)", re.IGNORECASE)
 _CONNINFO_FIELD = re.compile(r"^\s*[A-Za-z_]+\s*=")
 _PORT = re.compile(r"[0-9]{1,5}")
 _NEAR_URL = re.compile(r"postgres(?:ql)?[+:/]", re.IGNORECASE)
@@ -155,8 +153,7 @@ def _read_env_file(path: Path) -> dict[str, str | None]:
     except UnicodeDecodeError as exc:
         # Only the offset: the bytes around it may be part of a password.
         raise UsageError(
-            f"cannot read {path}: not valid UTF-8 (byte offset {exc.start}); "
-            "save the file as UTF-8"
+            f"cannot read {path}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8"
         ) from None
 
 
@@ -272,15 +269,13 @@ def parse_target(raw: RawUrl) -> Target:
         )
     if value[0] in "'\"" and value[-1] == value[0]:
         raise UsageError(f"connection string{where} is wrapped in quotes: {shown}")
-    if not _SCHEME.match(value) and (
-        looks_like_secret(value) or not _CONNINFO_FIELD.match(value)
-    ):
+    if not _SCHEME.match(value) and (looks_like_secret(value) or not _CONNINFO_FIELD.match(value)):
         # Perhaps a key or a bare password pasted in the wrong variable: libpq's message would
         # quote it whole, so neither it nor the value is shown.
-        hint = " (is the `://` after the scheme missing?)" if _NEAR_URL.match(value) else ""
+        near_url = " (is the `://` after the scheme missing?)" if _NEAR_URL.match(value) else ""
         raise UsageError(
             f"malformed connection string{where}: {mask_secret(value)} is neither a "
-            f"postgresql:// URL nor key=value connection parameters{hint}"
+            f"postgresql:// URL nor key=value connection parameters{near_url}"
         )
     notes: list[str] = []
     value, driver = strip_driver(value)
