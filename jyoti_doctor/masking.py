@@ -32,13 +32,18 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|DSN|DATABASE_URL|AUTH", re.IGNO
 # so a password with an unencoded '@' is still masked whole.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 _URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
-_CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# An unterminated quoted value runs to the end of the line: libpq rejects it, but it is still secret.
+_CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|'[^\n]*|\S+)", re.IGNORECASE)
 _QUERY_SECRET = re.compile(
     r"(?P<name>[?&;][^=&#\s]*(?:KEY|SECRET|TOKEN|PASS|AUTH|SIG)[^=&#\s]*=)(?P<value>[^&#\s]*)",
     re.IGNORECASE,
 )
 # A run of token characters long enough, and mixed enough, to be a generated credential.
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=~]{24,}")
+# Candidate tokens in free text ('.' for JWTs, trailing '=' for base64 padding).
+_TOKEN_IN_TEXT = re.compile(r"[A-Za-z0-9_\-+/~.]{12,}={0,2}")
+# snake_case and UPPER_SNAKE identifiers (variable and module names) are not credentials.
+_IDENTIFIER = re.compile(r"[A-Z0-9_]*_[A-Z0-9_]*|[a-z0-9_]*_[a-z0-9_]*")
 
 
 def is_secret_name(name: str) -> bool:
@@ -56,7 +61,9 @@ def looks_like_secret(value: str) -> bool:
     scheme = _SCHEME.match(text)
     if scheme:
         userinfo = _userinfo_span(text, scheme.end())
-        return userinfo is not None and ":" in text[userinfo[0] : userinfo[1]]
+        if userinfo is None:
+            return _bare_password_span(text, scheme.end()) is not None
+        return ":" in text[userinfo[0] : userinfo[1]]
     if _TOKENISH.fullmatch(text) and not text.isalpha() and not text.isdigit():
         return any(c.isdigit() for c in text) and any(c.isalpha() for c in text) and "/" not in text
     return False
@@ -86,6 +93,26 @@ def _userinfo_span(url: str, start: int) -> tuple[int, int] | None:
     return start, at
 
 
+def _bare_password_span(url: str, start: int) -> tuple[int, int] | None:
+    """Where a password lies in ``scheme://user:password[/...]`` written without ``@host``.
+
+    Without an '@' the text after the first ':' is a port, unless some "port" is not a number:
+    then it is most likely a password whose host part was forgotten.
+    """
+    end = next((i for i, c in enumerate(url[start:], start) if c in "/?#"), len(url))
+    authority = url[start:end]
+    if ":" not in authority:
+        return None
+    ports = [
+        part.rsplit(":", 1)[1]
+        for part in re.sub(r"\[[^\]]*\]", "", authority).split(",")
+        if ":" in part
+    ]
+    if all(port.isdigit() or not port for port in ports):
+        return None
+    return start + authority.index(":") + 1, end
+
+
 def mask_url(url: str, *, mask_user: bool = False) -> str:
     """The URL with only its password replaced by ``********``.
 
@@ -97,7 +124,8 @@ def mask_url(url: str, *, mask_user: bool = False) -> str:
         return url
     span = _userinfo_span(url, scheme.end())
     if span is None:
-        masked = url
+        bare = _bare_password_span(url, scheme.end())
+        masked = url if bare is None else f"{url[: bare[0]]}{MASK}{url[bare[1] :]}"
     else:
         userinfo = url[span[0] : span[1]]
         if ":" in userinfo:
@@ -116,10 +144,25 @@ def mask_secret(value: str) -> str:
     return mask_key(value)
 
 
+def _is_secret_token(token: str) -> bool:
+    return looks_like_secret(token) and not _IDENTIFIER.fullmatch(token)
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if _is_secret_token(token):
+        return mask_key(token)
+    if "/" in token:
+        return "/".join(mask_key(p) if _is_secret_token(p) else p for p in token.split("/"))
+    return token
+
+
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Mask URL passwords, ``password=`` conninfo fields and any known secret value in free text."""
+    """Mask URL passwords, ``password=`` conninfo fields, known secret values and any token that
+    looks like a credential (a key pasted where it does not belong) in free text."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         if len(secret) >= 4:
             text = text.replace(secret, MASK)
     text = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
-    return _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
+    return _TOKEN_IN_TEXT.sub(_mask_token, text)

@@ -93,13 +93,20 @@ def _number(cfg: Config, key: str, flag: Any, default: Any, kind: type) -> Any:
 
 
 def _known_secrets(url: str | None, env_files: list[Path]) -> tuple[str, ...]:
-    """Passwords to mask in any error path, found before anything can fail."""
+    """Passwords to mask in any error path, found before anything can fail.
+
+    This runs outside the command's guarded path, so it must never raise: whatever went wrong
+    happens again inside the command and is reported there (masked), not as a traceback.
+    """
     from ..db.conninfo import find_url, password_candidates
 
     try:
         return password_candidates(find_url(url, env_files).value)
-    except UsageError:
-        return password_candidates(url) if url else ()
+    except Exception:  # noqa: BLE001
+        try:
+            return password_candidates(url) if url else ()
+        except Exception:  # noqa: BLE001
+            return ()
 
 
 @app.command("probe-db")

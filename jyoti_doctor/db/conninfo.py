@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
-from ..masking import mask_text
+from ..masking import looks_like_secret, mask_secret, mask_text
 
 ENV_NAME = "DATABASE_URL"
 DEFAULT_PORT = 5432
@@ -23,8 +23,10 @@ _DRIVER = re.compile(
     r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE
 )
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-_USERINFO = re.compile(r"//(?P<user>[^:/?#@]*):(?P<pw>.*)@[^@]*$", re.DOTALL)
-_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|'[^\n]*|[^\s&]+)", re.IGNORECASE)
+_CONNINFO_FIELD = re.compile(r"^\s*[A-Za-z_]+\s*=")
+_PORT = re.compile(r"[0-9]{1,5}")
+_NEAR_URL = re.compile(r"postgres(?:ql)?[+:/]", re.IGNORECASE)
 
 # Query parameters that other libraries accept in a URL and libpq rejects, with what to do instead.
 FOREIGN_PARAMS = {
@@ -97,17 +99,30 @@ class Target:
 def password_candidates(raw: str) -> tuple[str, ...]:
     """Every substring of ``raw`` that may be a password, for masking even a malformed string.
 
-    The URL form takes everything between the user's ``:`` and the *last* ``@`` (so an unencoded
-    ``@`` in the password is still covered), and also each piece split at ``@``, which is what libpq
-    would take as the password when the ``@`` is not encoded.
+    The URL's userinfo is everything between ``://`` and the *last* ``@`` (so an unencoded ``@``
+    in the user name or the password is still covered) and the password is what follows its first
+    ``:``. Each piece of it split at ``@ : / # ?`` is kept too: that is what libpq takes as the
+    password, host or port when those characters are not encoded. Without any ``@``, the text after
+    ``user:`` is taken as a password when it is not a port number.
     """
     found: list[str] = []
-    for text in (raw, raw.split("?", 1)[0].split("#", 1)[0]):
-        match = _USERINFO.search(text)
-        if match and match["pw"]:
-            pw = match["pw"]
-            found.append(pw)
-            found.extend(part for part in re.split(r"[@#?]", pw) if part)
+    scheme = _SCHEME.match(raw)
+    if scheme:
+        start = scheme.end()
+        for text in (raw, raw.split("?", 1)[0].split("#", 1)[0]):
+            at = text.rfind("@", start)
+            if at != -1:
+                userinfo = text[start:at]
+                pw = userinfo.split(":", 1)[1] if ":" in userinfo else ""
+            else:
+                end = next((i for i, c in enumerate(text[start:], start) if c in "/?#"), len(text))
+                authority = re.sub(r"\[[^\]]*\]", "", text[start:end])
+                ports = [part.rsplit(":", 1)[1] for part in authority.split(",") if ":" in part]
+                numeric = all(port.isdigit() or not port for port in ports)
+                pw = "" if numeric else text[start:].split(":", 1)[1]
+            if pw:
+                found.append(pw)
+                found.extend(part for part in re.split(r"[@:/#?]", pw) if part)
     for m in _KEYWORD_PASSWORD.finditer(raw):
         value = m.group(1)
         found.append(value)
@@ -133,7 +148,13 @@ def _read_env_file(path: Path) -> dict[str, str | None]:
         path.open("rb").close()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return dict(dotenv_values(path))
+    try:
+        return dict(dotenv_values(path, encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        # Only the offset: the bytes around it may be part of a password.
+        raise UsageError(
+            f"cannot read {path}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8"
+        ) from None
 
 
 def find_url(
@@ -184,15 +205,22 @@ def strip_driver(raw: str) -> tuple[str, str | None]:
 
 
 def _parse_port(value: str, shown: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 1 <= port <= 65535:
-        raise UsageError(
-            f"malformed connection string {shown}: port {value!r} is not a number 1-65535"
+    port = int(value) if _PORT.fullmatch(value) else -1
+    if 1 <= port <= 65535:
+        return port
+    # The port text is never quoted: with an unencoded '@' or ':' it is part of the password.
+    if _PORT.fullmatch(value):
+        raise UsageError(f"malformed connection string {shown}: port {port} is not 1-65535")
+    if "@" in value:
+        hint = (
+            "the user name or password seems to contain an unencoded '@' or ':' (libpq ends "
+            "them at the first '@'); percent-encode '@' as %40 and ':' as %3A"
         )
-    return port
+    else:
+        hint = "if this is `user:password`, the `@host` part is missing"
+    raise UsageError(
+        f"malformed connection string {shown}: the port is not a number 1-65535 ({hint})"
+    )
 
 
 def _endpoints(params: Mapping[str, str], shown: str) -> tuple[Endpoint, ...]:
@@ -241,6 +269,14 @@ def parse_target(raw: RawUrl) -> Target:
         )
     if value[0] in "'\"" and value[-1] == value[0]:
         raise UsageError(f"connection string{where} is wrapped in quotes: {shown}")
+    if not _SCHEME.match(value) and (looks_like_secret(value) or not _CONNINFO_FIELD.match(value)):
+        # Perhaps a key or a bare password pasted in the wrong variable: libpq's message would
+        # quote it whole, so neither it nor the value is shown.
+        near_url = " (is the `://` after the scheme missing?)" if _NEAR_URL.match(value) else ""
+        raise UsageError(
+            f"malformed connection string{where}: {mask_secret(value)} is neither a "
+            f"postgresql:// URL nor key=value connection parameters{near_url}"
+        )
     notes: list[str] = []
     value, driver = strip_driver(value)
     if driver:
