@@ -211,9 +211,11 @@ def _libpq_rejects(url: str) -> str | None:
     try:
         conninfo_to_dict(url)
     except Exception as exc:  # noqa: BLE001  (any refusal is the answer we want)
-        # libpq quotes the offending text, which may be the password: drop every quoted part.
+        # libpq quotes the offending text, which may be the password, and the text may itself
+        # hold quotes: keep only what comes before the first quote character.
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return re.sub(r"\"[^\"]*\"?|'[^']*'?", "…", message)[:200]
+        head = re.split(r"[\"']", message, maxsplit=1)
+        return (head[0].rstrip() + (" …" if len(head) > 1 else ""))[:200]
     return None
 
 

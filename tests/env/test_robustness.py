@@ -220,6 +220,14 @@ def test_no_validator_raises(spec: VarSpec, value: str, quoted: bool) -> None:
     secret=st.sampled_from([TOKEN, KEY, PASSWORD + "Q7w8e9r0t1y2"]),
     quoted=st.booleans(),
 )
+# Found by this property: libpq quotes the URL, and a `"` inside it defeated quote stripping.
+@example(
+    spec=VarSpec("V", VarType.POSTGRES_URL, consumer=Consumer.LIBPQ),
+    before='postgresql://"',
+    after="",
+    secret=TOKEN,
+    quoted=False,
+)
 def test_no_validator_quotes_a_credential(
     spec: VarSpec, before: str, after: str, secret: str, quoted: bool
 ) -> None:
