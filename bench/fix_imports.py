@@ -16,39 +16,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-CORPUS = HERE / ".corpus"
+from corpus import django_package
 
-
-def django_tree() -> Path:
-    CORPUS.mkdir(exist_ok=True)
-    found = sorted(CORPUS.glob("django-5.2*/django"))
-    if found:
-        return found[-1]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "django==5.2.*",
-            "-d",
-            str(CORPUS),
-        ],
-        check=True,
-    )
-    archive = max(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(CORPUS, filter="data")
-    return max(CORPUS.glob("django-5.2*/django"))
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
@@ -72,7 +45,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    source = django_tree()
+    source = django_package()
     theirs_times: list[float] = []
     ours_times: list[float] = []
     for _ in range(args.rounds):

@@ -19,8 +19,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-CORPUS = HERE / ".corpus" / "real"
+from corpus import CORPUS as BASE
+from corpus import sdist
+
+CORPUS = BASE / "real"
 
 
 @dataclass(frozen=True)
@@ -37,28 +39,7 @@ PACKAGES = {
 
 
 def fetch(pkg: Package) -> Path:
-    CORPUS.mkdir(parents=True, exist_ok=True)
-    name, _, version = pkg.spec.partition("==")
-    found = sorted(CORPUS.glob(f"{name}-{version}*.tar.gz"))
-    if not found:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                pkg.spec,
-                "-d",
-                str(CORPUS),
-            ],
-            check=True,
-        )
-        found = sorted(CORPUS.glob(f"{name}-{version}*.tar.gz"))
-    return found[-1]
+    return sdist(pkg.spec, CORPUS)
 
 
 def run_tests(root: Path, pkg: Package, label: str) -> dict[str, int]:

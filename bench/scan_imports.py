@@ -22,45 +22,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tokenize
 from pathlib import Path
 
+from corpus import django_package
+
 HERE = Path(__file__).resolve().parent
-CORPUS = HERE / ".corpus"
 BIN = Path(sys.executable).parent
-
-
-def django_tree() -> Path:
-    target = CORPUS / "django-5.2"
-    if (target / "django" / "__init__.py").exists():
-        return target
-    CORPUS.mkdir(exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "django==5.2.*",
-            "-d",
-            str(CORPUS),
-        ],
-        check=True,
-    )
-    sdist = max(CORPUS.glob("[Dd]jango-5.2*.tar.gz"))
-    with tarfile.open(sdist) as tar:
-        top = tar.getnames()[0].split("/")[0]
-        members = [m for m in tar.getmembers() if m.name.startswith(f"{top}/django/")]
-        tar.extractall(CORPUS, members=members, filter="data")
-    (CORPUS / top).rename(target)
-    return target
 
 
 def timed(
@@ -167,8 +137,8 @@ def main() -> int:
 
     jd = [str(BIN / "jyoti-doctor")]
     ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
-    tree = django_tree()
-    pkg = tree / "django"
+    pkg = django_package()
+    tree = pkg.parent
     files = list(pkg.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"corpus: {pkg.relative_to(HERE.parent)}: {len(files)} files, {lines} lines")
