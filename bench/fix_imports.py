@@ -23,7 +23,6 @@ from pathlib import Path
 from corpus import django_package
 
 
-
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     start = time.perf_counter()
     proc = subprocess.run(
