@@ -1,6 +1,6 @@
 """Real code: rewrite real packages with ``fix-imports --write`` and run their own test suites.
 
-Usage: python bench/real_packages.py [SPEC ...]   (default: toolz and networkx)
+Usage: python bench/real_packages.py [NAME ...]   (default: toolz and networkx)
 
 For each package: download its sdist (bench/.corpus/real, once), unpack it into a temporary
 directory, run its test suite unmodified, rewrite the package (not its tests) with
@@ -10,6 +10,7 @@ counts must be equal. Slow (minutes); not part of the test suite. Needs pytest i
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -99,7 +100,15 @@ def rewrite(root: Path, pkg: Package) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(PACKAGES)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "packages",
+        nargs="*",
+        choices=[*PACKAGES, []],
+        metavar="NAME",
+        help=f"one of {', '.join(PACKAGES)} (default: all)",
+    )
+    names = parser.parse_args(argv).packages or list(PACKAGES)
     ok = True
     for name in names:
         pkg = PACKAGES[name]
