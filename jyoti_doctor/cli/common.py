@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -19,6 +19,9 @@ from ..errors import UsageError
 from ..findings import ExitCode, Report
 from ..masking import mask_text
 from ..report import OutputFormat, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="jyoti-doctor",
@@ -83,7 +86,7 @@ class Common:
     exit_zero: bool = False
 
 
-def stderr_console(common: Common):  # type: ignore[no-untyped-def]
+def stderr_console(common: Common) -> Console:
     """A Rich console for progress and chatter; stdout stays for the report."""
     from rich.console import Console
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..config import Config
 from ..findings import Report
 from ..report import OutputFormat
+
+if TYPE_CHECKING:
+    from ..imports.run import ImportSettings, ScanOutcome
+
 from .common import (
     Common,
     ConfigOpt,
@@ -52,7 +56,7 @@ NoCacheOpt = Annotated[
 PROGRESS_THRESHOLD = 200
 
 
-def run_with_progress(settings, common: Common, fmt: OutputFormat):  # type: ignore[no-untyped-def]
+def run_with_progress(settings: ImportSettings, common: Common, fmt: OutputFormat) -> ScanOutcome:
     """Collect scan results, showing a progress bar on stderr only when it is a terminal."""
     import sys
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..files import ChangedOnDisk, write_atomic
 from ..findings import ExitCode, Finding, Location, Report, Section
 from .rewrite import LineIndex, Style, plan, splice
-from .roots import PackageRoot, module_info
+from .roots import ModuleInfo, PackageRoot, module_info
 from .run import ImportSettings, display_path, skipped_section, targets
 from .scan import FileScan, ScanOptions, SelfImport, parse_source, scan_tree, to_findings
 from .verify import VerificationError, verify
@@ -48,7 +48,7 @@ class FileFix:
         return self.new is not None and self.new != self.old
 
 
-def fix_source(data: bytes, path: str, info, options: FixOptions) -> FileFix:  # type: ignore[no-untyped-def]
+def fix_source(data: bytes, path: str, info: ModuleInfo | None, options: FixOptions) -> FileFix:
     """Rewrite one file's bytes. Never raises; a failure leaves ``new`` unset."""
     # Dots are what --max-level limits; root-absolute imports have none.
     relative = options.style is Style.RELATIVE

@@ -116,10 +116,10 @@ class _Source:
         text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
 
-    def segment(self, node: ast.AST) -> str:
-        start, end = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        first = node.col_offset  # type: ignore[attr-defined]
-        last = node.end_col_offset  # type: ignore[attr-defined]
+    def segment(self, node: ast.stmt | ast.expr | ast.alias) -> str:
+        start, end = node.lineno, node.end_lineno or node.lineno
+        first = node.col_offset
+        last = node.end_col_offset
         chunk = [ln.encode("utf-8") for ln in self.lines[start - 1 : end]]
         if not chunk:
             return ""
@@ -207,7 +207,7 @@ def scan_tree(
 
     def add(
         code: str,
-        node: ast.AST,
+        node: ast.stmt | ast.alias,
         target: str,
         original: str,
         replacement: str | None,
@@ -215,17 +215,17 @@ def scan_tree(
         reason: str | None,
         stmt: ast.stmt,
     ) -> None:
-        line = node.lineno  # type: ignore[attr-defined]
-        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        line = node.lineno
+        end_line = node.end_lineno or line
         if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, code):
             return
         found.append(
             SelfImport(
                 code=code,
                 line=line,
-                col=src.col(line, node.col_offset),  # type: ignore[attr-defined]
+                col=src.col(line, node.col_offset),
                 end_line=end_line,
-                end_col=src.col(end_line, node.end_col_offset),  # type: ignore[attr-defined]
+                end_col=src.col(end_line, node.end_col_offset or 0),
                 target=target,
                 original=original,
                 replacement=replacement,
