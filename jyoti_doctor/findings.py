@@ -189,6 +189,9 @@ class Report:
     text: str | None = None
     # --exit-zero: findings do not fail the command (every reporter shows the same exit code).
     exit_zero: bool = False
+    # The rich format may show only the counts and the text (doctor without -v); the machine
+    # formats always carry every finding.
+    list_findings: bool = True
 
     def exit_code(self, *, exit_zero: bool | None = None) -> ExitCode:
         code = self.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -124,6 +125,10 @@ def doctor_cmd(
     deadline: Annotated[
         float, typer.Option("--deadline", min=0.1, help="Seconds the database check may take.")
     ] = 5.0,
+    verbose: Annotated[
+        bool,
+        typer.Option("-v", "--verbose", help="List every finding above the summary (rich format)."),
+    ] = False,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -137,9 +142,11 @@ def doctor_cmd(
     def produce(cfg: Config, fmt: OutputFormat) -> Report:
         from ..doctor import doctor
 
-        return doctor(
+        report = doctor(
             project_dir, cfg, skip=frozenset(s.value for s in skip or ()), db_deadline=deadline
         )
+        # Like `flutter doctor`: people get the summary, `-v` the details; machines get everything.
+        return dataclasses.replace(report, list_findings=verbose)
 
     from ..startup.secret_values import project_secrets
 

@@ -28,7 +28,7 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
 
 def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | None) -> None:
     console = make_console(stream, color)
-    for f in report.findings:
+    for f in report.findings if report.list_findings else ():
         where = str(f.location) if f.location else report.command
         console.print(
             f"[bold]{escape(where)}[/]: [{_STYLE[f.severity]}]{f.code}[/] "

@@ -136,3 +136,15 @@ def test_cli(runner: CliRunner) -> None:
     assert [c["mark"] for c in doc["details"]["checks"]] == ["-", "✗", "✗", "-"]
     bad = runner.invoke(app, ["doctor", str(JYOTIFLOW), "--skip", "nothing"])
     assert bad.exit_code == 2
+
+
+def test_rich_shows_the_summary_and_verbose_the_findings(runner: CliRunner) -> None:
+    args = ["doctor", str(JYOTIFLOW), "--skip", "env", "--skip", "db", "--no-color"]
+    summary = runner.invoke(app, args).stdout
+    verbose = runner.invoke(app, [*args, "-v"]).stdout
+    assert "Doctor summary for" in summary and "Doctor summary for" in verbose
+    assert "JD101" not in summary.split("Doctor summary for")[0]
+    assert "missing_endpoints.py:3:1: JD101" in verbose
+    # The counts are the same either way: hiding the list hides nothing from the verdict.
+    assert summary.splitlines()[-1] == verbose.splitlines()[-1]
+    assert "0 error(s)" not in summary.splitlines()[-1]
