@@ -22,6 +22,7 @@ from jyoti_doctor.config import Config
 from jyoti_doctor.env.load import Source, read_database_url, read_variable
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Severity
+from tests.conftest import require
 
 GOOD_ENV = f"DATABASE_URL={DB_URL}\nOPENAI_API_KEY={OPENAI_KEY}\nSENTRY_DSN={SENTRY}\n"
 
@@ -141,8 +142,8 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_tracking(tmp_path: Path) -> None:
+    require(shutil.which("git") is not None, "git is not installed")
     root = make_project(tmp_path, env=GOOD_ENV)
     _git(root, "init", "-q")
     report = run_check(root, strict=True)

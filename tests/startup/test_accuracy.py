@@ -25,6 +25,7 @@ import pytest
 
 from jyoti_doctor.config import Config
 from jyoti_doctor.startup.check import check_startup
+from tests.conftest import require
 
 BIN = Path(sys.executable).parent
 ASGI_APP = """
@@ -267,7 +268,6 @@ def scenarios() -> list[Scenario]:
 
 
 SCENARIOS = scenarios()
-RESULTS: list[tuple[Scenario, str, str, float]] = []
 
 _STARTED = (
     "Application startup complete",
@@ -377,15 +377,13 @@ def predicted(root: Path, command: str) -> tuple[str, list[str], str]:
 
 def _need_launchers() -> None:
     missing = [n for n in ("uvicorn", "gunicorn", "hypercorn", "fastapi") if not (BIN / n).exists()]
-    if missing:
-        message = f"test launchers not installed (pip install -e '.[test]'): {missing}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(not missing, f"test launchers not installed (pip install -e '.[test]'): {missing}")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
-def test_prediction_equals_real_launch(scenario: Scenario, tmp_path: Path) -> None:
+def test_prediction_equals_real_launch(
+    scenario: Scenario, tmp_path: Path, accuracy_table: list[tuple[object, ...]]
+) -> None:
     _need_launchers()
     root = tmp_path / "proj"
     for rel, text in scenario.files.items():
@@ -395,7 +393,7 @@ def test_prediction_equals_real_launch(scenario: Scenario, tmp_path: Path) -> No
     started = time.monotonic()
     expect, expect_logs, codes = predicted(root, scenario.command)
     seen, seen_logs = observe(root, scenario.command)
-    RESULTS.append(
+    accuracy_table.append(
         (
             scenario,
             expect + (f" | logs {expect_logs}" if expect_logs else ""),
@@ -412,16 +410,3 @@ def test_scenario_table_is_large_enough() -> None:
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}
     assert any(s.id == "motivating" for s in SCENARIOS)
-
-
-def test_print_table() -> None:
-    """With -s, prints the scenario table (the prediction equalled the observation in each)."""
-    if not RESULTS:
-        pytest.skip("run together with the scenarios to print the table")
-    print("\n| scenario | command | self-imports | package | predicted = observed | codes |")
-    print("|---|---|---|---|---|---|")
-    for scenario, outcome, codes, _ in RESULTS:
-        print(
-            f"| {scenario.id} | `{scenario.command}` | {scenario.style} | {scenario.package} "
-            f"| {outcome} | {codes} |"
-        )
