@@ -219,6 +219,15 @@ class _Walker:
                 self.skipped.append(Skipped(path, "not a regular file"))
 
 
+def display_path(path: str) -> str:
+    """Paths relative to the working directory when below it, as ruff and pytest show them."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
 class ChangedOnDisk(Exception):
     """The file no longer holds the bytes it was read with; writing would lose someone's edit."""
 

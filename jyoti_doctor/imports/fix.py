@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..files import ChangedOnDisk, write_atomic
+from ..files import ChangedOnDisk, display_path, write_atomic
 from ..findings import ExitCode, Finding, Location, Report, Section
 from .rewrite import LineIndex, Style, plan, splice
 from .roots import ModuleInfo, PackageRoot, module_info
-from .run import ImportSettings, display_path, skipped_section, targets
+from .run import ImportSettings, skipped_section, targets
 from .scan import FileScan, ScanOptions, SelfImport, parse_source, scan_tree, to_findings
 from .verify import VerificationError, verify
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
-from ..files import Discovery, Skipped, discover
+from ..files import Discovery, Skipped, discover, display_path
 from ..findings import Report, Section
 from .roots import PackageRoot, infer_roots, module_info
 from .scan import FileScan, ScanOptions, scan_paths, to_findings
@@ -53,15 +53,6 @@ class ScanOutcome:
     roots: tuple[PackageRoot, ...]
     discovery: Discovery
     scans: tuple[FileScan, ...]
-
-
-def display_path(path: str) -> str:
-    """Paths relative to the working directory when below it, as ruff and pytest show them."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
 
 
 def targets(settings: ImportSettings) -> tuple[list[PackageRoot], Discovery]:
