@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from jyoti_doctor.findings import (
     Applicability,
     ExitCode,
@@ -106,3 +108,21 @@ def test_exit_code_rule() -> None:
 def test_every_format_has_an_emitter() -> None:
     for fmt in OutputFormat:
         assert render(fmt).strip()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_on_a_terminal_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    coloured = _Terminal()
+    emit(REPORT, OutputFormat.RICH, stream=coloured)
+    red = "31m"  # the error severity's colour; NO_COLOR removes colours, not bold or dim
+    assert red in coloured.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _Terminal()
+    emit(REPORT, OutputFormat.RICH, stream=plain)
+    assert red not in plain.getvalue()

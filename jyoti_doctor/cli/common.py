@@ -124,8 +124,7 @@ def execute(
         report = produce(config, fmt)
         if common.exit_zero:
             report = dataclasses.replace(report, exit_zero=True)
-        color = False if (common.no_color or os.environ.get("NO_COLOR")) else None
-        emit(report, fmt, quiet=common.quiet, color=color)
+        emit(report, fmt, quiet=common.quiet, color=False if common.no_color else None)
         code = report.exit_code()
     except UsageError as exc:
         fail(ExitCode.USAGE, mask_text(str(exc), secrets))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Config
+from ..config import Config, resolve
 from ..findings import Report
 from ..report import OutputFormat
 
@@ -56,7 +56,7 @@ NoCacheOpt = Annotated[
 PROGRESS_THRESHOLD = 200
 
 
-def run_with_progress(settings: ImportSettings, common: Common, fmt: OutputFormat) -> ScanOutcome:
+def run_with_progress(settings: ImportSettings, common: Common) -> ScanOutcome:
     """Collect scan results, showing a progress bar on stderr only when it is a terminal."""
     import sys
 
@@ -107,17 +107,17 @@ def scan_imports(
             max_level=max_level,
             use_cache=not no_cache,
         )
-        return scan_report(run_with_progress(settings, common, fmt))
+        return scan_report(run_with_progress(settings, common))
 
     execute(common, targets[0], produce)
 
 
 StyleOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--style",
         help="relative: `from ..deps import x`; root: `from deps import x`, for a service "
-        "started from inside its package directory.",
+        "started from inside its package directory [config: style; default: relative].",
     ),
 ]
 
@@ -129,12 +129,14 @@ def fix_imports(
         bool, typer.Option("--write", help="Apply the fixes (default: show a diff).")
     ] = False,
     unsafe_fixes: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--unsafe-fixes", help="Also apply unsafe fixes (files with a __main__ block)."
+            "--unsafe-fixes",
+            help="Also apply unsafe fixes (files with a __main__ block) [config: unsafe-fixes].",
+            show_default=False,
         ),
-    ] = False,
-    style: StyleOpt = "relative",
+    ] = None,
+    style: StyleOpt = None,
     package: PackageOpt = None,
     exclude: ExcludeOpt = None,
     extend_exclude: ExtendExcludeOpt = None,
@@ -156,10 +158,18 @@ def fix_imports(
         from ..imports.rewrite import Style
         from ..imports.run import ImportSettings
 
+        wanted = resolve(style, None, cfg, "style", Style.RELATIVE.value)
         try:
-            chosen = Style(style.lower())
+            chosen = Style(str(wanted).lower())
         except ValueError:
-            raise UsageError(f"unknown --style {style!r} (choose from relative, root)") from None
+            raise UsageError(
+                f"fix-imports cannot write style {wanted!r} (choose from relative, root)"
+            ) from None
+        unsafe = resolve(unsafe_fixes, None, cfg, "unsafe-fixes", False)
+        if not isinstance(unsafe, bool):
+            raise UsageError(
+                f"{cfg.path}: [tool.jyoti-doctor] `unsafe-fixes` must be true or false"
+            )
         settings = ImportSettings.build(
             targets,
             cfg,
@@ -168,7 +178,7 @@ def fix_imports(
             extend_exclude=extend_exclude or (),
             max_level=max_level,
         )
-        options = FixOptions(style=chosen, unsafe=unsafe_fixes, max_level=settings.max_level)
+        options = FixOptions(style=chosen, unsafe=unsafe, max_level=settings.max_level)
         return run_fix(settings, options, write=write)
 
     execute(common, targets[0], produce)

@@ -4,22 +4,22 @@ then (with ``write``) the changed files are replaced atomically (SPEC §3)."""
 from __future__ import annotations
 
 import difflib
-import gc
-import os
+import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..files import ChangedOnDisk, display_path, write_atomic
 from ..findings import ExitCode, Finding, Location, Report, Section
-from .rewrite import LineIndex, Style, plan, splice
-from .roots import ModuleInfo, PackageRoot, module_info
+from .parallel import PARALLEL_THRESHOLD, map_files, read_module
+from .rewrite import Style, plan, splice
+from .roots import ModuleInfo, PackageRoot
 from .run import ImportSettings, skipped_section, targets
 from .scan import FileScan, ScanOptions, SelfImport, parse_source, scan_tree, to_findings
+from .source import LineIndex
 from .verify import VerificationError, verify
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|$)")
 
 
@@ -94,30 +94,12 @@ def fix_source(data: bytes, path: str, info: ModuleInfo | None, options: FixOpti
 
 
 def fix_file(path: Path, roots: Sequence[PackageRoot], options: FixOptions) -> FileFix:
-    info = module_info(path, roots)
+    info, data = read_module(path, roots)
     if info is None:
         return FileFix(FileScan(str(path), None))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileFix(
-            FileScan(str(path), info.module, error=f"cannot read: {exc.strerror or exc}")
-        )
+    if isinstance(data, str):
+        return FileFix(FileScan(str(path), info.module, error=data))
     return fix_source(data, str(path), info, options)
-
-
-def _fix_chunk(args: tuple[list[Path], tuple[PackageRoot, ...], FixOptions]) -> list[FileFix]:
-    paths, roots, options = args
-    # The parse trees are short-lived and acyclic: the cyclic collector only costs time here.
-    gc.disable()
-    try:
-        return [fix_file(p, roots, options) for p in paths]
-    finally:
-        gc.enable()
-
-
-# Below this many files a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 200
 
 
 def fix_paths(
@@ -127,36 +109,18 @@ def fix_paths(
     *,
     jobs: int | None = None,
 ) -> list[FileFix]:
-    roots = tuple(roots)
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        return _fix_chunk((list(files), roots, options))
-
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Imported once here so that forked workers share it instead of each importing it.
-    import libcst  # noqa: F401
-
-    chunk = max(16, len(files) // (workers * 4))
-    chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
-    ctx: multiprocessing.context.BaseContext
-    try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:
-        ctx = multiprocessing.get_context()
-    results: list[FileFix] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_fix_chunk, [(c, roots, options) for c in chunks]):
-            results.extend(part)
-    return results
+    if len(files) >= PARALLEL_THRESHOLD:
+        # Imported once here so that forked workers share it instead of each importing it.
+        import libcst  # noqa: F401
+    one = functools.partial(fix_file, roots=tuple(roots), options=options)
+    return map_files(one, files, jobs=jobs)
 
 
 def _display_lines(data: bytes, encoding: str) -> list[str]:
     """Lines as CPython splits them, each ending in ``\n`` (a missing final one is marked)."""
     text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
     lines = [m.group(1) + "\n" for m in _LINE.finditer(text) if m.group(0)]
-    if text and not _LINE_BREAK.match(text[-1]):
+    if text and text[-1] not in "\r\n":
         lines[-1] += "\\ No newline at end of file\n"
     return lines
 
@@ -195,7 +159,6 @@ def run_fix(
     options: FixOptions,
     *,
     write: bool,
-    display: Callable[[str], str] = display_path,
 ) -> Report:
     """Compute, verify, and (with ``write``) apply every fix; the report says what happened."""
     roots, discovery = targets(settings)
@@ -209,7 +172,7 @@ def run_fix(
     written = 0
     outcomes = _write_all([r for r in results if r.changed]) if write else {}
     for res in results:
-        shown = display(res.scan.path)
+        shown = display_path(res.scan.path)
         applied = res.changed
         if res.changed and write:
             problem = outcomes.get(res.scan.path)
@@ -273,7 +236,7 @@ def run_fix(
                     )
                 imp = replace(imp, reason=reason, replacement=None)
             kept.append(imp)
-        findings.extend(to_findings([replace(res.scan, imports=tuple(kept))], display))
+        findings.extend(to_findings([replace(res.scan, imports=tuple(kept))], display_path))
         if fixed_here:
             imports_fixed += len(fixed_here)
             fixed_rows.append((shown, str(len(fixed_here)), ", ".join(fixed_here)))

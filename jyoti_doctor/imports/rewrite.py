@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import ast
 import bisect
-import io
-import itertools
 import re
 import sys
-import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,12 +19,11 @@ from enum import StrEnum
 from ..findings import Applicability
 from .roots import ModuleInfo, relative_module
 from .scan import FileScan, SelfImport
+from .source import LineIndex
 
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 # In `from <module> import`, no name can be the keyword `import`: the first whole word is it.
 _IMPORT_KEYWORD = re.compile(r"(?<![\w.])import(?!\w)")
 _ALONE_AFTER = re.compile(rb"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
-_BOM = b"\xef\xbb\xbf"
 FIXABLE_CODES = frozenset({"JD101", "JD103", "JD105"})
 
 
@@ -81,58 +77,6 @@ class Plan:
     replacements: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-class LineIndex:
-    """Byte offsets of a file's lines as CPython numbers them (``\\r\\n``, ``\\r`` and ``\\n``)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        if b"\r" in data:
-            self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(data))]
-        else:
-            # The common case, at C speed: each line's start is the sum of the lengths before it.
-            self.starts = list(
-                itertools.accumulate(map((1).__add__, map(len, data.split(b"\n")[:-1])), initial=0)
-            )
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError:
-            encoding = "utf-8"
-        self.bom = data.startswith(_BOM)
-        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-        self.utf8 = self.encoding.replace("_", "-").lower() in ("utf-8", "utf8")
-
-    def line_start(self, line: int) -> int:
-        # ast columns on the first line start after a BOM.
-        return self.starts[line - 1] + (3 if line == 1 and self.bom else 0)
-
-    def offset(self, line: int, utf8_col: int) -> int:
-        """Byte offset in the file of ast's (line, UTF-8 column)."""
-        start = self.line_start(line)
-        if self.utf8:
-            return start + utf8_col
-        end = self.starts[line] if line < len(self.starts) else len(self.data)
-        text = self.data[start:end].decode(self.encoding)
-        prefix = text.encode("utf-8")[:utf8_col].decode("utf-8")
-        return start + len(prefix.encode(self.encoding))
-
-    def char_col(self, line: int, utf8_col: int) -> int:
-        """1-based character column, as scan reports it."""
-        start = self.line_start(line)
-        end = self.starts[line] if line < len(self.starts) else len(self.data)
-        if self.data[start:end].isascii():
-            return utf8_col + 1
-        text = self.data[start:end].decode(self.encoding, errors="replace")
-        return len(text.encode("utf-8")[:utf8_col].decode("utf-8", errors="replace")) + 1
-
-    def newline_at(self, line: int) -> bytes:
-        """The line break ending ``line`` (the file's first one when the line has none)."""
-        if line < len(self.starts):
-            end = self.starts[line]
-            return b"\r\n" if self.data[end - 2 : end] == b"\r\n" else self.data[end - 1 : end]
-        first = _LINE_BREAK.search(self.data)
-        return first.group() if first else b"\n"
-
-
 _COMPOUND = frozenset(
     {
         ast.FunctionDef,
@@ -149,23 +93,6 @@ _COMPOUND = frozenset(
         ast.Match,
     }
 )
-
-
-def statements(tree: ast.Module) -> Iterator[ast.stmt]:
-    """Every statement at any depth; only compound statements are looked into."""
-    stack: list[ast.stmt] = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if type(node) in _COMPOUND:
-            children: list[ast.stmt] = []
-            for name in ("body", "orelse", "finalbody"):
-                children.extend(getattr(node, name, ()))
-            for handler in getattr(node, "handlers", ()):
-                children.extend(handler.body)
-            for case in getattr(node, "cases", ()):
-                children.extend(case.body)
-            stack.extend(reversed(children))
 
 
 def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
@@ -197,12 +124,6 @@ def statements_at(body: list[ast.stmt], line: int, out: list[ast.stmt]) -> None:
         if node.lineno < line:
             break
         i -= 1
-
-
-def import_statements(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
-    for stmt in statements(tree):
-        if type(stmt) is ast.Import or type(stmt) is ast.ImportFrom:
-            yield stmt
 
 
 def bindings_of(

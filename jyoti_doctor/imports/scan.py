@@ -7,22 +7,23 @@ runs it over a discovered tree, in worker processes when the tree is large.
 from __future__ import annotations
 
 import ast
+import functools
 import io
-import os
 import re
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..findings import Applicability, Finding, Fix, Location, Severity
-from .roots import ModuleInfo, PackageRoot, in_package, module_info, relative_module
+from ..findings import Applicability, Finding, Fix, Location
+from .parallel import map_files, read_module
+from .roots import ModuleInfo, PackageRoot, in_package, relative_module
+from .source import TEXT_LINE_BREAK, LineIndex
 
 _SUPPRESS = re.compile(
     r"#\s*(?:jyoti-doctor\s*:\s*ignore\b|noqa(?P<codes>\s*:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)?)",
     re.IGNORECASE,
 )
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Calls whose first string argument names a module or an attribute path: reported, never rewritten.
 _DYNAMIC_CALLS = frozenset(
     {"import_module", "__import__", "patch", "find_spec", "import_string", "reload"}
@@ -53,7 +54,6 @@ class FileScan:
     error: str | None = None
     error_line: int | None = None
     error_col: int | None = None
-    has_main_block: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,19 +102,21 @@ class _Source:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self._lines: list[str] | None = None
+        self._index: LineIndex | None = None
 
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
             text = self.data.decode(encoding, errors="replace")
-            self._lines = _LINE_BREAK.split(text)
+            self._lines = TEXT_LINE_BREAK.split(text)
         return self._lines
 
     def col(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
-        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
-        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace")) + 1
+        if self._index is None:
+            self._index = LineIndex(self.data)
+        return self._index.char_col(line, byte_offset)
 
     def segment(self, node: ast.stmt | ast.expr | ast.alias) -> str:
         start, end = node.lineno, node.end_lineno or node.lineno
@@ -307,28 +309,17 @@ def scan_tree(
                     )
                 )
     found.sort(key=lambda s: (s.line, s.col))
-    return FileScan(path, info.module, tuple(found), has_main_block=has_main)
+    return FileScan(path, info.module, tuple(found))
 
 
 def scan_file(path: Path, roots: Sequence[PackageRoot], options: ScanOptions) -> FileScan:
     """Read and scan one file; unreadable files become an ``error``, never an exception."""
-    info = module_info(path, roots)
+    info, data = read_module(path, roots)
     if info is None:
         return FileScan(str(path), None)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileScan(str(path), info.module, error=f"cannot read: {exc.strerror or exc}")
+    if isinstance(data, str):
+        return FileScan(str(path), info.module, error=data)
     return scan_source(data, str(path), info, options)
-
-
-def _scan_chunk(args: tuple[list[Path], tuple[PackageRoot, ...], ScanOptions]) -> list[FileScan]:
-    paths, roots, options = args
-    return [scan_file(p, roots, options) for p in paths]
-
-
-# Below this many files a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 400
 
 
 def scan_paths(
@@ -340,32 +331,8 @@ def scan_paths(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[FileScan]:
     """Scan ``files`` in order; uses worker processes for large trees."""
-    roots = tuple(roots)
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        results = []
-        for path in files:
-            results.append(scan_file(path, roots, options))
-            if on_progress:
-                on_progress(1)
-        return results
-
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(16, len(files) // (workers * 8))
-    chunks = [list(files[i : i + chunk]) for i in range(0, len(files), chunk)]
-    # fork: workers inherit the imported modules instead of re-importing them.
-    ctx = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
-    results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_scan_chunk, [(c, roots, options) for c in chunks]):
-            results.extend(part)
-            if on_progress:
-                on_progress(len(part))
-    return results
+    one = functools.partial(scan_file, roots=tuple(roots), options=options)
+    return map_files(one, files, jobs=jobs, on_progress=on_progress)
 
 
 def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) -> list[Finding]:
@@ -383,14 +350,10 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
             )
             continue
         for imp in scan.imports:
-            severity = None
-            if imp.code == "JD105":
-                severity = Severity.INFO
             out.append(
                 Finding.make(
                     imp.code,
                     _message(imp),
-                    severity=severity,
                     location=Location(shown, imp.line, imp.col, imp.end_line, imp.end_col),
                     fix=Fix(imp.applicability, imp.replacement, imp.reason),
                     source=imp.original,

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from .rewrite import (
     Edit,
-    LineIndex,
     Style,
     bindings_of,
     line_of,
@@ -23,6 +22,7 @@ from .rewrite import (
 )
 from .roots import ModuleInfo
 from .scan import ScanOptions, scan_tree
+from .source import LineIndex
 
 
 class VerificationError(Exception):

@@ -14,10 +14,10 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def make_console(stream: TextIO, color: bool | None) -> Console:
-    # color=None lets Rich decide (TTY and NO_COLOR); False forces plain text.
+    # color=None lets Rich decide (a terminal, and NO_COLOR unset); False forces plain text.
     return Console(
         file=stream,
-        no_color=(color is False),
+        no_color=True if color is False else None,
         color_system=None if color is False else "auto",
         highlight=False,
         soft_wrap=True,

@@ -228,3 +228,26 @@ def test_symlinks_stay_symlinks(project: Path, runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert alias.is_symlink()
     assert routes.read_bytes() == b"from ..deps import get_db\n"
+
+
+def test_style_and_unsafe_fixes_come_from_config(tmp_path: Path, runner: CliRunner) -> None:
+    top = make_tree(tmp_path)
+    script = top / "backend/api/tool.py"
+    script.write_bytes(SELF_IMPORT + b'if __name__ == "__main__":\n    get_db()\n')
+    (top / "pyproject.toml").write_text(
+        '[tool.jyoti-doctor]\nstyle = "root"\nunsafe-fixes = true\n'
+    )
+    result = runner.invoke(app, ["fix-imports", str(top / "backend"), "--write"])
+    assert result.exit_code == 0, result.output
+    assert script.read_bytes().startswith(b"from deps import get_db\n")
+    # A flag beats the config.
+    script.write_bytes(SELF_IMPORT)
+    result = runner.invoke(
+        app, ["fix-imports", str(top / "backend"), "--style", "relative", "--write"]
+    )
+    assert result.exit_code == 0, result.output
+    assert script.read_bytes() == b"from ..deps import get_db\n"
+    (top / "pyproject.toml").write_text('[tool.jyoti-doctor]\nstyle = "absolute"\n')
+    result = runner.invoke(app, ["fix-imports", str(top / "backend")])
+    assert result.exit_code == 2
+    assert "cannot write style 'absolute'" in result.stderr
