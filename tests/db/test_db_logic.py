@@ -23,7 +23,8 @@ from jyoti_doctor.db.conninfo import Endpoint, Target
 from jyoti_doctor.db.libpq import Phase
 from jyoti_doctor.db.net import Resolved, TcpResult, resolve
 from jyoti_doctor.db.policy import Action, Backoff, Outcome, Schedule, State, advance, plan
-from jyoti_doctor.db.probe import ConnectResult, ProbeIO, ProbeSettings, Verdict, run_probe
+from jyoti_doctor.db.policy import ProbeSettings
+from jyoti_doctor.db.probe import ConnectResult, ProbeIO, Verdict, run_probe
 
 # --- classification -------------------------------------------------------------------------
 
