@@ -215,6 +215,7 @@ def build_report(result: ProbeResult) -> Report:
             "Timeline",
             ("phase", "time"),
             tuple((p.value, fmt_seconds(v)) for p, v in phases.items()),
+            panel=True,
         ),
         Section(
             "Attempts",
