@@ -57,25 +57,26 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def run_probe_db(target: str, deadline: float, out: Outcome) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jyoti_doctor",
-            "probe-db",
-            "--url",
-            target,
-            "--format",
-            "json",
-            "--deadline",
-            str(deadline),
-        ],
+def probe_db_json(target: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``python -m jyoti_doctor probe-db --url TARGET --format json`` as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", target, "--format", "json"]
+        + list(extra),
         capture_output=True,
         text=True,
         cwd=REPO,
         check=False,
     )
+
+
+def pg_isready_args(
+    pg_isready: str, port: int, *, user: str = "app", dbname: str = "appdb"
+) -> list[str]:
+    return [pg_isready, "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", dbname]
+
+
+def run_probe_db(target: str, deadline: float, out: Outcome) -> None:
+    proc = probe_db_json(target, "--deadline", str(deadline))
     try:
         doc = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -94,7 +95,7 @@ def run_pg_isready(pg_isready: str, port: int, stop: threading.Event, out: Outco
     while not stop.is_set():
         out.attempts += 1
         rc = subprocess.run(
-            [pg_isready, "-q", "-h", "127.0.0.1", "-p", str(port), "-d", "appdb", "-U", "app"],
+            [*pg_isready_args(pg_isready, port), "-q"],
             check=False,
         ).returncode
         if rc == 0:
@@ -184,22 +185,7 @@ def wrong_password(factory: PgFactory, pg_isready: str, runs: int) -> dict[str, 
     verdicts, walls = [], []
     for _ in range(runs):
         began = time.monotonic()
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jyoti_doctor",
-                "probe-db",
-                "--url",
-                server.url(password="Bad-Pass-4417"),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            check=False,
-        )
+        proc = probe_db_json(server.url(password="Bad-Pass-4417"))
         walls.append(time.monotonic() - began)
         doc = json.loads(proc.stdout)
         assert proc.returncode == 4, proc.returncode
@@ -211,37 +197,11 @@ def wrong_password(factory: PgFactory, pg_isready: str, runs: int) -> dict[str, 
         ("missing database", {"dbname": "nodb"}),
         ("pg_hba reject", {"user": "rejectme"}),
     ):
-        args = [
-            pg_isready,
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(server.port),
-            "-U",
-            kw.get("user", "app"),
-            "-d",
-            kw.get("dbname", "appdb"),
-        ]
-        isready[label] = subprocess.run(
-            args, capture_output=True, text=True, check=False
-        ).returncode
-        probe = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "jyoti_doctor",
-                "probe-db",
-                "--url",
-                server.url(**kw),
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            check=False,
+        args = pg_isready_args(
+            pg_isready, server.port, user=kw.get("user", "app"), dbname=kw.get("dbname", "appdb")
         )
-        isready[label] = (isready[label], probe.returncode)
+        isready_rc = subprocess.run(args, capture_output=True, text=True, check=False).returncode
+        isready[label] = (isready_rc, probe_db_json(server.url(**kw)).returncode)
     server.stop()
     return {"verdict": verdicts, "process": walls, "pg_isready_vs_probe": isready}
 

@@ -70,6 +70,19 @@ class Config:
             )
         return value
 
+    def number(self, key: str, kind: type[int | float], *, table: str | None = None) -> Any:
+        """A non-negative number of ``kind`` (a float setting also takes an int); ``None`` if unset."""
+        data = self.table(table) if table else self.data
+        if key not in data:
+            return None
+        value = data[key]
+        wrong_type = isinstance(value, bool) or not isinstance(value, (int, float))
+        if wrong_type or (kind is int and not isinstance(value, int)) or value < 0:
+            where = f"[tool.jyoti-doctor.{table}]" if table else "[tool.jyoti-doctor]"
+            noun = "integer" if kind is int else "number"
+            raise UsageError(f"{self.path}: {where} `{key}` must be a non-negative {noun}")
+        return kind(value)
+
 
 def _read_table(path: Path) -> dict[str, Any] | None:
     try:

@@ -169,6 +169,8 @@ class Section:
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # Shown inside the command's own panel by the human format (not as a table of its own).
+    panel: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Config
-from ..errors import UsageError
+from ..config import Config, load_config
+from ..db.policy import ProbeSettings
 from ..findings import Report
 from ..report import OutputFormat
 from .common import (
@@ -26,8 +24,10 @@ from .common import (
     stderr_console,
 )
 
-DEFAULT_DEADLINE = 120.0
-DEFAULT_QUERY_TIMEOUT = 5.0
+if TYPE_CHECKING:
+    from ..db.conninfo import RawUrl
+
+DEFAULTS = ProbeSettings()
 
 UrlOpt = Annotated[
     str | None,
@@ -47,7 +47,7 @@ DeadlineOpt = Annotated[
     float | None,
     typer.Option(
         "--deadline",
-        help=f"Give up after this many seconds [default: {DEFAULT_DEADLINE:g}].",
+        help=f"Give up after this many seconds [default: {DEFAULTS.deadline:g}].",
         show_default=False,
     ),
 ]
@@ -62,7 +62,7 @@ QueryTimeoutOpt = Annotated[
     float | None,
     typer.Option(
         "--query-timeout",
-        help=f"Client-side timeout of the first queries [default: {DEFAULT_QUERY_TIMEOUT:g}].",
+        help=f"Client-side timeout of the first queries [default: {DEFAULTS.query_timeout:g}].",
         show_default=False,
     ),
 ]
@@ -76,37 +76,30 @@ RetryAuthOpt = Annotated[
 ]
 
 
-def _number(cfg: Config, key: str, flag: Any, default: Any, kind: type) -> Any:
-    if flag is not None:
-        return flag
-    table = cfg.table("db")
-    if key not in table:
-        return default
-    value = table[key]
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (kind is int and not isinstance(value, int))
-    ):
-        raise UsageError(f"{cfg.path}: [tool.jyoti-doctor.db] `{key}` must be a {kind.__name__}")
-    return kind(value)
+def _find_url(url: str | None, env_files: list[Path], common: Common) -> RawUrl | Exception:
+    """The URL, looked up once before anything can fail, or what went wrong looking it up.
 
-
-def _known_secrets(url: str | None, env_files: list[Path]) -> tuple[str, ...]:
-    """Passwords to mask in any error path, found before anything can fail.
-
-    This runs outside the command's guarded path, so it must never raise: whatever went wrong
-    happens again inside the command and is reported there (masked), not as a traceback.
+    This runs outside the command's guarded path, so it never raises: the error is raised again
+    inside the command and reported there (masked), not as a traceback.
     """
-    from ..db.conninfo import find_url, password_candidates
+    from ..db.conninfo import find_url
 
     try:
-        return password_candidates(find_url(url, env_files).value)
+        config = load_config(common.config, Path("."))
+        return find_url(url, env_files, Path("."), config=config)
+    except Exception as exc:  # noqa: BLE001
+        return exc
+
+
+def _known_secrets(found: RawUrl | Exception, url: str | None) -> tuple[str, ...]:
+    """Passwords to mask in any error path; never raises, for the same reason as :func:`_find_url`."""
+    from ..db.conninfo import password_candidates
+
+    value = url if isinstance(found, Exception) else found.value
+    try:
+        return password_candidates(value) if value else ()
     except Exception:  # noqa: BLE001
-        try:
-            return password_candidates(url) if url else ()
-        except Exception:  # noqa: BLE001
-            return ()
+        return ()
 
 
 @app.command("probe-db")
@@ -129,35 +122,28 @@ def probe_db_cmd(
     Exit 0 ready, 3 not ready by the deadline (only transient failures), 4 refused for good.
     """
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
-    env_files = list(env_file or [])
+    found = _find_url(url, list(env_file or []), common)
 
     def produce(cfg: Config, fmt: OutputFormat) -> Report:
         from ..db.probe import probe_db
-        from ..db.view import LiveView, render_panel
+        from ..db.view import LiveView
 
-        console = stderr_console(common)
-        with LiveView(console) as view:
-            report = probe_db(
-                url,
-                env_files=env_files,
-                project_dir=Path("."),
-                deadline=_number(cfg, "deadline", deadline, DEFAULT_DEADLINE, float),
-                connect_timeout=_number(cfg, "connect-timeout", connect_timeout, None, float),
-                query_timeout=_number(
-                    cfg, "query-timeout", query_timeout, DEFAULT_QUERY_TIMEOUT, float
-                ),
-                retry_auth=_number(cfg, "retry-auth", retry_auth, 0, int),
+        if isinstance(found, Exception):
+            raise found
+
+        def pick(flag: float | None, key: str, kind: type[int | float]) -> float | None:
+            return flag if flag is not None else cfg.number(key, kind, table="db")
+
+        with LiveView(stderr_console(common)) as view:
+            return probe_db(
+                raw=found,
+                deadline=pick(deadline, "deadline", float),
+                connect_timeout=pick(connect_timeout, "connect-timeout", float),
+                query_timeout=pick(query_timeout, "query-timeout", float),
+                retry_auth=retry_auth
+                if retry_auth is not None
+                else cfg.number("retry-auth", int, table="db"),
                 on_event=view.update,
             )
-        if fmt is OutputFormat.RICH and not common.quiet:
-            from ..report.rich import make_console
 
-            color = False if common.no_color else None
-            render_panel(report, make_console(sys.stdout, color))
-            # The panel already shows the timeline.
-            report = dataclasses.replace(
-                report, sections=tuple(s for s in report.sections if s.title != "Timeline")
-            )
-        return report
-
-    execute(common, Path("."), produce, secrets=_known_secrets(url, env_files))
+    execute(common, Path("."), produce, secrets=_known_secrets(found, url))

@@ -12,9 +12,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..config import Config
 from ..errors import UsageError
 from ..masking import looks_like_secret, mask_secret, mask_text
+
+if TYPE_CHECKING:
+    from ..env.load import DotenvFile
 
 ENV_NAME = "DATABASE_URL"
 DEFAULT_PORT = 5432
@@ -47,6 +52,7 @@ class RawUrl:
     value: str = field(repr=False)
     source: str
     path: Path | None = None
+    line: int | None = None  # of the ``DATABASE_URL=`` line that python-dotenv keeps
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class Target:
     source: str
     path: Path | None
     endpoints: tuple[Endpoint, ...]
+    line: int | None = None
     secrets: tuple[str, ...] = field(repr=False, default=())
     driver: str | None = None
     notes: tuple[str, ...] = ()
@@ -139,22 +146,25 @@ def mask(raw: str, secrets: Sequence[str] = ()) -> str:
     return mask_text(raw, (*secrets, *password_candidates(raw)))
 
 
-def _read_env_file(path: Path) -> dict[str, str | None]:
-    from dotenv import dotenv_values
+def _read(path: Path, environ: Mapping[str, str]) -> DotenvFile:
+    """One env file through the shared reader; undecodable text is a usage error, as it is for
+    the app's ``load_dotenv()``, which fails on it."""
+    from ..env.load import read_dotenv
 
     if not path.is_file():
-        raise UsageError(f"env file not found: {path}")
-    try:
-        path.open("rb").close()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return dict(dotenv_values(path, encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        # Only the offset: the bytes around it may be part of a password.
-        raise UsageError(
-            f"cannot read {path}: not valid UTF-8 (byte offset {exc.start}); save the file as UTF-8"
-        ) from None
+        raise UsageError(f"env file {'is a directory' if path.is_dir() else 'not found'}: {path}")
+    loaded = read_dotenv(path, str(path), environ, explicit=True)
+    if loaded.undecodable is not None:
+        # The reader's message names the line, never the bytes (they may be part of a password).
+        raise UsageError(f"{loaded.undecodable.message}; {loaded.undecodable.fix}")
+    return loaded
+
+
+def _found(loaded: DotenvFile) -> RawUrl | None:
+    entry = loaded.effective().get(ENV_NAME)
+    if entry is None or entry.value is None:
+        return None
+    return RawUrl(entry.value, str(loaded.path), loaded.path, entry.line)
 
 
 def find_url(
@@ -162,37 +172,43 @@ def find_url(
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    config: Config | None = None,
 ) -> RawUrl:
-    """The connection string, by precedence.
+    """The connection string, by precedence; each file is read once.
 
     ``--url``; then the env files named explicitly (later files override earlier ones, as they do
-    for ``docker compose``); then ``DATABASE_URL`` from the environment; then ``.env`` in the project
-    directory. The real environment beats the default ``.env`` the way python-dotenv's
-    ``load_dotenv()`` does at the application's startup; ``os.environ`` is never modified.
+    for ``docker compose``); then ``DATABASE_URL`` from the environment; then the config's
+    ``env-file`` list (the first file that sets it wins, as successive ``load_dotenv()`` calls
+    do), else ``.env`` in the project directory. The real environment beats those files the way
+    python-dotenv's ``load_dotenv()`` does at the application's startup; ``os.environ`` is never
+    modified. Within a file the last ``DATABASE_URL`` line wins, as it does for python-dotenv.
     """
+    from ..env.load import env_file_paths
+
     env = os.environ if environ is None else environ
+    project = project_dir or Path(".")
     if url is not None:
         return RawUrl(url, "--url")
     if env_files:
         found: RawUrl | None = None
         for path in env_files:
-            value = _read_env_file(path).get(ENV_NAME)
-            if value is not None:
-                found = RawUrl(value, str(path), path)
+            found = _found(_read(Path(path), env)) or found
         if found is None:
             names = ", ".join(str(p) for p in env_files)
             raise UsageError(f"{ENV_NAME} is not set in {names}")
         return found
     if env.get(ENV_NAME) is not None:
         return RawUrl(env[ENV_NAME], "environment")
-    dotenv = (project_dir or Path(".")) / ".env"
-    if dotenv.is_file():
-        value = _read_env_file(dotenv).get(ENV_NAME)
-        if value is not None:
-            return RawUrl(value, str(dotenv), dotenv)
+    paths = env_file_paths(project, config or Config())
+    for path, explicit in paths:
+        if explicit or path.is_file():
+            found = _found(_read(path, env))
+            if found is not None:
+                return found
+    where = ", ".join(str(p) for p, _ in paths) if paths else str(project / ".env")
     raise UsageError(
         f"no database URL: pass --url, set {ENV_NAME} in the environment, "
-        f"or put it in {dotenv} (or name a file with --env-file)"
+        f"or put it in {where} (or name a file with --env-file)"
     )
 
 
@@ -307,6 +323,7 @@ def parse_target(raw: RawUrl) -> Target:
         display=shown,
         source=raw.source,
         path=raw.path,
+        line=raw.line,
         endpoints=_endpoints(str_params, shown),
         secrets=secrets,
         driver=driver,
@@ -319,5 +336,6 @@ def load_target(
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    config: Config | None = None,
 ) -> Target:
-    return parse_target(find_url(url, env_files, project_dir, environ))
+    return parse_target(find_url(url, env_files, project_dir, environ, config))

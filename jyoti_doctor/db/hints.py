@@ -73,14 +73,12 @@ def provider_hints(target: Target, reason: Reason | None) -> list[str]:
 @dataclass(frozen=True)
 class PoolerEvidence:
     reasons: tuple[str, ...]
-    transaction_mode: bool  # known for sure from the provider's conventions
 
 
 def pooler_evidence(target: Target, behind_pooler: bool) -> PoolerEvidence | None:
     """Why we believe a pooler sits in front, or ``None``."""
     host, port = _host(target), target.primary.port
     reasons: list[str] = []
-    transaction = False
     if behind_pooler:
         reasons.append(
             "the server's pg_backend_pid() differs from the key the connection announced"
@@ -91,8 +89,6 @@ def pooler_evidence(target: Target, behind_pooler: bool) -> PoolerEvidence | Non
         reasons.append(
             f"port {TRANSACTION_POOLER_PORT} is the conventional transaction-mode pooler port"
         )
-        transaction = True
     if _NEON.search(host) and "-pooler." in host:
         reasons.append("the host is a Neon `-pooler` endpoint (PgBouncer in transaction mode)")
-        transaction = True
-    return PoolerEvidence(tuple(reasons), transaction) if reasons else None
+    return PoolerEvidence(tuple(reasons)) if reasons else None

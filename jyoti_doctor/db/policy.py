@@ -11,6 +11,47 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Self
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """What the user chose; the one place the defaults are defined (the CLI shows them too)."""
+
+    deadline: float = 120.0
+    connect_timeout: float | None = None  # None: the growing per-attempt timeout
+    query_timeout: float = 5.0
+    retry_auth: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        deadline: float | None = None,
+        connect_timeout: float | None = None,
+        query_timeout: float | None = None,
+        retry_auth: int | None = None,
+    ) -> Self:
+        """The settings with every ``None`` left at its default."""
+        default = cls()
+        return cls(
+            deadline=default.deadline if deadline is None else deadline,
+            connect_timeout=connect_timeout,  # its default is None
+            query_timeout=default.query_timeout if query_timeout is None else query_timeout,
+            retry_auth=default.retry_auth if retry_auth is None else retry_auth,
+        )
+
+    def validate(self) -> None:
+        if not self.deadline > 0:
+            raise UsageError(f"--deadline must be positive (got {self.deadline})")
+        if self.connect_timeout is not None and not self.connect_timeout > 0:
+            raise UsageError(f"--connect-timeout must be positive (got {self.connect_timeout})")
+        if not self.query_timeout > 0:
+            raise UsageError(f"--query-timeout must be positive (got {self.query_timeout})")
+        if self.retry_auth < 0:
+            raise UsageError(f"--retry-auth must not be negative (got {self.retry_auth})")
 
 
 class Action(StrEnum):
@@ -111,9 +152,20 @@ class Step:
 
 
 def plan(
-    schedule: Schedule, state: State, now: float, end: float, rng: Callable[[], float]
+    schedule: Schedule,
+    state: State,
+    now: float,
+    end: float,
+    rng: Callable[[], float],
+    *,
+    can_tcp_probe: bool = True,
 ) -> Step | None:
-    """The next attempt, or ``None`` when none could finish before ``end``."""
+    """The next attempt, or ``None`` when none could finish before ``end``.
+
+    Without ``can_tcp_probe`` (a Unix socket given only as libpq's default) a refused connection
+    is retried with handshakes, just as often: nothing is listening, so they cost the server
+    nothing either.
+    """
     handshake_timeout = (
         schedule.fixed_handshake_timeout
         if schedule.fixed_handshake_timeout is not None
@@ -124,9 +176,11 @@ def plan(
     if last is None or last is Outcome.PORT_OPEN or last is Outcome.TIMEOUT:
         action, wait, timeout = Action.HANDSHAKE, 0.0, handshake_timeout
     elif last is Outcome.REFUSED:
-        action = Action.TCP
         wait = schedule.tcp_backoff.delay(n, rng)
-        timeout = schedule.tcp_timeout.at(state.tcp_timeouts)
+        if can_tcp_probe:
+            action, timeout = Action.TCP, schedule.tcp_timeout.at(state.tcp_timeouts)
+        else:
+            action, timeout = Action.HANDSHAKE, handshake_timeout
     elif last is Outcome.TCP_TIMEOUT:
         action, wait, timeout = Action.TCP, 0.0, schedule.tcp_timeout.at(state.tcp_timeouts)
     elif last is Outcome.TRANSIENT:

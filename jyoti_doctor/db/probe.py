@@ -12,19 +12,20 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ..config import Config
 from ..errors import UsageError
 from ..findings import Report
 from ..masking import mask_text
 from . import net
 from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
-from .conninfo import Endpoint, Target, load_target
+from .conninfo import Endpoint, RawUrl, Target, find_url, parse_target
 from .libpq import Phase
-from .policy import Action, Backoff, Outcome, Schedule, State, advance, plan
+from .policy import Action, Backoff, Outcome, ProbeSettings, Schedule, State, advance, plan
 
 DNS_TIMEOUT = 5.0
 # Reasons --retry-auth may retry: a role or database that an init script is still creating.
@@ -44,24 +45,6 @@ class Verdict(StrEnum):
     READY = "ready"
     NOT_READY = "not ready"
     REFUSED = "refused"
-
-
-@dataclass(frozen=True)
-class ProbeSettings:
-    deadline: float = 120.0
-    connect_timeout: float | None = None
-    query_timeout: float = 5.0
-    retry_auth: int = 0
-
-    def validate(self) -> None:
-        if not self.deadline > 0:
-            raise UsageError(f"--deadline must be positive (got {self.deadline})")
-        if self.connect_timeout is not None and not self.connect_timeout > 0:
-            raise UsageError(f"--connect-timeout must be positive (got {self.connect_timeout})")
-        if not self.query_timeout > 0:
-            raise UsageError(f"--query-timeout must be positive (got {self.query_timeout})")
-        if self.retry_auth < 0:
-            raise UsageError(f"--retry-auth must not be negative (got {self.retry_auth})")
 
 
 @dataclass(frozen=True)
@@ -105,12 +88,10 @@ class ServerInfo:
 
 
 class EventKind(StrEnum):
-    START = "start"
     ATTEMPT = "attempt"  # an attempt begins
     PHASE = "phase"  # a handshake entered a phase
     RESULT = "result"  # an attempt ended
     WAIT = "wait"  # sleeping before the next attempt
-    DONE = "done"
 
 
 @dataclass(frozen=True)
@@ -301,10 +282,9 @@ def run_probe(
     *,
     io: ProbeIO | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
-    schedule: Schedule | None = None,
 ) -> ProbeResult:
     io = io or ProbeIO()
-    schedule = schedule or Schedule(fixed_handshake_timeout=settings.connect_timeout)
+    schedule = Schedule(fixed_handshake_timeout=settings.connect_timeout)
     start = io.clock()
     started_at = io.wall()
     end = start + settings.deadline
@@ -344,7 +324,6 @@ def run_probe(
         return attempt
 
     def result(verdict: Verdict, last: Attempt | None) -> ProbeResult:
-        emit(EventKind.DONE, reason=last.reason.value if last and last.reason else None)
         return ProbeResult(
             target,
             settings,
@@ -359,7 +338,6 @@ def run_probe(
             verbose_errors=verbose,
         )
 
-    emit(EventKind.START)
     try:
         addresses = _resolve_all(target, io, schedule, start, end, record, emit)
     except _Stop as stop:
@@ -374,9 +352,7 @@ def run_probe(
     auth_retries = 0
     last: Attempt | None = None
     while True:
-        step = plan(schedule, state, io.clock(), end, io.rng)
-        if step is not None and step.action is Action.TCP and not can_tcp_probe:
-            step = replace(step, action=Action.HANDSHAKE)
+        step = plan(schedule, state, io.clock(), end, io.rng, can_tcp_probe=can_tcp_probe)
         if step is None:
             return result(Verdict.NOT_READY, last)
         if step.wait > 0:
@@ -509,22 +485,33 @@ def _resolve_all(
 def probe_db(
     url: str | None = None,
     *,
+    raw: RawUrl | None = None,
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
-    deadline: float = 120.0,
+    config: Config | None = None,
+    deadline: float | None = None,
     connect_timeout: float | None = None,
-    query_timeout: float = 5.0,
-    retry_auth: int = 0,
+    query_timeout: float | None = None,
+    retry_auth: int | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
 ) -> Report:
-    """Probe the database named by ``url`` (else ``DATABASE_URL``: environment, then ``.env``).
+    """Probe the database named by ``raw`` (as :func:`~.conninfo.find_url` found it) or, without
+    it, by ``url``, else ``DATABASE_URL``: environment, then ``.env``.
 
-    Returns a ``probe-db`` report whose status is OK, DB_NOT_READY (3) or DB_REFUSED (4); a
-    missing or malformed URL raises :class:`UsageError` with the password masked.
+    Settings left ``None`` take :class:`~.policy.ProbeSettings`' defaults. Returns a ``probe-db``
+    report whose status is OK, DB_NOT_READY (3) or DB_REFUSED (4); a missing or malformed URL
+    raises :class:`UsageError` with the password masked.
     """
     from .report import build_report
 
-    settings = ProbeSettings(deadline, connect_timeout, query_timeout, retry_auth)
+    settings = ProbeSettings.of(
+        deadline=deadline,
+        connect_timeout=connect_timeout,
+        query_timeout=query_timeout,
+        retry_auth=retry_auth,
+    )
     settings.validate()
-    target = load_target(url, env_files, project_dir)
+    if raw is None:
+        raw = find_url(url, env_files, project_dir, config=config)
+    target = parse_target(raw)
     return build_report(run_probe(target, settings, on_event=on_event))

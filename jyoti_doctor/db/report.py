@@ -7,7 +7,6 @@ attempts, consecutive identical ones grouped.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..findings import Applicability, ExitCode, Finding, Fix, Location, Report, Section, Severity
@@ -43,17 +42,10 @@ def fmt_seconds(value: float) -> str:
 
 
 def _env_location(result: ProbeResult) -> Location | None:
-    path = result.target.path
-    if path is None:
+    target = result.target
+    if target.path is None:
         return None
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return Location(str(path))
-    for number, line in enumerate(lines, 1):
-        if re.match(r"\s*(?:export\s+)?DATABASE_URL\s*=", line):
-            return Location(str(path), number, 1)
-    return Location(str(path))
+    return Location(str(target.path), target.line, 1 if target.line else None)
 
 
 def waited_on(result: ProbeResult) -> dict[str, float]:
@@ -223,6 +215,7 @@ def build_report(result: ProbeResult) -> Report:
             "Timeline",
             ("phase", "time"),
             tuple((p.value, fmt_seconds(v)) for p, v in phases.items()),
+            panel=True,
         ),
         Section(
             "Attempts",

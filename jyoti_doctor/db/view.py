@@ -18,6 +18,7 @@ from rich.text import Text
 
 from ..findings import Report
 from .probe import EventKind, ProbeEvent
+from .report import fmt_seconds
 
 
 class LiveView:
@@ -26,13 +27,11 @@ class LiveView:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.started = time.monotonic()
-        self.event: ProbeEvent | None = None
         self.attempt = 0
         self.action = "-"
         self.phase = "-"
         self.last_reason: str | None = None
         self.last_kind: str | None = None
-        self.last_message: str | None = None
         self.next_at: float | None = None
         self.deadline = 0.0
         self.target = ""
@@ -50,7 +49,6 @@ class LiveView:
             self.live.stop()
 
     def update(self, event: ProbeEvent) -> None:
-        self.event = event
         self.deadline = event.deadline
         self.target = event.target or self.target
         if event.kind is EventKind.ATTEMPT:
@@ -62,11 +60,7 @@ class LiveView:
             self.phase = event.phase or self.phase
         elif event.kind is EventKind.RESULT:
             self.attempt = event.attempt
-            self.last_reason, self.last_kind, self.last_message = (
-                event.reason,
-                event.failure_kind,
-                event.message,
-            )
+            self.last_reason, self.last_kind = event.reason, event.failure_kind
             self._log_line(event)
         elif event.kind is EventKind.WAIT and event.next_in is not None:
             self.next_at = time.monotonic() + event.next_in
@@ -145,7 +139,7 @@ def render_panel(report: Report, console: Console) -> None:
             grid.add_row("pooler", Text("yes (the backend pid differs from the announced one)"))
     timeline = d.get("timeline") or {}
     if timeline:
-        parts = [f"{phase} {_fmt(seconds)}" for phase, seconds in timeline.items()]
+        parts = [f"{phase} {fmt_seconds(seconds)}" for phase, seconds in timeline.items()]
         grid.add_row("phases", Text(" · ".join(parts)))
     if d.get("waited_explained") and verdict != "refused":
         grid.add_row("waited", Text(str(d["waited_explained"]).removeprefix("waited on: ")))
@@ -154,7 +148,3 @@ def render_panel(report: Report, console: Console) -> None:
     console.print(
         Panel(Group(grid), title=f"probe-db: {verdict.upper()}", border_style=style, expand=False)
     )
-
-
-def _fmt(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"

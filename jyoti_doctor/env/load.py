@@ -89,6 +89,8 @@ class DotenvFile:
     entries: tuple[Entry, ...]
     issues: tuple[Issue, ...]
     explicit: bool = False
+    # The issue saying the bytes are not UTF-8 (load_dotenv() raises on such a file), if any.
+    undecodable: Issue | None = None
 
     def effective(self) -> dict[str, Entry]:
         """The entry python-dotenv keeps for each key: the last one with a value."""
@@ -340,9 +342,13 @@ def read_dotenv(
     except OSError as exc:
         raise UsageError(f"cannot read {display}: {exc.strerror or type(exc).__name__}") from None
     text, issues = _decode(data, display)
+    # _decode's only error-level issues are the ones that make load_dotenv() fail.
+    undecodable = next((i for i in issues if i.level is Level.ERROR), None)
     text = text.removeprefix("\ufeff")
     entries, more = parse_dotenv(text, display, environ)
-    return DotenvFile(path, display, tuple(entries), tuple(issues + more), explicit)
+    return DotenvFile(
+        path, display, tuple(entries), tuple(issues + more), explicit, undecodable=undecodable
+    )
 
 
 def display_path(path: Path, project_dir: Path) -> str:
@@ -421,8 +427,8 @@ def read_variable(
 ) -> Resolved:
     """Read one variable the way the app would: the environment, then the ``.env`` files.
 
-    For other commands (``probe-db`` reads DATABASE_URL through this). Raises
-    :class:`UsageError` for an explicitly named file that is missing or unreadable.
+    Raises :class:`UsageError` for an explicitly named file that is missing or unreadable; a
+    file that is not UTF-8 is read with replacement characters (its issue says so).
     """
     env = dict(os.environ if environ is None else environ)
     files = load_files(project_dir, config or Config(), env_files, env)

@@ -28,6 +28,11 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
 
 def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | None) -> None:
     console = make_console(stream, color)
+    panel = not quiet and report.command == "probe-db"
+    if panel:
+        from ..db.view import render_panel
+
+        render_panel(report, console)
     for f in report.findings if report.list_findings else ():
         where = str(f.location) if f.location else report.command
         console.print(
@@ -47,6 +52,8 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
                 console.print(f"  [dim]{'help' if manual else 'why'}:[/] {escape(f.fix.reason)}")
     if not quiet:
         for section in report.sections:
+            if panel and section.panel:
+                continue
             sec = Table(title=section.title, title_justify="left")
             for column in section.columns:
                 # Fold rather than truncate: a cut-off variable name or hint hides what matters.

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
+from jyoti_doctor.config import Config, load_config
 from jyoti_doctor.db.conninfo import find_url, load_target, mask, password_candidates, strip_driver
+from jyoti_doctor.db.probe import probe_db
 from jyoti_doctor.errors import UsageError
+from jyoti_doctor.report import OutputFormat, emit
 from tests.conftest import FIXTURES
 from tests.db.servers import PASSWORD, BlackHole, PgServer, url
 
@@ -49,6 +55,72 @@ def test_explicit_env_files_win_later_overrides(tmp_path: Path) -> None:
     two.write_text("OTHER=1\nDATABASE_URL=postgresql://a@two/x\n")
     raw = find_url(None, (one, two), tmp_path, {"DATABASE_URL": "postgresql://a@env/x"})
     assert "two" in raw.value and raw.path == two
+
+
+def test_the_last_database_url_line_wins_and_is_the_one_located(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DATABASE_URL=postgresql://a@first/x\nOTHER=1\nDATABASE_URL=postgresql://a@last/x\n"
+    )
+    raw = find_url(None, (), tmp_path, {})
+    assert "last" in raw.value and raw.line == 3
+    raw = find_url(None, (tmp_path / ".env",), tmp_path, {})
+    assert "last" in raw.value and raw.line == 3
+
+
+def test_config_env_file_is_read_after_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jyoti-doctor]\nenv-file = ["db.env"]\n')
+    (tmp_path / "db.env").write_text("\nDATABASE_URL=postgresql://a@from-config/x\n")
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://a@from-dotenv/x\n")
+    config = load_config(None, tmp_path)
+    raw = find_url(None, (), tmp_path, {}, config)
+    assert "from-config" in raw.value and raw.path == tmp_path / "db.env" and raw.line == 2
+    raw = find_url(None, (), tmp_path, {"DATABASE_URL": "postgresql://a@env/x"}, config)
+    assert raw.source == "environment"
+
+
+def test_cli_honours_the_config_env_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.jyoti-doctor]\nenv-file = ["db.env"]\n')
+    (tmp_path / "db.env").write_text(f"DATABASE_URL=mysql://app:{PASSWORD}@h/d\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke(runner)
+    assert code == 2 and "not a PostgreSQL" in out and "db.env" in out and PASSWORD not in out
+    (tmp_path / "db.env").unlink()
+    code, out = invoke(runner)
+    assert code == 2 and "env file not found" in out
+
+
+def test_one_run_reads_the_dotenv_once(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_URL=postgresql://app:{PASSWORD}@h:notaport/d\n")
+    monkeypatch.chdir(tmp_path)
+    opened: list[str] = []
+    real_open = io.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith(".env"):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", counting_open)
+    monkeypatch.setattr(builtins, "open", counting_open)
+    code, out = invoke(runner, "--format", "json")
+    assert code == 2 and "port" in out
+    assert len(opened) == 1, opened
+
+
+def test_config_numbers_must_be_non_negative(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.jyoti-doctor.db]\nretry-auth = -1\n")
+    code, out = invoke(runner, "--url", url(1), "--config", str(tmp_path / "pyproject.toml"))
+    assert code == 2 and "[tool.jyoti-doctor.db] `retry-auth` must be a non-negative" in out
+    config = Config(data={"db": {"deadline": 3, "retry-auth": 2.5, "flag": True}})
+    assert config.number("deadline", float, table="db") == 3.0
+    assert config.number("query-timeout", float, table="db") is None
+    for key in ("retry-auth", "flag"):
+        with pytest.raises(UsageError):
+            config.number(key, int, table="db")
 
 
 def test_reading_dotenv_leaves_os_environ_alone(tmp_path: Path) -> None:
@@ -169,6 +241,35 @@ def test_dotenv_in_current_directory(
     code, out = invoke(runner, "--format", "github")
     assert code == 4
     assert "file=.env,line=1" in out and "from-dotenv-wrong" not in out
+
+
+def test_dotenv_with_two_urls_points_at_the_one_probed(
+    pg: PgServer, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # python-dotenv keeps the last line; the location must be that line, not the first match.
+    driver = pg.url().replace("postgresql://", "postgresql+asyncpg://")
+    (tmp_path / ".env").write_text(f"DATABASE_URL={url(1)}\nDATABASE_URL={driver}\n")
+    monkeypatch.chdir(tmp_path)
+    code, out = invoke(runner, "--format", "github")
+    assert code == 0, out
+    assert "file=.env,line=2" in out and "line=1" not in out
+
+
+def test_rich_output_draws_the_panel_once(pg: PgServer, runner: CliRunner) -> None:
+    report = probe_db(pg.url())
+    buf = io.StringIO()
+    emit(report, OutputFormat.RICH, stream=buf, color=False)
+    text = buf.getvalue()
+    # The panel carries the phase timeline; the table of it is for the other formats only.
+    assert text.count("probe-db: READY") == 1 and "Timeline" not in text and "Attempts" in text
+    buf = io.StringIO()
+    emit(report, OutputFormat.JSON, stream=buf, color=False)
+    assert "timeline" in json.loads(buf.getvalue())["sections"]
+    buf = io.StringIO()
+    emit(report, OutputFormat.RICH, stream=buf, quiet=True, color=False)
+    assert "READY" not in buf.getvalue()
+    code, out = invoke(runner, "--url", pg.url())
+    assert code == 0 and out.count("probe-db: READY") == 1 and "Timeline" not in out
 
 
 def test_config_table_sets_the_deadline(runner: CliRunner, tmp_path: Path) -> None:

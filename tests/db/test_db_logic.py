@@ -22,8 +22,17 @@ from jyoti_doctor.db.classify import (
 from jyoti_doctor.db.conninfo import Endpoint, Target
 from jyoti_doctor.db.libpq import Phase
 from jyoti_doctor.db.net import Resolved, TcpResult, resolve
-from jyoti_doctor.db.policy import Action, Backoff, Outcome, Schedule, State, advance, plan
-from jyoti_doctor.db.probe import ConnectResult, ProbeIO, ProbeSettings, Verdict, run_probe
+from jyoti_doctor.db.policy import (
+    Action,
+    Backoff,
+    Outcome,
+    ProbeSettings,
+    Schedule,
+    State,
+    advance,
+    plan,
+)
+from jyoti_doctor.db.probe import ConnectResult, ProbeIO, Verdict, run_probe
 
 # --- classification -------------------------------------------------------------------------
 
@@ -198,6 +207,20 @@ def test_plan_refused_switches_to_tcp_probes() -> None:
     state = advance(state, Outcome.TRANSIENT)
     step = plan(s, state, 0.0, 10.0, lambda: 0.0)
     assert step is not None and step.wait >= 1.0
+
+
+def test_plan_without_tcp_probes_retries_a_refusal_with_handshakes() -> None:
+    # A Unix socket given only as libpq's default cannot be TCP-probed: the refusal is retried
+    # with a handshake, under the handshake's timeout and minimum, at the same quick pace.
+    s = Schedule()
+    state = advance(advance(State(), Outcome.TIMEOUT), Outcome.REFUSED)
+    step = plan(s, state, 0.0, 100.0, lambda: 0.0, can_tcp_probe=False)
+    assert step is not None and step.action is Action.HANDSHAKE
+    assert step.timeout == s.handshake_timeout.at(1) and step.wait <= s.tcp_backoff.cap
+    # Room for a TCP probe but not for a handshake: stop rather than start it.
+    end = s.tcp_backoff.base + (s.min_tcp + s.min_handshake) / 2
+    assert plan(s, state, 0.0, end, lambda: 0.0) is not None
+    assert plan(s, state, 0.0, end, lambda: 0.0, can_tcp_probe=False) is None
 
 
 def test_plan_timeouts_grow_and_are_clamped_to_time_left() -> None:
