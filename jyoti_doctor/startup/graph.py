@@ -17,9 +17,10 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
+from typing import TypeAlias
 
 from .syspath import EntryKind, Launch
 
@@ -55,6 +56,9 @@ _SKIP_DIRS = frozenset(
         ".ruff_cache",
     }
 )
+# A parsed file (its tree and text) or why it could not be parsed, per path.
+Trees: TypeAlias = dict[Path, tuple[ast.Module, str] | SyntaxError]
+
 _CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
 _CATCH_OTHER = frozenset({"Exception", "BaseException"})
@@ -201,7 +205,11 @@ class _Ctx:
 
 class Walker:
     def __init__(
-        self, launch: Launch, project_names: frozenset[str], root_style: Path | None = None
+        self,
+        launch: Launch,
+        project_names: frozenset[str],
+        root_style: Path | None = None,
+        trees: Trees | None = None,
     ) -> None:
         self.launch = launch
         # When set, every self-import of this package directory is read as if rewritten to the
@@ -213,7 +221,8 @@ class Walker:
         self.swallowed: list[Swallowed] = []
         self.executed: list[str] = []
         self.external: dict[str, None] = {}
-        self.trees: dict[Path, tuple[ast.Module, str] | SyntaxError] = {}
+        # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
+        self.trees: Trees = {} if trees is None else trees
 
     # --- entry ----------------------------------------------------------------------------
 
@@ -951,20 +960,24 @@ def _logged(handler: ast.ExceptHandler, failure: Failure) -> tuple[str, ...]:
     return tuple(out)
 
 
-def predict(launch: Launch, project_dir: Path) -> Prediction:
-    """The start-up of ``launch`` as the interpreter would run it, predicted statically."""
-    walker = Walker(launch, project_module_names(project_dir))
+def predict(
+    launch: Launch,
+    project_dir: Path,
+    *,
+    root_style: Path | None = None,
+    project_names: frozenset[str] | None = None,
+    trees: Trees | None = None,
+) -> Prediction:
+    """The start-up of ``launch`` as the interpreter would run it, predicted statically.
+
+    ``root_style``: read the self-imports of that package directory as ``fix-imports --style
+    root`` would write them. ``project_names`` and ``trees`` let several predictions for one
+    project share the tree walk and the parsed files."""
+    if project_names is None:
+        project_names = project_module_names(project_dir)
+    walker = Walker(launch, project_names, root_style, trees)
     prediction = walker.predict()
-    latent = sweep(walker, prediction)
-    return Prediction(
-        prediction.launch,
-        prediction.fatal,
-        prediction.swallowed,
-        prediction.executed,
-        prediction.external,
-        latent,
-        prediction.app_found,
-    )
+    return replace(prediction, latent=sweep(walker, prediction))
 
 
 def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
