@@ -392,3 +392,19 @@ def test_missing_start_command_is_its_own_usage_error(tmp_path: Path) -> None:
     with pytest.raises(NoStartCommand) as caught:
         check_startup(tmp_path, Config())
     assert isinstance(caught.value, UsageError)  # exit 2 on the command line
+
+
+def test_project_names_skip_the_shared_excludes(tmp_path: Path) -> None:
+    from jyoti_doctor.startup.graph import project_module_names
+
+    write(
+        tmp_path,
+        {
+            "backend/deps.py": "",
+            "env/lib/python3.11/site-packages/dotenv/__init__.py": "",
+            "__pypackages__/3.11/lib/requests/__init__.py": "",
+            "backend.egg-info/top_level.py": "",
+            "node_modules/left_pad.py": "",
+        },
+    )
+    assert project_module_names(tmp_path) == {"backend", "deps"}
