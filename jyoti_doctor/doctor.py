@@ -13,6 +13,7 @@ import importlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from .config import Config
@@ -20,7 +21,17 @@ from .errors import UsageError
 from .findings import ExitCode, Finding, Report, Severity, combine_exit_codes
 from .masking import mask_text
 
-CHECKS = ("env", "imports", "startup", "db")
+
+class Check(StrEnum):
+    """The checks, in the order the app's own start-up meets them."""
+
+    ENV = "env"
+    IMPORTS = "imports"
+    STARTUP = "startup"
+    DB = "db"
+
+
+CHECKS = tuple(Check)
 TITLES = {"env": "Environment", "imports": "Imports", "startup": "Start-up", "db": "Database"}
 DEFAULT_DB_DEADLINE = 5.0
 
@@ -293,4 +304,4 @@ def doctor(
     )
 
 
-__all__ = ["CheckResult", "doctor"]
+__all__ = ["CHECKS", "Check", "CheckResult", "doctor"]
