@@ -8,18 +8,30 @@ next. A check whose module cannot be loaded is reported as not available, never 
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from .config import Config
 from .errors import UsageError
-from .findings import ExitCode, Finding, Report, Section, Severity, combine_exit_codes
+from .findings import ExitCode, Finding, Report, Severity, combine_exit_codes
 from .masking import mask_text
 
-CHECKS = ("env", "imports", "startup", "db")
+
+class Check(StrEnum):
+    """The checks, in the order the app's own start-up meets them."""
+
+    ENV = "env"
+    IMPORTS = "imports"
+    STARTUP = "startup"
+    DB = "db"
+
+
+CHECKS = tuple(Check)
 TITLES = {"env": "Environment", "imports": "Imports", "startup": "Start-up", "db": "Database"}
 DEFAULT_DB_DEADLINE = 5.0
 
@@ -122,13 +134,11 @@ def check_env_line(project_dir: Path, config: Config) -> CheckResult:
 
 
 def check_imports_line(project_dir: Path, config: Config, fix_command: str | None) -> CheckResult:
-    run = _load("jyoti_doctor.imports.run", "scan_report")
-    if isinstance(run, str):
-        return _unavailable("imports", run)
-    from .imports.run import ImportSettings, collect, scan_report
-
+    scan = _load("jyoti_doctor.imports.run", "scan_imports")
+    if isinstance(scan, str):
+        return _unavailable("imports", scan)
     try:
-        report = scan_report(collect(ImportSettings.build([project_dir], config)))
+        report = scan([project_dir], config)
     except UsageError as exc:
         return _usage("imports", exc, f"jyoti-doctor scan-imports {_arg(project_dir)}")
     code = report.exit_code()
@@ -147,19 +157,19 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     check_startup = _load("jyoti_doctor.startup.check", "check_startup")
     if isinstance(check_startup, str):
         return _unavailable("startup", check_startup)
-    from .startup.command import discover
+    from .startup.check import NoStartCommand
 
     try:
-        if discover(project_dir, config) is None:
-            return CheckResult(
-                "startup",
-                "!",
-                ExitCode.FINDINGS,
-                "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
-                "render.yaml, Dockerfile)",
-                f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
-            )
         report = check_startup(project_dir, config)
+    except NoStartCommand:
+        return CheckResult(
+            "startup",
+            "!",
+            ExitCode.FINDINGS,
+            "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
+            "render.yaml, Dockerfile)",
+            f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
+        )
     except UsageError as exc:
         return _usage("startup", exc, f"jyoti-doctor check-startup --project {_arg(project_dir)}")
     code = report.exit_code()
@@ -211,7 +221,6 @@ def doctor(
     *,
     skip: frozenset[str] = frozenset(),
     db_deadline: float = DEFAULT_DB_DEADLINE,
-    include_findings: bool = True,
 ) -> Report:
     """Run the checks in start-up order and summarise them in one report."""
     unknown = set(skip) - set(CHECKS)
@@ -227,15 +236,7 @@ def doctor(
     def timed(fn: Callable[[], CheckResult]) -> CheckResult:
         started = time.monotonic()
         result = fn()
-        return CheckResult(
-            result.name,
-            result.mark,
-            result.code,
-            result.found,
-            result.next_command,
-            result.report,
-            time.monotonic() - started,
-        )
+        return dataclasses.replace(result, seconds=time.monotonic() - started)
 
     def skipped(name: str) -> CheckResult:
         return CheckResult(name, "-", ExitCode.OK, "skipped (--skip)")
@@ -262,10 +263,9 @@ def doctor(
     )
 
     findings: list[Finding] = []
-    if include_findings:
-        for result in results:
-            if result.report is not None:
-                findings.extend(result.report.findings)
+    for result in results:
+        if result.report is not None:
+            findings.extend(result.report.findings)
     status = combine_exit_codes([r.code for r in results])
     lines = [f"Doctor summary for {_arg(project_dir)} (checks in start-up order):"]
     for result in results:
@@ -277,17 +277,6 @@ def doctor(
     if not_checked:
         lines.append(f"Not checked: {', '.join(not_checked)} (see above).")
     lines.append(f"Next: {first_next}" if first_next else "No issues found.")
-    rows = tuple(
-        (
-            r.mark,
-            TITLES[r.name],
-            r.found,
-            r.next_command or "",
-            str(int(r.code)),
-            f"{r.seconds:.1f}",
-        )
-        for r in results
-    )
     return Report(
         command="doctor",
         findings=tuple(findings),
@@ -299,12 +288,15 @@ def doctor(
         sections=(),
         details={
             "checks": [
-                dict(
-                    zip(
-                        ("mark", "check", "found", "next", "exit_code", "seconds"), row, strict=True
-                    )
-                )
-                for row in rows
+                {
+                    "mark": r.mark,
+                    "check": TITLES[r.name],
+                    "found": r.found,
+                    "next": r.next_command or "",
+                    "exit_code": str(int(r.code)),
+                    "seconds": f"{r.seconds:.1f}",
+                }
+                for r in results
             ]
         },
         status=status,
@@ -312,4 +304,4 @@ def doctor(
     )
 
 
-__all__ = ["CheckResult", "Section", "doctor"]
+__all__ = ["CHECKS", "Check", "CheckResult", "doctor"]

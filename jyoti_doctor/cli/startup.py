@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ..config import Config
+from ..doctor import Check
 from ..findings import Report
 from ..report import OutputFormat
 from .common import (
@@ -29,13 +30,6 @@ class Style(StrEnum):
     RELATIVE = "relative"
     ROOT = "root"
     ABSOLUTE = "absolute"
-
-
-class Check(StrEnum):
-    ENV = "env"
-    IMPORTS = "imports"
-    STARTUP = "startup"
-    DB = "db"
 
 
 @app.command("check-startup")

@@ -108,6 +108,11 @@ def collect(
     return ScanOutcome(tuple(all_roots), discovery, tuple(r for r in results if r is not None))
 
 
+def scan_imports(paths: Sequence[Path], config: Config) -> Report:
+    """``scan-imports paths`` with the project's configuration and no flags (as doctor runs it)."""
+    return scan_report(collect(ImportSettings.build(paths, config)))
+
+
 def skipped_section(skipped: Sequence[Skipped]) -> tuple[Section, ...]:
     if not skipped:
         return ()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
 from ..errors import UsageError
+from ..files import display_path
 from ..findings import Finding, Location, Report, Section, Severity
 from .command import (
     Launcher,
@@ -23,16 +24,51 @@ from .command import (
     parse_command,
     shell_join,
 )
-from .graph import ASSUMPTIONS, Failure, Prediction, Walker, predict, project_module_names
+from .graph import (
+    ASSUMPTIONS,
+    Failure,
+    Finder,
+    Prediction,
+    Trees,
+    predict,
+    project_module_names,
+)
 from .syspath import EntryKind, Launch, model_launch
 
 STYLES = ("relative", "root", "absolute")
+
+
+class NoStartCommand(UsageError):
+    """No start command was given and the project names none."""
 
 
 @dataclass(frozen=True)
 class Resolved:
     command: StartCommand
     launch: Launch
+
+
+@dataclass(frozen=True)
+class Project:
+    """One project's directory with its module names and parsed files, computed once and
+    shared by every prediction made for it (the start command's and each alternative's)."""
+
+    directory: Path
+    names: frozenset[str]
+    trees: Trees = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, directory: Path) -> Project:
+        return cls(directory, project_module_names(directory))
+
+    def predict(self, launch: Launch, *, root_style: Path | None = None) -> Prediction:
+        return predict(
+            launch,
+            self.directory,
+            root_style=root_style,
+            project_names=self.names,
+            trees=self.trees,
+        )
 
 
 def resolve_launch(
@@ -50,7 +86,7 @@ def resolve_launch(
     else:
         found = discover(project_dir, config)
         if found is None:
-            raise UsageError(
+            raise NoStartCommand(
                 f"no start command given and none found in {project_dir} ([tool.jyoti-doctor] "
                 "start, Procfile, render.yaml, Dockerfile); pass one, e.g. "
                 "jyoti-doctor check-startup 'uvicorn main:app' --cwd backend"
@@ -60,22 +96,15 @@ def resolve_launch(
     return Resolved(cmd, model_launch(cmd))
 
 
-def _display(path: Path | None, project_dir: Path) -> str:
-    """Relative to the working directory when below it (as ruff and pytest show paths)."""
-    if path is None:
-        return "?"
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+def _display(path: Path | None) -> str:
+    return "?" if path is None else display_path(str(path))
 
 
-def _location(failure: Failure, project_dir: Path) -> Location | None:
+def _location(failure: Failure) -> Location | None:
     if failure.path is None:
         return None
     return Location(
-        _display(failure.path, project_dir),
+        _display(failure.path),
         failure.line,
         failure.col,
         failure.end_line,
@@ -87,7 +116,7 @@ def chain_text(failure: Failure) -> str:
     return " → ".join(failure.chain)
 
 
-def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Finding]:
+def prediction_findings(prediction: Prediction) -> list[Finding]:
     findings: list[Finding] = []
     fatal = prediction.fatal
     if fatal is not None:
@@ -95,13 +124,13 @@ def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Findi
             Finding.make(
                 fatal.code,
                 f"{fatal.text} — the app does not start ({chain_text(fatal)})",
-                location=_location(fatal, project_dir),
+                location=_location(fatal),
                 source=fatal.statement,
             )
         )
     for item in prediction.swallowed:
         f = item.failure
-        where = f"{_display(item.path, project_dir)}:{item.line}"
+        where = f"{_display(item.path)}:{item.line}"
         if item.fallback:
             findings.append(
                 Finding.make(
@@ -109,7 +138,7 @@ def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Findi
                     f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
                     f"fallback instead ({chain_text(f)})",
                     severity=Severity.INFO,
-                    location=_location(f, project_dir),
+                    location=_location(f),
                     source=f.statement,
                 )
             )
@@ -120,7 +149,7 @@ def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Findi
                 "JD204",
                 f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
                 f"without what this import brings ({chain_text(f)}){logged}",
-                location=_location(f, project_dir),
+                location=_location(f),
                 source=f.statement,
             )
         )
@@ -134,7 +163,7 @@ def prediction_findings(prediction: Prediction, project_dir: Path) -> list[Findi
             Finding.make(
                 code,
                 f"{first.text} when this line runs (today's start-up does not reach it){more}",
-                location=_location(first, project_dir),
+                location=_location(first),
                 source=first.statement,
             )
         )
@@ -146,9 +175,8 @@ def _package_dir(launch: Launch) -> Path | None:
     entry = launch.entry
     if entry.file is not None:
         return entry.file.parent
-    walker = Walker(launch, frozenset())
     first = entry.module.split(".")[0]
-    spec = walker.finder.find(first, None)
+    spec = Finder([e.path for e in launch.sys_path]).find(first, None)
     if spec is None or not spec.locations and spec.origin is None:
         return None
     if spec.locations:
@@ -220,35 +248,14 @@ def _drop_option(args: list[str], name: str) -> list[str]:
     return out
 
 
-def _predict_with(
-    command: str | None,
-    cmd: StartCommand,
-    launch: Launch,
-    project_dir: Path,
-    root_style: Path | None = None,
-) -> Prediction | None:
-    """The start-up predicted for another command (or the same one after a root-style
-    rewrite of ``root_style``'s self-imports)."""
-    from .graph import sweep
-
-    if command is not None:
-        try:
-            alt = parse_command(command, cmd.start_cwd, source="recommendation", env=dict(cmd.env))
-        except UsageError:
-            return None
-        launch = model_launch(alt)
-    walker = Walker(launch, project_module_names(project_dir), root_style)
-    first = walker.predict()
-    latent = sweep(walker, first)
-    return Prediction(
-        first.launch,
-        first.fatal,
-        first.swallowed,
-        first.executed,
-        first.external,
-        latent,
-        first.app_found,
-    )
+def _predict_with(project: Project, launch: Launch, command: str) -> Prediction | None:
+    """The start-up predicted for another command, run where ``launch``'s command starts."""
+    cmd = launch.command
+    try:
+        alt = parse_command(command, cmd.start_cwd, source="recommendation", env=dict(cmd.env))
+    except UsageError:
+        return None
+    return project.predict(model_launch(alt))
 
 
 def _verdict(prediction: Prediction | None) -> str:
@@ -270,26 +277,11 @@ class Recommendation:
 
 
 def recommend(
-    resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
+    resolved: Resolved, prediction: Prediction, project: Project, style: str | None
 ) -> Recommendation:
-    """The recommendation, and a finding when the requested style cannot work."""
-    text, findings = _recommend(resolved, prediction, project_dir, style)
-    command = None
-    if text:
-        command = next(
-            (
-                line.strip()
-                for line in text.splitlines()
-                if line.strip().startswith("jyoti-doctor fix-imports")
-            ),
-            None,
-        )
-    return Recommendation(text, command, tuple(findings))
-
-
-def _recommend(
-    resolved: Resolved, prediction: Prediction, project_dir: Path, style: str | None
-) -> tuple[str | None, list[Finding]]:
+    """The advice text, the one command to run next, and a finding when the requested style
+    cannot work with the start command."""
+    project_dir = project.directory
     launch, cmd = resolved.launch, resolved.command
     package_dir = _package_dir(launch)
     findings: list[Finding] = []
@@ -298,12 +290,14 @@ def _recommend(
         package_dir == project_dir and not (package_dir / "__init__.py").exists()
     ):
         if _count(prediction):
-            return (
+            return Recommendation(
                 "Fix the imports listed above; no package directory was found to recommend "
-                "an import style for."
-            ), findings
-        return None, findings
-    rel_pkg = _display(package_dir, project_dir) + "/"
+                "an import style for.",
+                None,
+                (),
+            )
+        return Recommendation(None, None, ())
+    rel_pkg = _display(package_dir) + "/"
     inside = _is_inside_launch(launch, package_dir)
     root_cmd = f"jyoti-doctor fix-imports --style root --write {rel_pkg}"
     rel_cmd = f"jyoti-doctor fix-imports --style relative --write {rel_pkg}"
@@ -328,10 +322,11 @@ def _recommend(
                 )
             )
         if not _count(prediction) and style not in fails:
-            return None, findings
-        after_root = _predict_with(None, cmd, launch, project_dir, root_style=package_dir)
+            return Recommendation(None, None, tuple(findings))
+        next_command = root_cmd
+        after_root = project.predict(launch, root_style=package_dir)
         alt = _alternative_command(cmd, package_dir)
-        after_alt = _predict_with(alt, cmd, launch, project_dir) if alt else None
+        after_alt = _predict_with(project, launch, alt) if alt else None
         lines.append(
             f"`{cmd.raw}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
             f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
@@ -339,13 +334,13 @@ def _recommend(
         lines.append(
             f"Option 1 — keep the start command, rewrite self-imports to the root style "
             f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
-            + _remaining(after_root, project_dir)
+            + _remaining(after_root)
         )
         if alt:
             lines.append(
                 f"Option 2 — launch the package as a package and use relative imports:\n"
                 f"    start command: {alt}\n    {rel_cmd}\n  {_verdict(after_alt)}"
-                + _remaining(after_alt, project_dir)
+                + _remaining(after_alt)
             )
     else:
         if style == "root":
@@ -360,7 +355,8 @@ def _recommend(
                 )
             )
         if not _count(prediction):
-            return None, findings
+            return Recommendation(None, None, tuple(findings))
+        next_command = rel_cmd
         lines.append(
             f"`{cmd.raw}` ({cmd.source}) imports {launch.entry.module} as a package module: "
             "relative and package-absolute imports work; root-absolute ones (`from deps import "
@@ -374,12 +370,12 @@ def _recommend(
     if cmd.source == "command line":
         again.append(cmd.raw)
     if project_dir != Path.cwd():
-        again += ["--project", _display(project_dir, project_dir)]
+        again += ["--project", _display(project_dir)]
     lines.append("Then re-run: " + shlex.join(again))
-    return "\n".join(lines), findings
+    return Recommendation("\n".join(lines), next_command, tuple(findings))
 
 
-def _remaining(prediction: Prediction | None, project_dir: Path) -> str:
+def _remaining(prediction: Prediction | None) -> str:
     if prediction is None or not _count(prediction):
         return ""
     failures = (
@@ -388,18 +384,17 @@ def _remaining(prediction: Prediction | None, project_dir: Path) -> str:
         + list(prediction.latent)
     )
     shown = [
-        f"\n    {_display(f.path, project_dir)}:{f.line}: {f.statement or ''} → {f.text}"
-        for f in failures[:5]
+        f"\n    {_display(f.path)}:{f.line}: {f.statement or ''} → {f.text}" for f in failures[:5]
     ]
     extra = f"\n    … and {len(failures) - 5} more" if len(failures) > 5 else ""
     return "\n  still failing after that (change these by hand):" + "".join(shown) + extra
 
 
-def launch_sections(resolved: Resolved, project_dir: Path) -> tuple[Section, ...]:
+def launch_sections(resolved: Resolved) -> tuple[Section, ...]:
     cmd, launch = resolved.command, resolved.launch
     entry = launch.entry
     entry_text = (
-        f"{entry.file and _display(entry.file, project_dir)} run as __main__"
+        f"{entry.file and _display(entry.file)} run as __main__"
         if entry.kind is EntryKind.SCRIPT
         else f"{entry.module} run as __main__"
         if entry.kind is EntryKind.MAIN_MODULE
@@ -409,12 +404,11 @@ def launch_sections(resolved: Resolved, project_dir: Path) -> tuple[Section, ...
         ("command", cmd.raw),
         ("from", cmd.source),
         ("launcher", cmd.launcher.value + (" (python -m)" if cmd.python_m else "")),
-        ("working directory", _display(launch.cwd, project_dir) or "."),
+        ("working directory", _display(launch.cwd) or "."),
         ("entry", entry_text),
     )
     path_rows = tuple(
-        (str(i), _display(e.path, project_dir) or ".", e.reason)
-        for i, e in enumerate(launch.sys_path)
+        (str(i), _display(e.path) or ".", e.reason) for i, e in enumerate(launch.sys_path)
     )
     return (
         Section("Start command", ("item", "value"), rows),
@@ -439,14 +433,15 @@ def check_startup(
     if style is not None and style not in STYLES:
         raise UsageError(f"unknown import style {style!r} (choose from {', '.join(STYLES)})")
     resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
-    prediction = predict(resolved.launch, project_dir)
-    findings = prediction_findings(prediction, project_dir)
-    advice = recommend(resolved, prediction, project_dir, style)
+    project = Project.at(project_dir)
+    prediction = project.predict(resolved.launch)
+    findings = prediction_findings(prediction)
+    advice = recommend(resolved, prediction, project, style)
     text = advice.text
     findings += advice.findings
-    sections = list(launch_sections(resolved, project_dir))
+    sections = list(launch_sections(resolved))
     details: dict[str, object] = {
-        "prediction": prediction_details(prediction, project_dir),
+        "prediction": prediction_details(prediction),
         "assumptions": list(ASSUMPTIONS),
         "recommended_command": advice.command,
     }
@@ -489,14 +484,14 @@ def outcome_text(prediction: Prediction) -> str:
     return "starts"
 
 
-def prediction_details(prediction: Prediction, project_dir: Path) -> dict[str, object]:
+def prediction_details(prediction: Prediction) -> dict[str, object]:
     def failure(f: Failure) -> dict[str, object]:
         return {
             "code": f.code,
             "exception": f.exc_type,
             "message": f.message,
             "chain": list(f.chain),
-            "path": _display(f.path, project_dir) if f.path else None,
+            "path": _display(f.path) if f.path else None,
             "line": f.line,
             "statement": f.statement,
         }

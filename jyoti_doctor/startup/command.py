@@ -555,11 +555,7 @@ def discover(project_dir: Path, config: Config) -> Found | None:
     if start is not None:
         if not isinstance(start, str) or not start.strip():
             raise UsageError(f"{config.path}: [tool.jyoti-doctor] `start` must be a string")
-        base = config.base_dir or project_dir
-        cwd_value = config.get("cwd")
-        if cwd_value is not None and not isinstance(cwd_value, str):
-            raise UsageError(f"{config.path}: [tool.jyoti-doctor] `cwd` must be a string")
-        cwd = (base / cwd_value) if cwd_value else base
+        cwd = configured_cwd(project_dir, config) or config.base_dir or project_dir
         return Found(start, cwd, f"{_rel(config.path, project_dir)} [tool.jyoti-doctor] start")
     for finder in (_from_procfile, _from_render, _from_dockerfile):
         found = finder(project_dir)

@@ -17,10 +17,15 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
+from typing import TypeAlias
 
+from ..files import DEFAULT_EXCLUDES
+from ..imports.roots import PackageRoot, module_info, resolve_relative
+from ..imports.scan import is_main_guard
 from .syspath import EntryKind, Launch
 
 ASSUMPTIONS = (
@@ -35,26 +40,13 @@ ASSUMPTIONS = (
     ),
 )
 
-_SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "env",
-        ".env",
-        "node_modules",
-        "__pycache__",
-        ".tox",
-        ".nox",
-        "site-packages",
-        "dist",
-        "build",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-    }
-)
+# The directories nobody scans, plus virtualenvs named `env`: no project module lives there.
+_SKIP_PATTERNS = (*DEFAULT_EXCLUDES, "env", ".env")
+_SKIP_DIRS = frozenset(p for p in _SKIP_PATTERNS if not any(c in p for c in "*?["))
+_SKIP_GLOBS = tuple(p for p in _SKIP_PATTERNS if p not in _SKIP_DIRS)
+# A parsed file (its tree and text) or why it could not be parsed, per path.
+Trees: TypeAlias = dict[Path, tuple[ast.Module, str] | SyntaxError]
+
 _CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
 _CATCH_OTHER = frozenset({"Exception", "BaseException"})
@@ -170,7 +162,7 @@ def project_module_names(project_dir: Path, limit: int = 5000) -> frozenset[str]
         for child in children:
             seen += 1
             if child.is_dir():
-                if child.name in _SKIP_DIRS or child.name.startswith(".") or child.is_symlink():
+                if _skipped(child.name) or child.name.startswith(".") or child.is_symlink():
                     continue
                 if child.name.isidentifier():
                     names.add(child.name)
@@ -178,6 +170,10 @@ def project_module_names(project_dir: Path, limit: int = 5000) -> frozenset[str]
             elif child.suffix == ".py" and child.stem.isidentifier() and child.stem != "__init__":
                 names.add(child.stem)
     return frozenset(names)
+
+
+def _skipped(name: str) -> bool:
+    return name in _SKIP_DIRS or any(fnmatchcase(name, glob) for glob in _SKIP_GLOBS)
 
 
 @dataclass
@@ -201,7 +197,11 @@ class _Ctx:
 
 class Walker:
     def __init__(
-        self, launch: Launch, project_names: frozenset[str], root_style: Path | None = None
+        self,
+        launch: Launch,
+        project_names: frozenset[str],
+        root_style: Path | None = None,
+        trees: Trees | None = None,
     ) -> None:
         self.launch = launch
         # When set, every self-import of this package directory is read as if rewritten to the
@@ -213,7 +213,8 @@ class Walker:
         self.swallowed: list[Swallowed] = []
         self.executed: list[str] = []
         self.external: dict[str, None] = {}
-        self.trees: dict[Path, tuple[ast.Module, str] | SyntaxError] = {}
+        # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
+        self.trees: Trees = {} if trees is None else trees
 
     # --- entry ----------------------------------------------------------------------------
 
@@ -532,7 +533,7 @@ class Walker:
         if isinstance(stmt, ast.If):
             if _is_type_checking(stmt.test):
                 return self._block(stmt.orelse, ctx)
-            if _is_main_test(stmt.test):
+            if is_main_guard(stmt):
                 return self._block(stmt.body if ctx.is_main else stmt.orelse, ctx)
             return self._block(stmt.body, ctx) or self._block(stmt.orelse, ctx)
         if isinstance(stmt, (ast.Try, ast.TryStar)):
@@ -545,28 +546,11 @@ class Walker:
 
     def _import_from(self, stmt: ast.ImportFrom, ctx: _Ctx) -> Failure | None:
         site = (ctx, stmt)
-        target = "." * stmt.level + (stmt.module or "")
-        if stmt.level:
-            if not ctx.package:
-                return self._fail(
-                    "JD202",
-                    "ImportError",
-                    "attempted relative import with no known parent package",
-                    site,
-                    ctx.chain + (target,),
-                )
-            bits = ctx.package.rsplit(".", stmt.level - 1)
-            if len(bits) < stmt.level:
-                return self._fail(
-                    "JD203",
-                    "ImportError",
-                    "attempted relative import beyond top-level package",
-                    site,
-                    ctx.chain + (target,),
-                )
-            base = f"{bits[0]}.{stmt.module}" if stmt.module else bits[0]
-        else:
-            base = stmt.module or ""
+        base = _from_module(stmt, ctx.package)
+        if isinstance(base, _Unresolved):
+            return self._fail(
+                base.code, "ImportError", base.message, site, ctx.chain + (_spelled(stmt),)
+            )
         failure = self.import_module(base, site, ctx.chain)
         if failure is not None:
             return failure
@@ -657,16 +641,9 @@ def _as_root_style(
 ) -> ast.Import | ast.ImportFrom:
     """The statement as ``fix-imports --style root`` spells it, for a file under ``package_dir``."""
     name = package_dir.name
-    try:
-        rel = path.relative_to(package_dir.parent)
-    except ValueError:
-        return stmt
-    parts = [*rel.parts[:-1], rel.stem]
-    if parts[-1] == "__init__":
-        parts.pop()
-        package = ".".join(parts)
-    else:
-        package = ".".join(parts[:-1])
+    info = module_info(path, (PackageRoot(name, package_dir.parent),))
+    if info is None:
+        return stmt  # not a file of the package: fix-imports leaves it as it is
 
     def strip(module: str) -> str | None:
         if module == name:
@@ -681,12 +658,9 @@ def _as_root_style(
             names.append(ast.alias(rest, alias.asname) if rest and alias.asname else alias)
         new: ast.Import | ast.ImportFrom = ast.Import(names=names)
     else:
-        module = stmt.module or ""
-        if stmt.level:
-            bits = package.rsplit(".", stmt.level - 1)
-            if len(bits) < stmt.level:
-                return stmt
-            module = f"{bits[0]}.{module}" if module else bits[0]
+        module = _from_module(stmt, info.package)
+        if isinstance(module, _Unresolved):
+            return stmt
         rest = strip(module)
         if rest is None:
             return stmt
@@ -698,6 +672,31 @@ def _as_root_style(
 
 
 # --- helpers on the AST -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unresolved:
+    """The ImportError CPython raises for a relative import it cannot resolve."""
+
+    code: str  # JD202 (no parent package) / JD203 (beyond the top-level package)
+    message: str
+
+
+def _from_module(stmt: ast.ImportFrom, package: str) -> str | _Unresolved:
+    """The absolute module ``stmt`` imports from, run in a module whose __package__ is
+    ``package``, or why CPython refuses it."""
+    if not stmt.level:
+        return stmt.module or ""
+    if not package:
+        return _Unresolved("JD202", "attempted relative import with no known parent package")
+    try:
+        return resolve_relative(package, stmt.level, stmt.module)
+    except ImportError as exc:
+        return _Unresolved("JD203", str(exc))
+
+
+def _spelled(stmt: ast.ImportFrom) -> str:
+    return "." * stmt.level + (stmt.module or "")
 
 
 def _bindings(body: Sequence[ast.stmt]) -> set[str]:
@@ -767,19 +766,6 @@ def _imports_in(body: Sequence[ast.stmt]) -> bool:
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _is_main_test(test: ast.expr) -> bool:
-    if (
-        not isinstance(test, ast.Compare)
-        or len(test.ops) != 1
-        or not isinstance(test.ops[0], ast.Eq)
-    ):
-        return False
-    sides = (test.left, test.comparators[0])
-    return any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides) and any(
-        isinstance(s, ast.Constant) and s.value == "__main__" for s in sides
     )
 
 
@@ -951,20 +937,24 @@ def _logged(handler: ast.ExceptHandler, failure: Failure) -> tuple[str, ...]:
     return tuple(out)
 
 
-def predict(launch: Launch, project_dir: Path) -> Prediction:
-    """The start-up of ``launch`` as the interpreter would run it, predicted statically."""
-    walker = Walker(launch, project_module_names(project_dir))
+def predict(
+    launch: Launch,
+    project_dir: Path,
+    *,
+    root_style: Path | None = None,
+    project_names: frozenset[str] | None = None,
+    trees: Trees | None = None,
+) -> Prediction:
+    """The start-up of ``launch`` as the interpreter would run it, predicted statically.
+
+    ``root_style``: read the self-imports of that package directory as ``fix-imports --style
+    root`` would write them. ``project_names`` and ``trees`` let several predictions for one
+    project share the tree walk and the parsed files."""
+    if project_names is None:
+        project_names = project_module_names(project_dir)
+    walker = Walker(launch, project_names, root_style, trees)
     prediction = walker.predict()
-    latent = sweep(walker, prediction)
-    return Prediction(
-        prediction.launch,
-        prediction.fatal,
-        prediction.swallowed,
-        prediction.executed,
-        prediction.external,
-        latent,
-        prediction.app_found,
-    )
+    return replace(prediction, latent=sweep(walker, prediction))
 
 
 def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
@@ -1034,7 +1024,7 @@ def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
             for h in node.handlers
         )
         skipped_if = isinstance(node, ast.If) and (
-            _is_type_checking(node.test) or (_is_main_test(node.test) and not is_main)
+            _is_type_checking(node.test) or (is_main_guard(node) and not is_main)
         )
         if catches or skipped_if:
             blocks = node.body  # type: ignore[attr-defined]
@@ -1077,36 +1067,9 @@ def _judge(
     if isinstance(stmt, ast.Import):
         names = [a.name for a in stmt.names]
     else:
-        target = "." * stmt.level + (stmt.module or "")
-        if stmt.level:
-            if not package:
-                return [
-                    (
-                        None,
-                        fail(
-                            "JD202",
-                            "ImportError",
-                            "attempted relative import with no known parent package",
-                            target,
-                        ),
-                    )
-                ]
-            bits = package.rsplit(".", stmt.level - 1)
-            if len(bits) < stmt.level:
-                return [
-                    (
-                        None,
-                        fail(
-                            "JD203",
-                            "ImportError",
-                            "attempted relative import beyond top-level package",
-                            target,
-                        ),
-                    )
-                ]
-            base = f"{bits[0]}.{stmt.module}" if stmt.module else bits[0]
-        else:
-            base = stmt.module or ""
+        base = _from_module(stmt, package)
+        if isinstance(base, _Unresolved):
+            return [(None, fail(base.code, "ImportError", base.message, _spelled(stmt)))]
         names = [base] + [f"{base}.{a.name}" for a in stmt.names if a.name != "*"]
     out: list[tuple[Spec | None, Failure | None]] = []
     for index, name in enumerate(names):

@@ -334,3 +334,77 @@ def test_cli_exit_codes_and_json(runner: CliRunner, tmp_path: Path) -> None:
     assert "not one jyoti-doctor understands" in bad.output
     gh = runner.invoke(app, ["check-startup", "--project", str(JYOTIFLOW), "--format", "github"])
     assert "::warning file=" in gh.stdout and "title=jyoti-doctor (JD204)" in gh.stdout
+
+
+def test_one_tree_walk_and_one_parse_per_file_for_all_predictions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start command's prediction and each alternative the recommendation checks share
+    the project's module names and parsed files."""
+    import ast
+
+    from jyoti_doctor.startup import check, graph
+
+    walks: list[Path] = []
+    parses: list[str] = []
+    real_walk, real_parse = graph.project_module_names, ast.parse
+
+    def walk(project_dir: Path, limit: int = 5000) -> frozenset[str]:
+        walks.append(project_dir)
+        return real_walk(project_dir, limit)
+
+    def parse(source: object, filename: str = "<unknown>", *args: object, **kw: object) -> object:
+        parses.append(filename)
+        return real_parse(source, filename, *args, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(graph, "project_module_names", walk)
+    monkeypatch.setattr(check, "project_module_names", walk)
+    monkeypatch.setattr(ast, "parse", parse)
+    report = check_startup(JYOTIFLOW, Config())
+    # Both alternatives were predicted (Option 1 and Option 2 carry a verdict each).
+    assert report.text is not None and report.text.count("predicted: ") == 2
+    assert len(walks) == 1
+    main = str(JYOTIFLOW / "backend" / "main.py")
+    assert parses.count(main) == 1
+    assert len(parses) == len(set(parses))
+
+
+def test_recommended_command_for_a_package_launch_is_the_relative_rewrite(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/deps.py": "x = 1\n",
+            "backend/main.py": "from deps import x\napp = object()\n",
+        },
+    )
+    report = check_startup(tmp_path, Config(), command="uvicorn backend.main:app")
+    command = report.details["recommended_command"]
+    assert isinstance(command, str)
+    assert command.startswith("jyoti-doctor fix-imports --style relative --write ")
+    assert command.endswith("backend/")
+    assert report.text is not None and f"    {command}\n" in report.text
+
+
+def test_missing_start_command_is_its_own_usage_error(tmp_path: Path) -> None:
+    from jyoti_doctor.startup.check import NoStartCommand
+
+    with pytest.raises(NoStartCommand) as caught:
+        check_startup(tmp_path, Config())
+    assert isinstance(caught.value, UsageError)  # exit 2 on the command line
+
+
+def test_project_names_skip_the_shared_excludes(tmp_path: Path) -> None:
+    from jyoti_doctor.startup.graph import project_module_names
+
+    write(
+        tmp_path,
+        {
+            "backend/deps.py": "",
+            "env/lib/python3.11/site-packages/dotenv/__init__.py": "",
+            "__pypackages__/3.11/lib/requests/__init__.py": "",
+            "backend.egg-info/top_level.py": "",
+            "node_modules/left_pad.py": "",
+        },
+    )
+    assert project_module_names(tmp_path) == {"backend", "deps"}

@@ -148,3 +148,19 @@ def test_rich_shows_the_summary_and_verbose_the_findings(runner: CliRunner) -> N
     # The counts are the same either way: hiding the list hides nothing from the verdict.
     assert summary.splitlines()[-1] == verbose.splitlines()[-1]
     assert "0 error(s)" not in summary.splitlines()[-1]
+
+
+def test_start_command_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jyoti_doctor.startup import command
+
+    reads: list[str] = []
+    real = command._read
+
+    def counting(path: Path) -> str | None:
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(command, "_read", counting)
+    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"env", "imports", "db"}))
+    assert lines(report)[3].startswith("[✗] Start-up: `cd backend && uvicorn main:app")
+    assert reads.count("Procfile") == 1
