@@ -110,8 +110,12 @@ def execute(
     """Load config, run the command's core, emit the report and exit with its code.
 
     Usage errors exit 2 with a one-line message; anything unexpected is an internal error
-    (exit 70) whose message is masked and says how to see the traceback.
+    (exit 70) whose message is masked and says how to see the traceback. Error paths mask the
+    secrets of the environment and of ``target``'s ``.env``, plus the command's own ``secrets``.
     """
+    from ..secrets import project_secrets
+
+    secrets = (*project_secrets(target), *secrets)
     try:
         config = load_config(common.config, target)
         fmt_value = resolve(common.format, "FORMAT", config, "format", OutputFormat.RICH)

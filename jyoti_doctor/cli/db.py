@@ -98,7 +98,8 @@ def _known_secrets(url: str | None, env_files: list[Path]) -> tuple[str, ...]:
     This runs outside the command's guarded path, so it must never raise: whatever went wrong
     happens again inside the command and is reported there (masked), not as a traceback.
     """
-    from ..db.conninfo import find_url, password_candidates
+    from ..db.conninfo import find_url
+    from ..masking import password_candidates
 
     try:
         return password_candidates(find_url(url, env_files).value)
