@@ -32,14 +32,22 @@ def read_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[
     """
     from .env.load import read_dotenv
 
-    if not path.is_file():
-        return {}
     env = dict(os.environ if environ is None else environ)
     try:
+        if not _is_file(path):
+            return {}
         loaded = read_dotenv(path, path.name, env)
     except (UsageError, OSError, ValueError):
         return {}
     return {e.key: e.value for e in loaded.entries if e.value is not None}
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system refuses (too long, no permission)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def variants(value: str) -> set[str]:
@@ -106,7 +114,7 @@ def project_secrets(
     for directory in (project_dir, *more_dirs):
         if directory is None:
             continue
-        if directory.is_file():
+        if _is_file(directory):
             directory = directory.parent
         path = (directory / ".env").absolute()
         if path in seen:

@@ -74,3 +74,10 @@ def test_check_env_masks_its_env_files_in_error_paths(
     assert result.exit_code == 70, out
     assert "RuntimeError: boom ********" in out
     assert SECRET_KEY not in out
+
+
+@pytest.mark.parametrize("command", ["scan-imports", "check-env"])
+def test_a_path_the_system_refuses_is_no_traceback(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "a" * 300])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.stdout + result.stderr
