@@ -186,14 +186,14 @@ def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
     return CheckResult("startup", _mark(report), code, _short(found, 240), next_command, report)
 
 
-def check_db_line(project_dir: Path, deadline: float) -> CheckResult:
+def check_db_line(project_dir: Path, config: Config, deadline: float) -> CheckResult:
     probe_db = _load("jyoti_doctor.db.probe", "probe_db")
     if isinstance(probe_db, str):
         return _unavailable("db", probe_db)
     try:
         # No explicit env file: DATABASE_URL from the environment, then the project's .env, the
         # way the app's own load_dotenv() sees it.
-        report = probe_db(project_dir=project_dir, deadline=deadline)
+        report = probe_db(project_dir=project_dir, config=config, deadline=deadline)
     except UsageError as exc:
         return _usage("db", exc, f"jyoti-doctor check-env {_arg(project_dir)}")
     code = report.exit_code()
@@ -259,7 +259,9 @@ def doctor(
     )
     results.append(startup)
     results.append(
-        skipped("db") if "db" in skip else timed(lambda: check_db_line(project_dir, db_deadline))
+        skipped("db")
+        if "db" in skip
+        else timed(lambda: check_db_line(project_dir, config, db_deadline))
     )
 
     findings: list[Finding] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 MASK = "********"
@@ -42,6 +43,8 @@ _QUERY_SECRET = re.compile(
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=~]{24,}")
 # Candidate tokens in free text ('.' for JWTs, trailing '=' for base64 padding).
 _TOKEN_IN_TEXT = re.compile(r"[A-Za-z0-9_\-+/~.]{12,}={0,2}")
+# What joins a key to the text around it inside one token: a path's '/', a '.'.
+_TOKEN_JOINS = re.compile(r"([./])")
 # snake_case and UPPER_SNAKE identifiers (variable and module names) are not credentials.
 _IDENTIFIER = re.compile(r"[A-Z0-9_]*_[A-Z0-9_]*|[a-z0-9_]*_[a-z0-9_]*")
 
@@ -113,6 +116,46 @@ def _bare_password_span(url: str, start: int) -> tuple[int, int] | None:
     return start + authority.index(":") + 1, end
 
 
+def password_candidates(raw: str) -> tuple[str, ...]:
+    """Every substring of ``raw`` that may be a password, for masking even a malformed string.
+
+    The URL's password is what follows the first ``:`` of its userinfo, taken up to each ``@``
+    that may end it (:func:`_userinfo_span`, and the last ``@`` at all, which may sit after an
+    unencoded ``?``); without any ``@``, what :func:`_bare_password_span` finds, to the end.
+    Each piece split at ``@ : / # ?`` is kept too: that is what libpq takes as the password,
+    host or port when those characters are not encoded. ``password=`` fields and
+    ``PGPASSWORD`` count as well.
+    """
+    found: list[str] = []
+    scheme = _SCHEME.match(raw)
+    if scheme:
+        start = scheme.end()
+        head = raw[: next((i for i, c in enumerate(raw[start:], start) if c in "?#"), len(raw))]
+        ends = {raw.rfind("@", start)}
+        for text in (raw, head):
+            span = _userinfo_span(text, start)
+            if span is not None:
+                ends.add(span[1])
+            else:
+                bare = _bare_password_span(text, start)
+                if bare is not None:
+                    found.append(text[bare[0] :])
+        for end in ends - {-1}:
+            userinfo = raw[start:end]
+            if ":" in userinfo:
+                found.append(userinfo.split(":", 1)[1])
+        found.extend(part for pw in list(found) for part in re.split(r"[@:/#?]", pw))
+    for m in _CONNINFO_PASSWORD.finditer(raw):
+        value = m.group(2)
+        # Unquoted, libpq ends the value at whitespace; inside a URL's query, '&' ends it.
+        found.extend((value, value.strip("'"), value.split("&", 1)[0]))
+    env_pw = os.environ.get("PGPASSWORD")
+    if env_pw:
+        found.append(env_pw)
+    # Longest first, so a password is masked whole before any of its pieces.
+    return tuple(sorted({f for f in found if f}, key=len, reverse=True))
+
+
 def mask_url(url: str, *, mask_user: bool = False) -> str:
     """The URL with only its password replaced by ``********``.
 
@@ -152,9 +195,8 @@ def _mask_token(match: re.Match[str]) -> str:
     token = match.group(0)
     if _is_secret_token(token):
         return mask_key(token)
-    if "/" in token:
-        return "/".join(mask_key(p) if _is_secret_token(p) else p for p in token.split("/"))
-    return token
+    # A key inside a path or joined by a dot (`keys/sk-…`, `note.sk-…`): mask that piece alone.
+    return "".join(mask_key(p) if _is_secret_token(p) else p for p in _TOKEN_JOINS.split(token))
 
 
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -105,13 +105,21 @@ def execute(
     target: Path,
     produce: Callable[[Config, OutputFormat], Report],
     *,
-    secrets: tuple[str, ...] = (),
+    secrets: Callable[[], Iterable[str]] = tuple,
 ) -> NoReturn:
     """Load config, run the command's core, emit the report and exit with its code.
 
     Usage errors exit 2 with a one-line message; anything unexpected is an internal error
-    (exit 70) whose message is masked and says how to see the traceback.
+    (exit 70) whose message is masked and says how to see the traceback. Error paths mask the
+    secrets of the environment and of ``target``'s ``.env``, plus those ``secrets()`` names;
+    they are gathered only when an error is reported, so a run that succeeds reads nothing twice.
     """
+
+    def known() -> tuple[str, ...]:
+        from ..secrets import project_secrets
+
+        return (*project_secrets(target), *secrets())
+
     try:
         config = load_config(common.config, target)
         fmt_value = resolve(common.format, "FORMAT", config, "format", OutputFormat.RICH)
@@ -127,7 +135,7 @@ def execute(
         emit(report, fmt, quiet=common.quiet, color=False if common.no_color else None)
         code = report.exit_code()
     except UsageError as exc:
-        fail(ExitCode.USAGE, mask_text(str(exc), secrets))
+        fail(ExitCode.USAGE, mask_text(str(exc), known()))
     except KeyboardInterrupt:
         fail(ExitCode.INTERRUPTED, "interrupted")
     except typer.Exit:
@@ -135,10 +143,10 @@ def execute(
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
         if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
             text = "".join(traceback.format_exception(exc))
-            sys.stderr.write(mask_text(text, secrets))
+            sys.stderr.write(mask_text(text, known()))
         fail(
             ExitCode.INTERNAL,
-            f"internal error ({type(exc).__name__}: {mask_text(str(exc), secrets)}); "
+            f"internal error ({type(exc).__name__}: {mask_text(str(exc), known())}); "
             "this is a bug in jyoti-doctor. Rerun with --debug to see the traceback.",
         )
     raise typer.Exit(int(code))

@@ -93,7 +93,7 @@ def _find_url(url: str | None, env_files: list[Path], common: Common) -> RawUrl 
 
 def _known_secrets(found: RawUrl | Exception, url: str | None) -> tuple[str, ...]:
     """Passwords to mask in any error path; never raises, for the same reason as :func:`_find_url`."""
-    from ..db.conninfo import password_candidates
+    from ..masking import password_candidates
 
     value = url if isinstance(found, Exception) else found.value
     try:
@@ -146,4 +146,4 @@ def probe_db_cmd(
                 on_event=view.update,
             )
 
-    execute(common, Path("."), produce, secrets=_known_secrets(found, url))
+    execute(common, Path("."), produce, secrets=lambda: _known_secrets(found, url))

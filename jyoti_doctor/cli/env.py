@@ -85,17 +85,7 @@ def check_env_command(
             strict=strict,
         )
 
-    execute(common, target, produce, secrets=_environment_secrets())
+    from ..secrets import file_secrets
 
-
-def _environment_secrets() -> tuple[str, ...]:
-    """Secret-looking values of the real environment, masked in any error message as well."""
-    import os
-
-    from ..masking import is_secret_name, looks_like_secret
-
-    return tuple(
-        v
-        for k, v in os.environ.items()
-        if len(v) >= 8 and (is_secret_name(k) or looks_like_secret(v))
-    )
+    # The project's .env and the environment are masked by execute(); these files may be elsewhere.
+    execute(common, target, produce, secrets=lambda: file_secrets(env_file or ()))

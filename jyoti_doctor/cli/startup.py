@@ -102,9 +102,10 @@ def check_startup_cmd(
             python=python,
         )
 
-    from ..startup.secret_values import project_secrets
+    from ..secrets import file_secrets
 
-    execute(common, project, produce, secrets=project_secrets(project, cwd))
+    # The project's own .env is masked by execute(); a --cwd elsewhere may hold another.
+    execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())
 
 
 @app.command("doctor")
@@ -142,6 +143,4 @@ def doctor_cmd(
         # Like `flutter doctor`: people get the summary, `-v` the details; machines get everything.
         return dataclasses.replace(report, list_findings=verbose)
 
-    from ..startup.secret_values import project_secrets
-
-    execute(common, project_dir, produce, secrets=project_secrets(project_dir))
+    execute(common, project_dir, produce)

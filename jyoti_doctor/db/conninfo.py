@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import UsageError
-from ..masking import looks_like_secret, mask_secret, mask_text
+from ..masking import looks_like_secret, mask_secret, mask_text, password_candidates
 
 if TYPE_CHECKING:
     from ..env.load import DotenvFile
@@ -28,7 +28,6 @@ _DRIVER = re.compile(
     r"^(?P<scheme>postgres(?:ql)?)\+(?P<driver>[A-Za-z0-9_]+)(?=://)", re.IGNORECASE
 )
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|'[^\n]*|[^\s&]+)", re.IGNORECASE)
 _CONNINFO_FIELD = re.compile(r"^\s*[A-Za-z_]+\s*=")
 _PORT = re.compile(r"[0-9]{1,5}")
 _NEAR_URL = re.compile(r"postgres(?:ql)?[+:/]", re.IGNORECASE)
@@ -101,44 +100,6 @@ class Target:
     @property
     def primary(self) -> Endpoint:
         return self.endpoints[0]
-
-
-def password_candidates(raw: str) -> tuple[str, ...]:
-    """Every substring of ``raw`` that may be a password, for masking even a malformed string.
-
-    The URL's userinfo is everything between ``://`` and the *last* ``@`` (so an unencoded ``@``
-    in the user name or the password is still covered) and the password is what follows its first
-    ``:``. Each piece of it split at ``@ : / # ?`` is kept too: that is what libpq takes as the
-    password, host or port when those characters are not encoded. Without any ``@``, the text after
-    ``user:`` is taken as a password when it is not a port number.
-    """
-    found: list[str] = []
-    scheme = _SCHEME.match(raw)
-    if scheme:
-        start = scheme.end()
-        for text in (raw, raw.split("?", 1)[0].split("#", 1)[0]):
-            at = text.rfind("@", start)
-            if at != -1:
-                userinfo = text[start:at]
-                pw = userinfo.split(":", 1)[1] if ":" in userinfo else ""
-            else:
-                end = next((i for i, c in enumerate(text[start:], start) if c in "/?#"), len(text))
-                authority = re.sub(r"\[[^\]]*\]", "", text[start:end])
-                ports = [part.rsplit(":", 1)[1] for part in authority.split(",") if ":" in part]
-                numeric = all(port.isdigit() or not port for port in ports)
-                pw = "" if numeric else text[start:].split(":", 1)[1]
-            if pw:
-                found.append(pw)
-                found.extend(part for part in re.split(r"[@:/#?]", pw) if part)
-    for m in _KEYWORD_PASSWORD.finditer(raw):
-        value = m.group(1)
-        found.append(value)
-        found.append(value.strip("'"))
-    env_pw = os.environ.get("PGPASSWORD")
-    if env_pw:
-        found.append(env_pw)
-    # Longest first, so a password is masked whole before any of its pieces.
-    return tuple(sorted({f for f in found if f}, key=len, reverse=True))
 
 
 def mask(raw: str, secrets: Sequence[str] = ()) -> str:
@@ -274,7 +235,7 @@ def parse_target(raw: RawUrl) -> Target:
 
     value = raw.value
     secrets = password_candidates(value)
-    shown = mask(value, secrets)
+    shown = mask_text(value, secrets)
     where = "" if raw.source == "--url" else f" (from {raw.source})"
     if not value.strip():
         raise UsageError(f"{ENV_NAME}{where} is empty")

@@ -19,6 +19,7 @@ from ..config import Config
 from ..errors import UsageError
 from ..findings import CODES, Applicability, Finding, Fix, Location, Report, Section, Severity
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
+from ..secrets import variants
 from .load import (
     DotenvFile,
     Resolved,
@@ -31,7 +32,7 @@ from .load import (
 )
 from .model import Issue, Level
 from .schema import Schema, VarSpec, VarType, load_schema
-from .validators import clean_value, mask_tokens, placeholder_issue, supabase_role, validate
+from .validators import clean_value, placeholder_issue, supabase_role, validate
 
 COMMAND = "check-env"
 CLIENT_PREFIXES = (
@@ -75,7 +76,7 @@ def hint(value: str | None, secret: bool) -> str:
     if secret:
         return printable(mask_secret(value))
     # Masked before the cut, so no prefix of an embedded key survives the truncation.
-    shown = printable(mask_tokens(value))
+    shown = printable(mask_text(value))
     return shown if len(shown) <= _HINT_WIDTH else shown[: _HINT_WIDTH - 1] + "…"
 
 
@@ -134,9 +135,7 @@ class _Builder:
 
     def remember(self, value: str | None) -> None:
         if value:
-            for variant in (value, value.strip(), clean_value("", value).value):
-                if len(variant) >= 8:
-                    self.secrets.add(variant)
+            self.secrets |= variants(value)
 
 
 def _location(resolved: Resolved) -> Location | None:

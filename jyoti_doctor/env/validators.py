@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from ..masking import looks_like_secret, mask_secret, mask_text
+from ..masking import mask_text
 from .model import Issue, Level
 from .schema import Consumer, VarSpec, VarType
 
@@ -56,25 +56,6 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 # The stand-in words count only as the whole value (`test` inside a real key is not a placeholder).
 _WHOLE_ONLY = frozenset({"a stand-in word"})
-
-
-# Runs of characters a credential is made of ('.' keeps a JWT whole, '/' a base64 key).
-_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=~.]+")
-_RUN_PIECES = re.compile(r"[./]")
-
-
-def _secretish(run: str) -> bool:
-    return looks_like_secret(run) or any(looks_like_secret(p) for p in _RUN_PIECES.split(run))
-
-
-def mask_tokens(text: str) -> str:
-    """``text`` with URL passwords and every credential-looking token in it masked.
-
-    A value that is not a secret as a whole (a note, a list) may still embed a key; this is
-    what lets a report quote such a value.
-    """
-    text = mask_text(text)
-    return _TOKEN_RUN.sub(lambda m: mask_secret(m[0]) if _secretish(m[0]) else m[0], text)
 
 
 # The exceptions a parser may raise on hostile text: `urlsplit` on an unbalanced `[`, `int()`
@@ -538,7 +519,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
             issues.append(
                 Issue(
                     "JD302",
-                    f"{name}: `{mask_tokens(ref[:40])}` is not a Supabase project ref "
+                    f"{name}: `{mask_text(ref[:40])}` is not a Supabase project ref "
                     "(20 letters and digits)",
                     fix="copy the Project URL again",
                 )
@@ -547,7 +528,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
         issues.append(
             Issue(
                 "JD302",
-                f"{name} has a path ({mask_tokens(parts.path[:40])}); the client libraries "
+                f"{name} has a path ({mask_text(parts.path[:40])}); the client libraries "
                 "add /rest/v1 and "
                 "/auth/v1 themselves",
                 level=Level.ADVISORY,
@@ -757,7 +738,7 @@ def validate(
             return [*issues, placeholder]
     if not text:
         return issues
-    shown_clean = shown if shown is None else mask_tokens(text)
+    shown_clean = shown if shown is None else mask_text(text)
     try:
         if spec.type is VarType.POSTGRES_URL:
             issues += check_postgres_url(spec.name, text, spec.consumer or consumer, shown_clean)

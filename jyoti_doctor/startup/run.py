@@ -111,7 +111,7 @@ def launch_environment(
     launch: Launch, project_dir: Path, base: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """The child's environment and the secret values in it and in the ``.env`` files (for masking)."""
-    from .secret_values import read_env_file, secret_values
+    from ..secrets import read_env_file, secret_values
 
     env = dict(os.environ if base is None else base)
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 from envhelpers import OPENAI_KEY, make_project, run_check
 
-from jyoti_doctor.masking import MASK, looks_like_secret, mask_key, mask_secret, mask_url
+from jyoti_doctor.masking import (
+    MASK,
+    looks_like_secret,
+    mask_key,
+    mask_secret,
+    mask_text,
+    mask_url,
+    password_candidates,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,3 +87,37 @@ def test_a_secret_pasted_where_a_key_belongs_is_not_named(tmp_path: Path) -> Non
     assert "the key on line 1 has no `=`: load_dotenv() leaves it unset" in messages
     assert any(m.startswith("the key on line 2") for m in messages)
     assert all(OPENAI_KEY not in m and "pw0rd1234" not in m for m in messages)
+
+
+def test_mask_text_masks_a_key_joined_by_a_dot() -> None:
+    key = "sk-proj-abcdef1234567890XYZabc"
+    for text in (f"note: foo.{key} end", f"see keys/{key}.txt", f"a.b.{key}"):
+        masked = mask_text(text)
+        assert key not in masked and "abcdef1234567890" not in masked
+        assert "sk-proj-…Zabc" in masked
+    # Dotted names that are not credentials stay readable.
+    assert mask_text("jyoti_doctor.findings.Report v1.2.3") == "jyoti_doctor.findings.Report v1.2.3"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("postgresql://u:p@ss#w@host/db", ("p@ss#w", "ss")),
+        ("postgresql://u:Pw1@sec:retXYZ@h:1/db", ("Pw1@sec:retXYZ", "retXYZ")),
+        ("postgresql://user:Pw1secretXYZ", ("Pw1secretXYZ",)),
+        ("postgresql://u:Pw1?x@Y9@h/db", ("Pw1?x@Y9", "Pw1")),
+        ("postgresql://u:Pw1@x?q@Y9@h/db", ("Pw1@x?q@Y9", "Pw1")),
+        ("host=h password=s3cr3t dbname=d", ("s3cr3t",)),
+        ("password='Pw1 secretXYZ user=u", ("Pw1 secretXYZ user=u",)),
+        ("postgresql://h/db?password=Pw1secretXYZ&sslmode=require", ("Pw1secretXYZ",)),
+    ],
+)
+def test_password_candidates(
+    raw: str, expected: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    found = password_candidates(raw)
+    for candidate in expected:
+        assert candidate in found
+    assert list(found) == sorted(found, key=len, reverse=True)
+    assert password_candidates("postgresql://u@h:5432/db") == ()

@@ -2,8 +2,9 @@
 
 An app rarely prints a secret exactly as ``.env`` holds it: it logs the password it parsed out
 of ``DATABASE_URL``, raises with a key after ``.strip()``, shows a value without its stray
-quotes. Masking what ``--run`` captures (and every error path) needs each of those forms, from
-variables named like secrets and from values that look like credentials whatever their name.
+quotes. Masking captured output and every error path needs each of those forms, from variables
+named like secrets and from values that look like credentials whatever their name. This module
+is the one place that collects them; :mod:`jyoti_doctor.masking` is the one place that masks.
 Nothing here raises: the secrets are collected before any command can fail.
 """
 
@@ -14,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..masking import is_secret_name, looks_like_secret
+from .errors import UsageError
+from .masking import is_secret_name, looks_like_secret, password_candidates
 
 # Shorter strings are not masked (mask_text ignores them too): they would garble unrelated text.
 MIN_LENGTH = 4
@@ -25,38 +27,50 @@ _PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
 def read_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """``KEY -> value`` of one ``.env`` file as python-dotenv reads it; ``{}`` when unreadable.
 
-    Bytes that are not UTF-8 are replaced rather than failing, so a broken file still yields its
-    secrets (the check that reports the encoding is check-env's).
+    The file is decoded like check-env decodes it (UTF-16 included); bytes that are not valid
+    are replaced rather than failing, so a broken file still yields its secrets.
     """
-    from ..env.load import parse_dotenv
+    from .env.load import read_dotenv
 
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     env = dict(os.environ if environ is None else environ)
-    entries, _ = parse_dotenv(text, path.name, env)
-    return {e.key: e.value for e in entries if e.value is not None}
+    try:
+        if not _is_file(path):
+            return {}
+        loaded = read_dotenv(path, path.name, env)
+    except (UsageError, OSError, ValueError):
+        return {}
+    return {e.key: e.value for e in loaded.entries if e.value is not None}
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a path the system refuses (too long, no permission)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def variants(value: str) -> set[str]:
-    """The forms of one secret an app may print: whole, stripped, unquoted, its URL password."""
-    from ..db.conninfo import password_candidates
+    """The forms of one secret an app may print, long enough to be masked safely.
 
-    forms = {value, value.strip(), value.strip().strip("'\"").strip()}
+    Whole, stripped, unquoted, cleaned as check-env cleans it (no invisible characters, no
+    typographic quotes), each piece around a character that could not be decoded, and the
+    password of a URL or ``password=`` field inside it.
+    """
+    from .env.validators import clean_value
+
+    stripped = value.strip()
+    forms = {value, stripped, stripped.strip("'\"").strip(), clean_value("", value).value}
     found = set(forms)
     for text in forms:
         found.update(piece for piece in text.split("\ufffd") if len(piece) >= 6)
         for candidate in password_candidates(text):
             found.update((candidate, candidate.strip(), unquote(candidate)))
-    return found
+    return {s for s in found if len(s) >= MIN_LENGTH and s.lower() not in _PLAIN}
 
 
 def secret_values(pairs: Iterable[tuple[str, str]]) -> tuple[str, ...]:
     """Every form of every secret among ``(name, value)`` pairs, longest first."""
-    from ..db.conninfo import password_candidates
-
     found: set[str] = set()
     for name, value in pairs:
         if not value:
@@ -71,13 +85,17 @@ def secret_values(pairs: Iterable[tuple[str, str]]) -> tuple[str, ...]:
         if "://" in value or "password" in value.lower():
             for candidate in password_candidates(value):
                 found |= variants(candidate)
-    return tuple(
-        sorted(
-            (s for s in found if len(s) >= MIN_LENGTH and s.lower() not in _PLAIN),
-            key=len,
-            reverse=True,
-        )
-    )
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def file_secrets(
+    paths: Iterable[Path], environ: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
+    """The secrets among the values of the given ``.env`` files (missing files are skipped)."""
+    pairs: list[tuple[str, str]] = []
+    for path in paths:
+        pairs.extend(read_env_file(Path(path), environ).items())
+    return secret_values(pairs)
 
 
 def project_secrets(
@@ -87,8 +105,8 @@ def project_secrets(
 ) -> tuple[str, ...]:
     """The secrets of the environment and of the ``.env`` files in the project (and ``more_dirs``).
 
-    Every value of every file counts, even one the environment hides: an app may load its
-    ``.env`` with ``override=True``.
+    A file as ``project_dir`` stands for its directory. Every value of every file counts, even
+    one the environment hides: an app may load its ``.env`` with ``override=True``.
     """
     env = dict(os.environ if environ is None else environ)
     pairs: list[tuple[str, str]] = list(env.items())
@@ -96,6 +114,8 @@ def project_secrets(
     for directory in (project_dir, *more_dirs):
         if directory is None:
             continue
+        if _is_file(directory):
+            directory = directory.parent
         path = (directory / ".env").absolute()
         if path in seen:
             continue
