@@ -124,11 +124,14 @@ def find_config(start: Path) -> Config:
 
 
 def load_config(explicit: Path | None, start: Path) -> Config:
-    if explicit is not None:
-        if not explicit.is_file():
-            raise UsageError(f"config file not found: {explicit}")
-        return Config(explicit.resolve(), _read_table(explicit) or {})
-    return find_config(start)
+    try:
+        if explicit is not None:
+            if not explicit.is_file():
+                raise UsageError(f"config file not found: {explicit}")
+            return Config(explicit.resolve(), _read_table(explicit) or {})
+        return find_config(start)
+    except OSError as exc:  # a path the system refuses (too long, a loop)
+        raise UsageError(f"cannot use {exc.filename or start}: {exc.strerror or exc}") from None
 
 
 def resolve(flag: Any, env_name: str | None, config: Config, key: str, default: Any) -> Any:

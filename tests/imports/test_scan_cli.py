@@ -452,3 +452,9 @@ def test_in_tree_symlinks_are_scanned_once(tmp_path: Path, runner: CliRunner) ->
     reasons = {Path(s["path"]).name: s["reason"] for s in doc["sections"]["skipped"]}
     assert "checked under its own name" in reasons["alias.py"]
     assert "loop" in reasons["again"]
+
+
+def test_a_path_the_system_refuses_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["scan-imports", "x" * 300])
+    assert result.exit_code == 2, result.output
+    assert "File name too long" in result.stderr
