@@ -3,22 +3,29 @@
 The environment is read first, then the code is imported (scan-imports, check-startup), then the
 database is connected to, with a short deadline so the whole run stays quick. Each check is a
 line with ✓ (fine), ! (warnings), ✗ (errors, or could not be checked) and the one command to run
-next. A check whose module cannot be loaded is reported as not available, never as passing.
+next. Each engine is called directly and returns its typed result; a check that cannot run says
+"not checked" and why, never passes.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
-from .config import Config
+from .config import Settings
 from .errors import UsageError
-from .findings import ExitCode, Finding, Report, Severity, combine_exit_codes
+from .findings import (
+    ExitCode,
+    Finding,
+    JsonValue,
+    Report,
+    Severity,
+    SummaryValue,
+    combine_exit_codes,
+)
 from .masking import mask_text
 
 
@@ -32,14 +39,26 @@ class Check(StrEnum):
 
 
 CHECKS = tuple(Check)
-TITLES = {"env": "Environment", "imports": "Imports", "startup": "Start-up", "db": "Database"}
+TITLES = {
+    Check.ENV: "Environment",
+    Check.IMPORTS: "Imports",
+    Check.STARTUP: "Start-up",
+    Check.DB: "Database",
+}
 DEFAULT_DB_DEADLINE = 5.0
+
+
+class Mark(StrEnum):
+    OK = "✓"
+    WARN = "!"
+    FAIL = "✗"
+    SKIPPED = "-"
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    name: str
-    mark: str  # ✓ ! ✗ or - (skipped)
+    check: Check
+    mark: Mark
     code: ExitCode
     found: str
     next_command: str | None = None
@@ -51,19 +70,18 @@ class CheckResult:
         return self.report is not None
 
 
-def _mark(report: Report) -> str:
+def _mark(report: Report) -> Mark:
     code = report.exit_code()
     if code is ExitCode.OK:
-        return "✓"
-    counts = report.severity_counts()
-    if code is ExitCode.FINDINGS and counts["error"] == 0:
-        return "!"
-    return "✗"
+        return Mark.OK
+    if code is ExitCode.FINDINGS and report.severity_counts()[Severity.ERROR] == 0:
+        return Mark.WARN
+    return Mark.FAIL
 
 
 def _counts_text(report: Report) -> str:
     counts = report.severity_counts()
-    parts = [f"{counts[k]} {k}(s)" for k in ("error", "warning", "info") if counts[k]]
+    parts = [f"{counts[s]} {s.value}(s)" for s in Severity if counts[s]]
     return ", ".join(parts) or "nothing found"
 
 
@@ -81,29 +99,19 @@ def _short(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _load(module: str, attr: str) -> Callable[..., Report] | str:
-    """The check's core function, or why it cannot be loaded."""
-    try:
-        return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-    except ModuleNotFoundError as exc:
-        parts = module.split(".")
-        if exc.name in {".".join(parts[:i]) for i in range(1, len(parts) + 1)}:
-            return f"this jyoti-doctor has no {module} (the check is not available)"
-        return f"the check failed to load (ModuleNotFoundError: {exc})"
-    except ImportError as exc:
-        return f"the check failed to load (ImportError: {exc})"
-    except AttributeError:
-        return f"{module} has no {attr} (the check is not available)"
-
-
-def _unavailable(name: str, reason: str) -> CheckResult:
+def _unavailable(check: Check, exc: ImportError) -> CheckResult:
+    reason = f"the check failed to load ({type(exc).__name__}: {exc})"
     return CheckResult(
-        name, "✗", ExitCode.INTERNAL, f"not checked: {reason}", "pip install --upgrade jyoti-doctor"
+        check,
+        Mark.FAIL,
+        ExitCode.INTERNAL,
+        f"not checked: {reason}",
+        "pip install --upgrade jyoti-doctor",
     )
 
 
-def _usage(name: str, exc: UsageError, next_command: str) -> CheckResult:
-    return CheckResult(name, "✗", ExitCode.USAGE, f"not checked: {exc}", next_command)
+def _usage(check: Check, exc: UsageError, next_command: str) -> CheckResult:
+    return CheckResult(check, Mark.FAIL, ExitCode.USAGE, f"not checked: {exc}", next_command)
 
 
 def _arg(path: Path) -> str:
@@ -111,20 +119,21 @@ def _arg(path: Path) -> str:
     return text if text not in ("", ".") else "."
 
 
-def check_env_line(project_dir: Path, config: Config) -> CheckResult:
-    check_env = _load("jyoti_doctor.env.check", "check_env")
-    if isinstance(check_env, str):
-        return _unavailable("env", check_env)
+def check_env_line(project_dir: Path, settings: Settings) -> CheckResult:
     try:
-        report = check_env(project_dir, config)
+        from .env.check import check_env
+    except ImportError as exc:
+        return _unavailable(Check.ENV, exc)
+    try:
+        report = check_env(project_dir, settings).to_report()
     except UsageError as exc:
-        return _usage("env", exc, f"jyoti-doctor check-env {_arg(project_dir)}")
+        return _usage(Check.ENV, exc, f"jyoti-doctor check-env {_arg(project_dir)}")
     code = report.exit_code()
     found = _counts_text(report)
     if code is not ExitCode.OK:
         found += f" — {_first(report)}"
     return CheckResult(
-        "env",
+        Check.ENV,
         _mark(report),
         code,
         _short(found),
@@ -133,73 +142,96 @@ def check_env_line(project_dir: Path, config: Config) -> CheckResult:
     )
 
 
-def check_imports_line(project_dir: Path, config: Config, fix_command: str | None) -> CheckResult:
-    scan = _load("jyoti_doctor.imports.run", "scan_imports")
-    if isinstance(scan, str):
-        return _unavailable("imports", scan)
+def check_imports_line(
+    project_dir: Path, settings: Settings, fix_command: str | None
+) -> CheckResult:
     try:
-        report = scan([project_dir], config)
+        from .imports.run import scan_imports
+    except ImportError as exc:
+        return _unavailable(Check.IMPORTS, exc)
+    try:
+        result = scan_imports([project_dir], settings)
     except UsageError as exc:
-        return _usage("imports", exc, f"jyoti-doctor scan-imports {_arg(project_dir)}")
+        return _usage(Check.IMPORTS, exc, f"jyoti-doctor scan-imports {_arg(project_dir)}")
+    report = result.to_report()
     code = report.exit_code()
-    summary = report.summary
     found = (
-        f"{_counts_text(report)} in {summary.get('files', 0)} file(s) "
-        f"(packages: {summary.get('packages', '?')}; safe fixes: {summary.get('fixable', 0)})"
+        f"{_counts_text(report)} in {result.files} file(s) "
+        f"(packages: {', '.join(result.packages) or 'none found'}; "
+        f"safe fixes: {result.fixable})"
     )
     next_command = None
     if code is not ExitCode.OK:
         next_command = fix_command or f"jyoti-doctor fix-imports {_arg(project_dir)}"
-    return CheckResult("imports", _mark(report), code, _short(found, 200), next_command, report)
+    return CheckResult(Check.IMPORTS, _mark(report), code, _short(found, 200), next_command, report)
 
 
-def check_startup_line(project_dir: Path, config: Config) -> CheckResult:
-    check_startup = _load("jyoti_doctor.startup.check", "check_startup")
-    if isinstance(check_startup, str):
-        return _unavailable("startup", check_startup)
-    from .startup.check import NoStartCommand
+@dataclass(frozen=True)
+class _StartupLine:
+    line: CheckResult
+    recommended_command: str | None = None
 
+
+def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     try:
-        report = check_startup(project_dir, config)
+        from .startup.check import NoStartCommand, check_startup
+    except ImportError as exc:
+        return _StartupLine(_unavailable(Check.STARTUP, exc))
+    try:
+        result = check_startup(project_dir, settings)
     except NoStartCommand:
-        return CheckResult(
-            "startup",
-            "!",
-            ExitCode.FINDINGS,
-            "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
-            "render.yaml, Dockerfile)",
-            f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
+        return _StartupLine(
+            CheckResult(
+                Check.STARTUP,
+                Mark.WARN,
+                ExitCode.FINDINGS,
+                "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
+                "render.yaml, Dockerfile)",
+                f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
+            )
         )
     except UsageError as exc:
-        return _usage("startup", exc, f"jyoti-doctor check-startup --project {_arg(project_dir)}")
+        return _StartupLine(
+            _usage(Check.STARTUP, exc, f"jyoti-doctor check-startup --project {_arg(project_dir)}")
+        )
+    report = result.to_report()
     code = report.exit_code()
-    found = (
-        f"`{report.summary.get('start_command')}` ({report.summary.get('from')}): "
-        f"{report.summary.get('predicted')}"
-    )
+    found = f"`{result.start_command}` ({result.source}): {result.predicted}"
     worst = next((f"{f.code} {f.message}" for f in report.findings if f.counts), "")
     if worst:
         found += f" — {worst}"
-    next_command = report.details.get("recommended_command") if code is not ExitCode.OK else None
+    next_command = result.recommended_command if code is not ExitCode.OK else None
     if code is not ExitCode.OK and not next_command:
         next_command = f"jyoti-doctor check-startup --project {_arg(project_dir)}"
-    return CheckResult("startup", _mark(report), code, _short(found, 240), next_command, report)
+    line = CheckResult(Check.STARTUP, _mark(report), code, _short(found, 240), next_command, report)
+    return _StartupLine(line, result.recommended_command)
 
 
-def check_db_line(project_dir: Path, config: Config, deadline: float) -> CheckResult:
-    probe_db = _load("jyoti_doctor.db.probe", "probe_db")
-    if isinstance(probe_db, str):
-        return _unavailable("db", probe_db)
+def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> CheckResult:
+    try:
+        from .db.probe import probe_db
+        from .db.report import build_report
+    except ImportError as exc:
+        return _unavailable(Check.DB, exc)
+    db = settings.db
     try:
         # No explicit env file: DATABASE_URL from the environment, then the project's .env, the
         # way the app's own load_dotenv() sees it.
-        report = probe_db(project_dir=project_dir, config=config, deadline=deadline)
+        result = probe_db(
+            project_dir=project_dir,
+            config=settings,
+            deadline=deadline,
+            connect_timeout=db.connect_timeout,
+            query_timeout=db.query_timeout,
+            retry_auth=db.retry_auth,
+        )
     except UsageError as exc:
-        return _usage("db", exc, f"jyoti-doctor check-env {_arg(project_dir)}")
+        return _usage(Check.DB, exc, f"jyoti-doctor check-env {_arg(project_dir)}")
+    report = build_report(result)
     code = report.exit_code()
     if code is ExitCode.OK:
         found = "ready" + (f" — {_first(report)}" if _first(report) else "")
-        return CheckResult("db", _mark(report), code, _short(found), None, report)
+        return CheckResult(Check.DB, _mark(report), code, _short(found), None, report)
     if code is ExitCode.DB_NOT_READY:
         found = (
             f"not ready within {deadline:g} s — could not check it any further "
@@ -212,57 +244,50 @@ def check_db_line(project_dir: Path, config: Config, deadline: float) -> CheckRe
     else:
         found = _counts_text(report) + f" — {_first(report)}"
         next_command = "jyoti-doctor probe-db"
-    return CheckResult("db", "✗", code, _short(found, 240), next_command, report)
+    return CheckResult(Check.DB, Mark.FAIL, code, _short(found, 240), next_command, report)
 
 
 def doctor(
     project_dir: Path,
-    config: Config,
+    settings: Settings,
     *,
-    skip: frozenset[str] = frozenset(),
+    skip: frozenset[Check] = frozenset(),
     db_deadline: float = DEFAULT_DB_DEADLINE,
 ) -> Report:
     """Run the checks in start-up order and summarise them in one report."""
-    unknown = set(skip) - set(CHECKS)
-    if unknown:
-        raise UsageError(
-            f"unknown check(s) to skip: {', '.join(sorted(unknown))} "
-            f"(choose from {', '.join(CHECKS)})"
-        )
     if not project_dir.is_dir():
         raise UsageError(f"not a directory: {project_dir}")
-    results: list[CheckResult] = []
 
     def timed(fn: Callable[[], CheckResult]) -> CheckResult:
         started = time.monotonic()
         result = fn()
-        return dataclasses.replace(result, seconds=time.monotonic() - started)
+        return replace(result, seconds=time.monotonic() - started)
 
-    def skipped(name: str) -> CheckResult:
-        return CheckResult(name, "-", ExitCode.OK, "skipped (--skip)")
+    def skipped(check: Check) -> CheckResult:
+        return CheckResult(check, Mark.SKIPPED, ExitCode.OK, "skipped (--skip)")
 
     # Start-up runs before imports in code so the import line can name the fix that suits the
     # start command; they are shown (and happen, for the app) in the documented order.
-    startup = (
-        skipped("startup")
-        if "startup" in skip
-        else timed(lambda: check_startup_line(project_dir, config))
-    )
-    fix_command = startup.report.details.get("recommended_command") if startup.report else None
-    results.append(
-        skipped("env") if "env" in skip else timed(lambda: check_env_line(project_dir, config))
-    )
-    results.append(
-        skipped("imports")
-        if "imports" in skip
-        else timed(lambda: check_imports_line(project_dir, config, fix_command))
-    )
-    results.append(startup)
-    results.append(
-        skipped("db")
-        if "db" in skip
-        else timed(lambda: check_db_line(project_dir, config, db_deadline))
-    )
+    fix_command: str | None = None
+    if Check.STARTUP in skip:
+        startup = skipped(Check.STARTUP)
+    else:
+        started = time.monotonic()
+        startup_line = check_startup_line(project_dir, settings)
+        startup = replace(startup_line.line, seconds=time.monotonic() - started)
+        fix_command = startup_line.recommended_command
+    results = [
+        skipped(Check.ENV)
+        if Check.ENV in skip
+        else timed(lambda: check_env_line(project_dir, settings)),
+        skipped(Check.IMPORTS)
+        if Check.IMPORTS in skip
+        else timed(lambda: check_imports_line(project_dir, settings, fix_command)),
+        startup,
+        skipped(Check.DB)
+        if Check.DB in skip
+        else timed(lambda: check_db_line(project_dir, settings, db_deadline)),
+    ]
 
     findings: list[Finding] = []
     for result in results:
@@ -271,36 +296,35 @@ def doctor(
     status = combine_exit_codes([r.code for r in results])
     lines = [f"Doctor summary for {_arg(project_dir)} (checks in start-up order):"]
     for result in results:
-        lines.append(f"[{result.mark}] {TITLES[result.name]}: {result.found}")
+        lines.append(f"[{result.mark}] {TITLES[result.check]}: {result.found}")
         if result.next_command:
             lines.append(f"    → {result.next_command}")
     first_next = next((r.next_command for r in results if r.next_command), None)
-    not_checked = [TITLES[r.name] for r in results if r.mark != "-" and not r.checked]
+    not_checked = [TITLES[r.check] for r in results if r.mark is not Mark.SKIPPED and not r.checked]
     if not_checked:
         lines.append(f"Not checked: {', '.join(not_checked)} (see above).")
     lines.append(f"Next: {first_next}" if first_next else "No issues found.")
+    summary: dict[str, SummaryValue] = {
+        "checks": len([r for r in results if r.mark is not Mark.SKIPPED]),
+        "not_checked": len(not_checked),
+        "next": first_next or "",
+    }
+    checks: list[JsonValue] = [
+        {
+            "mark": r.mark.value,
+            "check": TITLES[r.check],
+            "found": r.found,
+            "next": r.next_command or "",
+            "exit_code": str(int(r.code)),
+            "seconds": f"{r.seconds:.1f}",
+        }
+        for r in results
+    ]
     return Report(
         command="doctor",
         findings=tuple(findings),
-        summary={
-            "checks": len([r for r in results if r.mark != "-"]),
-            "not_checked": len(not_checked),
-            "next": first_next or "",
-        },
-        sections=(),
-        details={
-            "checks": [
-                {
-                    "mark": r.mark,
-                    "check": TITLES[r.name],
-                    "found": r.found,
-                    "next": r.next_command or "",
-                    "exit_code": str(int(r.code)),
-                    "seconds": f"{r.seconds:.1f}",
-                }
-                for r in results
-            ]
-        },
+        summary=summary,
+        details={"checks": checks},
         status=status,
         text=mask_text("\n".join(lines)),
     )

@@ -1,28 +1,35 @@
-"""Findings, their codes, and the one rule that turns results into an exit code.
+"""Findings, reports, and the one rule that turns results into an exit code.
 
-Every command produces :class:`Finding` objects and a :class:`Report`; reporters render a
-report, and :func:`Report.exit_code` alone decides how the process exits (SPEC §4).
+Every command's core returns its own typed result; at the edge, its ``to_report()`` builds a
+:class:`Report` of :class:`Finding` objects and typed sections. Reporters render only that,
+and :meth:`Report.exit_code` alone decides how the process exits (docs/contract.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
-from typing import Any
+from enum import IntEnum
+from typing import TypeAlias
 
+from .rules import Applicability, Rule, Severity
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-class Applicability(StrEnum):
-    """How safe a fix is, in ruff's sense."""
-
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-    NONE = "none"
+__all__ = [
+    "Applicability",
+    "ExitCode",
+    "Finding",
+    "Fix",
+    "JsonValue",
+    "Location",
+    "Panel",
+    "PanelLine",
+    "Report",
+    "Rule",
+    "Section",
+    "Severity",
+    "SummaryValue",
+    "combine_exit_codes",
+]
 
 
 class ExitCode(IntEnum):
@@ -35,7 +42,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-# When several checks end with different codes, the most important one wins (SPEC §4).
+# When several checks end with different codes, the most important one wins.
 _PRIORITY = (
     ExitCode.INTERRUPTED,
     ExitCode.USAGE,
@@ -54,48 +61,6 @@ def combine_exit_codes(codes: list[ExitCode] | tuple[ExitCode, ...]) -> ExitCode
         if code in present:
             return code
     return ExitCode.OK
-
-
-@dataclass(frozen=True)
-class CodeInfo:
-    code: str
-    title: str
-    severity: Severity
-
-
-CODES: dict[str, CodeInfo] = {
-    info.code: info
-    for info in (
-        CodeInfo("JD101", "absolute self-import", Severity.ERROR),
-        CodeInfo("JD102", "`import pkg.mod` with no relative form", Severity.WARNING),
-        CodeInfo("JD103", "self-import in a script file (unsafe fix)", Severity.WARNING),
-        CodeInfo("JD104", "dynamic self-reference in a string", Severity.INFO),
-        CodeInfo("JD105", "kept absolute by --max-level", Severity.INFO),
-        CodeInfo("JD190", "file unreadable or unparsable", Severity.ERROR),
-        CodeInfo("JD191", "file changed on disk while fixing; not written", Severity.ERROR),
-        CodeInfo("JD199", "internal error: a rewrite failed verification", Severity.ERROR),
-        CodeInfo("JD201", "module not found at startup", Severity.ERROR),
-        CodeInfo("JD202", "relative import with no known parent package", Severity.ERROR),
-        CodeInfo("JD203", "relative import beyond top-level package", Severity.ERROR),
-        CodeInfo("JD204", "failing import swallowed by try/except", Severity.WARNING),
-        CodeInfo("JD205", "entry module or app object not found", Severity.ERROR),
-        CodeInfo("JD301", "missing required variable", Severity.ERROR),
-        CodeInfo("JD302", "malformed value", Severity.ERROR),
-        CodeInfo("JD303", "placeholder value", Severity.ERROR),
-        CodeInfo("JD304", "stray quotes, whitespace or invisible characters", Severity.WARNING),
-        CodeInfo("JD305", ".env value shadowed by the real environment", Severity.INFO),
-        CodeInfo("JD306", ".env syntax problem", Severity.WARNING),
-        CodeInfo("JD307", ".env tracked by git or not ignored", Severity.WARNING),
-        CodeInfo("JD308", "secret in a client-exposed variable", Severity.ERROR),
-        CodeInfo("JD401", "database not ready by the deadline", Severity.ERROR),
-        CodeInfo("JD402", "authentication failed", Severity.ERROR),
-        CodeInfo("JD403", "database does not exist", Severity.ERROR),
-        CodeInfo("JD404", "host unknown or network unreachable", Severity.ERROR),
-        CodeInfo("JD405", "pooler configuration advice", Severity.INFO),
-        CodeInfo("JD406", "server in recovery / read-only", Severity.WARNING),
-        CodeInfo("JD407", "connection URL adjusted for libpq (driver suffix)", Severity.INFO),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -127,7 +92,7 @@ class Fix:
 
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    rule: Rule
     message: str
     severity: Severity
     location: Location | None = None
@@ -138,7 +103,7 @@ class Finding:
     @classmethod
     def make(
         cls,
-        code: str,
+        rule: Rule,
         message: str,
         *,
         severity: Severity | None = None,
@@ -146,15 +111,20 @@ class Finding:
         fix: Fix | None = None,
         source: str | None = None,
     ) -> Finding:
-        """A finding with the code's default severity unless one is given."""
+        """A finding with the rule's default severity unless one is given."""
         return cls(
-            code=code,
+            rule=rule,
             message=message,
-            severity=severity or CODES[code].severity,
+            severity=severity or rule.severity,
             location=location,
             fix=fix,
             source=source,
         )
+
+    @property
+    def code(self) -> str:
+        """The rule's stable code, ``JD101``."""
+        return self.rule.code
 
     @property
     def counts(self) -> bool:
@@ -162,15 +132,41 @@ class Finding:
         return self.severity is not Severity.INFO
 
 
+# What the machine formats may carry beyond findings: plain JSON values, typed, never ``Any``.
+JsonValue: TypeAlias = "str | int | float | bool | None | list[JsonValue] | dict[str, JsonValue]"
+SummaryValue: TypeAlias = str | int | float | bool | None
+
+
 @dataclass(frozen=True)
 class Section:
-    """A command-specific table (env variables, probe attempts...) every reporter can render."""
+    """A command-specific table (env variables, probe attempts...) every reporter can render.
 
+    ``key`` is the section's stable name in the JSON document; ``title`` is for people and may
+    change without breaking ``schema_version``.
+    """
+
+    key: str
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    # Shown inside the command's own panel by the human format (not as a table of its own).
-    panel: bool = False
+
+
+@dataclass(frozen=True)
+class PanelLine:
+    label: str
+    value: str
+    style: str | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A boxed verdict the human format draws first (probe-db's). ``replaces`` names the
+    sections whose content the panel already shows, so the human format skips those tables."""
+
+    title: str
+    style: str
+    lines: tuple[PanelLine, ...]
+    replaces: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -183,30 +179,26 @@ class Report:
 
     command: str
     findings: tuple[Finding, ...] = ()
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: Mapping[str, SummaryValue] = field(default_factory=dict)
     sections: tuple[Section, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict)
+    # Extra records for the machine formats only (probe attempts, the observed launch...).
+    details: Mapping[str, JsonValue] = field(default_factory=dict)
     status: ExitCode = ExitCode.OK
     # Free text shown after the findings (a diff, a recommendation); never contains secrets.
     text: str | None = None
-    # --exit-zero: findings do not fail the command (every reporter shows the same exit code).
-    exit_zero: bool = False
-    # The rich format may show only the counts and the text (doctor without -v); the machine
-    # formats always carry every finding.
-    list_findings: bool = True
+    panel: Panel | None = None
 
-    def exit_code(self, *, exit_zero: bool | None = None) -> ExitCode:
+    def exit_code(self, *, exit_zero: bool = False) -> ExitCode:
+        """The process exit code; ``exit_zero`` (``--exit-zero``) turns findings into 0."""
         code = self.status
         if any(f.counts for f in self.findings):
             code = combine_exit_codes([code, ExitCode.FINDINGS])
-        if exit_zero is None:
-            exit_zero = self.exit_zero
         if exit_zero and code is ExitCode.FINDINGS:
             return ExitCode.OK
         return code
 
-    def severity_counts(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Severity}
+    def severity_counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(Severity, 0)
         for f in self.findings:
-            counts[f.severity.value] += 1
+            counts[f.severity] += 1
         return counts

@@ -1,4 +1,4 @@
-"""Masking of secrets: one implementation used by every command and every output format (SPEC §8)."""
+"""Masking of secrets: one implementation used by every command and every output format (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ _IDENTIFIER = re.compile(r"[A-Z0-9_]*_[A-Z0-9_]*|[a-z0-9_]*_[a-z0-9_]*")
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether a variable's name says it holds a secret (SPEC §8)."""
+    """Whether a variable's name says it holds a secret (docs/contract.md)."""
     return SECRET_NAME.search(name) is not None
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from jyoti_doctor.findings import CODES
+import pytest
+
+from jyoti_doctor.rules import Rule
+
+CODES = {rule.code for rule in Rule}
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -14,6 +18,16 @@ def test_every_code_has_a_doc_entry() -> None:
     docs = "\n".join(p.read_text() for p in (REPO / "docs").glob("*.md"))
     headed = set(re.findall(r"^#{2,4} .*?\b(JD\d{3})\b", docs, flags=re.MULTILINE))
     assert sorted(set(CODES) - headed) == []
+
+
+@pytest.mark.parametrize("rule", list(Rule), ids=lambda r: r.code)
+def test_every_rule_anchor_exists(rule: Rule) -> None:
+    """The registry's doc anchor points at a real heading in the page it names."""
+    page, anchor = rule.doc_anchor.split("#")
+    text = (REPO / page).read_text()
+    assert f'<a id="{anchor}"></a>' in text
+    heading = text.split(f'<a id="{anchor}"></a>', 1)[1].lstrip().splitlines()[0]
+    assert heading.startswith("#") and rule.code in heading
 
 
 def test_every_code_is_in_the_readme_table() -> None:

@@ -20,21 +20,22 @@ from jyoti_doctor.findings import (
 )
 from jyoti_doctor.report import OutputFormat, emit
 from jyoti_doctor.report.github import annotation, escape_data, escape_property
+from jyoti_doctor.rules import Rule
 
 REPORT = Report(
     command="scan-imports",
     findings=(
         Finding.make(
-            "JD101",
+            Rule.ABSOLUTE_SELF_IMPORT,
             "100% bad\r\nsecond line",
             location=Location("a,b:c.py", 3, 1, 3, 32),
             fix=Fix(Applicability.SAFE, "from .deps import x"),
             source="from backend.deps import x",
         ),
-        Finding.make("JD104", "dynamic", location=Location("d.py", 1, 5)),
+        Finding.make(Rule.DYNAMIC_SELF_REFERENCE, "dynamic", location=Location("d.py", 1, 5)),
     ),
     summary={"files": 2},
-    sections=(Section("Skipped", ("path", "reason"), (("x", "symlink loop"),)),),
+    sections=(Section("skipped", "Skipped", ("path", "reason"), (("x", "symlink loop"),)),),
 )
 
 
@@ -86,9 +87,11 @@ def test_rich_plain_text() -> None:
 
 
 def test_exit_code_rule() -> None:
-    info_only = Report("x", findings=(Finding.make("JD104", "m"),))
+    info_only = Report("x", findings=(Finding.make(Rule.DYNAMIC_SELF_REFERENCE, "m"),))
     assert info_only.exit_code() is ExitCode.OK
-    warning = Report("x", findings=(Finding.make("JD104", "m", severity=Severity.WARNING),))
+    warning = Report(
+        "x", findings=(Finding.make(Rule.DYNAMIC_SELF_REFERENCE, "m", severity=Severity.WARNING),)
+    )
     assert warning.exit_code() is ExitCode.FINDINGS
     assert warning.exit_code(exit_zero=True) is ExitCode.OK
     refused = Report("x", findings=warning.findings, status=ExitCode.DB_REFUSED)

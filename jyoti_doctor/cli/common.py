@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import traceback
@@ -14,11 +13,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from .. import __version__
-from ..config import Config, load_config, resolve
+from ..config import OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
 from ..masking import mask_text
-from ..report import OutputFormat, emit
+from ..report import emit
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,9 +102,10 @@ def fail(code: ExitCode, message: str) -> NoReturn:
 def execute(
     common: Common,
     target: Path,
-    produce: Callable[[Config, OutputFormat], Report],
+    produce: Callable[[Settings], Report],
     *,
     secrets: Callable[[], Iterable[str]] = tuple,
+    list_findings: bool = True,
 ) -> NoReturn:
     """Load config, run the command's core, emit the report and exit with its code.
 
@@ -121,19 +121,18 @@ def execute(
         return (*project_secrets(target), *secrets())
 
     try:
-        config = load_config(common.config, target)
-        fmt_value = resolve(common.format, "FORMAT", config, "format", OutputFormat.RICH)
-        try:
-            fmt = OutputFormat(str(fmt_value).lower())
-        except ValueError:
-            raise UsageError(
-                f"unknown format {fmt_value!r} (choose from rich, json, github)"
-            ) from None
-        report = produce(config, fmt)
-        if common.exit_zero:
-            report = dataclasses.replace(report, exit_zero=True)
-        emit(report, fmt, quiet=common.quiet, color=False if common.no_color else None)
-        code = report.exit_code()
+        settings = load_config(common.config, target)
+        fmt = common.format or settings.format
+        report = produce(settings)
+        emit(
+            report,
+            fmt,
+            quiet=common.quiet,
+            color=False if common.no_color else None,
+            list_findings=list_findings,
+            exit_zero=common.exit_zero,
+        )
+        code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
         fail(ExitCode.USAGE, mask_text(str(exc), known()))
     except KeyboardInterrupt:

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Config, load_config
+from ..config import Settings, load_config
 from ..db.policy import ProbeSettings
 from ..findings import Report
-from ..report import OutputFormat
 from .common import (
     Common,
     ConfigOpt,
@@ -124,26 +123,27 @@ def probe_db_cmd(
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     found = _find_url(url, list(env_file or []), common)
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+    def produce(cfg: Settings) -> Report:
         from ..db.probe import probe_db
+        from ..db.report import build_report
         from ..db.view import LiveView
 
         if isinstance(found, Exception):
             raise found
 
-        def pick(flag: float | None, key: str, kind: type[int | float]) -> float | None:
-            return flag if flag is not None else cfg.number(key, kind, table="db")
-
+        db = cfg.db
         with LiveView(stderr_console(common)) as view:
-            return probe_db(
-                raw=found,
-                deadline=pick(deadline, "deadline", float),
-                connect_timeout=pick(connect_timeout, "connect-timeout", float),
-                query_timeout=pick(query_timeout, "query-timeout", float),
-                retry_auth=retry_auth
-                if retry_auth is not None
-                else cfg.number("retry-auth", int, table="db"),
-                on_event=view.update,
+            return build_report(
+                probe_db(
+                    raw=found,
+                    deadline=deadline if deadline is not None else db.deadline,
+                    connect_timeout=connect_timeout
+                    if connect_timeout is not None
+                    else db.connect_timeout,
+                    query_timeout=query_timeout if query_timeout is not None else db.query_timeout,
+                    retry_auth=retry_auth if retry_auth is not None else db.retry_auth,
+                    on_event=view.update,
+                )
             )
 
     execute(common, Path("."), produce, secrets=lambda: _known_secrets(found, url))

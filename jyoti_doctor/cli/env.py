@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..config import Config
+from ..config import Settings
 from ..findings import Report
-from ..report import OutputFormat
 from .common import (
     Common,
     ConfigOpt,
@@ -73,7 +72,7 @@ def check_env_command(
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     target = project or Path(".")
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+    def produce(cfg: Settings) -> Report:
         from ..env.check import check_env
 
         return check_env(
@@ -83,7 +82,7 @@ def check_env_command(
             schema=schema,
             require=require or (),
             strict=strict,
-        )
+        ).to_report()
 
     from ..secrets import file_secrets
 

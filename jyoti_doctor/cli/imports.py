@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Config, resolve
+from ..config import Settings, Style, write_style
 from ..findings import Report
-from ..report import OutputFormat
 
 if TYPE_CHECKING:
     from ..imports.run import ImportSettings, ScanOutcome
@@ -95,8 +94,8 @@ def scan_imports(
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     targets = list(paths or [Path(".")])
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
-        from ..imports.run import ImportSettings, scan_report
+    def produce(cfg: Settings) -> Report:
+        from ..imports.run import ImportSettings, ScanResult
 
         settings = ImportSettings.build(
             targets,
@@ -107,7 +106,7 @@ def scan_imports(
             max_level=max_level,
             use_cache=not no_cache,
         )
-        return scan_report(run_with_progress(settings, common))
+        return ScanResult.of(run_with_progress(settings, common)).to_report()
 
     execute(common, targets[0], produce)
 
@@ -152,24 +151,12 @@ def fix_imports(
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     targets = list(paths or [Path(".")])
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
-        from ..errors import UsageError
+    def produce(cfg: Settings) -> Report:
         from ..imports.fix import FixOptions, run_fix
-        from ..imports.rewrite import Style
         from ..imports.run import ImportSettings
 
-        wanted = resolve(style, None, cfg, "style", Style.RELATIVE.value)
-        try:
-            chosen = Style(str(wanted).lower())
-        except ValueError:
-            raise UsageError(
-                f"fix-imports cannot write style {wanted!r} (choose from relative, root)"
-            ) from None
-        unsafe = resolve(unsafe_fixes, None, cfg, "unsafe-fixes", False)
-        if not isinstance(unsafe, bool):
-            raise UsageError(
-                f"{cfg.path}: [tool.jyoti-doctor] `unsafe-fixes` must be true or false"
-            )
+        chosen = write_style(style, "--style") if style else (cfg.style or Style.RELATIVE)
+        unsafe = cfg.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
         settings = ImportSettings.build(
             targets,
             cfg,

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..config import Config
+from ..config import Settings, Style
 from ..doctor import Check
 from ..findings import Report
-from ..report import OutputFormat
 from .common import (
     Common,
     ConfigOpt,
@@ -24,12 +21,6 @@ from .common import (
     app,
     execute,
 )
-
-
-class Style(StrEnum):
-    RELATIVE = "relative"
-    ROOT = "root"
-    ABSOLUTE = "absolute"
 
 
 @app.command("check-startup")
@@ -88,7 +79,7 @@ def check_startup_cmd(
     """Predict (and with --run, observe) the import errors a start command will hit."""
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+    def produce(cfg: Settings) -> Report:
         from ..startup.check import check_startup
 
         return check_startup(
@@ -97,10 +88,10 @@ def check_startup_cmd(
             command=start_command,
             cwd=cwd,
             run=run,
-            style=style.value if style else None,
+            style=style,
             timeout=timeout,
             python=python,
-        )
+        ).to_report()
 
     from ..secrets import file_secrets
 
@@ -134,13 +125,10 @@ def doctor_cmd(
     """Run env → imports → startup → database, in the app's own start-up order; one summary."""
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
 
-    def produce(cfg: Config, fmt: OutputFormat) -> Report:
+    def produce(cfg: Settings) -> Report:
         from ..doctor import doctor
 
-        report = doctor(
-            project_dir, cfg, skip=frozenset(s.value for s in skip or ()), db_deadline=deadline
-        )
-        # Like `flutter doctor`: people get the summary, `-v` the details; machines get everything.
-        return dataclasses.replace(report, list_findings=verbose)
+        return doctor(project_dir, cfg, skip=frozenset(skip or ()), db_deadline=deadline)
 
-    execute(common, project_dir, produce)
+    # Like `flutter doctor`: people get the summary, `-v` the details; machines get everything.
+    execute(common, project_dir, produce, list_findings=verbose)

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..rules import Rule
+
 
 class FailureKind(StrEnum):
     PERMANENT = "permanent"  # stop at once: exit 4
@@ -53,7 +55,7 @@ class Reason(StrEnum):
 @dataclass(frozen=True)
 class Meaning:
     kind: FailureKind
-    code: str  # the finding code reported when this is the final verdict
+    rule: Rule  # the finding reported when this is the final verdict
     title: str
     hint: str
 
@@ -63,20 +65,20 @@ _P, _T, _C = FailureKind.PERMANENT, FailureKind.TRANSIENT, FailureKind.CAPACITY
 MEANINGS: dict[Reason, Meaning] = {
     Reason.AUTH_FAILED: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "password authentication failed",
         "Check the user and password in the URL (percent-encode special characters). "
         "Retrying a wrong password only fills the server's log and may lock the role out.",
     ),
     Reason.NO_PASSWORD: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the server asked for a password and none was given",
         "Put the password in the URL (postgresql://user:PASSWORD@host/db) or in PGPASSWORD.",
     ),
     Reason.HBA_REJECTED: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "rejected by the server's pg_hba.conf",
         "No pg_hba.conf rule admits this user, database, address and SSL combination (or a rule "
         "rejects it). Add a `host`/`hostssl` line on the server, or connect with sslmode=require "
@@ -84,47 +86,47 @@ MEANINGS: dict[Reason, Meaning] = {
     ),
     Reason.NO_ROLE: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the role does not exist",
         "Create the role on the server or fix the user name in the URL.",
     ),
     Reason.NO_PRIVILEGE: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the role may not connect",
         "Grant CONNECT on the database (and LOGIN to the role), or use another role.",
     ),
     Reason.NO_DATABASE: Meaning(
         _P,
-        "JD403",
+        Rule.DB_MISSING_DATABASE,
         "the database does not exist",
         "Create it (createdb NAME) or fix the path of the URL (/NAME). On Supabase the "
         "database is `postgres`.",
     ),
     Reason.TENANT_NOT_FOUND: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the pooler does not know this tenant or user",
         "Supavisor needs the user as `postgres.<project-ref>` (copy the pooler URL from the "
         "Supabase dashboard, Connect > Connection pooling).",
     ),
     Reason.SSL_MISMATCH: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "SSL required but the server does not support it",
         "The URL says sslmode=require (or stricter) and this server has no SSL: use "
         "sslmode=prefer for a local server, or point the URL at the real (SSL) host.",
     ),
     Reason.SSL_ERROR: Meaning(
         _P,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the SSL handshake failed",
         "Check sslmode, sslrootcert and that the host name matches the certificate "
         "(verify-full checks it).",
     ),
     Reason.NOT_POSTGRES: Meaning(
         _P,
-        "JD404",
+        Rule.DB_UNREACHABLE,
         "not a PostgreSQL endpoint",
         "Something answered on this host and port, but it does not speak the PostgreSQL protocol "
         "(an HTTP server?). Check the host and port; a Supabase project URL "
@@ -132,21 +134,21 @@ MEANINGS: dict[Reason, Meaning] = {
     ),
     Reason.UNSUPPORTED_PARAMETER: Meaning(
         _P,
-        "JD405",
+        Rule.DB_POOLER_ADVICE,
         "the pooler rejected a startup parameter",
         "Transaction poolers reject settings sent as startup parameters (`options=-c ...`): "
         "remove them from the URL and run SET after connecting.",
     ),
     Reason.UNKNOWN_HOST: Meaning(
         _P,
-        "JD404",
+        Rule.DB_UNREACHABLE,
         "the host name does not resolve",
         "Check the host name for typos. A Supabase direct host is db.<ref>.supabase.co; a "
         "deleted or paused project's name may stop resolving.",
     ),
     Reason.NETWORK_UNREACHABLE: Meaning(
         _P,
-        "JD404",
+        Rule.DB_UNREACHABLE,
         "the network is unreachable",
         "This machine has no route to the server's address family: typically an IPv6-only host "
         "(Supabase's db.<ref>.supabase.co) seen from an IPv4-only platform. Use the Supavisor "
@@ -154,14 +156,14 @@ MEANINGS: dict[Reason, Meaning] = {
     ),
     Reason.REFUSED: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "connection refused (nothing listening)",
         "Nothing listens on this host and port yet: the server (or the machine it runs on) is "
         "not up, or the port is wrong.",
     ),
     Reason.TIMEOUT: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "no answer in time",
         "The address accepted or dropped the connection but nothing answered in time: a proxy "
         "holding connections while serverless compute wakes (Neon), a firewall dropping packets, "
@@ -169,74 +171,74 @@ MEANINGS: dict[Reason, Meaning] = {
     ),
     Reason.CLOSED: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "the server closed the connection",
         "The server (or a proxy in front) closed the connection during the handshake; it is "
         "often restarting.",
     ),
     Reason.HOST_UNREACHABLE: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "no route to the host",
         "The host's network answered that it is unreachable; a machine that is still booting "
         "looks like this.",
     ),
     Reason.DNS_TEMPORARY: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "the name lookup failed or timed out",
         "The resolver did not answer in time or reported a temporary failure.",
     ),
     Reason.STARTING_UP: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "PostgreSQL is starting up",
         "PostgreSQL itself is running but not accepting connections yet: crash recovery, "
         "WAL replay, or a standby that is not (yet) open for queries.",
     ),
     Reason.SHUTTING_DOWN: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "PostgreSQL is shutting down",
         "The server is shutting down or restarting.",
     ),
     Reason.POOLER_ERROR: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "the pooler could not serve the connection",
         "The pooler answered but could not reach the database behind it.",
     ),
     Reason.QUERY_TIMEOUT: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "connected, but the first query did not finish in time",
         "The login succeeded but the query did not: behind a pooler (PgBouncer, Supavisor) a "
         "connection can succeed while the database behind it is down.",
     ),
     Reason.QUERY_FAILED: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "connected, but the first query failed",
         "The login succeeded but the query failed: behind a pooler (PgBouncer, Supavisor) a "
         "connection can succeed while the database behind it is down.",
     ),
     Reason.TOO_MANY_CONNECTIONS: Meaning(
         _C,
-        "JD401",
+        Rule.DB_NOT_READY,
         "all connection slots are taken",
         "The server (or pooler) is full: lower the application's pool size, close idle "
         "connections, or connect through a pooler.",
     ),
     Reason.CIRCUIT_OPEN: Meaning(
         FailureKind.CIRCUIT_BREAKER,
-        "JD402",
+        Rule.DB_AUTH_FAILED,
         "the pooler's circuit breaker is open",
         "Supavisor blocks a client after repeated failures (usually authentication). Fix the "
         "credentials, then wait before retrying: every retry keeps the breaker open.",
     ),
     Reason.UNKNOWN: Meaning(
         _T,
-        "JD401",
+        Rule.DB_NOT_READY,
         "unrecognised failure",
         "The failure was not recognised; it is retried until the deadline.",
     ),
@@ -244,7 +246,7 @@ MEANINGS: dict[Reason, Meaning] = {
 
 
 @dataclass(frozen=True)
-class Rule:
+class Signature:
     reason: Reason
     sqlstate: str | None = None  # exact code, or a two-character class
     pattern: re.Pattern[str] | None = None
@@ -257,50 +259,50 @@ def _rx(text: str) -> re.Pattern[str]:
 # Read top to bottom; the first rule whose every given condition matches wins. Message rules
 # come before the generic SQLSTATE-class rules because poolers reuse codes (PgBouncer sends
 # 08P01 both for "server down" and for "unsupported startup parameter").
-RULES: tuple[Rule, ...] = (
-    Rule(Reason.CIRCUIT_OPEN, pattern=_rx(r"ECIRCUITBREAKER|circuit breaker")),
-    Rule(Reason.TENANT_NOT_FOUND, pattern=_rx(r"Tenant or user not found")),
-    Rule(
+SIGNATURES: tuple[Signature, ...] = (
+    Signature(Reason.CIRCUIT_OPEN, pattern=_rx(r"ECIRCUITBREAKER|circuit breaker")),
+    Signature(Reason.TENANT_NOT_FOUND, pattern=_rx(r"Tenant or user not found")),
+    Signature(
         Reason.TOO_MANY_CONNECTIONS,
         pattern=_rx(r"EMAXCONN|max client connections reached|no more connections allowed"),
     ),
-    Rule(Reason.UNSUPPORTED_PARAMETER, pattern=_rx(r"unsupported startup parameter")),
-    Rule(Reason.AUTH_FAILED, "28P01"),
-    Rule(Reason.HBA_REJECTED, "28000", _rx(r"pg_hba\.conf")),
-    Rule(Reason.NO_ROLE, "28000", _rx(r"role .* does not exist")),
-    Rule(Reason.NO_PRIVILEGE, "28000", _rx(r"not permitted to log in")),
-    Rule(Reason.HBA_REJECTED, "28000"),
-    Rule(Reason.AUTH_FAILED, "28"),
-    Rule(Reason.NO_DATABASE, "3D000"),
-    Rule(Reason.NO_PRIVILEGE, "42501"),
-    Rule(Reason.STARTING_UP, "57P03"),
-    Rule(Reason.SHUTTING_DOWN, "57P01"),
-    Rule(Reason.SHUTTING_DOWN, "57P02"),
-    Rule(Reason.TOO_MANY_CONNECTIONS, "53"),
-    Rule(Reason.POOLER_ERROR, "08P01"),
-    Rule(Reason.CLOSED, "08"),
-    Rule(Reason.SHUTTING_DOWN, "57"),
+    Signature(Reason.UNSUPPORTED_PARAMETER, pattern=_rx(r"unsupported startup parameter")),
+    Signature(Reason.AUTH_FAILED, "28P01"),
+    Signature(Reason.HBA_REJECTED, "28000", _rx(r"pg_hba\.conf")),
+    Signature(Reason.NO_ROLE, "28000", _rx(r"role .* does not exist")),
+    Signature(Reason.NO_PRIVILEGE, "28000", _rx(r"not permitted to log in")),
+    Signature(Reason.HBA_REJECTED, "28000"),
+    Signature(Reason.AUTH_FAILED, "28"),
+    Signature(Reason.NO_DATABASE, "3D000"),
+    Signature(Reason.NO_PRIVILEGE, "42501"),
+    Signature(Reason.STARTING_UP, "57P03"),
+    Signature(Reason.SHUTTING_DOWN, "57P01"),
+    Signature(Reason.SHUTTING_DOWN, "57P02"),
+    Signature(Reason.TOO_MANY_CONNECTIONS, "53"),
+    Signature(Reason.POOLER_ERROR, "08P01"),
+    Signature(Reason.CLOSED, "08"),
+    Signature(Reason.SHUTTING_DOWN, "57"),
     # No SQLSTATE: libpq's own prose, then the errno text it quotes.
-    Rule(Reason.NO_PASSWORD, pattern=_rx(r"no password supplied")),
-    Rule(
+    Signature(Reason.NO_PASSWORD, pattern=_rx(r"no password supplied")),
+    Signature(
         Reason.AUTH_FAILED,
         pattern=_rx(r"password authentication failed|SASL authentication failed"),
     ),
-    Rule(Reason.HBA_REJECTED, pattern=_rx(r"pg_hba\.conf")),
-    Rule(Reason.NO_DATABASE, pattern=_rx(r"database \".*\" does not exist")),
-    Rule(
+    Signature(Reason.HBA_REJECTED, pattern=_rx(r"pg_hba\.conf")),
+    Signature(Reason.NO_DATABASE, pattern=_rx(r"database \".*\" does not exist")),
+    Signature(
         Reason.STARTING_UP,
         pattern=_rx(
             r"starting up|not yet accepting connections|not accepting connections|in recovery mode"
         ),
     ),
-    Rule(Reason.SHUTTING_DOWN, pattern=_rx(r"shutting down")),
-    Rule(
+    Signature(Reason.SHUTTING_DOWN, pattern=_rx(r"shutting down")),
+    Signature(
         Reason.TOO_MANY_CONNECTIONS,
         pattern=_rx(r"too many (clients|connections)|remaining connection slots"),
     ),
-    Rule(Reason.SSL_MISMATCH, pattern=_rx(r"server does not support SSL")),
-    Rule(
+    Signature(Reason.SSL_MISMATCH, pattern=_rx(r"server does not support SSL")),
+    Signature(
         Reason.NOT_POSTGRES,
         pattern=_rx(
             r"invalid response to SSL negotiation|invalid response to GSSAPI negotiation|"
@@ -308,33 +310,33 @@ RULES: tuple[Rule, ...] = (
             r"received invalid protocol negotiation|invalid length of startup packet"
         ),
     ),
-    Rule(
+    Signature(
         Reason.SSL_ERROR,
         pattern=_rx(r"certificate|SSL error|SSL routines|does not match host name"),
     ),
-    Rule(
+    Signature(
         Reason.UNKNOWN_HOST,
         pattern=_rx(
             r"could not translate host name|Name or service not known|nodename nor servname"
         ),
     ),
-    Rule(
+    Signature(
         Reason.NETWORK_UNREACHABLE,
         pattern=_rx(
             r"Network is unreachable|Cannot assign requested address|Address family not supported"
         ),
     ),
-    Rule(Reason.HOST_UNREACHABLE, pattern=_rx(r"No route to host")),
-    Rule(Reason.REFUSED, pattern=_rx(r"Connection refused|No such file or directory")),
-    Rule(Reason.TIMEOUT, pattern=_rx(r"timeout expired|timed out")),
-    Rule(
+    Signature(Reason.HOST_UNREACHABLE, pattern=_rx(r"No route to host")),
+    Signature(Reason.REFUSED, pattern=_rx(r"Connection refused|No such file or directory")),
+    Signature(Reason.TIMEOUT, pattern=_rx(r"timeout expired|timed out")),
+    Signature(
         Reason.CLOSED,
         pattern=_rx(
             r"server closed the connection|Connection reset|Broken pipe|unexpected EOF|SSL SYSCALL|"
             r"could not receive data|could not send|terminating connection"
         ),
     ),
-    Rule(
+    Signature(
         Reason.POOLER_ERROR,
         pattern=_rx(r"pgbouncer|query_wait_timeout|server login|no server available"),
     ),
@@ -392,7 +394,7 @@ def parse_libpq_error(text: str) -> ParsedError:
 
 def classify(sqlstate: str | None, message: str = "", errno: int | None = None) -> Reason:
     """The reason for a failure, from its SQLSTATE, its message, or its errno, in that order."""
-    for rule in RULES:
+    for rule in SIGNATURES:
         if rule.sqlstate is not None and (
             sqlstate is None or not sqlstate.startswith(rule.sqlstate)
         ):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config
+from ..config import Settings
 from ..errors import UsageError
 from ..masking import looks_like_secret, mask_secret, mask_text, password_candidates
 
@@ -133,7 +133,7 @@ def find_url(
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
-    config: Config | None = None,
+    config: Settings | None = None,
 ) -> RawUrl:
     """The connection string, by precedence; each file is read once.
 
@@ -160,7 +160,7 @@ def find_url(
         return found
     if env.get(ENV_NAME) is not None:
         return RawUrl(env[ENV_NAME], "environment")
-    paths = env_file_paths(project, config or Config())
+    paths = env_file_paths(project, config or Settings())
     for path, explicit in paths:
         if explicit or path.is_file():
             found = _found(_read(path, env))
@@ -297,6 +297,6 @@ def load_target(
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
-    config: Config | None = None,
+    config: Settings | None = None,
 ) -> Target:
     return parse_target(find_url(url, env_files, project_dir, environ, config))

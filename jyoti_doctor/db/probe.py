@@ -17,9 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
+from ..config import Settings
 from ..errors import UsageError
-from ..findings import Report
 from ..masking import mask_text
 from . import net
 from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
@@ -488,22 +487,20 @@ def probe_db(
     raw: RawUrl | None = None,
     env_files: Sequence[Path] = (),
     project_dir: Path | None = None,
-    config: Config | None = None,
+    config: Settings | None = None,
     deadline: float | None = None,
     connect_timeout: float | None = None,
     query_timeout: float | None = None,
     retry_auth: int | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
-) -> Report:
+) -> ProbeResult:
     """Probe the database named by ``raw`` (as :func:`~.conninfo.find_url` found it) or, without
     it, by ``url``, else ``DATABASE_URL``: environment, then ``.env``.
 
-    Settings left ``None`` take :class:`~.policy.ProbeSettings`' defaults. Returns a ``probe-db``
-    report whose status is OK, DB_NOT_READY (3) or DB_REFUSED (4); a missing or malformed URL
-    raises :class:`UsageError` with the password masked.
+    Settings left ``None`` take :class:`~.policy.ProbeSettings`' defaults; ``db.report``
+    turns the result into a report. A missing or malformed URL raises :class:`UsageError` with
+    the password masked.
     """
-    from .report import build_report
-
     settings = ProbeSettings.of(
         deadline=deadline,
         connect_timeout=connect_timeout,
@@ -514,4 +511,4 @@ def probe_db(
     if raw is None:
         raw = find_url(url, env_files, project_dir, config=config)
     target = parse_target(raw)
-    return build_report(run_probe(target, settings, on_event=on_event))
+    return run_probe(target, settings, on_event=on_event)

@@ -7,13 +7,25 @@ attempts, consecutive identical ones grouped.
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..findings import Applicability, ExitCode, Finding, Fix, Location, Report, Section, Severity
+from ..findings import (
+    Applicability,
+    ExitCode,
+    Finding,
+    Fix,
+    JsonValue,
+    Location,
+    Panel,
+    PanelLine,
+    Report,
+    Section,
+    Severity,
+)
+from ..rules import Rule
 from .classify import Reason, meaning
+from .conninfo import Target
 from .hints import PREPARE_ADVICE, pooler_evidence, provider_hints
 from .libpq import Phase
-from .probe import Attempt, ProbeResult, Verdict
+from .probe import Attempt, ProbeResult, ServerInfo, Verdict
 
 PHASE_ORDER = (Phase.DNS, Phase.TCP, Phase.STARTUP, Phase.AUTH, Phase.QUERY)
 
@@ -89,7 +101,7 @@ def timeline(result: ProbeResult) -> dict[Phase, float]:
     return {p: phases[p] for p in PHASE_ORDER if p in phases}
 
 
-def attempt_record(a: Attempt) -> dict[str, Any]:
+def attempt_record(a: Attempt) -> dict[str, JsonValue]:
     return {
         "n": a.number,
         "action": a.action,
@@ -140,7 +152,9 @@ def build_report(result: ProbeResult) -> Report:
     findings: list[Finding] = []
     for note in target.notes:
         findings.append(
-            Finding.make("JD407", f"{note}: probing {target.display}", location=location)
+            Finding.make(
+                Rule.DB_URL_ADJUSTED, f"{note}: probing {target.display}", location=location
+            )
         )
     spent = waited_on(result)
     waited_text = explain_wait(spent)
@@ -152,7 +166,7 @@ def build_report(result: ProbeResult) -> Report:
         if server.in_recovery:
             findings.append(
                 Finding.make(
-                    "JD406",
+                    Rule.DB_IN_RECOVERY,
                     f"{target.display} is in recovery (a read-only standby): writes will fail",
                     location=location,
                     fix=Fix(
@@ -168,7 +182,7 @@ def build_report(result: ProbeResult) -> Report:
         if evidence is not None:
             findings.append(
                 Finding.make(
-                    "JD405",
+                    Rule.DB_POOLER_ADVICE,
                     "connected through a connection pooler (" + "; ".join(evidence.reasons) + ")",
                     location=location,
                     fix=Fix(Applicability.NONE, reason=PREPARE_ADVICE),
@@ -182,7 +196,7 @@ def build_report(result: ProbeResult) -> Report:
         hints = [m.hint, *provider_hints(target, reason)]
         if result.verdict is Verdict.NOT_READY:
             status = ExitCode.DB_NOT_READY
-            code = "JD401"
+            code = Rule.DB_NOT_READY
             headline = (
                 f"{target.display} not ready after {result.elapsed:.1f} s "
                 f"({result.handshakes} connection attempt(s), {result.tcp_probes} TCP probe(s)); "
@@ -190,7 +204,7 @@ def build_report(result: ProbeResult) -> Report:
             )
         else:
             status = ExitCode.DB_REFUSED
-            code = m.code
+            code = m.rule
             headline = f"{target.display}: {m.title}"
         if result.message:
             headline += f": {result.message}"
@@ -212,12 +226,13 @@ def build_report(result: ProbeResult) -> Report:
     phases = timeline(result)
     sections = [
         Section(
+            "timeline",
             "Timeline",
             ("phase", "time"),
             tuple((p.value, fmt_seconds(v)) for p, v in phases.items()),
-            panel=True,
         ),
         Section(
+            "attempts",
             "Attempts",
             ("#", "action", "at", "took", "result", "detail"),
             _grouped_rows(result.attempts),
@@ -225,7 +240,7 @@ def build_report(result: ProbeResult) -> Report:
     ]
     final = result.final
     ready_after = final.started + final.duration if final is not None and final.ok else None
-    details: dict[str, Any] = {
+    details: dict[str, JsonValue] = {
         "target": {
             "url": target.display,
             "source": target.source,
@@ -275,4 +290,65 @@ def build_report(result: ProbeResult) -> Report:
         sections=tuple(sections),
         details=details,
         status=status,
+        panel=verdict_panel(result, target, server, hint, waited_text),
+    )
+
+
+_VERDICT_STYLE = {Verdict.READY: "green", Verdict.NOT_READY: "yellow", Verdict.REFUSED: "red"}
+_RECOVERY = {
+    True: "in recovery (read-only standby)",
+    False: "primary (not in recovery)",
+    None: "unknown",
+}
+
+
+def verdict_panel(
+    result: ProbeResult,
+    target: Target,
+    server: ServerInfo | None,
+    hint: str | None,
+    waited_text: str | None,
+) -> Panel:
+    """The final panel a person reads first: verdict, server, recovery, phases, hint."""
+    style = _VERDICT_STYLE.get(result.verdict, "white")
+    verdict = result.verdict.value
+    lines = [
+        PanelLine("target", f"{target.display}  (from {target.source})"),
+        PanelLine(
+            "verdict",
+            f"{verdict} after {result.elapsed:.2f} s — {result.handshakes} connection "
+            f"attempt(s), {result.tcp_probes} TCP probe(s)",
+            f"bold {style}",
+        ),
+    ]
+    if result.reason is not None:
+        cause = f"{result.reason.value} ({meaning(result.reason).kind.value})"
+        if result.sqlstate:
+            cause += f", SQLSTATE {result.sqlstate}"
+        lines.append(PanelLine("cause", cause))
+        if result.message:
+            lines.append(PanelLine("message", result.message))
+    if server is not None:
+        lines.append(PanelLine("server", f"PostgreSQL {server.version or '?'}"))
+        lines.append(PanelLine("recovery", _RECOVERY[server.in_recovery]))
+        if server.behind_pooler:
+            lines.append(
+                PanelLine("pooler", "yes (the backend pid differs from the announced one)")
+            )
+    phases = timeline(result)
+    if phases:
+        lines.append(
+            PanelLine(
+                "phases", " · ".join(f"{p.value} {fmt_seconds(v)}" for p, v in phases.items())
+            )
+        )
+    if waited_text and result.verdict is not Verdict.REFUSED:
+        lines.append(PanelLine("waited", waited_text.removeprefix("waited on: ")))
+    if hint:
+        lines.append(PanelLine("hint", hint))
+    return Panel(
+        title=f"probe-db: {verdict.upper()}",
+        style=style,
+        lines=tuple(lines),
+        replaces=frozenset({"timeline"}),
     )

@@ -9,16 +9,12 @@ from __future__ import annotations
 import time
 from typing import Any, Self
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
-from ..findings import Report
 from .probe import EventKind, ProbeEvent
-from .report import fmt_seconds
 
 
 class LiveView:
@@ -99,52 +95,3 @@ class LiveView:
         if self.next_at is not None:
             grid.add_row("next retry", f"in {max(0.0, self.next_at - time.monotonic()):.1f} s")
         return grid
-
-
-_VERDICT_STYLE = {"ready": "green", "not ready": "yellow", "refused": "red"}
-
-
-def render_panel(report: Report, console: Console) -> None:
-    """The final panel: verdict, server, recovery, time per phase, attempts, hint."""
-    d = report.details
-    verdict = str(d.get("verdict", "?"))
-    style = _VERDICT_STYLE.get(verdict, "white")
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
-    target = d.get("target", {})
-    grid.add_row("target", Text(f"{target.get('url', '')}  (from {target.get('source', '?')})"))
-    headline = f"{verdict} after {d.get('elapsed', 0):.2f} s"
-    headline += (
-        f" — {d.get('handshakes', 0)} connection attempt(s), {d.get('tcp_probes', 0)} TCP probe(s)"
-    )
-    grid.add_row("verdict", Text(headline, style=f"bold {style}"))
-    if d.get("reason"):
-        reason = f"{d['reason']} ({d.get('kind')})"
-        if d.get("sqlstate"):
-            reason += f", SQLSTATE {d['sqlstate']}"
-        grid.add_row("cause", Text(reason))
-        if d.get("message"):
-            grid.add_row("message", Text(str(d["message"])))
-    server = d.get("server")
-    if server:
-        recovery = {
-            True: "in recovery (read-only standby)",
-            False: "primary (not in recovery)",
-            None: "unknown",
-        }
-        grid.add_row("server", Text(f"PostgreSQL {server.get('version') or '?'}"))
-        grid.add_row("recovery", Text(recovery[server.get("in_recovery")]))
-        if server.get("behind_pooler"):
-            grid.add_row("pooler", Text("yes (the backend pid differs from the announced one)"))
-    timeline = d.get("timeline") or {}
-    if timeline:
-        parts = [f"{phase} {fmt_seconds(seconds)}" for phase, seconds in timeline.items()]
-        grid.add_row("phases", Text(" · ".join(parts)))
-    if d.get("waited_explained") and verdict != "refused":
-        grid.add_row("waited", Text(str(d["waited_explained"]).removeprefix("waited on: ")))
-    if d.get("hint"):
-        grid.add_row("hint", Text(str(d["hint"])))
-    console.print(
-        Panel(Group(grid), title=f"probe-db: {verdict.upper()}", border_style=style, expand=False)
-    )

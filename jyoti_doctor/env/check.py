@@ -3,7 +3,7 @@
 Severity policy. An ``Issue`` at ``Level.ERROR`` breaks the app (or leaks a secret) and is an
 error finding. ``Level.ADVISORY`` issues (a BOM, CRLF, a duplicate key, a `.env` not ignored by
 git...) do not stop the app from starting: they are warnings under ``--strict`` and information
-otherwise, so that, with the one exit-code rule of SPEC §4 (errors and warnings exit 1, info never),
+otherwise, so that, with the one exit-code rule of docs/contract.md (errors and warnings exit 1, info never),
 ``check-env`` exits 1 only for an invalid environment unless ``--strict`` asks for more.
 """
 
@@ -12,13 +12,24 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..config import Config
+from ..config import Settings
 from ..errors import UsageError
-from ..findings import CODES, Applicability, Finding, Fix, Location, Report, Section, Severity
+from ..findings import (
+    Applicability,
+    Finding,
+    Fix,
+    JsonValue,
+    Location,
+    Report,
+    Section,
+    Severity,
+    SummaryValue,
+)
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
+from ..rules import Rule
 from ..secrets import variants
 from .load import (
     DotenvFile,
@@ -124,7 +135,7 @@ class _Builder:
     ) -> None:
         self.findings.append(
             Finding.make(
-                issue.code,
+                issue.rule,
                 issue.message,
                 severity=self.severity(issue.level),
                 location=location,
@@ -149,11 +160,11 @@ def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
         return "missing" if spec.required else "unset (optional)"
     if value == "":
         return "empty" if spec.required else "empty (optional)"
-    codes = {i.code for i in issues if i.level is Level.ERROR}
+    codes = {i.rule for i in issues if i.level is Level.ERROR}
     for code, word in (
-        ("JD303", "placeholder"),
-        ("JD302", "invalid"),
-        ("JD304", "stray characters"),
+        (Rule.PLACEHOLDER_VALUE, "placeholder"),
+        (Rule.MALFORMED_VALUE, "invalid"),
+        (Rule.STRAY_CHARACTERS, "stray characters"),
     ):
         if code in codes:
             return word
@@ -188,7 +199,7 @@ def _check_declared(
     if value is None and spec.required:
         issues.append(
             Issue(
-                "JD301",
+                Rule.MISSING_VARIABLE,
                 f"{spec.name} is required but not set (not in the environment"
                 + (
                     ", nor in " + ", ".join(f.display for f in files)
@@ -201,7 +212,11 @@ def _check_declared(
         )
     elif value == "" and spec.required:
         issues.append(
-            Issue("JD301", f"{spec.name} is required but empty", fix=f"give {spec.name} a value")
+            Issue(
+                Rule.MISSING_VARIABLE,
+                f"{spec.name} is required but empty",
+                fix=f"give {spec.name} a value",
+            )
         )
     elif value:
         issues.extend(
@@ -218,7 +233,7 @@ def _check_declared(
     if issues:
         worst = min(issues, key=lambda i: rank[i.level])
         more = f" (+{len(issues) - 1} more)" if len(issues) > 1 else ""
-        message = f"{worst.code} {CODES[worst.code].title}{more}"
+        message = f"{worst.rule.code} {worst.rule.title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
     return (
@@ -246,7 +261,7 @@ def _shadow(
     secret = secret or looks_like_secret(env_value) or looks_like_secret(file_value)
     if env_value == "" and file_value:
         issue = Issue(
-            "JD305",
+            Rule.SHADOWED_BY_ENVIRONMENT,
             f"the environment sets {name} to an empty string, so load_dotenv() keeps it empty "
             f"and ignores {file.display}'s value",
             level=Level.ADVISORY if declared else Level.INFO,
@@ -259,7 +274,7 @@ def _shadow(
             else f" (environment: `{hint(env_value, False)}`, .env: `{hint(file_value, False)}`)"
         )
         issue = Issue(
-            "JD305",
+            Rule.SHADOWED_BY_ENVIRONMENT,
             f"{name} in {file.display} is ignored: the environment sets it too and wins, as with "
             f"load_dotenv(){values}",
             level=Level.INFO,
@@ -301,14 +316,14 @@ def _check_undeclared(
 
 def check_env(
     project_dir: Path,
-    config: Config,
+    config: Settings,
     *,
     env_files: Sequence[Path] = (),
     schema: str | None = None,
     require: Sequence[str] = (),
     strict: bool = False,
     environ: Mapping[str, str] | None = None,
-) -> Report:
+) -> EnvResult:
     """Validate the environment and ``.env`` files of ``project_dir`` against its schema.
 
     Raises :class:`~jyoti_doctor.errors.UsageError` for an explicitly named file that is missing
@@ -329,7 +344,7 @@ def check_env(
         raise EnvCheckFailed(masked).with_traceback(exc.__traceback__) from None
 
 
-def _raw_values(project_dir: Path, config: Config, env_files: Sequence[Path]) -> list[str]:
+def _raw_values(project_dir: Path, config: Settings, env_files: Sequence[Path]) -> list[str]:
     """Everything after `=` in the env files, read naively: the failure may precede parsing."""
     found: list[str] = []
     try:
@@ -348,19 +363,20 @@ class EnvCheckFailed(RuntimeError):
 
 def _check(
     project_dir: Path,
-    config: Config,
+    config: Settings,
     env: dict[str, str],
     candidates: list[str],
     env_files: Sequence[Path],
     schema: str | None,
     require: Sequence[str],
     strict: bool,
-) -> Report:
+) -> EnvResult:
     declared = load_schema(project_dir, config, schema, require)
     files = load_files(project_dir, config, env_files, env)
     candidates += [e.value for f in files for e in f.entries if e.value and len(e.value) >= 8]
     out = _Builder(strict)
-    details: dict[str, object] = {}
+    details: dict[str, JsonValue] = {}
+    git_not_checked: dict[str, JsonValue] = {}
     for file in files:
         for issue in sorted(file.issues, key=lambda i: i.line or 0):
             out.add(issue, location=Location(file.display, issue.line))
@@ -368,7 +384,9 @@ def _check(
         for issue in found:
             out.add(issue, location=Location(file.display))
         if reason:
-            details.setdefault("git", {})[file.display] = f"not checked: {reason}"  # type: ignore[index]
+            git_not_checked[file.display] = f"not checked: {reason}"
+    if git_not_checked:
+        details["git"] = git_not_checked
     rows = [_check_declared(spec, declared, files, env, out) for spec in declared.variables]
     done: set[str] = set()
     for file in files:
@@ -382,21 +400,45 @@ def _check(
         for row in rows
         if row[3] in ("missing", "empty", "invalid", "placeholder", "stray characters")
     )
-    summary: dict[str, object] = {
-        "schema": declared.origin,
-        "env_files": ", ".join(f.display for f in files) or "none",
-        "variables": len(rows),
-        "invalid": invalid,
-    }
     if declared.consumer_guess:
         details["postgres_consumer_guess"] = declared.consumer_guess
-    return Report(
-        command=COMMAND,
+    return EnvResult(
+        schema=declared.origin,
+        env_files=tuple(f.display for f in files),
+        rows=tuple(rows),
+        invalid=invalid,
         findings=findings,
-        summary=summary,
-        sections=(Section("Environment variables", COLUMNS, tuple(rows)),),
         details=details,
     )
+
+
+@dataclass(frozen=True)
+class EnvResult:
+    """What check-env found, typed; every value in it is already masked."""
+
+    schema: str
+    env_files: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    invalid: int
+    findings: tuple[Finding, ...]
+    details: dict[str, JsonValue]
+
+    def to_report(self) -> Report:
+        summary: dict[str, SummaryValue] = {
+            "schema": self.schema,
+            "env_files": ", ".join(self.env_files) or "none",
+            "variables": len(self.rows),
+            "invalid": self.invalid,
+        }
+        return Report(
+            command=COMMAND,
+            findings=self.findings,
+            summary=summary,
+            sections=(
+                Section("environment_variables", "Environment variables", COLUMNS, self.rows),
+            ),
+            details=self.details,
+        )
 
 
 def _check_exposed(
@@ -418,7 +460,7 @@ def _check_exposed(
         shown = display_key(name, resolved.entry.line if resolved.entry else 0)
         out.add(
             Issue(
-                "JD308",
+                Rule.CLIENT_EXPOSED_SECRET,
                 f"{shown} holds {reason}, but the {prefix} prefix ships it to every browser "
                 "in the client bundle",
                 fix=f"drop the {prefix} prefix and use the value server-side only; rotate it "

@@ -20,8 +20,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Config
+from ..config import Settings
 from ..errors import UsageError
+from ..rules import Rule
 from .model import Issue, Level
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{display} is UTF-16 encoded: load_dotenv() reads UTF-8 and fails with "
                 "UnicodeDecodeError",
                 fix="save the file as UTF-8",
@@ -140,7 +141,7 @@ def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
     if data.startswith(b"\xef\xbb\xbf"):
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{display} starts with a byte order mark: python-dotenv drops it, but other "
                 "loaders (older python-dotenv, shells, some platforms) make it part of the first key",
                 level=Level.ADVISORY,
@@ -155,7 +156,7 @@ def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
         line = data[: exc.start].count(b"\n") + 1
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{display} is not valid UTF-8 (line {line}): load_dotenv() fails with "
                 "UnicodeDecodeError",
                 fix="save the file as UTF-8",
@@ -167,7 +168,7 @@ def _decode(data: bytes, display: str) -> tuple[str, list[Issue]]:
     if crlf:
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{display} has Windows (CRLF) line ends on {len(crlf)} line(s): python-dotenv "
                 "copes, but a shell (`set -a; . ./.env`) keeps a `\\r` at the end of every value",
                 level=Level.ADVISORY,
@@ -193,7 +194,7 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
         if cut is not None and (cut.start() > 0 or match["after"]):
             issues.append(
                 Issue(
-                    "JD306",
+                    Rule.DOTENV_SYNTAX,
                     f"{shown}: the unquoted value is cut at ` #`: python-dotenv reads the rest of "
                     "the line as a comment",
                     fix=f'quote the value: {shown}="..." (or remove the space before `#`)',
@@ -203,7 +204,7 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
     if match["before"] or (match["after"] and rest and not rest.startswith("#")):
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{shown}: spaces around `=`: python-dotenv strips them, but a shell "
                 "(`set -a; . ./.env`) or Docker's `--env-file` reads the line differently",
                 level=Level.ADVISORY,
@@ -214,7 +215,7 @@ def _line_issues(key: str, raw_line: str, line: int) -> list[Issue]:
     if not _SHELL_NAME.fullmatch(key.strip("'")):
         issues.append(
             Issue(
-                "JD306",
+                Rule.DOTENV_SYNTAX,
                 f"{shown!r} is not a valid environment variable name for a shell or most platforms",
                 level=Level.ADVISORY,
                 fix="use letters, digits and `_` only, not starting with a digit",
@@ -255,7 +256,7 @@ def parse_dotenv(
             what = f" (the assignment to {guess[1]}: an unclosed quote?)" if guess else ""
             issues.append(
                 Issue(
-                    "JD306",
+                    Rule.DOTENV_SYNTAX,
                     f"line {line} cannot be parsed by python-dotenv{what}; load_dotenv() skips it",
                     fix="write it as KEY=value, quoting values that contain spaces, quotes or `#`",
                     line=line,
@@ -271,7 +272,7 @@ def parse_dotenv(
         if binding.value is None:
             issues.append(
                 Issue(
-                    "JD306",
+                    Rule.DOTENV_SYNTAX,
                     f"{shown} has no `=`: load_dotenv() leaves it unset",
                     level=Level.ADVISORY,
                     fix=f"write {shown}= (empty) or {shown}=value",
@@ -283,7 +284,7 @@ def parse_dotenv(
         if key in first_line:
             issues.append(
                 Issue(
-                    "JD306",
+                    Rule.DOTENV_SYNTAX,
                     f"{shown} is set again (first on line {first_line[key]}): python-dotenv keeps "
                     f"the last one, line {line}",
                     level=Level.ADVISORY,
@@ -298,7 +299,7 @@ def parse_dotenv(
             end = line + len(_NEWLINE.findall(binding.value))
             issues.append(
                 Issue(
-                    "JD306",
+                    Rule.DOTENV_SYNTAX,
                     f"{shown}: the quote opened on line {line} closes only on line {end}, so "
                     "the lines between become part of its value",
                     fix="close the quote on the same line",
@@ -318,7 +319,7 @@ def parse_dotenv(
                 )
                 issues.append(
                     Issue(
-                        "JD306",
+                        Rule.DOTENV_SYNTAX,
                         f"{shown}: ${{{ref}}} is not defined{hint}; python-dotenv expands it "
                         "to an empty string",
                         fix=f"define {ref} above this line or in the environment, or "
@@ -361,7 +362,7 @@ def display_path(path: Path, project_dir: Path) -> str:
 
 
 def env_file_paths(
-    project_dir: Path, config: Config, env_files: Sequence[Path] = ()
+    project_dir: Path, config: Settings, env_files: Sequence[Path] = ()
 ) -> list[tuple[Path, bool]]:
     """The files to load, each with whether it was named explicitly (then it must exist).
 
@@ -370,16 +371,16 @@ def env_file_paths(
     """
     if env_files:
         return [(Path(p), True) for p in env_files]
-    if "env-file" in config.data:
+    if config.env_file is not None:
         base = config.base_dir or project_dir
-        return [((base / p), True) for p in config.str_list("env-file")]
+        return [((base / p), True) for p in config.env_file]
     default = project_dir / ".env"
     return [(default, False)] if default.exists() else []
 
 
 def load_files(
     project_dir: Path,
-    config: Config,
+    config: Settings,
     env_files: Sequence[Path],
     environ: Mapping[str, str],
 ) -> list[DotenvFile]:
@@ -420,7 +421,7 @@ def resolve(
 def read_variable(
     name: str,
     project_dir: Path,
-    config: Config | None = None,
+    config: Settings | None = None,
     *,
     env_files: Sequence[Path] = (),
     environ: Mapping[str, str] | None = None,
@@ -431,7 +432,7 @@ def read_variable(
     file that is not UTF-8 is read with replacement characters (its issue says so).
     """
     env = dict(os.environ if environ is None else environ)
-    files = load_files(project_dir, config or Config(), env_files, env)
+    files = load_files(project_dir, config or Settings(), env_files, env)
     return resolve(name, files, env)
 
 
@@ -480,7 +481,7 @@ def git_issues(file: DotenvFile) -> tuple[list[Issue], str | None]:
     if state.tracked:
         return [
             Issue(
-                "JD307",
+                Rule.DOTENV_TRACKED,
                 f"{file.display} is tracked by git: every value in it is in the repository history",
                 fix=f"git rm --cached {file.path.name}, add it to .gitignore, and rotate the secrets "
                 "it held",
@@ -489,7 +490,7 @@ def git_issues(file: DotenvFile) -> tuple[list[Issue], str | None]:
     if not state.ignored:
         return [
             Issue(
-                "JD307",
+                Rule.DOTENV_TRACKED,
                 f"{file.display} is not ignored by git: one `git add .` commits it",
                 level=Level.ADVISORY,
                 fix=f"add `{file.path.name}` to .gitignore",
@@ -500,7 +501,7 @@ def git_issues(file: DotenvFile) -> tuple[list[Issue], str | None]:
 
 def read_database_url(
     project_dir: Path,
-    config: Config | None = None,
+    config: Settings | None = None,
     *,
     env_files: Sequence[Path] = (),
     environ: Mapping[str, str] | None = None,

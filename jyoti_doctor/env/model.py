@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..rules import Rule
+
 
 class Level(StrEnum):
     """How much a problem matters; ``check`` maps it to a severity.
@@ -22,7 +24,7 @@ class Level(StrEnum):
 class Issue:
     """One problem with a value or a line. ``message`` never contains the value itself."""
 
-    code: str
+    rule: Rule
     message: str
     level: Level = Level.ERROR
     fix: str | None = None

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import io
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..config import Config
+from ..config import EnvVarSetting, Settings, read_settings
 from ..errors import UsageError
 from ..masking import is_secret_name
 
@@ -66,7 +65,7 @@ class VarSpec:
     name: str
     type: VarType = VarType.STRING
     required: bool = True
-    # None: decided by the name (SPEC §8) and the type; True/False: declared.
+    # None: decided by the name (docs/contract.md) and the type; True/False: declared.
     secret: bool | None = None
     consumer: Consumer | None = None
     choices: tuple[str, ...] = ()
@@ -122,7 +121,6 @@ def default_schema() -> tuple[VarSpec, ...]:
 
 
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_TABLE_KEYS = frozenset({"type", "required", "secret", "consumer", "choices", "pattern", "default"})
 
 
 def _choice(enum: type[StrEnum], value: object, where: str, what: str) -> Any:
@@ -149,46 +147,28 @@ def _finish(spec: VarSpec, where: str) -> VarSpec:
     return spec
 
 
-def schema_from_table(table: Mapping[str, Any], where: str) -> list[VarSpec]:
-    """Variables from a ``[tool.jyoti-doctor.env]`` table."""
+def schema_from_table(table: Mapping[str, EnvVarSetting], where: str) -> list[VarSpec]:
+    """Variables from a ``[tool.jyoti-doctor.env]`` table (its keys already checked by config)."""
     specs: list[VarSpec] = []
     for name, value in table.items():
         if not _VALID_NAME.fullmatch(name):
             raise UsageError(f"{where}: [tool.jyoti-doctor.env]: invalid variable name {name!r}")
         here = f"{where}: [tool.jyoti-doctor.env] {name}"
-        if isinstance(value, str):
-            value = {"type": value}
-        if not isinstance(value, dict):
-            raise UsageError(f"{here}: must be a type name or a table")
-        unknown = sorted(set(value) - _TABLE_KEYS)
-        if unknown:
-            raise UsageError(
-                f"{here}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_TABLE_KEYS))})"
-            )
-        if "type" in value:
-            var_type = _choice(VarType, value["type"], here, "type")
+        if value.type is not None:
+            var_type = _choice(VarType, value.type, here, "type")
         else:
-            var_type = VarType.REGEX if value.get("pattern") else infer_type(name)
-        for key in ("required", "secret"):
-            if key in value and not isinstance(value[key], bool):
-                raise UsageError(f"{here}: `{key}` must be true or false")
-        choices = value.get("choices", [])
-        if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-            raise UsageError(f"{here}: `choices` must be a list of strings")
-        for key in ("pattern", "default"):
-            if key in value and not isinstance(value[key], str):
-                raise UsageError(f"{here}: `{key}` must be a string")
+            var_type = VarType.REGEX if value.pattern else infer_type(name)
         spec = VarSpec(
             name=name,
             type=var_type,
-            required=value.get("required", True),
-            secret=value.get("secret"),
-            consumer=_choice(Consumer, value["consumer"], here, "consumer")
-            if "consumer" in value
+            required=True if value.required is None else value.required,
+            secret=value.secret,
+            consumer=_choice(Consumer, value.consumer, here, "consumer")
+            if value.consumer is not None
             else None,
-            choices=tuple(choices),
-            pattern=value.get("pattern"),
-            default=value.get("default"),
+            choices=value.choices,
+            pattern=value.pattern,
+            default=value.default,
             origin="pyproject.toml",
         )
         specs.append(_finish(spec, here))
@@ -302,20 +282,6 @@ def _spec_from_notes(
     return _finish(spec, next(iter(note_at.values()), where) if note_at else where)
 
 
-def _pyproject_table(path: Path) -> dict[str, Any] | None:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        raise UsageError(f"cannot read schema {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
-    table = doc.get("tool", {}).get("jyoti-doctor", {}).get("env")
-    if table is not None and not isinstance(table, dict):
-        raise UsageError(f"{path}: [tool.jyoti-doctor] `env` must be a table")
-    return table
-
-
 def _guess_consumer(project_dir: Path) -> Consumer | None:
     """Which PostgreSQL client the project depends on, read from its requirement files."""
     texts: list[str] = []
@@ -339,7 +305,7 @@ def _guess_consumer(project_dir: Path) -> Consumer | None:
 
 def load_schema(
     project_dir: Path,
-    config: Config,
+    config: Settings,
     schema: str | None = None,
     require: Sequence[str] = (),
 ) -> Schema:
@@ -355,15 +321,15 @@ def load_schema(
             for spec in schema_from_example(example, ".env.example"):
                 specs[spec.name] = spec
             origins.append(".env.example")
-        if "env" in config.data:
-            for spec in schema_from_table(config.table("env"), str(config.path)):
+        if config.env:
+            for spec in schema_from_table(config.env, config.where()):
                 specs[spec.name] = spec
             origins.append("pyproject.toml")
     elif schema == "pyproject":
-        if "env" not in config.data:
+        if not config.env:
             where = config.path or "pyproject.toml"
             raise UsageError(f"--schema pyproject: no [tool.jyoti-doctor.env] table in {where}")
-        for spec in schema_from_table(config.table("env"), str(config.path)):
+        for spec in schema_from_table(config.env, config.where()):
             specs[spec.name] = spec
         origins.append("pyproject.toml")
     else:
@@ -373,10 +339,10 @@ def load_schema(
         if not path.is_file():
             raise UsageError(f"schema file not found: {schema}")
         if path.suffix == ".toml":
-            table = _pyproject_table(path)
-            if table is None:
+            settings = read_settings(path)
+            if settings is None or not settings.env:
                 raise UsageError(f"{schema}: no [tool.jyoti-doctor.env] table")
-            found = schema_from_table(table, schema)
+            found = schema_from_table(settings.env, schema)
         else:
             found = schema_from_example(path, schema)
         for spec in found:

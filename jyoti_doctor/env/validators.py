@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..masking import mask_text
+from ..rules import Rule
 from .model import Issue, Level
 from .schema import Consumer, VarSpec, VarType
 
@@ -74,7 +75,9 @@ def _split_url(name: str, value: str) -> SplitResult | Issue:
             if netloc.count("[") != netloc.count("]")
             else "its host is neither a name nor an IP address in `[...]`"
         )
-        return Issue("JD302", f"{name} is not a valid URL: {reason}", fix="fix the host part")
+        return Issue(
+            Rule.MALFORMED_VALUE, f"{name} is not a valid URL: {reason}", fix="fix the host part"
+        )
 
 
 def _port_ok(text: str) -> bool:
@@ -102,7 +105,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     if any(c in "\r\n" for c in text):
         issues.append(
             Issue(
-                "JD304",
+                Rule.STRAY_CHARACTERS,
                 f"{name} contains a line break (pasted with a newline?)",
                 fix="remove the line break",
             )
@@ -110,7 +113,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     if text.strip("\r\n") != text.strip("\r\n").strip():
         issues.append(
             Issue(
-                "JD304",
+                Rule.STRAY_CHARACTERS,
                 f"{name} has leading or trailing whitespace, which the app receives as part of the value",
                 fix="remove the surrounding whitespace",
             )
@@ -119,7 +122,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         issues.append(
             Issue(
-                "JD304",
+                Rule.STRAY_CHARACTERS,
                 f"{name} is wrapped in quotes that are part of the value (quoted twice, or "
                 "pasted with quotes into a platform's settings)",
                 fix="remove the quotes from the value",
@@ -130,7 +133,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     if smart:
         issues.append(
             Issue(
-                "JD304",
+                Rule.STRAY_CHARACTERS,
                 f"{name} contains typographic quotes ({', '.join(sorted({_describe_char(c) for c in smart}))}), "
                 "usually from a document or chat",
                 fix="retype the value with plain ASCII quotes, or none",
@@ -149,7 +152,7 @@ def clean_value(name: str, value: str) -> Cleaned:
         where = ", ".join(str(i + 1) for i, _ in invisible[:5])
         issues.append(
             Issue(
-                "JD304",
+                Rule.STRAY_CHARACTERS,
                 f"{name} contains {len(invisible)} invisible or control character(s) ({kinds}) "
                 f"at position {where}",
                 fix="retype the value, or delete and re-paste it from the source",
@@ -166,7 +169,7 @@ def placeholder_issue(name: str, value: str) -> Issue | None:
         hit = pattern.fullmatch(value) if label in _WHOLE_ONLY else pattern.search(value)
         if hit:
             return Issue(
-                "JD303",
+                Rule.PLACEHOLDER_VALUE,
                 f"{name} looks like a placeholder (matches {label}), not a real value",
                 fix=f"set {name} to the real value",
             )
@@ -210,7 +213,7 @@ def check_postgres_url(
             return []  # a libpq key=value conninfo string; probe-db parses it fully
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is not a PostgreSQL URL (expected postgresql://user:password@host:5432/dbname)",
                 fix="copy the URI form of the connection string from your provider",
             )
@@ -220,7 +223,7 @@ def check_postgres_url(
         label = scheme if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]{0,30}", scheme) else "(unreadable)"
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} has the scheme `{label}://`, not postgresql://",
                 fix="use a postgresql:// URL",
             )
@@ -230,7 +233,7 @@ def check_postgres_url(
         if effective is Consumer.SQLALCHEMY:
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} starts with postgres://, which SQLAlchemy 1.4 and later reject "
                     "(NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgres)",
                     fix="write postgresql:// instead of postgres://",
@@ -239,7 +242,7 @@ def check_postgres_url(
         elif effective is None:
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} starts with postgres://: libpq and asyncpg accept it, SQLAlchemy 1.4 "
                     "and later do not",
                     level=Level.ADVISORY,
@@ -252,7 +255,7 @@ def check_postgres_url(
             who = "libpq (psycopg)" if effective is Consumer.LIBPQ else "asyncpg"
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} has a SQLAlchemy driver suffix (+{driver}), which {who} rejects",
                     fix="write postgresql:// without the +driver part",
                 )
@@ -261,7 +264,7 @@ def check_postgres_url(
             label = driver if re.fullmatch(r"[A-Za-z0-9_]{1,20}", driver) else "(unreadable)"
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name}: `{label}` is not a PostgreSQL driver SQLAlchemy knows "
                     f"(known: {', '.join(SQLALCHEMY_DRIVERS)})",
                     fix="use postgresql+psycopg://, postgresql+asyncpg:// or postgresql://",
@@ -278,7 +281,7 @@ def check_postgres_url(
         if "@" in userinfo:
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} has an unencoded `@` in the password: libpq, SQLAlchemy and asyncpg "
                     "split at the first `@`, urllib and pydantic at the last, so they connect to "
                     "different hosts",
@@ -290,7 +293,7 @@ def check_postgres_url(
             codes = ", ".join(f"`{c}` as %{ord(c):02X}" for c in reserved)
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} has characters in the password that must be percent-encoded "
                     f"in a URL ({' '.join(reserved)})",
                     fix=f"encode {codes} (urllib.parse.quote(password, safe=''))",
@@ -299,7 +302,7 @@ def check_postgres_url(
         if _bad_escape(password):
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} has a `%` in the password that is not a valid escape",
                     fix="encode `%` as %25",
                 )
@@ -312,7 +315,7 @@ def check_postgres_url(
         if host.count("[") != host.count("]"):
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name}: the `[` `]` around an IPv6 host are unbalanced; libpq rejects "
                     "the URL",
                     fix="write the host as [::1] (both brackets), or use a host name",
@@ -327,7 +330,7 @@ def check_postgres_url(
             number = f" {port}" if port.isascii() and port.isdigit() and len(port) <= 6 else ""
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name}: the port{number} is not a number between 1 and 65535",
                     fix="write host:5432 (or the port your provider gives)",
                 )
@@ -339,7 +342,7 @@ def check_postgres_url(
         label = f" `{sslmode}`" if re.fullmatch(r"[a-z\-]{1,20}", sslmode) else ""
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: sslmode{label} is not one of {', '.join(SSLMODES)}",
                 fix="sslmode=require (or verify-full with a root certificate)",
             )
@@ -347,7 +350,7 @@ def check_postgres_url(
     if sslmode is not None and effective is Consumer.SQLALCHEMY and driver == "asyncpg":
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: SQLAlchemy's asyncpg dialect passes `sslmode` to asyncpg.connect(), "
                 "which fails with TypeError: unexpected keyword argument 'sslmode'",
                 fix="write ssl=require instead of sslmode=require",
@@ -357,7 +360,11 @@ def check_postgres_url(
         verdict = _libpq_rejects(value)
         if verdict:
             issues.append(
-                Issue("JD302", f"{name} is rejected by libpq: {verdict}", fix="fix the URL")
+                Issue(
+                    Rule.MALFORMED_VALUE,
+                    f"{name} is rejected by libpq: {verdict}",
+                    fix="fix the URL",
+                )
             )
     return issues
 
@@ -376,7 +383,7 @@ def check_openai_key(name: str, value: str, shown: str | None) -> list[Issue]:
         if value.startswith(prefix):
             return [
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} holds {provider} key ({prefix}...), not an OpenAI key",
                     fix=f"put it in {var} and set {name} to an OpenAI key (sk-proj-...)",
                 )
@@ -385,7 +392,7 @@ def check_openai_key(name: str, value: str, shown: str | None) -> list[Issue]:
         azure = re.fullmatch(r"[0-9a-f]{32}", value) is not None
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} does not start with sk- (OpenAI keys are sk-proj-..., sk-svcacct-..., "
                 "sk-admin-... or sk-...)"
                 + ("; it looks like an Azure OpenAI key" if azure else ""),
@@ -396,7 +403,7 @@ def check_openai_key(name: str, value: str, shown: str | None) -> list[Issue]:
     if not _KEY_CHARS.fullmatch(value):
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} contains characters that never occur in an OpenAI key",
                 fix="copy the key again",
             )
@@ -404,7 +411,7 @@ def check_openai_key(name: str, value: str, shown: str | None) -> list[Issue]:
     if len(value) < 40:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is too short for an OpenAI key ({len(value)} characters): truncated when copied?",
                 fix="copy the whole key again",
             )
@@ -416,7 +423,7 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     if not re.match(r"https?://", value):
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is not a Sentry DSN (expected https://<key>@<host>/<project-id>)",
                 fix="copy the DSN from Sentry: Project Settings > Client Keys",
             )
@@ -426,7 +433,7 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     if at == -1:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} has no public key (expected https://<key>@<host>/<project-id>)",
                 fix="copy the DSN from Sentry: Project Settings > Client Keys",
             )
@@ -436,7 +443,7 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     if not re.fullmatch(r"[0-9a-f]{32}", public):
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: the public key is not 32 hexadecimal characters",
                 fix="copy the DSN again",
             )
@@ -444,7 +451,7 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     if colon:
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} uses the deprecated `key:secret@` form; current SDKs ignore the secret "
                 "part, and it must not be shipped to browsers",
                 level=Level.ADVISORY,
@@ -454,12 +461,12 @@ def check_sentry_dsn(name: str, value: str, shown: str | None) -> list[Issue]:
     hostpath = rest[at + 1 :]
     host, _, path = hostpath.partition("/")
     if not host:
-        issues.append(Issue("JD302", f"{name} has no host", fix="copy the DSN again"))
+        issues.append(Issue(Rule.MALFORMED_VALUE, f"{name} has no host", fix="copy the DSN again"))
     project = path.rstrip("/").rsplit("/", 1)[-1] if path else ""
     if not project.isdigit():
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: the project id (the last part of the path) is not an integer",
                 fix="copy the DSN again; it ends in /<number>",
             )
@@ -474,7 +481,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
     if value.startswith(("postgres://", "postgresql://")):
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} holds a database URL; the Supabase URL is https://<project-ref>.supabase.co",
                 fix="copy the Project URL from Supabase: Project Settings > API",
             )
@@ -487,7 +494,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
     if parts.scheme not in ("https", "http") or not host:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is not an http(s) URL (expected https://<project-ref>.supabase.co)",
                 fix="copy the Project URL from Supabase: Project Settings > API",
             )
@@ -495,12 +502,16 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
     issues: list[Issue] = []
     if parts.scheme == "http" and not local:
         issues.append(
-            Issue("JD302", f"{name} uses http://; Supabase serves https only", fix="write https://")
+            Issue(
+                Rule.MALFORMED_VALUE,
+                f"{name} uses http://; Supabase serves https only",
+                fix="write https://",
+            )
         )
     if host in ("supabase.com", "app.supabase.com", "www.supabase.com"):
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is a Supabase dashboard address, not the project's API URL",
                 fix="use https://<project-ref>.supabase.co (Project Settings > API)",
             )
@@ -510,7 +521,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
         if ref.startswith("db.") or ref.endswith(".pooler"):
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name} is the database host, not the API URL",
                     fix="use https://<project-ref>.supabase.co",
                 )
@@ -518,7 +529,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
         elif not _SUPABASE_REF.fullmatch(ref):
             issues.append(
                 Issue(
-                    "JD302",
+                    Rule.MALFORMED_VALUE,
                     f"{name}: `{mask_text(ref[:40])}` is not a Supabase project ref "
                     "(20 letters and digits)",
                     fix="copy the Project URL again",
@@ -527,7 +538,7 @@ def check_supabase_url(name: str, value: str, shown: str | None) -> list[Issue]:
     if parts.path not in ("", "/") and not issues:
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} has a path ({mask_text(parts.path[:40])}); the client libraries "
                 "add /rest/v1 and "
                 "/auth/v1 themselves",
@@ -578,7 +589,7 @@ def check_supabase_key(name: str, value: str, shown: str | None) -> list[Issue]:
     if role is None:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} is neither a Supabase JWT key (eyJ...) nor a new-style key "
                 "(sb_publishable_... / sb_secret_...)",
                 fix="copy the key from Supabase: Project Settings > API Keys",
@@ -589,7 +600,7 @@ def check_supabase_key(name: str, value: str, shown: str | None) -> list[Issue]:
         label = f" `{role}`" if re.fullmatch(r"[a-z_]{1,30}", role) else ""
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: the key's role claim{label} is neither anon nor service_role",
                 fix="copy the anon or service_role key from Supabase",
             )
@@ -598,7 +609,7 @@ def check_supabase_key(name: str, value: str, shown: str | None) -> list[Issue]:
     if expected == "public" and privileged:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} holds a {role} key, which bypasses Row Level Security; the name asks "
                 "for the anon (publishable) key",
                 fix=f"put the anon key in {name} and keep the {role} key server-side only",
@@ -607,7 +618,7 @@ def check_supabase_key(name: str, value: str, shown: str | None) -> list[Issue]:
     if expected == "privileged" and not privileged:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} holds an {role} key; the name asks for the service_role (secret) key",
                 fix=f"put the service_role key in {name}",
             )
@@ -631,7 +642,7 @@ def check_url(name: str, value: str, shown: str | None) -> list[Issue]:
     except ValueError:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}: the URL's port is not a number between 0 and 65535",
                 fix="fix the port",
             )
@@ -639,7 +650,7 @@ def check_url(name: str, value: str, shown: str | None) -> list[Issue]:
     if not parts.scheme or not parts.netloc:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}{_quote(shown)} is not an absolute URL (scheme://host/...)",
                 fix="write the full URL, e.g. https://host/path",
             )
@@ -655,13 +666,17 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
     what = _quote(shown)
     if spec.type is VarType.INT and not re.fullmatch(r"[+-]?[0-9]+", value):
         return [
-            Issue("JD302", f"{name}{what} is not an integer", fix=f"set {name} to a whole number")
+            Issue(
+                Rule.MALFORMED_VALUE,
+                f"{name}{what} is not an integer",
+                fix=f"set {name} to a whole number",
+            )
         ]
     limit = sys.get_int_max_str_digits()
     if spec.type is VarType.INT and limit and len(value.lstrip("+-")) > limit:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name} has {len(value.lstrip('+-'))} digits: Python's int() refuses more "
                 f"than {limit}",
                 fix=f"set {name} to a smaller whole number",
@@ -670,7 +685,7 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
     if spec.type is VarType.PORT and not _port_ok(value):
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}{what} is not a port number (1-65535)",
                 fix=f"set {name} to a number such as 8000",
             )
@@ -678,7 +693,7 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
     if spec.type is VarType.BOOL and value.lower() not in BOOL_WORDS:
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}{what} is not a boolean ({', '.join(BOOL_WORDS)})",
                 fix=f"set {name} to true or false",
             )
@@ -688,7 +703,7 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
         hint = f" (differs only in case from `{near[0]}`)" if near else ""
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}{what} is not one of: {', '.join(spec.choices)}{hint}",
                 fix=f"set {name} to one of: {', '.join(spec.choices)}",
             )
@@ -700,7 +715,7 @@ def check_simple(spec: VarSpec, value: str, shown: str | None) -> list[Issue]:
     ):
         return [
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{name}{what} does not match the pattern {spec.pattern}",
                 fix="make the whole value match the pattern",
             )
@@ -750,7 +765,7 @@ def validate(
         # A refusal the checks above did not foresee: still an invalid value, not a crash.
         issues.append(
             Issue(
-                "JD302",
+                Rule.MALFORMED_VALUE,
                 f"{spec.name} is not a valid {spec.type.value} value "
                 f"(it makes the parser raise {type(exc).__name__})",
                 fix=f"check {spec.name} against the expected {spec.type.value} format",

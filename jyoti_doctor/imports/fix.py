@@ -1,5 +1,5 @@
 """``fix-imports`` as a plain function: every file's rewrite is computed and verified first,
-then (with ``write``) the changed files are replaced atomically (SPEC §3)."""
+then (with ``write``) the changed files are replaced atomically (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..config import Style
 from ..files import ChangedOnDisk, display_path, write_atomic
-from ..findings import ExitCode, Finding, Location, Report, Section
+from ..findings import ExitCode, Finding, Location, Report, Section, SummaryValue
+from ..rules import Rule
 from .parallel import PARALLEL_THRESHOLD, map_files, read_module
-from .rewrite import Style, plan, splice
+from .rewrite import plan, splice
 from .roots import ModuleInfo, PackageRoot
 from .run import ImportSettings, skipped_section, targets
 from .scan import FileScan, ScanOptions, SelfImport, parse_source, scan_tree, to_findings
@@ -182,7 +184,7 @@ def run_fix(
                 applied = False
                 findings.append(
                     Finding.make(
-                        "JD191",
+                        Rule.CHANGED_WHILE_FIXING,
                         "the file changed on disk since it was read; not written, rerun",
                         location=Location(shown),
                     )
@@ -192,7 +194,7 @@ def run_fix(
                 reason = getattr(problem, "strerror", None) or str(problem)
                 findings.append(
                     Finding.make(
-                        "JD190",
+                        Rule.UNPARSABLE_FILE,
                         f"cannot write: {reason}; the file is unchanged",
                         location=Location(shown),
                     )
@@ -204,7 +206,7 @@ def run_fix(
             status = ExitCode.INTERNAL
             findings.append(
                 Finding.make(
-                    "JD199",
+                    Rule.VERIFICATION_FAILED,
                     f"the rewrite failed verification ({res.error}); the file is left unchanged. "
                     "This is a bug in jyoti-doctor: please report it",
                     location=Location(shown),
@@ -228,7 +230,7 @@ def run_fix(
                     status = ExitCode.INTERNAL
                     findings.append(
                         Finding.make(
-                            "JD199",
+                            Rule.VERIFICATION_FAILED,
                             f"the import could not be rewritten ({reason}); it is left "
                             "unchanged. This is a bug in jyoti-doctor: please report it",
                             location=Location(shown, imp.line, imp.col),
@@ -243,9 +245,11 @@ def run_fix(
 
     sections = list(skipped_section(discovery.skipped))
     if fixed_rows:
-        sections.insert(0, Section("Fixed", ("file", "imports", "lines"), tuple(fixed_rows)))
+        sections.insert(
+            0, Section("fixed", "Fixed", ("file", "imports", "lines"), tuple(fixed_rows))
+        )
     would_change = sum(1 for r in results if r.changed)
-    summary: dict[str, object] = {
+    summary: dict[str, SummaryValue] = {
         "files": len(results),
         "packages": ", ".join(sorted({r.name for r in roots})) or "none found",
         "style": options.style.value,

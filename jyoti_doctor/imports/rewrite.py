@@ -1,4 +1,4 @@
-"""The exact rewrite of self-imports (SPEC §3).
+"""The exact rewrite of self-imports (docs/contract.md).
 
 libcst rewrites each import statement's own text (a statement parses in microseconds, a whole
 file in milliseconds); the new text is spliced into the file's bytes at the statement's exact
@@ -14,9 +14,10 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from ..config import Style
 from ..findings import Applicability
+from ..rules import Rule
 from .roots import ModuleInfo, relative_module
 from .scan import FileScan, SelfImport
 from .source import LineIndex
@@ -24,15 +25,9 @@ from .source import LineIndex
 # In `from <module> import`, no name can be the keyword `import`: the first whole word is it.
 _IMPORT_KEYWORD = re.compile(r"(?<![\w.])import(?!\w)")
 _ALONE_AFTER = re.compile(rb"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
-FIXABLE_CODES = frozenset({"JD101", "JD103", "JD105"})
-
-
-class Style(StrEnum):
-    """``relative``: ``from ..deps import x``. ``root``: ``from deps import x``, for a service
-    started from inside its package directory (SPEC §1's table)."""
-
-    RELATIVE = "relative"
-    ROOT = "root"
+FIXABLE_CODES = frozenset(
+    {Rule.ABSOLUTE_SELF_IMPORT, Rule.SELF_IMPORT_IN_SCRIPT, Rule.KEPT_BY_MAX_LEVEL}
+)
 
 
 @dataclass(frozen=True)
@@ -187,9 +182,9 @@ class _Refused(Exception):
 def _wanted(imp: SelfImport, style: Style, info: ModuleInfo, unsafe: bool) -> bool:
     if imp.code not in FIXABLE_CODES or imp.replacement is None:
         return False
-    if imp.code == "JD105":
+    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
         return style is Style.ROOT
-    if imp.code == "JD103":
+    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
         # `python file.py` puts the file's directory first on sys.path: root-absolute imports
         # still work there for a file directly in the package directory.
         return unsafe or (style is Style.ROOT and info.package == info.root.name)

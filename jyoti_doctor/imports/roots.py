@@ -1,5 +1,5 @@
 """Package roots and module names: which files belong to which first-party package, and how
-an absolute self-import is spelled relatively (SPEC §3)."""
+an absolute self-import is spelled relatively (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config
+from ..config import Settings
 from ..files import Discovery, Skipped, discover, display_path
-from ..findings import Report, Section
+from ..findings import Applicability, Finding, Report, Section
 from .roots import PackageRoot, infer_roots, module_info
 from .scan import FileScan, ScanOptions, scan_paths, to_findings
 
@@ -27,7 +27,7 @@ class ImportSettings:
     def build(
         cls,
         paths: Sequence[Path],
-        config: Config,
+        config: Settings,
         *,
         packages: Sequence[str] = (),
         exclude: Sequence[str] = (),
@@ -38,12 +38,10 @@ class ImportSettings:
         """Flags win over ``[tool.jyoti-doctor]``; config paths are relative to its file."""
         return cls(
             paths=tuple(paths) or (Path("."),),
-            packages=tuple(packages) or tuple(config.str_list("package")),
-            exclude=tuple(exclude)
-            if exclude
-            else (tuple(config.str_list("exclude")) if "exclude" in config.data else None),
-            extend_exclude=(*config.str_list("extend-exclude"), *extend_exclude),
-            max_level=max_level if max_level is not None else config.int_value("max-level"),
+            packages=tuple(packages) or config.package,
+            exclude=tuple(exclude) if exclude else config.exclude,
+            extend_exclude=(*config.extend_exclude, *extend_exclude),
+            max_level=max_level if max_level is not None else config.max_level,
             use_cache=use_cache and not os.environ.get("JYOTI_DOCTOR_NO_CACHE"),
         )
 
@@ -108,29 +106,51 @@ def collect(
     return ScanOutcome(tuple(all_roots), discovery, tuple(r for r in results if r is not None))
 
 
-def scan_imports(paths: Sequence[Path], config: Config) -> Report:
+@dataclass(frozen=True)
+class ScanResult:
+    """What ``scan-imports`` found, typed; :meth:`to_report` is the one way to a report."""
+
+    outcome: ScanOutcome
+    findings: tuple[Finding, ...]
+
+    @classmethod
+    def of(cls, outcome: ScanOutcome) -> ScanResult:
+        return cls(outcome, tuple(to_findings(outcome.scans, display_path)))
+
+    @property
+    def files(self) -> int:
+        return len(self.outcome.scans)
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        return tuple(sorted({r.name for r in self.outcome.roots}))
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fix and f.fix.applicability is Applicability.SAFE)
+
+    def to_report(self) -> Report:
+        in_roots = sum(1 for s in self.outcome.scans if s.module is not None)
+        return Report(
+            command="scan-imports",
+            findings=self.findings,
+            summary={
+                "files": self.files,
+                "files_in_packages": in_roots,
+                "packages": ", ".join(self.packages) or "none found",
+                "fixable": self.fixable,
+            },
+            sections=skipped_section(self.outcome.discovery.skipped),
+        )
+
+
+def scan_imports(paths: Sequence[Path], config: Settings) -> ScanResult:
     """``scan-imports paths`` with the project's configuration and no flags (as doctor runs it)."""
-    return scan_report(collect(ImportSettings.build(paths, config)))
+    return ScanResult.of(collect(ImportSettings.build(paths, config)))
 
 
 def skipped_section(skipped: Sequence[Skipped]) -> tuple[Section, ...]:
     if not skipped:
         return ()
     rows = tuple((display_path(s.path), s.reason) for s in skipped)
-    return (Section("Skipped", ("path", "reason"), rows),)
-
-
-def scan_report(outcome: ScanOutcome) -> Report:
-    findings = to_findings(outcome.scans, display_path)
-    in_roots = sum(1 for s in outcome.scans if s.module is not None)
-    return Report(
-        command="scan-imports",
-        findings=tuple(findings),
-        summary={
-            "files": len(outcome.scans),
-            "files_in_packages": in_roots,
-            "packages": ", ".join(sorted({r.name for r in outcome.roots})) or "none found",
-            "fixable": sum(1 for f in findings if f.fix and f.fix.applicability.value == "safe"),
-        },
-        sections=skipped_section(outcome.discovery.skipped),
-    )
+    return (Section("skipped", "Skipped", ("path", "reason"), rows),)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..findings import Applicability, Finding, Fix, Location
+from ..rules import Rule
 from .parallel import map_files, read_module
 from .roots import ModuleInfo, PackageRoot, in_package, relative_module
 from .source import TEXT_LINE_BREAK, LineIndex
@@ -34,7 +35,7 @@ _DYNAMIC_CALLS = frozenset(
 class SelfImport:
     """One self-import (or dynamic self-reference) and what becomes of it."""
 
-    code: str
+    code: Rule
     line: int
     col: int
     end_line: int
@@ -131,34 +132,34 @@ class _Source:
         chunk[-1] = chunk[-1][:last]
         return "\n".join(c.decode("utf-8", errors="replace") for c in chunk)
 
-    def suppressed(self, start: int, end: int, code: str) -> bool:
+    def suppressed(self, start: int, end: int, code: Rule) -> bool:
         for line in self.lines[start - 1 : end]:
             for match in _SUPPRESS.finditer(line):
                 codes = match.group("codes")
-                if codes is None or code.upper() in re.split(r"[\s,:]+", codes.upper()):
+                if codes is None or code.code in re.split(r"[\s,:]+", codes.upper()):
                     return True
         return False
 
 
 def _fix_kind(
     module_info: ModuleInfo, level: int, has_main: bool, options: ScanOptions
-) -> tuple[str, Applicability, str | None]:
+) -> tuple[Rule, Applicability, str | None]:
     if options.max_level is not None and level > options.max_level:
         return (
-            "JD105",
+            Rule.KEPT_BY_MAX_LEVEL,
             Applicability.NONE,
             f"needs {level} dots; --max-level is {options.max_level}",
         )
     if has_main:
         return (
-            "JD103",
+            Rule.SELF_IMPORT_IN_SCRIPT,
             Applicability.UNSAFE,
             (
                 'the file has an `if __name__ == "__main__":` block; `python file.py` breaks '
                 "after the rewrite (use --unsafe-fixes)"
             ),
         )
-    return "JD101", Applicability.SAFE, None
+    return Rule.ABSOLUTE_SELF_IMPORT, Applicability.SAFE, None
 
 
 def parse_source(data: bytes, path: str, module: str | None) -> ast.Module | FileScan:
@@ -208,7 +209,7 @@ def scan_tree(
     found: list[SelfImport] = []
 
     def add(
-        code: str,
+        code: Rule,
         node: ast.stmt | ast.alias,
         target: str,
         original: str,
@@ -257,7 +258,7 @@ def scan_tree(
                 if alias.asname is None or "." not in alias.name:
                     binds = alias.asname or alias.name.split(".")[0]
                     add(
-                        "JD102",
+                        Rule.SELF_IMPORT_NO_RELATIVE_FORM,
                         alias,
                         alias.name,
                         original,
@@ -292,11 +293,13 @@ def scan_tree(
                 and in_package(arg.value, root)
             ):
                 stmt_line = node.lineno
-                if src.suppressed(stmt_line, node.end_lineno or stmt_line, "JD104"):
+                if src.suppressed(
+                    stmt_line, node.end_lineno or stmt_line, Rule.DYNAMIC_SELF_REFERENCE
+                ):
                     continue
                 found.append(
                     SelfImport(
-                        code="JD104",
+                        code=Rule.DYNAMIC_SELF_REFERENCE,
                         line=arg.lineno,
                         col=src.col(arg.lineno, arg.col_offset),
                         end_line=arg.end_lineno or arg.lineno,
@@ -343,7 +346,7 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
         if scan.error is not None:
             out.append(
                 Finding.make(
-                    "JD190",
+                    Rule.UNPARSABLE_FILE,
                     f"{scan.error}; the file was not scanned",
                     location=Location(shown, scan.error_line, scan.error_col),
                 )
@@ -363,14 +366,14 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
 
 
 def _message(imp: SelfImport) -> str:
-    if imp.code == "JD101":
+    if imp.code is Rule.ABSOLUTE_SELF_IMPORT:
         return f"absolute self-import of `{imp.target}`; use a relative import"
-    if imp.code == "JD102":
+    if imp.code is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
         return f"`import {imp.target}` of the package itself has no relative form"
-    if imp.code == "JD103":
+    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
         return f"self-import of `{imp.target}` in a script file; the relative form breaks `python file.py`"
-    if imp.code == "JD104":
+    if imp.code is Rule.DYNAMIC_SELF_REFERENCE:
         return f"dynamic reference to `{imp.target}` in a string"
-    if imp.code == "JD105":
+    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
         return f"self-import of `{imp.target}` kept absolute ({imp.reason})"
     return imp.target

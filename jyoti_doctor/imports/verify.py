@@ -1,5 +1,5 @@
 """Verification of a rewrite before anything is written (black's ``assert_equivalent`` and
-``assert_stable``, adapted to imports, SPEC §3).
+``assert_stable``, adapted to imports, docs/contract.md).
 
 The new bytes must parse; outside the rewritten statements they must be the old bytes; each
 rewritten statement must bind exactly the same names to exactly the same absolute modules, as
@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
+from ..config import Style
 from .rewrite import (
     Edit,
-    Style,
     bindings_of,
     line_of,
     plan,

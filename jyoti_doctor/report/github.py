@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Finding, Report, Severity
+from . import RenderOptions
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -33,11 +34,11 @@ def annotation(finding: Finding) -> str:
     return f"::{_LEVEL[finding.severity]} {rendered}::{escape_data(finding.message)}"
 
 
-def render_github(report: Report) -> str:
+def render_github(report: Report, options: RenderOptions) -> str:
     lines = [annotation(f) for f in report.findings]
     counts = report.severity_counts()
     lines.append(
-        f"jyoti-doctor {report.command}: {counts['error']} error(s), "
-        f"{counts['warning']} warning(s), {counts['info']} info"
+        f"jyoti-doctor {report.command}: {counts[Severity.ERROR]} error(s), "
+        f"{counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} info"
     )
     return "\n".join(lines) + "\n"

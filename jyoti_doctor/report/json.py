@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..findings import Finding, Report
+from . import RenderOptions
 
 SCHEMA_VERSION = 1
 
@@ -36,20 +37,20 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def report_to_dict(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
+    options = options or RenderOptions()
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "command": report.command,
         "findings": [finding_to_dict(f) for f in report.findings],
         "summary": {
             **report.summary,
-            "counts": report.severity_counts(),
-            "exit_code": int(report.exit_code()),
+            "counts": {s.value: n for s, n in report.severity_counts().items()},
+            "exit_code": int(report.exit_code(exit_zero=options.exit_zero)),
         },
     }
     for section in report.sections:
-        key = section.title.lower().replace(" ", "_")
-        doc.setdefault("sections", {})[key] = [
+        doc.setdefault("sections", {})[section.key] = [
             dict(zip(section.columns, row, strict=True)) for row in section.rows
         ]
     if report.details:
@@ -59,6 +60,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return doc
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, options: RenderOptions) -> str:
     # Compact: with an indent the json module falls back to its pure-Python encoder (~10x slower).
-    return json.dumps(report_to_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return (
+        json.dumps(report_to_dict(report, options), ensure_ascii=False, separators=(",", ":"))
+        + "\n"
+    )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
+from rich.panel import Panel as RichPanel
 from rich.table import Table
+from rich.text import Text
 
-from ..findings import Report, Severity
+from ..findings import Applicability, Panel, Report, Severity
+from . import RenderOptions
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -26,14 +29,22 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
     )
 
 
-def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | None) -> None:
-    console = make_console(stream, color)
-    panel = not quiet and report.command == "probe-db"
-    if panel:
-        from ..db.view import render_panel
+def render_panel(panel: Panel, console: Console) -> None:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    for line in panel.lines:
+        grid.add_row(line.label, Text(line.value, style=line.style or ""))
+    console.print(RichPanel(Group(grid), title=panel.title, border_style=panel.style, expand=False))
 
-        render_panel(report, console)
-    for f in report.findings if report.list_findings else ():
+
+def render_rich(report: Report, stream: TextIO, options: RenderOptions) -> None:
+    console = make_console(stream, options.color)
+    quiet = options.quiet
+    panel = None if quiet else report.panel
+    if panel is not None:
+        render_panel(panel, console)
+    for f in report.findings if options.list_findings else ():
         where = str(f.location) if f.location else report.command
         console.print(
             f"[bold]{escape(where)}[/]: [{_STYLE[f.severity]}]{f.code}[/] "
@@ -44,15 +55,15 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
                 console.print(f"    {escape(line)}", style="dim")
         if f.fix is not None and not quiet:
             if f.fix.replacement is not None:
-                label = "fix" if f.fix.applicability.value == "safe" else "unsafe fix"
+                label = "fix" if f.fix.applicability is Applicability.SAFE else "unsafe fix"
                 console.print(f"  [green]{label}:[/] {escape(f.fix.replacement)}")
             if f.fix.reason:
                 # A fix with nothing to apply carries an instruction rather than a rationale.
-                manual = f.fix.replacement is None and f.fix.applicability.value == "none"
+                manual = f.fix.replacement is None and f.fix.applicability is Applicability.NONE
                 console.print(f"  [dim]{'help' if manual else 'why'}:[/] {escape(f.fix.reason)}")
     if not quiet:
         for section in report.sections:
-            if panel and section.panel:
+            if panel is not None and section.key in panel.replaces:
                 continue
             sec = Table(title=section.title, title_justify="left")
             for column in section.columns:
@@ -64,7 +75,7 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
     if report.text:
         console.print(escape(report.text), end="" if report.text.endswith("\n") else "\n")
     counts = report.severity_counts()
-    code = report.exit_code()
+    code = report.exit_code(exit_zero=options.exit_zero)
     verdict = "[green]clean[/]" if code == 0 else f"[bold]exit {int(code)}[/]"
     extras = "".join(
         f", {escape(str(k))}: {escape(str(v))}"
@@ -72,6 +83,6 @@ def render_rich(report: Report, stream: TextIO, *, quiet: bool, color: bool | No
         if isinstance(v, (str, int, float))
     )
     console.print(
-        f"{report.command}: {counts['error']} error(s), {counts['warning']} warning(s), "
-        f"{counts['info']} info{extras} — {verdict}"
+        f"{report.command}: {counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
+        f"warning(s), {counts[Severity.INFO]} info{extras} — {verdict}"
     )

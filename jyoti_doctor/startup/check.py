@@ -11,11 +11,13 @@ import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import Config
+from ..config import Settings, Style
 from ..errors import UsageError
 from ..files import display_path
-from ..findings import Finding, Location, Report, Section, Severity
+from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
+from ..rules import Rule
 from .command import (
     Launcher,
     StartCommand,
@@ -35,7 +37,8 @@ from .graph import (
 )
 from .syspath import EntryKind, Launch, model_launch
 
-STYLES = ("relative", "root", "absolute")
+if TYPE_CHECKING:
+    from .run import Observation
 
 
 class NoStartCommand(UsageError):
@@ -72,7 +75,7 @@ class Project:
 
 
 def resolve_launch(
-    project_dir: Path, config: Config, *, command: str | None = None, cwd: Path | None = None
+    project_dir: Path, config: Settings, *, command: str | None = None, cwd: Path | None = None
 ) -> Resolved:
     """The start command (given, configured or discovered) and its modelled launch."""
     project_dir = project_dir.absolute()
@@ -134,7 +137,7 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
         if item.fallback:
             findings.append(
                 Finding.make(
-                    "JD204",
+                    Rule.SWALLOWED_IMPORT_ERROR,
                     f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
                     f"fallback instead ({chain_text(f)})",
                     severity=Severity.INFO,
@@ -146,14 +149,14 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
         logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
         findings.append(
             Finding.make(
-                "JD204",
+                Rule.SWALLOWED_IMPORT_ERROR,
                 f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
                 f"without what this import brings ({chain_text(f)}){logged}",
                 location=_location(f),
                 source=f.statement,
             )
         )
-    grouped: dict[tuple[Path | None, str, str], list[Failure]] = {}
+    grouped: dict[tuple[Path | None, Rule, str], list[Failure]] = {}
     for f in prediction.latent:
         grouped.setdefault((f.path, f.code, f.message), []).append(f)
     for (_, code, _), group in grouped.items():
@@ -277,7 +280,7 @@ class Recommendation:
 
 
 def recommend(
-    resolved: Resolved, prediction: Prediction, project: Project, style: str | None
+    resolved: Resolved, prediction: Prediction, project: Project, style: Style | None
 ) -> Recommendation:
     """The advice text, the one command to run next, and a finding when the requested style
     cannot work with the start command."""
@@ -307,14 +310,14 @@ def recommend(
         if style in fails:
             findings.append(
                 Finding.make(
-                    "JD202" if style == "relative" else "JD201",
+                    Rule.NO_PARENT_PACKAGE if style is Style.RELATIVE else Rule.MODULE_NOT_FOUND,
                     f"the requested import style {style!r} cannot work with this start command: "
                     f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
                     f"from {rel_pkg}, so "
                     + (
                         "relative imports fail with 'attempted relative import with no known parent "
                         "package'"
-                        if style == "relative"
+                        if style is Style.RELATIVE
                         else f'`{package_dir.name}.` imports fail with "No module named '
                         f"'{package_dir.name}'\""
                     ),
@@ -343,10 +346,10 @@ def recommend(
                 + _remaining(after_alt)
             )
     else:
-        if style == "root":
+        if style is Style.ROOT:
             findings.append(
                 Finding.make(
-                    "JD201",
+                    Rule.MODULE_NOT_FOUND,
                     f"the requested import style 'root' cannot work with this start command: "
                     f"`{cmd.raw}` imports {launch.entry.module} inside the package "
                     f'{package_dir.name}, so `from deps import x` fails with "No module named '
@@ -411,27 +414,25 @@ def launch_sections(resolved: Resolved) -> tuple[Section, ...]:
         (str(i), _display(e.path) or ".", e.reason) for i, e in enumerate(launch.sys_path)
     )
     return (
-        Section("Start command", ("item", "value"), rows),
-        Section("Modelled sys.path", ("#", "path", "why"), path_rows),
+        Section("start_command", "Start command", ("item", "value"), rows),
+        Section("modelled_sys.path", "Modelled sys.path", ("#", "path", "why"), path_rows),
     )
 
 
 def check_startup(
     project_dir: Path,
-    config: Config,
+    config: Settings,
     *,
     command: str | None = None,
     cwd: Path | None = None,
     run: bool = False,
-    style: str | None = None,
+    style: Style | None = None,
     timeout: float = 20.0,
     python: str | None = None,
-) -> Report:
+) -> StartupResult:
     """Predict (and with ``run``, observe) the import errors of a start command."""
     project_dir = project_dir.absolute()
-    style = style or config.get("style")
-    if style is not None and style not in STYLES:
-        raise UsageError(f"unknown import style {style!r} (choose from {', '.join(STYLES)})")
+    style = style or config.style
     resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
     project = Project.at(project_dir)
     prediction = project.predict(resolved.launch)
@@ -440,16 +441,12 @@ def check_startup(
     text = advice.text
     findings += advice.findings
     sections = list(launch_sections(resolved))
-    details: dict[str, object] = {
+    details: dict[str, JsonValue] = {
         "prediction": prediction_details(prediction),
         "assumptions": list(ASSUMPTIONS),
         "recommended_command": advice.command,
     }
-    summary: dict[str, object] = {
-        "start_command": resolved.command.raw,
-        "from": resolved.command.source,
-        "predicted": outcome_text(prediction),
-    }
+    observation: Observation | None = None
     if run:
         from .run import compare, observe
 
@@ -457,22 +454,57 @@ def check_startup(
         rows, mismatches = compare(prediction, observation)
         sections.append(
             Section(
+                "observed_(--run)_vs_predicted",
                 "Observed (--run) vs predicted",
                 ("check", "predicted", "observed", "match"),
                 tuple(rows),
             )
         )
         details["observed"] = observation.as_dict()
-        summary["observed"] = observation.outcome
         findings += mismatches
-    return Report(
-        command="check-startup",
+    return StartupResult(
+        start_command=resolved.command.raw,
+        source=resolved.command.source,
+        predicted=outcome_text(prediction),
+        recommended_command=advice.command,
+        observed=observation.outcome if observation else None,
         findings=tuple(findings),
-        summary=summary,
         sections=tuple(sections),
         details=details,
         text=text,
     )
+
+
+@dataclass(frozen=True)
+class StartupResult:
+    """What check-startup predicted (and observed), typed; doctor reads these fields."""
+
+    start_command: str
+    source: str
+    predicted: str
+    recommended_command: str | None
+    observed: str | None
+    findings: tuple[Finding, ...]
+    sections: tuple[Section, ...]
+    details: dict[str, JsonValue]
+    text: str | None
+
+    def to_report(self) -> Report:
+        summary: dict[str, SummaryValue] = {
+            "start_command": self.start_command,
+            "from": self.source,
+            "predicted": self.predicted,
+        }
+        if self.observed is not None:
+            summary["observed"] = self.observed
+        return Report(
+            command="check-startup",
+            findings=self.findings,
+            summary=summary,
+            sections=self.sections,
+            details=self.details,
+            text=self.text,
+        )
 
 
 def outcome_text(prediction: Prediction) -> str:
@@ -484,10 +516,10 @@ def outcome_text(prediction: Prediction) -> str:
     return "starts"
 
 
-def prediction_details(prediction: Prediction) -> dict[str, object]:
-    def failure(f: Failure) -> dict[str, object]:
+def prediction_details(prediction: Prediction) -> dict[str, JsonValue]:
+    def failure(f: Failure) -> dict[str, JsonValue]:
         return {
-            "code": f.code,
+            "code": f.code.code,
             "exception": f.exc_type,
             "message": f.message,
             "chain": list(f.chain),

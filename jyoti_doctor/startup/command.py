@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..config import Config
+from ..config import Settings
 from ..errors import UsageError
 
 
@@ -547,14 +547,12 @@ class Found:
     env: tuple[tuple[str, str], ...] = ()
 
 
-def discover(project_dir: Path, config: Config) -> Found | None:
+def discover(project_dir: Path, config: Settings) -> Found | None:
     """The project's own start command: ``[tool.jyoti-doctor] start``, a ``Procfile``,
     ``render.yaml``, then a ``Dockerfile``; ``None`` when there is none."""
     project_dir = project_dir.absolute()
-    start = config.get("start")
+    start = config.start
     if start is not None:
-        if not isinstance(start, str) or not start.strip():
-            raise UsageError(f"{config.path}: [tool.jyoti-doctor] `start` must be a string")
         cwd = configured_cwd(project_dir, config) or config.base_dir or project_dir
         return Found(start, cwd, f"{_rel(config.path, project_dir)} [tool.jyoti-doctor] start")
     for finder in (_from_procfile, _from_render, _from_dockerfile):
@@ -564,13 +562,10 @@ def discover(project_dir: Path, config: Config) -> Found | None:
     return None
 
 
-def configured_cwd(project_dir: Path, config: Config) -> Path | None:
-    value = config.get("cwd")
-    if value is None:
+def configured_cwd(project_dir: Path, config: Settings) -> Path | None:
+    if config.cwd is None:
         return None
-    if not isinstance(value, str):
-        raise UsageError(f"{config.path}: [tool.jyoti-doctor] `cwd` must be a string")
-    return (config.base_dir or project_dir) / value
+    return (config.base_dir or project_dir) / config.cwd
 
 
 def _rel(path: Path | None, base: Path) -> str:

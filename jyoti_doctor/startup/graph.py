@@ -26,6 +26,7 @@ from typing import TypeAlias
 from ..files import DEFAULT_EXCLUDES
 from ..imports.roots import PackageRoot, module_info, resolve_relative
 from ..imports.scan import is_main_guard
+from ..rules import Rule
 from .syspath import EntryKind, Launch
 
 ASSUMPTIONS = (
@@ -78,7 +79,7 @@ class Spec:
 class Failure:
     """One exception an import statement raises."""
 
-    code: str  # JD201 / JD202 / JD203 / JD205 / JD190
+    code: Rule  # JD201 / JD202 / JD203 / JD205 / JD190
     exc_type: str  # ModuleNotFoundError, ImportError, SyntaxError...
     message: str  # str(exc), exactly as CPython (or the launcher) words it
     chain: tuple[str, ...]  # entry → ... → the target of the failing statement
@@ -223,7 +224,9 @@ class Walker:
         fatal: Failure | None = None
         app_found: bool | None = None
         if self.launch.problem:
-            fatal = Failure("JD205", "Error", self.launch.problem, (entry.module or "?",))
+            fatal = Failure(
+                Rule.ENTRY_NOT_FOUND, "Error", self.launch.problem, (entry.module or "?",)
+            )
         elif entry.kind is not EntryKind.SCRIPT and "" in (entry.module or "").split("."):
             fatal = self._invalid_name(entry.module, entry.kind)
         elif entry.kind is EntryKind.SCRIPT:
@@ -238,7 +241,7 @@ class Walker:
                 app_found = self._has_attr(entry.module, entry.app_attr)
                 if not app_found:
                     fatal = Failure(
-                        "JD205",
+                        Rule.ENTRY_NOT_FOUND,
                         "Error",
                         self._attr_missing(),
                         (entry.module,),
@@ -260,9 +263,11 @@ class Walker:
         """A module name with an empty component (``backend..main``, ``.main``): never importable."""
         if name.startswith("."):
             if kind is EntryKind.MAIN_MODULE:
-                return Failure("JD205", "Error", "Relative module names not supported", (name,))
+                return Failure(
+                    Rule.ENTRY_NOT_FOUND, "Error", "Relative module names not supported", (name,)
+                )
             return Failure(
-                "JD205",
+                Rule.ENTRY_NOT_FOUND,
                 "TypeError",
                 f"the 'package' argument is required to perform a relative import for '{name}'",
                 (name,),
@@ -275,7 +280,7 @@ class Walker:
             return failure
         if kind is EntryKind.MAIN_MODULE:
             return Failure(
-                "JD205",
+                Rule.ENTRY_NOT_FOUND,
                 "Error",
                 f"Error while finding module specification for '{name}' "
                 f"(ModuleNotFoundError: No module named '{missing}')",
@@ -283,7 +288,11 @@ class Walker:
                 missing=missing,
             )
         return Failure(
-            "JD205", "ModuleNotFoundError", f"No module named '{missing}'", (name,), missing=missing
+            Rule.ENTRY_NOT_FOUND,
+            "ModuleNotFoundError",
+            f"No module named '{missing}'",
+            (name,),
+            missing=missing,
         )
 
     def _attr_missing(self) -> str:
@@ -316,8 +325,12 @@ class Walker:
         if self.finder.find(top, None) is None:
             message = f"No module named '{top}'"
             if top == name and self.launch.entry.not_found:
-                return Failure("JD205", "Error", self.launch.entry.not_found, (name,), missing=top)
-            return Failure("JD205", "ModuleNotFoundError", message, (name,), missing=top)
+                return Failure(
+                    Rule.ENTRY_NOT_FOUND, "Error", self.launch.entry.not_found, (name,), missing=top
+                )
+            return Failure(
+                Rule.ENTRY_NOT_FOUND, "ModuleNotFoundError", message, (name,), missing=top
+            )
         failure = self.import_module(name, None, ())
         if (
             failure is not None
@@ -329,7 +342,7 @@ class Walker:
             if failure.missing == name and self.launch.entry.not_found:
                 message = self.launch.entry.not_found
             exc = "Error" if message != failure.message else failure.exc_type
-            return Failure("JD205", exc, message, (name,), missing=failure.missing)
+            return Failure(Rule.ENTRY_NOT_FOUND, exc, message, (name,), missing=failure.missing)
         return failure
 
     def _run_main_module(self, name: str) -> Failure | None:
@@ -337,7 +350,7 @@ class Walker:
         if parent and self.finder.find(name.split(".")[0], None) is None:
             top = name.split(".")[0]
             return Failure(
-                "JD205",
+                Rule.ENTRY_NOT_FOUND,
                 "Error",
                 f"Error while finding module specification for '{name}' "
                 f"(ModuleNotFoundError: No module named '{top}')",
@@ -349,7 +362,7 @@ class Walker:
             if failure is not None:
                 if failure.missing is not None and len(failure.chain) <= 1:
                     return Failure(
-                        "JD205",
+                        Rule.ENTRY_NOT_FOUND,
                         "Error",
                         f"Error while finding module specification for '{name}' ({failure.text})",
                         (name,),
@@ -362,7 +375,9 @@ class Walker:
         else:
             spec = self.finder.find(name, None)
         if spec is None:
-            return Failure("JD205", "Error", f"No module named {name}", (name,), missing=name)
+            return Failure(
+                Rule.ENTRY_NOT_FOUND, "Error", f"No module named {name}", (name,), missing=name
+            )
         package = parent
         if spec.is_package:
             self.modules.setdefault(name, _Module(spec))
@@ -372,7 +387,7 @@ class Walker:
             main = self.finder.find(f"{name}.__main__", spec)
             if main is None:
                 return Failure(
-                    "JD205",
+                    Rule.ENTRY_NOT_FOUND,
                     "Error",
                     f"No module named {name}.__main__; '{name}' is a package and cannot be "
                     "directly executed",
@@ -402,7 +417,7 @@ class Walker:
                 return None  # below an installed package
             if parent is not None and not parent.spec.is_package:
                 return self._fail(
-                    "JD201",
+                    Rule.MODULE_NOT_FOUND,
                     "ModuleNotFoundError",
                     f"No module named '{sub}'; '{parent.spec.name}' is not a package",
                     site,
@@ -415,7 +430,7 @@ class Walker:
                     self.external[sub] = None
                     return None
                 return self._fail(
-                    "JD201",
+                    Rule.MODULE_NOT_FOUND,
                     "ModuleNotFoundError",
                     f"No module named '{sub}'",
                     site,
@@ -463,7 +478,7 @@ class Walker:
         parsed = self._parse(spec.origin)
         if isinstance(parsed, SyntaxError):
             return Failure(
-                "JD190",
+                Rule.UNPARSABLE_FILE,
                 "SyntaxError",
                 parsed.msg or str(parsed),
                 chain,
@@ -486,7 +501,7 @@ class Walker:
 
     def _fail(
         self,
-        code: str,
+        code: Rule,
         exc_type: str,
         message: str,
         site: tuple[_Ctx, ast.stmt] | None,
@@ -573,7 +588,7 @@ class Walker:
                 continue  # partially initialised (a cycle): not judged statically
             where = str(module.spec.origin) if module.spec.origin else "unknown location"
             return self._fail(
-                "JD201",
+                Rule.MODULE_NOT_FOUND,
                 "ImportError",
                 f"cannot import name '{alias.name}' from '{base}' ({where})",
                 site,
@@ -678,7 +693,7 @@ def _as_root_style(
 class _Unresolved:
     """The ImportError CPython raises for a relative import it cannot resolve."""
 
-    code: str  # JD202 (no parent package) / JD203 (beyond the top-level package)
+    code: Rule  # JD202 (no parent package) / JD203 (beyond the top-level package)
     message: str
 
 
@@ -688,11 +703,13 @@ def _from_module(stmt: ast.ImportFrom, package: str) -> str | _Unresolved:
     if not stmt.level:
         return stmt.module or ""
     if not package:
-        return _Unresolved("JD202", "attempted relative import with no known parent package")
+        return _Unresolved(
+            Rule.NO_PARENT_PACKAGE, "attempted relative import with no known parent package"
+        )
     try:
         return resolve_relative(package, stmt.level, stmt.module)
     except ImportError as exc:
-        return _Unresolved("JD203", str(exc))
+        return _Unresolved(Rule.BEYOND_TOP_LEVEL, str(exc))
 
 
 def _spelled(stmt: ast.ImportFrom) -> str:
@@ -1049,7 +1066,9 @@ def _judge(
     names: list[str] = []
     ctx_chain = (spec.name,)
 
-    def fail(code: str, exc: str, message: str, target: str, missing: str | None = None) -> Failure:
+    def fail(
+        code: Rule, exc: str, message: str, target: str, missing: str | None = None
+    ) -> Failure:
         return Failure(
             code,
             exc,
@@ -1089,7 +1108,7 @@ def _judge(
                         (
                             None,
                             fail(
-                                "JD201",
+                                Rule.MODULE_NOT_FOUND,
                                 "ModuleNotFoundError",
                                 f"No module named '{sub}'",
                                 name,

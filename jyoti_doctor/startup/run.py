@@ -17,10 +17,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..findings import Finding, Severity
+from ..findings import Finding, JsonValue, Severity
 from ..masking import mask_text
+from ..rules import Rule
 from .graph import Prediction
 from .syspath import EntryKind, Launch
 
@@ -84,7 +84,7 @@ class Observation:
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, JsonValue]:
         return {
             "python": self.python,
             "outcome": self.outcome,
@@ -255,7 +255,7 @@ def compare(
         seen = f"{observed.outcome}: {observed.message}"
     if fatal is None:
         match = seen == "imports"
-    elif fatal.code == "JD205" and observed.outcome == "failed":
+    elif fatal.code is Rule.ENTRY_NOT_FOUND and observed.outcome == "failed":
         match = (
             observed.missing is not None
             and observed.missing == fatal.missing
@@ -263,7 +263,7 @@ def compare(
             # runpy's ImportError carries no module name: the message itself must agree.
             or observed.message == fatal.message
         )
-    elif fatal.code == "JD205" and observed.outcome == "imported":
+    elif fatal.code is Rule.ENTRY_NOT_FOUND and observed.outcome == "imported":
         match = observed.app_found is False
     else:
         match = observed.outcome == "failed" and observed.message == fatal.message
@@ -271,13 +271,13 @@ def compare(
     if not match and observed.outcome in ("failed", "timeout", "crashed"):
         text = observed.message or ""
         code = (
-            "JD202"
+            Rule.NO_PARENT_PACKAGE
             if "no known parent package" in text
-            else "JD203"
+            else Rule.BEYOND_TOP_LEVEL
             if "beyond top-level package" in text
-            else "JD201"
+            else Rule.MODULE_NOT_FOUND
             if observed.exc_type in ("ModuleNotFoundError", "ImportError")
-            else "JD205"
+            else Rule.ENTRY_NOT_FOUND
         )
         findings.append(
             Finding.make(
@@ -310,7 +310,7 @@ def compare(
             rows.append((f"logged at import ({level})", "(not predicted)", message, "!"))
             findings.append(
                 Finding.make(
-                    "JD204",
+                    Rule.SWALLOWED_IMPORT_ERROR,
                     f"observed with --run: logged at import time: {message}",
                     severity=Severity.INFO,
                 )

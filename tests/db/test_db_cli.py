@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.config import Config, load_config
+from jyoti_doctor.config import Settings, load_config
 from jyoti_doctor.db.conninfo import find_url, load_target, mask, password_candidates, strip_driver
 from jyoti_doctor.db.probe import probe_db
 from jyoti_doctor.errors import UsageError
@@ -117,7 +117,7 @@ def test_config_numbers_must_be_non_negative(runner: CliRunner, tmp_path: Path) 
     (tmp_path / "pyproject.toml").write_text("[tool.jyoti-doctor.db]\nretry-auth = -1\n")
     code, out = invoke(runner, "--url", url(1), "--config", str(tmp_path / "pyproject.toml"))
     assert code == 2 and "[tool.jyoti-doctor.db] `retry-auth` must be a non-negative" in out
-    config = Config(data={"db": {"deadline": 3, "retry-auth": 2.5, "flag": True}})
+    config = Settings(data={"db": {"deadline": 3, "retry-auth": 2.5, "flag": True}})
     assert config.number("deadline", float, table="db") == 3.0
     assert config.number("query-timeout", float, table="db") is None
     for key in ("retry-auth", "flag"):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from jyoti_doctor.config import Config
+from jyoti_doctor.config import Settings
 from jyoti_doctor.env.check import check_env
 from jyoti_doctor.findings import Report
 
@@ -37,10 +37,10 @@ def run_check(
     *,
     environ: Mapping[str, str] | None = None,
     strict: bool = False,
-    config: Config | None = None,
+    config: Settings | None = None,
     **kwargs: object,
 ) -> Report:
-    return check_env(root, config or Config(), environ=dict(environ or {}), strict=strict, **kwargs)  # type: ignore[arg-type]
+    return check_env(root, config or Settings(), environ=dict(environ or {}), strict=strict, **kwargs)  # type: ignore[arg-type]
 
 
 def codes_lines(report: Report) -> list[tuple[str, int | None]]:

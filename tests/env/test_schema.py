@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from envhelpers import make_project
 
-from jyoti_doctor.config import Config, load_config
+from jyoti_doctor.config import Settings, load_config
 from jyoti_doctor.env.schema import Consumer, VarType, infer_type, load_schema
 from jyoti_doctor.errors import UsageError
 
@@ -30,7 +30,7 @@ NOT_A_TOKEN=x
 
 def test_env_example_annotations(tmp_path: Path) -> None:
     root = make_project(tmp_path, example=EXAMPLE)
-    schema = load_schema(root, Config())
+    schema = load_schema(root, Settings())
     by_name = {v.name: v for v in schema.variables}
     assert list(by_name) == [
         "DATABASE_URL",
@@ -75,7 +75,7 @@ def test_env_example_annotations(tmp_path: Path) -> None:
 def test_malformed_example_is_a_usage_error(tmp_path: Path, example: str, message: str) -> None:
     root = make_project(tmp_path, example=example)
     with pytest.raises(UsageError, match=message):
-        load_schema(root, Config())
+        load_schema(root, Settings())
 
 
 PYPROJECT = """\
@@ -124,24 +124,24 @@ def test_malformed_pyproject_is_a_usage_error(tmp_path: Path, table: str, messag
 def test_schema_flag_errors(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     with pytest.raises(UsageError, match="no \\[tool.jyoti-doctor.env\\] table"):
-        load_schema(root, Config(), "pyproject")
+        load_schema(root, Settings(), "pyproject")
     with pytest.raises(UsageError, match="schema file not found"):
-        load_schema(root, Config(), "missing.example")
+        load_schema(root, Settings(), "missing.example")
 
 
 def test_schema_file_in_toml_or_example_form(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "env.toml").write_text(PYPROJECT)
     (root / "prod.example").write_text("# @type=port\nWEB_PORT=\n")
-    assert load_schema(root, Config(), "env.toml").variables[0].name == "DATABASE_URL"
-    (spec,) = load_schema(root, Config(), "prod.example").variables
+    assert load_schema(root, Settings(), "env.toml").variables[0].name == "DATABASE_URL"
+    (spec,) = load_schema(root, Settings(), "prod.example").variables
     assert (spec.name, spec.type) == ("WEB_PORT", VarType.PORT)
 
 
 def test_default_and_consumer_guess(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "requirements.txt").write_text("fastapi==0.110\nasyncpg>=0.29\n")
-    schema = load_schema(root, Config())
+    schema = load_schema(root, Settings())
     assert [(v.name, v.required) for v in schema.variables] == [
         ("DATABASE_URL", True),
         ("OPENAI_API_KEY", True),
@@ -149,7 +149,7 @@ def test_default_and_consumer_guess(tmp_path: Path) -> None:
     ]
     assert schema.consumer_guess == Consumer.ASYNCPG
     (root / "requirements.txt").write_text("sqlalchemy[asyncio]==2.0\nasyncpg\n")
-    assert load_schema(root, Config()).consumer_guess == Consumer.SQLALCHEMY
+    assert load_schema(root, Settings()).consumer_guess == Consumer.SQLALCHEMY
 
 
 @pytest.mark.parametrize(

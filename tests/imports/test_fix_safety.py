@@ -1,5 +1,5 @@
 """Write safety: nothing written on a dry run or a failed verification, untouched files keep
-their mtime, mode bits survive, a file edited meanwhile is skipped, exit codes per SPEC §4."""
+their mtime, mode bits survive, a file edited meanwhile is skipped, exit codes per docs/contract.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Detection of every import form in SPEC §3's table, at any nesting, through the real scanner."""
+"""Detection of every import form in the import table of docs/contract.md, at any nesting, through the real scanner."""
 
 from __future__ import annotations
 

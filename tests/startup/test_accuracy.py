@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from jyoti_doctor.config import Config
+from jyoti_doctor.config import Settings
 from jyoti_doctor.startup.check import check_startup
 from tests.conftest import require
 
@@ -365,7 +365,7 @@ def observe(root: Path, command: str, timeout: float = 30.0) -> tuple[str, list[
 
 
 def predicted(root: Path, command: str) -> tuple[str, list[str], str]:
-    report = check_startup(root, Config(), command=command)
+    report = check_startup(root, Settings(), command=command)
     prediction = report.details["prediction"]
     fatal = prediction["fatal"]
     logs = sorted(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jyoti_doctor.config import Config
+from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.startup.command import Launcher, discover, parse_command, parse_render_services
 from jyoti_doctor.startup.syspath import EntryKind, model_launch
@@ -159,10 +159,10 @@ def test_discovery_prefers_config_then_procfile(tmp_path: Path) -> None:
         tmp_path,
         {"Procfile": "release: alembic upgrade head\nweb: cd backend && uvicorn main:app\n"},
     )
-    found = discover(tmp_path, Config())
+    found = discover(tmp_path, Settings())
     assert found is not None
     assert (found.command, found.source) == ("cd backend && uvicorn main:app", "Procfile:2 (web)")
-    config = Config(tmp_path / "pyproject.toml", {"start": "uvicorn main:app", "cwd": "backend"})
+    config = Settings(tmp_path / "pyproject.toml", {"start": "uvicorn main:app", "cwd": "backend"})
     found = discover(tmp_path, config)
     assert found is not None
     assert found.command == "uvicorn main:app"
@@ -209,7 +209,7 @@ def test_render_yaml_subset() -> None:
 
 def test_render_yaml_discovery_uses_root_dir_and_env(tmp_path: Path) -> None:
     write(tmp_path, {"render.yaml": RENDER})
-    found = discover(tmp_path, Config())
+    found = discover(tmp_path, Settings())
     assert found is not None
     assert found.cwd == tmp_path / "backend"
     assert found.source == "render.yaml: service 'jyotiflow-api' startCommand (rootDir backend)"
@@ -251,7 +251,7 @@ CMD ["uvicorn", "main:app", "--host", "0.0.0.0", \\
 
 def test_dockerfile_exec_form_maps_workdir_through_copy(tmp_path: Path) -> None:
     write(tmp_path, {"Dockerfile": DOCKERFILE, "backend/main.py": ""})
-    found = discover(tmp_path, Config())
+    found = discover(tmp_path, Settings())
     assert found is not None
     assert found.command == "uvicorn main:app --host 0.0.0.0 --port 8000"
     assert found.cwd == tmp_path / "backend"
@@ -270,17 +270,17 @@ def test_dockerfile_shell_form_and_entrypoint(tmp_path: Path) -> None:
             "backend/main.py": "",
         },
     )
-    found = discover(tmp_path, Config())
+    found = discover(tmp_path, Settings())
     assert found is not None
     assert found.command == "python -m backend.main"
     assert found.cwd == tmp_path / "backend"
     assert found.source.startswith("Dockerfile:5, Dockerfile:6")
     write(tmp_path, {"Dockerfile": "FROM python\nWORKDIR /app\nCOPY . .\nCMD uvicorn main:app\n"})
-    found = discover(tmp_path, Config())
+    found = discover(tmp_path, Settings())
     assert found is not None
     cmd = parse_command(found.command, found.cwd)
     assert (cmd.launcher, cmd.cwd) == (Launcher.UVICORN, tmp_path)
 
 
 def test_nothing_to_discover(tmp_path: Path) -> None:
-    assert discover(tmp_path, Config()) is None
+    assert discover(tmp_path, Settings()) is None

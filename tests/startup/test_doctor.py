@@ -12,10 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.config import Config
+from jyoti_doctor.config import Settings
 from jyoti_doctor.doctor import doctor
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Finding, Report
+from jyoti_doctor.rules import Rule
 
 JYOTIFLOW = Path(__file__).resolve().parents[2] / "fixtures" / "jyotiflow"
 
@@ -26,7 +27,7 @@ def lines(report: Report) -> list[str]:
 
 
 def test_imports_and_startup_on_jyotiflow() -> None:
-    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"env", "db"}))
+    report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"env", "db"}))
     text = lines(report)
     assert text[1] == "[-] Environment: skipped (--skip)"
     assert text[2].startswith("[✗] Imports: ")
@@ -50,7 +51,7 @@ def test_unavailable_checks_are_not_passing(monkeypatch: pytest.MonkeyPatch) -> 
     # A module set to None in sys.modules makes its import fail, as a missing one would.
     monkeypatch.setitem(sys.modules, "jyoti_doctor.env.check", None)
     monkeypatch.setitem(sys.modules, "jyoti_doctor.db.probe", None)
-    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"imports", "startup"}))
+    report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"imports", "startup"}))
     text = lines(report)
     assert text[1].startswith("[✗] Environment: not checked: ")
     assert "not available" in text[1]
@@ -70,14 +71,14 @@ def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path
     their own areas)."""
     seen: dict[str, object] = {}
 
-    def check_env(project_dir: Path, config: Config, **_: object) -> Report:
-        return Report("check-env", findings=(Finding.make("JD301", "DATABASE_URL is missing"),))
+    def check_env(project_dir: Path, config: Settings, **_: object) -> Report:
+        return Report("check-env", findings=(Finding.make(Rule.MISSING_VARIABLE, "DATABASE_URL is missing"),))
 
     def probe_db(**kwargs: object) -> Report:
         seen.update(kwargs)
         return Report(
             "probe-db",
-            findings=(Finding.make("JD401", "not ready after 5 s"),),
+            findings=(Finding.make(Rule.DB_NOT_READY, "not ready after 5 s"),),
             status=ExitCode.DB_NOT_READY,
         )
 
@@ -85,7 +86,7 @@ def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path
     _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
     (tmp_path / "main.py").write_text("app = 1\n")
     (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
-    report = doctor(tmp_path, Config(), db_deadline=5.0)
+    report = doctor(tmp_path, Settings(), db_deadline=5.0)
     text = lines(report)
     assert text[1] == "[✗] Environment: 1 error(s) — JD301 DATABASE_URL is missing"
     assert any(line.startswith("[✓] Imports: nothing found") for line in text)
@@ -106,7 +107,7 @@ def test_db_usage_error_says_what_could_not_be_checked(
         raise UsageError("no database URL: set DATABASE_URL or pass --url")
 
     _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
-    report = doctor(tmp_path, Config(), skip=frozenset({"env", "imports", "startup"}))
+    report = doctor(tmp_path, Settings(), skip=frozenset({"env", "imports", "startup"}))
     assert "[✗] Database: not checked: no database URL: set DATABASE_URL or pass --url" in (
         lines(report)
     )
@@ -115,7 +116,7 @@ def test_db_usage_error_says_what_could_not_be_checked(
 
 def test_no_start_command_is_not_a_pass(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("app = 1\n")
-    report = doctor(tmp_path, Config(), skip=frozenset({"env", "db", "imports"}))
+    report = doctor(tmp_path, Settings(), skip=frozenset({"env", "db", "imports"}))
     line = next(x for x in lines(report) if "Start-up" in x)
     assert line.startswith("[!] Start-up: not checked: no start command found")
     assert report.exit_code() is ExitCode.FINDINGS
@@ -161,6 +162,6 @@ def test_start_command_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> No
         return real(path)
 
     monkeypatch.setattr(command, "_read", counting)
-    report = doctor(JYOTIFLOW, Config(), skip=frozenset({"env", "imports", "db"}))
+    report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"env", "imports", "db"}))
     assert lines(report)[3].startswith("[✗] Start-up: `cd backend && uvicorn main:app")
     assert reads.count("Procfile") == 1

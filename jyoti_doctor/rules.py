@@ -1,0 +1,286 @@
+"""The rules: one registry that owns every finding's code, name, severity, fixability and doc.
+
+A rule is an enum member, never a bare string, so code can branch on ``finding.rule is
+Rule.X`` and a typo fails at import time. The docs test and the machine formats read this
+table (ruff's ``Violation`` is the model: the rule knows its own message and documentation).
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(StrEnum):
+    """How safe a fix is, in ruff's sense."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+
+class Rule(Enum):
+    """Every finding the tool can report. The value is the stable code (``JD101``)."""
+
+    # (code, name, title, default severity, fix applicability, doc page)
+    ABSOLUTE_SELF_IMPORT = (
+        "JD101",
+        "absolute-self-import",
+        "absolute self-import",
+        Severity.ERROR,
+        Applicability.SAFE,
+        "imports.md",
+    )
+    SELF_IMPORT_NO_RELATIVE_FORM = (
+        "JD102",
+        "self-import-no-relative-form",
+        "`import pkg.mod` with no relative form",
+        Severity.WARNING,
+        Applicability.NONE,
+        "imports.md",
+    )
+    SELF_IMPORT_IN_SCRIPT = (
+        "JD103",
+        "self-import-in-script",
+        "self-import in a script file (unsafe fix)",
+        Severity.WARNING,
+        Applicability.UNSAFE,
+        "imports.md",
+    )
+    DYNAMIC_SELF_REFERENCE = (
+        "JD104",
+        "dynamic-self-reference",
+        "dynamic self-reference in a string",
+        Severity.INFO,
+        Applicability.NONE,
+        "imports.md",
+    )
+    KEPT_BY_MAX_LEVEL = (
+        "JD105",
+        "kept-by-max-level",
+        "kept absolute by --max-level",
+        Severity.INFO,
+        Applicability.NONE,
+        "imports.md",
+    )
+    UNPARSABLE_FILE = (
+        "JD190",
+        "unparsable-file",
+        "file unreadable or unparsable",
+        Severity.ERROR,
+        Applicability.NONE,
+        "imports.md",
+    )
+    CHANGED_WHILE_FIXING = (
+        "JD191",
+        "changed-while-fixing",
+        "file changed on disk while fixing; not written",
+        Severity.ERROR,
+        Applicability.NONE,
+        "fix-imports.md",
+    )
+    VERIFICATION_FAILED = (
+        "JD199",
+        "verification-failed",
+        "internal error: a rewrite failed verification",
+        Severity.ERROR,
+        Applicability.NONE,
+        "fix-imports.md",
+    )
+    MODULE_NOT_FOUND = (
+        "JD201",
+        "module-not-found",
+        "module not found at startup",
+        Severity.ERROR,
+        Applicability.NONE,
+        "startup.md",
+    )
+    NO_PARENT_PACKAGE = (
+        "JD202",
+        "no-parent-package",
+        "relative import with no known parent package",
+        Severity.ERROR,
+        Applicability.NONE,
+        "startup.md",
+    )
+    BEYOND_TOP_LEVEL = (
+        "JD203",
+        "beyond-top-level",
+        "relative import beyond top-level package",
+        Severity.ERROR,
+        Applicability.NONE,
+        "startup.md",
+    )
+    SWALLOWED_IMPORT_ERROR = (
+        "JD204",
+        "swallowed-import-error",
+        "failing import swallowed by try/except",
+        Severity.WARNING,
+        Applicability.NONE,
+        "startup.md",
+    )
+    ENTRY_NOT_FOUND = (
+        "JD205",
+        "entry-not-found",
+        "entry module or app object not found",
+        Severity.ERROR,
+        Applicability.NONE,
+        "startup.md",
+    )
+    MISSING_VARIABLE = (
+        "JD301",
+        "missing-variable",
+        "missing required variable",
+        Severity.ERROR,
+        Applicability.NONE,
+        "env.md",
+    )
+    MALFORMED_VALUE = (
+        "JD302",
+        "malformed-value",
+        "malformed value",
+        Severity.ERROR,
+        Applicability.NONE,
+        "env.md",
+    )
+    PLACEHOLDER_VALUE = (
+        "JD303",
+        "placeholder-value",
+        "placeholder value",
+        Severity.ERROR,
+        Applicability.NONE,
+        "env.md",
+    )
+    STRAY_CHARACTERS = (
+        "JD304",
+        "stray-characters",
+        "stray quotes, whitespace or invisible characters",
+        Severity.WARNING,
+        Applicability.NONE,
+        "env.md",
+    )
+    SHADOWED_BY_ENVIRONMENT = (
+        "JD305",
+        "shadowed-by-environment",
+        ".env value shadowed by the real environment",
+        Severity.INFO,
+        Applicability.NONE,
+        "env.md",
+    )
+    DOTENV_SYNTAX = (
+        "JD306",
+        "dotenv-syntax",
+        ".env syntax problem",
+        Severity.WARNING,
+        Applicability.NONE,
+        "env.md",
+    )
+    DOTENV_TRACKED = (
+        "JD307",
+        "dotenv-tracked",
+        ".env tracked by git or not ignored",
+        Severity.WARNING,
+        Applicability.NONE,
+        "env.md",
+    )
+    CLIENT_EXPOSED_SECRET = (
+        "JD308",
+        "client-exposed-secret",
+        "secret in a client-exposed variable",
+        Severity.ERROR,
+        Applicability.NONE,
+        "env.md",
+    )
+    DB_NOT_READY = (
+        "JD401",
+        "db-not-ready",
+        "database not ready by the deadline",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_AUTH_FAILED = (
+        "JD402",
+        "db-auth-failed",
+        "authentication failed",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_MISSING_DATABASE = (
+        "JD403",
+        "db-missing-database",
+        "database does not exist",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_UNREACHABLE = (
+        "JD404",
+        "db-unreachable",
+        "host unknown or network unreachable",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_POOLER_ADVICE = (
+        "JD405",
+        "db-pooler-advice",
+        "pooler configuration advice",
+        Severity.INFO,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_IN_RECOVERY = (
+        "JD406",
+        "db-in-recovery",
+        "server in recovery / read-only",
+        Severity.WARNING,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_URL_ADJUSTED = (
+        "JD407",
+        "db-url-adjusted",
+        "connection URL adjusted for libpq (driver suffix)",
+        Severity.INFO,
+        Applicability.NONE,
+        "db.md",
+    )
+
+    def __init__(
+        self,
+        code: str,
+        slug: str,
+        title: str,
+        severity: Severity,
+        fix: Applicability,
+        doc: str,
+    ) -> None:
+        self.code = code
+        self.slug = slug
+        self.title = title
+        self.severity = severity
+        self.fix = fix
+        self.doc = doc
+
+    @property
+    def doc_anchor(self) -> str:
+        """Where the rule is explained, relative to the repository: ``docs/imports.md#jd101``."""
+        return f"docs/{self.doc}#{self.code.lower()}"
+
+    @classmethod
+    def from_code(cls, code: str) -> Rule | None:
+        """The rule for ``JD101`` (as written in a ``# noqa``), or ``None``."""
+        return _BY_CODE.get(code.upper())
+
+    def __str__(self) -> str:
+        return self.code
+
+
+_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in Rule}
