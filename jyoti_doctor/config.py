@@ -332,9 +332,8 @@ def load_config(explicit: Path | None, start: Path) -> Settings:
     ``JYOTI_DOCTOR_FORMAT`` applied on top."""
     try:
         if explicit is not None:
-            if not explicit.is_file():
-                raise UsageError(f"config file not found: {explicit}")
-            settings = read_settings(explicit.resolve()) or Settings(path=explicit.resolve())
+            # read_settings says what is wrong with a path that is not a small regular file.
+            settings = read_settings(explicit) or Settings(path=explicit.absolute())
         else:
             settings = find_config(start)
     except OSError as exc:  # a path the system refuses (too long, a loop)
