@@ -403,6 +403,8 @@ def check_serve(
         # Let lines printed during the last request reach the reader.
         time.sleep(0.2)
     finally:
+        # What the server prints once it is told to stop (workers exiting) is not start-up.
+        before_stop = len(server.lines())
         stopped = server.stop(grace)
     log = tuple(mask_text(line.rstrip("\n"), secrets) for line in server.lines())
     return ServeResult(
@@ -410,7 +412,7 @@ def check_serve(
         resolved.command.source,
         wait,
         health,
-        scan(log),
+        scan(log[:before_stop]),
         stopped,
         server.exit_code() if wait.outcome is Readiness.EXITED else None,
         other,

@@ -70,7 +70,7 @@ PATTERNS: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
             r"|WORKER TIMEOUT \(pid:(\d+)\)|Worker failed to boot|Worker exiting \(pid: (\d+)\)"
         ),
     ),
-    (EventKind.ADDRESS_IN_USE, re.compile(r"Address already in use")),
+    (EventKind.ADDRESS_IN_USE, re.compile(r"address already in use", re.IGNORECASE)),
     (
         EventKind.LISTENING,
         re.compile(
