@@ -178,7 +178,7 @@ class Rule(Enum):
         "route in the baseline is no longer registered",
         Severity.ERROR,
         Applicability.NONE,
-        "routes.md",
+        "serve.md",
     )
     ROUTE_ADDED = (
         "JD241",
@@ -186,7 +186,7 @@ class Rule(Enum):
         "route registered that the baseline does not have",
         Severity.INFO,
         Applicability.NONE,
-        "routes.md",
+        "serve.md",
     )
     ROUTER_NEVER_INCLUDED = (
         "JD242",
@@ -194,7 +194,7 @@ class Rule(Enum):
         "router defined but never included",
         Severity.WARNING,
         Applicability.NONE,
-        "routes.md",
+        "serve.md",
     )
     ROUTER_INCLUDE_SWALLOWED = (
         "JD243",
@@ -202,7 +202,7 @@ class Rule(Enum):
         "router include guarded by an except that swallows its failure",
         Severity.ERROR,
         Applicability.NONE,
-        "routes.md",
+        "serve.md",
     )
     ROUTES_NOT_LISTED = (
         "JD244",
@@ -210,7 +210,7 @@ class Rule(Enum):
         "routes not listed: the app could not be imported",
         Severity.ERROR,
         Applicability.NONE,
-        "routes.md",
+        "serve.md",
     )
     MISSING_VARIABLE = (
         "JD301",

@@ -103,7 +103,8 @@ def check_routes_cmd(
     baseline: Annotated[
         Path | None,
         typer.Option(
-            "--baseline", help="A routes snapshot to compare with (vanished routes are errors).",
+            "--baseline",
+            help="A routes snapshot to compare with (vanished routes are errors).",
             dir_okay=False,
         ),
     ] = None,

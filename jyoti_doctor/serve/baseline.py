@@ -70,8 +70,10 @@ def read(path: Path) -> tuple[Entry, ...]:
         doc = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{path}: not a routes baseline (invalid JSON: {exc})") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA or not isinstance(
-        doc.get("routes"), list
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema") != SCHEMA
+        or not isinstance(doc.get("routes"), list)
     ):
         raise UsageError(
             f'{path}: not a routes baseline (expected {{"schema": {SCHEMA}, "routes": [...]}}); '

@@ -134,7 +134,11 @@ class ServeResult:
             command="check-serve",
             findings=tuple(self.findings()),
             summary=summary,
-            sections=(Section("log_events", "What the server logged", ("line", "event", "text"), tuple(rows)),)
+            sections=(
+                Section(
+                    "log_events", "What the server logged", ("line", "event", "text"), tuple(rows)
+                ),
+            )
             if rows
             else (),
             details=details,
@@ -179,9 +183,6 @@ def _cause(result: ServeResult) -> str:
     for kind in order:
         for event in result.events:
             if event.kind is kind:
-                if kind is EventKind.TRACEBACK or kind is EventKind.IMPORT_ERROR:
-                    if event.exc_type is not None:
-                        return event.text
                 return event.text
     if result.wait.outcome is Readiness.TIMEOUT and result.other_listeners:
         where = ", ".join(f"{a}:{p}" for a, p in result.other_listeners)
@@ -190,8 +191,10 @@ def _cause(result: ServeResult) -> str:
             "a platform such as Render or Heroku routes traffic to $PORT only"
         )
     if result.wait.outcome is Readiness.TIMEOUT:
-        return "it never accepted a connection" if result.wait.first_open is None else (
-            f"it accepted connections but never answered HTTP ({result.wait.last_error})"
+        return (
+            "it never accepted a connection"
+            if result.wait.first_open is None
+            else (f"it accepted connections but never answered HTTP ({result.wait.last_error})")
         )
     tail = [line.strip() for line in result.log if line.strip()][-1:]
     return tail[0] if tail else "it printed nothing"
@@ -262,8 +265,7 @@ def serve_findings(result: ServeResult) -> list[Finding]:
             findings.append(
                 Finding.make(
                     Rule.HEALTH_CHECK_FAILED,
-                    f"GET {health.path} answered {health.status} "
-                    f"in {health.seconds * 1000:.0f} ms",
+                    f"GET {health.path} answered {health.status} in {health.seconds * 1000:.0f} ms",
                 )
             )
         elif health.status >= 400:
@@ -397,9 +399,7 @@ def check_serve(
                 answer = http_get(port, ask, 5.0)
             health = Health(ask, answer.status, answer.seconds, explicit, openapi)
         elif wait.outcome is Readiness.TIMEOUT:
-            other = tuple(
-                a for a in listening_ports(group_members(server.pgid)) if a[1] != port
-            )
+            other = tuple(a for a in listening_ports(group_members(server.pgid)) if a[1] != port)
         # Let lines printed during the last request reach the reader.
         time.sleep(0.2)
     finally:

@@ -24,8 +24,19 @@ from ..files import discover
 ROUTER_FACTORIES = frozenset({"APIRouter", "Blueprint"})
 INCLUDE_CALLS = frozenset({"include_router", "mount", "register_blueprint"})
 ROUTE_DECORATORS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route", "route",
-     "websocket"}
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "trace",
+        "api_route",
+        "route",
+        "websocket",
+    }
 )
 # Handlers that catch an ImportError raised in their try body.
 _CATCHES_IMPORT = frozenset({"Exception", "BaseException", "ImportError", "ModuleNotFoundError"})

@@ -94,7 +94,10 @@ def _fastapi_subcommand(raw: str) -> str:
     except ValueError:
         return "run"
     for i, token in enumerate(tokens[:-1]):
-        if os.path.basename(token) in ("fastapi", "fastapi_cli") and tokens[i + 1] in ("run", "dev"):
+        if os.path.basename(token) in ("fastapi", "fastapi_cli") and tokens[i + 1] in (
+            "run",
+            "dev",
+        ):
             return tokens[i + 1]
     return "run"
 

@@ -247,15 +247,25 @@ def list_routes(
             )
         except subprocess.TimeoutExpired:
             return Listing(
-                "timeout", python, None, (),
+                "timeout",
+                python,
+                None,
+                (),
                 Failure("Timeout", f"importing the app did not finish in {timeout:g} s", ()),
-                (), (), time.monotonic() - started,
+                (),
+                (),
+                time.monotonic() - started,
             )
         except OSError as exc:
             return Listing(
-                "crashed", python, None, (),
+                "crashed",
+                python,
+                None,
+                (),
                 Failure("OSError", f"cannot run {python}: {exc.strerror}", ()),
-                (), (), 0.0,
+                (),
+                (),
+                0.0,
             )
         elapsed = time.monotonic() - started
         try:
@@ -265,8 +275,14 @@ def list_routes(
                 f"exit status {proc.returncode}"
             ]
             return Listing(
-                "crashed", python, None, (),
-                Failure("Crash", mask_text(tail[0], secrets), ()), (), (), elapsed,
+                "crashed",
+                python,
+                None,
+                (),
+                Failure("Crash", mask_text(tail[0], secrets), ()),
+                (),
+                (),
+                elapsed,
             )
     routes = tuple(
         sorted(

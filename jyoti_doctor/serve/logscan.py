@@ -46,7 +46,9 @@ _IMPORT_TEXT = re.compile(
     r"|cannot import name '(?P<name>\w+)' from '(?P<src>[\w.]+)'"
     r"|(?P<rel>attempted relative import (?:with no known parent package|beyond top-level package))"
 )
-_EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Failure))(?::\s?(?P<msg>.*))?$")
+_EXC_LINE = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Failure))(?::\s?(?P<msg>.*))?$"
+)
 _FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _DB_MARKERS = re.compile(
     r"psycopg|asyncpg|sqlalchemy|OperationalError|postgres|connection to server|"
@@ -57,10 +59,15 @@ _LEVEL = re.compile(r"\b(ERROR|CRITICAL)\b")
 
 # (kind, pattern): the first that matches a line wins. Subject is the pattern's first group.
 PATTERNS: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
-    (EventKind.STARTUP_FAILED, re.compile(r"Application startup failed|Lifespan failure in startup")),
+    (
+        EventKind.STARTUP_FAILED,
+        re.compile(r"Application startup failed|Lifespan failure in startup"),
+    ),
     (
         EventKind.LIFESPAN_FAILED,
-        re.compile(r"Exception in 'lifespan' protocol|ASGI Framework Lifespan error|lifespan.startup.failed"),
+        re.compile(
+            r"Exception in 'lifespan' protocol|ASGI Framework Lifespan error|lifespan.startup.failed"
+        ),
     ),
     (EventKind.WORKER_BOOT, re.compile(r"Booting worker with pid: (\d+)")),
     (
@@ -105,7 +112,7 @@ def scan(lines: Iterable[str]) -> tuple[Event, ...]:
             if m := _FRAME.match(line):
                 frame = f"{m['file']}:{m['line']}"
                 continue
-            if line.startswith((" ", "\t")) or not line.strip() or line.startswith("^"):
+            if line.startswith((" ", "\t", "^")) or not line.strip():
                 continue
             exc = _EXC_LINE.match(line.strip())
             if exc is None and "During handling" not in line and "direct cause" not in line:

@@ -54,9 +54,7 @@ class RoutesResult:
         return routes_findings(self)
 
     def to_report(self) -> Report:
-        rows = tuple(
-            (",".join(r.methods), r.path, r.name, r.endpoint) for r in self.listing.routes
-        )
+        rows = tuple((",".join(r.methods), r.path, r.name, r.endpoint) for r in self.listing.routes)
         router_rows = []
         for router in self.inventory.routers:
             includes = self.inventory.includes_of(router)
@@ -147,7 +145,7 @@ def routes_findings(result: RoutesResult) -> list[Finding]:
         logs = f'; it logs "{guard.logs}"' if guard.logs else "; nothing is logged"
         where = f"`except {guard.catches or ''}`".replace(" `", "`") + f" at line {guard.line}"
         if verdict.failing:
-            module, line, failure = verdict.failing[0]
+            _, line, failure = verdict.failing[0]
             chain = f"{result._rel(include.path)}:{line} → {failure.chain()}"
             missing = [
                 r
@@ -197,13 +195,13 @@ def routes_findings(result: RoutesResult) -> list[Finding]:
         live = result.router_live(router)
         if live:
             continue
-        routes = ", ".join(f"{m} {p}" for m, p, _ in router.routes) or "no routes of its own"
+        declared = ", ".join(f"{m} {p}" for m, p, _ in router.routes) or "no routes of its own"
         if unresolved:
             names = ", ".join(f"{result._rel(i.path)}:{i.line}" for i in unresolved)
             findings.append(
                 Finding.make(
                     Rule.ROUTER_NEVER_INCLUDED,
-                    f"not checked: {router.module}.{router.name} ({routes}) has no include this "
+                    f"not checked: {router.module}.{router.name} ({declared}) has no include this "
                     f"tool can resolve, and {len(unresolved)} include(s) could not be resolved "
                     f"statically ({names})",
                     severity=Severity.INFO,
@@ -214,7 +212,7 @@ def routes_findings(result: RoutesResult) -> list[Finding]:
         findings.append(
             Finding.make(
                 Rule.ROUTER_NEVER_INCLUDED,
-                f"{router.module}.{router.name} is defined but never included ({routes})"
+                f"{router.module}.{router.name} is defined but never included ({declared})"
                 + (" and none of its routes is served" if live is False else ""),
                 location=_location(result, router.path, router.line),
             )
@@ -224,8 +222,11 @@ def routes_findings(result: RoutesResult) -> list[Finding]:
         base = display_path(str(result.baseline_path))
         for entry in comparison.vanished:
             why = next(
-                (f"; its include fails: {c}" for ep, c in failing_modules.items() if ep.split(":")[1]
-                 == entry.endpoint.rsplit(":", 1)[-1]),
+                (
+                    f"; its include fails: {c}"
+                    for ep, c in failing_modules.items()
+                    if ep.split(":")[1] == entry.endpoint.rsplit(":", 1)[-1]
+                ),
                 "",
             )
             findings.append(
@@ -278,7 +279,9 @@ def check_routes(
     probes = sorted(
         {m for i in inv.includes if i.guard and i.guard.swallows for m, _ in i.guard.imports}
     )
-    listing = list_routes(launch, project_dir.absolute(), probes=probes, timeout=timeout, python=python)
+    listing = list_routes(
+        launch, project_dir.absolute(), probes=probes, timeout=timeout, python=python
+    )
     if write_baseline and baseline is None:
         baseline = project_dir / snapshot.DEFAULT_NAME
     comparison = None

@@ -34,8 +34,16 @@ def argv(tmp_path: Path, command: str) -> tuple[list[str], dict[str, str], bool]
         ),
         (
             "gunicorn -w 2 -k uvicorn.workers.UvicornWorker -b 0.0.0.0:$PORT main:app",
-            ["gunicorn", "-w", "2", "-k", "uvicorn.workers.UvicornWorker", "main:app",
-             "--bind", "127.0.0.1:5555"],
+            [
+                "gunicorn",
+                "-w",
+                "2",
+                "-k",
+                "uvicorn.workers.UvicornWorker",
+                "main:app",
+                "--bind",
+                "127.0.0.1:5555",
+            ],
         ),
         (
             "gunicorn main:app --bind=0.0.0.0:10000",

@@ -88,9 +88,11 @@ def test_import_errors_caught_and_logged_by_the_app(line: str, subject: str) -> 
 @pytest.mark.parametrize(
     "line",
     [
-        'ERROR:app.db:psycopg.OperationalError: connection failed: FATAL:  password '
-        'authentication failed for user "app"',
-        "sqlalchemy.exc.OperationalError: could not translate host name \"db\" to address",
+        (
+            "ERROR:app.db:psycopg.OperationalError: connection failed: FATAL:  password "
+            'authentication failed for user "app"'
+        ),
+        'sqlalchemy.exc.OperationalError: could not translate host name "db" to address',
     ],
 )
 def test_database_failures(line: str) -> None:

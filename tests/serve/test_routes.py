@@ -45,7 +45,9 @@ def listed(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(",".join(r["methods"]), r["path"], r["endpoint"]) for r in doc["details"]["routes"]}
 
 
-def test_shop_lists_nested_routers_and_the_mounted_sub_app(runner: CliRunner, tmp_path: Path) -> None:
+def test_shop_lists_nested_routers_and_the_mounted_sub_app(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     project = shutil.copytree(FIXTURES / "fastapi-shop", tmp_path / "shop")
     code, doc = routes(runner, project)
     got = listed(doc)
@@ -103,7 +105,9 @@ def test_new_routes_are_information(runner: CliRunner, tmp_path: Path) -> None:
     assert code == 0
     with (project / "routers/items.py").open("a") as fh:
         fh.write('\n\n@router.post("/")\ndef add_item() -> int:\n    return 3\n')
-    code, doc = routes(runner, project, "uvicorn main:app", "--baseline", str(project / "routes.json"))
+    code, doc = routes(
+        runner, project, "uvicorn main:app", "--baseline", str(project / "routes.json")
+    )
     (added,) = by_code(doc, "JD241")
     assert added["severity"] == "info" and "POST /items/" in added["message"] and code == 0
 
@@ -155,8 +159,14 @@ def test_a_bad_baseline_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> N
     (project / "routes.json").write_text("[1, 2]")
     result = runner.invoke(
         app,
-        ["check-routes", "uvicorn main:app", "--project", str(project), "--baseline",
-         str(project / "routes.json")],
+        [
+            "check-routes",
+            "uvicorn main:app",
+            "--project",
+            str(project),
+            "--baseline",
+            str(project / "routes.json"),
+        ],
     )
     assert result.exit_code == 2 and "not a routes baseline" in result.output
 

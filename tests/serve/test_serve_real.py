@@ -26,8 +26,17 @@ def serve(
 ) -> tuple[int, dict[str, Any]]:
     result = runner.invoke(
         app,
-        ["check-serve", command, "--project", str(project), "--python", PY, "--format", "json",
-         *extra],
+        [
+            "check-serve",
+            command,
+            "--project",
+            str(project),
+            "--python",
+            PY,
+            "--format",
+            "json",
+            *extra,
+        ],
     )
     try:
         doc = json.loads(result.stdout)
@@ -169,8 +178,14 @@ def test_a_start_command_that_cannot_run_is_a_usage_error(
     apps.write(tmp_path, apps.ROUTERS_APP)
     result = runner.invoke(
         app,
-        ["check-serve", "uvicorn main:app", "--project", str(tmp_path), "--python",
-         str(tmp_path / "no-such-python")],
+        [
+            "check-serve",
+            "uvicorn main:app",
+            "--project",
+            str(tmp_path),
+            "--python",
+            str(tmp_path / "no-such-python"),
+        ],
     )
     assert result.exit_code == 2 and "interpreter not found" in result.output
 
