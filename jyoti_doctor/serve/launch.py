@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import display_path
 from ..startup.check import Resolved
 from ..startup.command import Launcher, StartCommand
 
@@ -148,6 +149,7 @@ def build(
         target = ["-m", cmd.target] if launcher is Launcher.MODULE else [cmd.target]
         argv = [python, *flags, *target, *args]
         rewritten = False
+    shown = [display_path(argv[0]), *argv[1:]]
     return ServeCommand(
-        tuple(argv), cmd.cwd, env, port, rewritten, " ".join(shlex.quote(a) for a in argv)
+        tuple(argv), cmd.cwd, env, port, rewritten, " ".join(shlex.quote(a) for a in shown)
     )
