@@ -325,13 +325,19 @@ class RoutesLine:
     findings: tuple[Finding, ...] = ()
 
 
-def routes_line(project_dir: Path, settings: Settings, *, timeout: float = 30.0) -> RoutesLine:
+def routes_line(
+    project_dir: Path, settings: Settings, *, timeout: float = 30.0, python: str | None = None
+) -> RoutesLine:
     """doctor's "routes" line: the live routes, compared with ``routes.json`` when it exists."""
     path = project_dir / snapshot.DEFAULT_NAME
     has_baseline = path.is_file()
     try:
         result = check_routes(
-            project_dir, settings, baseline=path if has_baseline else None, timeout=timeout
+            project_dir,
+            settings,
+            baseline=path if has_baseline else None,
+            timeout=timeout,
+            python=python,
         )
     except NoStartCommand:
         return RoutesLine(RoutesStatus.SKIPPED, "no start command")

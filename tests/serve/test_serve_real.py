@@ -194,3 +194,41 @@ def test_no_start_command_is_a_usage_error(runner: CliRunner, tmp_path: Path) ->
     apps.write(tmp_path, apps.ROUTERS_APP)
     result = runner.invoke(app, ["check-serve", "--project", str(tmp_path)])
     assert result.exit_code == 2 and "no start command" in result.output
+
+
+def test_secrets_printed_by_the_server_are_masked_in_every_format(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    password = "s3cr3t-Pa55word-xyz"
+    key = "sk-proj-Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A"
+    apps.write(tmp_path, apps.ROUTERS_APP)
+    with (tmp_path / "main.py").open("a") as fh:
+        fh.write(
+            "import os\n"
+            'print("ERROR connecting with", os.environ["DATABASE_URL"], flush=True)\n'
+            'print("ERROR bad key", os.environ["OPENAI_API_KEY"], flush=True)\n'
+            'print("ERROR token", os.environ["INTERNAL_TOKEN"], flush=True)\n'
+        )
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:{password}@127.0.0.1:1/app")
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("INTERNAL_TOKEN", "plain-internal-token-value")
+    for fmt in ("json", "rich", "github"):
+        with no_survivors(monkeypatch):
+            result = runner.invoke(
+                app,
+                [
+                    "check-serve",
+                    "uvicorn main:app",
+                    "--project",
+                    str(tmp_path),
+                    "--python",
+                    PY,
+                    "--format",
+                    fmt,
+                ],
+            )
+        # The lines are reported (masked), not dropped.
+        assert "ERROR connecting with" in result.output
+        for secret in (password, key, "plain-internal-token-value"):
+            assert secret not in result.output, (fmt, secret)
+    assert result.exit_code == 1
