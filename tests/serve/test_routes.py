@@ -240,3 +240,53 @@ def test_a_router_never_included_is_a_warning(runner: CliRunner, tmp_path: Path)
     (never,) = by_code(doc, "JD242")
     assert never["severity"] == "warning" and "routers.admin.router" in never["message"]
     assert "GET /admin/stats" in never["message"] and code == 1
+
+
+FLASK_APP = {
+    "views/__init__.py": "",
+    "views/pages.py": """
+        from flask import Blueprint
+
+        pages = Blueprint("pages", __name__)
+
+
+        @pages.route("/about")
+        def about():
+            return "about"
+    """,
+    "views/admin.py": """
+        from flask import Blueprint
+
+        admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+        @admin.route("/stats", methods=["GET", "POST"])
+        def stats():
+            return "stats"
+    """,
+    "app.py": """
+        from flask import Flask
+
+        from views.pages import pages
+
+        app = Flask(__name__)
+        app.register_blueprint(pages, url_prefix="/site")
+
+
+        @app.get("/")
+        def index():
+            return "index"
+    """,
+}
+
+
+def test_flask_url_map_and_a_blueprint_never_registered(runner: CliRunner, tmp_path: Path) -> None:
+    project = apps.write(tmp_path, FLASK_APP)
+    code, doc = routes(runner, project, "gunicorn app:app")
+    assert doc["summary"]["framework"] == "flask"
+    got = listed(doc)
+    assert ("GET", "/", "app:index") in got
+    assert ("GET", "/site/about", "views.pages:about") in got
+    assert not any(path.startswith("/admin") for _, path, _ in got)
+    (never,) = by_code(doc, "JD242")
+    assert "views.admin.admin" in never["message"] and code == 1
