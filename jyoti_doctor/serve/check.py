@@ -80,6 +80,7 @@ class Health:
     seconds: float
     explicit: bool  # the path was given with --path
     openapi_paths: int | None = None  # paths in the OpenAPI document, when that was asked
+    first_seconds: float | None = None  # latency of the answer that proved readiness
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ class ServeResult:
                 round(self.wait.first_open, 3) if self.wait.first_open is not None else None
             ),
             "server_exit_code": self.exit_code,
+            "first_answer_seconds": (
+                round(self.health.first_seconds, 3)
+                if self.health and self.health.first_seconds is not None
+                else None
+            ),
+            "openapi_paths": self.health.openapi_paths if self.health else None,
             "log_tail": list(self.log[-LOG_TAIL:]),
             "events": [
                 {"line": e.line, "kind": e.kind.value, "text": e.text, "subject": e.subject}
@@ -396,8 +403,11 @@ def check_serve(
             if ask == "/openapi.json" and answer.status == 404 and not explicit:
                 # The app turned its OpenAPI document off: ask the root instead.
                 ask = "/"
-                answer = http_get(port, ask, 5.0)
-            health = Health(ask, answer.status, answer.seconds, explicit, openapi)
+            # The answer that proved readiness may include a worker's boot (gunicorn binds
+            # first): the latency reported is that of a second request to a warm server.
+            first = answer.seconds
+            answer = http_get(port, ask, 5.0)
+            health = Health(ask, answer.status, answer.seconds, explicit, openapi, first)
         elif wait.outcome is Readiness.TIMEOUT:
             other = tuple(a for a in listening_ports(group_members(server.pgid)) if a[1] != port)
         # Let lines printed during the last request reach the reader.

@@ -60,7 +60,7 @@ class Wait:
 class ReadyPolicy:
     deadline: float = 60.0
     first_interval: float = 0.05
-    max_interval: float = 0.5
+    max_interval: float = 0.25
     growth: float = 1.5
     http_timeout: float = 5.0
 
