@@ -148,3 +148,26 @@ def write(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip())
     return root
+
+
+def database_lifespan_app(port: int) -> dict[str, str]:
+    """An app whose start-up connects to a PostgreSQL port where nothing listens."""
+    return {
+        "main.py": f"""
+            from contextlib import asynccontextmanager
+
+            import psycopg
+            from fastapi import FastAPI
+
+
+            @asynccontextmanager
+            async def lifespan(app):
+                psycopg.connect(
+                    "postgresql://app:pw-not-shown@127.0.0.1:{port}/app", connect_timeout=2
+                ).close()
+                yield
+
+
+            app = FastAPI(lifespan=lifespan)
+        """,
+    }

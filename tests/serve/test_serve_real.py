@@ -232,3 +232,16 @@ def test_secrets_printed_by_the_server_are_masked_in_every_format(
         for secret in (password, key, "plain-internal-token-value"):
             assert secret not in result.output, (fmt, secret)
     assert result.exit_code == 1
+
+
+def test_a_database_refusing_at_startup_is_classified(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps.write(tmp_path, apps.database_lifespan_app(free_port()))
+    with no_survivors(monkeypatch):
+        code, doc = serve(runner, tmp_path, "uvicorn main:app")
+    assert doc["summary"]["outcome"] == "exited" and code == 1
+    found = codes(doc)
+    assert found[0] == "JD230" and "Connection refused" in doc["findings"][0]["message"]
+    assert "JD401" in found  # refused is transient: the database is not ready
+    assert "pw-not-shown" not in json.dumps(doc)
