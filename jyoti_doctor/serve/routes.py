@@ -323,6 +323,8 @@ class RoutesLine:
     status: RoutesStatus
     text: str
     findings: tuple[Finding, ...] = ()
+    # check-routes' own report, for doctor's verbose and machine formats (None: not checked).
+    report: Report | None = None
 
 
 def routes_line(
@@ -345,7 +347,8 @@ def routes_line(
         if has_baseline:
             return RoutesLine(RoutesStatus.NOT_CHECKED, f"not checked: {exc}")
         return RoutesLine(RoutesStatus.SKIPPED, str(exc))
-    findings = tuple(result.findings())
+    report = result.to_report()
+    findings = report.findings
     if result.listing.outcome != "listed" and not has_baseline:
         return RoutesLine(RoutesStatus.SKIPPED, "the app does not import")
     counted = [f for f in findings if f.counts]
@@ -358,5 +361,5 @@ def routes_line(
     if counted:
         parts.append(f"{len(counted)} problem(s)")
     return RoutesLine(
-        RoutesStatus.FINDINGS if counted else RoutesStatus.OK, ", ".join(parts), findings
+        RoutesStatus.FINDINGS if counted else RoutesStatus.OK, ", ".join(parts), findings, report
     )
