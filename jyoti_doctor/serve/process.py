@@ -27,12 +27,17 @@ class Stopped:
     seconds: float
 
 
+# A server that prints without pause must not fill this process's memory while it is watched.
+MAX_LINES = 20_000
+
+
 class Server:
     """A running start command whose stdout and stderr are collected line by line."""
 
     def __init__(self, command: ServeCommand) -> None:
         self.command = command
         self._lines: list[str] = []
+        self.dropped = 0
         self._lock = threading.Lock()
         try:
             self._proc = subprocess.Popen(
@@ -55,7 +60,10 @@ class Server:
         assert stream is not None
         for raw in iter(stream.readline, b""):
             with self._lock:
-                self._lines.append(raw.decode("utf-8", "replace"))
+                if len(self._lines) < MAX_LINES:
+                    self._lines.append(raw.decode("utf-8", "replace"))
+                else:
+                    self.dropped += 1  # keep reading: a full pipe would block the server
         stream.close()
 
     @property

@@ -62,6 +62,8 @@ def runner() -> CliRunner:
         "fastapi run main.py --port 80",
         "gunicorn -k uvicorn.workers.UvicornWorker -w 2 -b 0.0.0.0:$PORT main:app",
         "python -m uvicorn main:app --port 8000",
+        "uvicorn main:app --reload",  # a reloader process and its server child
+        "uvicorn main:app --workers 2",  # a supervisor and two worker processes
     ],
 )
 def test_fastapi_app_with_routers_is_ready_and_clean(
