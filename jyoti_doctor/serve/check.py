@@ -269,10 +269,17 @@ def serve_findings(result: ServeResult) -> list[Finding]:
     if ready and health is not None and health.status is not None:
         failed = health.status >= 500 or (health.explicit and health.status >= 400)
         if failed:
+            raised = [
+                e.text + (f" at {e.frame}" if e.frame else "")
+                for e in result.events
+                if e.kind is EventKind.REQUEST_ERROR and e.exc_type is not None
+            ]
+            why = f"; the server logged {raised[0]}" if raised else ""
             findings.append(
                 Finding.make(
                     Rule.HEALTH_CHECK_FAILED,
-                    f"GET {health.path} answered {health.status} in {health.seconds * 1000:.0f} ms",
+                    f"GET {health.path} answered {health.status} "
+                    f"in {health.seconds * 1000:.0f} ms{why}",
                 )
             )
         elif health.status >= 400:

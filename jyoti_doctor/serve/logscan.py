@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     ADDRESS_IN_USE = "address-in-use"  # the port is taken
     DATABASE = "database"  # a database connection failure printed during start-up
     ERROR_LOGGED = "error-logged"  # an ERROR/CRITICAL line that matches nothing above
+    # The server failed one request (``Exception in ASGI application``); the traceback that
+    # follows is that request's, not the start-up's.
+    REQUEST_ERROR = "request-error"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,13 @@ PATTERNS: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
     ),
     (EventKind.ADDRESS_IN_USE, re.compile(r"address already in use", re.IGNORECASE)),
     (
+        EventKind.REQUEST_ERROR,
+        re.compile(
+            r"Exception in ASGI application|Error handling request|Exception on /\S* \[\w+\]|"
+            r"Error in ASGI Framework"
+        ),
+    ),
+    (
         EventKind.LISTENING,
         re.compile(
             r"Uvicorn running on (\S+)|Listening at: (\S+)|Running on (\S+)|"
@@ -106,6 +116,7 @@ def scan(lines: Iterable[str]) -> tuple[Event, ...]:
     block: list[str] | None = None  # the traceback being read
     start = 0
     frame: str | None = None
+    request_error = False  # the next traceback belongs to a failed request
     for number, raw in enumerate(lines, 1):
         line = raw.rstrip("\r\n")
         if block is not None:
@@ -120,7 +131,18 @@ def scan(lines: Iterable[str]) -> tuple[Event, ...]:
                 # line for the table below.
                 block = None
             elif exc is not None:
-                events.append(_traceback_event(exc, line.strip(), start, frame))
+                event = _traceback_event(exc, line.strip(), start, frame)
+                if request_error:
+                    event = Event(
+                        EventKind.REQUEST_ERROR,
+                        event.line,
+                        event.text,
+                        None,
+                        event.frame,
+                        event.exc_type,
+                    )
+                    request_error = False
+                events.append(event)
                 block = None
                 continue
             else:
@@ -132,6 +154,7 @@ def scan(lines: Iterable[str]) -> tuple[Event, ...]:
         for kind, pattern in PATTERNS:
             if m := pattern.search(line):
                 events.append(Event(kind, number, line.strip(), _subject(m)))
+                request_error = kind is EventKind.REQUEST_ERROR
                 matched = True
                 break
         if matched:

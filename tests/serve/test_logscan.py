@@ -115,3 +115,24 @@ def test_quiet_lines_are_not_problems(line: str) -> None:
 def test_address_in_use() -> None:
     line = "ERROR:    [Errno 98] error while attempting to bind on address ('127.0.0.1', 8000): address already in use"
     assert kinds(line) == [EventKind.ADDRESS_IN_USE]
+
+
+def test_a_traceback_after_a_failed_request_belongs_to_the_request() -> None:
+    log = """\
+INFO:     Application startup complete.
+ERROR:    Exception in ASGI application
+Traceback (most recent call last):
+  File "/srv/routers/health.py", line 9, in health
+    return {"db": pool.ping()}
+AttributeError: 'NoneType' object has no attribute 'ping'
+Traceback (most recent call last):
+  File "/srv/main.py", line 3, in <module>
+ValueError: a later, unrelated one
+"""
+    events = scan(log.splitlines())
+    assert [e.kind for e in events] == [
+        EventKind.REQUEST_ERROR,
+        EventKind.REQUEST_ERROR,
+        EventKind.TRACEBACK,
+    ]
+    assert events[1].exc_type == "AttributeError" and events[1].frame == "/srv/routers/health.py:9"

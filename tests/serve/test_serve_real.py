@@ -247,3 +247,17 @@ def test_a_database_refusing_at_startup_is_classified(
     assert found[0] == "JD230" and "Connection refused" in doc["findings"][0]["message"]
     assert "JD401" in found  # refused is transient: the database is not ready
     assert "pw-not-shown" not in json.dumps(doc)
+
+
+def test_a_health_path_that_raises_names_the_exception(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps.write(tmp_path, apps.ROUTERS_APP)
+    with (tmp_path / "routers/health.py").open("a") as fh:
+        fh.write('\n\n@router.get("/ready")\ndef ready() -> dict[str, str]:\n    return {}["db"]\n')
+    with no_survivors(monkeypatch):
+        code, doc = serve(runner, tmp_path, "uvicorn main:app", "--path", "/ready")
+    assert doc["summary"]["outcome"] == "ready" and doc["summary"]["health_status"] == 500
+    assert codes(doc) == ["JD232"] and code == 1
+    message = doc["findings"][0]["message"]
+    assert "KeyError: 'db'" in message and "routers/health.py:" in message
