@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -175,8 +176,8 @@ def _import_rule(text: str) -> Rule:
     return Rule.MODULE_NOT_FOUND
 
 
-def _cause(result: ServeResult) -> str:
-    """The most telling reason a server never answered, from its log."""
+def _cause_event(result: ServeResult) -> Event | None:
+    """The log event that best explains a server that never answered."""
     order = (
         EventKind.IMPORT_ERROR,
         EventKind.ADDRESS_IN_USE,
@@ -190,7 +191,13 @@ def _cause(result: ServeResult) -> str:
     for kind in order:
         for event in result.events:
             if event.kind is kind:
-                return event.text
+                return event
+    return None
+
+
+def _cause(result: ServeResult, event: Event | None) -> str:
+    if event is not None:
+        return event.text + (f" (raised at {event.frame})" if event.frame else "")
     if result.wait.outcome is Readiness.TIMEOUT and result.other_listeners:
         where = ", ".join(f"{a}:{p}" for a, p in result.other_listeners)
         return (
@@ -207,10 +214,28 @@ def _cause(result: ServeResult) -> str:
     return tail[0] if tail else "it printed nothing"
 
 
+# Timestamps, pids and ports differ between workers printing the same failure.
+_NOISE = re.compile(r"^\[[^\]]*\] \[\d+\] |\b\d+\b")
+
+
+def _grouped(events: tuple[Event, ...]) -> list[tuple[Event, int]]:
+    """Events with the same kind and text (pids and times aside), first occurrence and count."""
+    groups: dict[tuple[EventKind, str], list[Event]] = {}
+    for event in events:
+        groups.setdefault((event.kind, _NOISE.sub("", event.text)), []).append(event)
+    return [(group[0], len(group)) for group in groups.values()]
+
+
+def _times(count: int) -> str:
+    return f" (×{count})" if count > 1 else ""
+
+
 def serve_findings(result: ServeResult) -> list[Finding]:
     findings: list[Finding] = []
     ready = result.ready
+    cause: Event | None = None
     if not ready:
+        cause = _cause_event(result)
         status = (
             f"exited with status {result.exit_code}"
             if result.wait.outcome is Readiness.EXITED
@@ -219,11 +244,34 @@ def serve_findings(result: ServeResult) -> list[Finding]:
         findings.append(
             Finding.make(
                 Rule.SERVER_NOT_READY,
-                f"`{result.command.shown}` {status}: {_cause(result)}",
+                f"`{result.command.shown}` {status}: {_cause(result, cause)}",
             )
         )
-    for event in result.events:
-        where = f"server log line {event.line}"
+    severity = Severity.WARNING if ready else Severity.ERROR
+    deaths = [e for e in result.events if e.kind is EventKind.WORKER_DIED]
+    if deaths:
+        texts = []
+        for event, count in _grouped(tuple(deaths)):
+            texts.append(_NOISE.sub("", event.text).strip() + _times(count))
+        pids = {e.subject for e in deaths if e.subject}
+        findings.append(
+            Finding.make(
+                Rule.WORKER_DIED,
+                f"{len(pids) or len(deaths)} worker(s) died during start-up: "
+                + "; ".join(texts)
+                + f" (server log line {deaths[0].line})",
+                severity=severity,
+            )
+        )
+    for event, count in _grouped(result.events):
+        where = f"server log line {event.line}{_times(count)}"
+        if (
+            cause is not None
+            and event.kind is cause.kind
+            and event.text == cause.text
+            and (event.kind is not EventKind.IMPORT_ERROR and event.kind is not EventKind.DATABASE)
+        ):
+            continue  # already the cause given by JD230
         if event.kind is EventKind.IMPORT_ERROR:
             if ready:
                 findings.append(
@@ -245,14 +293,6 @@ def serve_findings(result: ServeResult) -> list[Finding]:
                 )
         elif event.kind is EventKind.DATABASE:
             findings.append(_database_finding(event, where, ready))
-        elif event.kind is EventKind.WORKER_DIED:
-            findings.append(
-                Finding.make(
-                    Rule.WORKER_DIED,
-                    f"{event.text} ({where})",
-                    severity=Severity.WARNING if ready else Severity.ERROR,
-                )
-            )
         elif event.kind in (EventKind.TRACEBACK, EventKind.LIFESPAN_FAILED) or (
             event.kind is EventKind.ERROR_LOGGED and ready
         ):
@@ -262,7 +302,7 @@ def serve_findings(result: ServeResult) -> list[Finding]:
                     f"{event.text} ({where}"
                     + (f", raised at {event.frame}" if event.frame else "")
                     + ")",
-                    severity=Severity.WARNING if ready else Severity.ERROR,
+                    severity=severity,
                 )
             )
     health = result.health

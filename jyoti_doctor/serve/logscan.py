@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     # The server failed one request (``Exception in ASGI application``); the traceback that
     # follows is that request's, not the start-up's.
     REQUEST_ERROR = "request-error"
+    NOTICE = "notice"  # the launcher's own framing of a failure shown elsewhere; not reported
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ PATTERNS: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
         re.compile(
             r"Exception in 'lifespan' protocol|ASGI Framework Lifespan error|lifespan.startup.failed"
         ),
+    ),
+    (
+        EventKind.NOTICE,
+        re.compile(r"Exception in worker process|Shutting down: Master|Handling signal: \w+"),
     ),
     (EventKind.WORKER_BOOT, re.compile(r"Booting worker with pid: (\d+)")),
     (

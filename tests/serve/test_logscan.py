@@ -52,11 +52,11 @@ def test_gunicorn_worker_boot_import_error_and_deaths() -> None:
     assert [e.kind for e in events] == [
         EventKind.LISTENING,
         EventKind.WORKER_BOOT,
-        EventKind.ERROR_LOGGED,
+        EventKind.NOTICE,
         EventKind.IMPORT_ERROR,
         EventKind.WORKER_DIED,
         EventKind.WORKER_DIED,
-        EventKind.ERROR_LOGGED,
+        EventKind.NOTICE,
         EventKind.WORKER_DIED,
     ]
     assert events[1].subject == "101"
