@@ -27,8 +27,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from jyoti_doctor.serve.launch import free_port  # noqa: E402
-from tests.serve import apps  # noqa: E402
+from jyoti_doctor.serve.launch import free_port
+from tests.serve import apps
 
 LAUNCHERS = (
     "uvicorn app.main:app --host 0.0.0.0 --port $PORT",
