@@ -296,9 +296,13 @@ def check_routes(
         old = snapshot.read(baseline)
         if listing.outcome == "listed":
             comparison = snapshot.compare(old, current)
+    from ..masking import mask_text
+    from ..secrets import secret_values
+
+    shown = mask_text(resolved.command.raw, secret_values(resolved.command.env))
     return RoutesResult(
         project_dir,
-        resolved.command.raw,
+        shown,
         inv,
         listing,
         _guards(inv, listing),

@@ -290,3 +290,14 @@ def test_flask_url_map_and_a_blueprint_never_registered(runner: CliRunner, tmp_p
     assert not any(path.startswith("/admin") for _, path, _ in got)
     (never,) = by_code(doc, "JD242")
     assert "views.admin.admin" in never["message"] and code == 1
+
+
+def test_a_secret_in_the_start_command_is_masked(runner: CliRunner, tmp_path: Path) -> None:
+    project = apps.write(tmp_path, apps.ROUTERS_APP)
+    command = "OPENAI_API_KEY=sk-proj-Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A uvicorn main:app"
+    result = runner.invoke(
+        app,
+        ["check-routes", command, "--project", str(project), "--python", PY, "--format", "json"],
+    )
+    assert "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eU" not in result.output
+    assert json.loads(result.stdout)["summary"]["command"].endswith("uvicorn main:app")
