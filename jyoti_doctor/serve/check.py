@@ -15,7 +15,7 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Settings
@@ -428,6 +428,7 @@ def check_serve(
         *secret_values(serve_cmd.env.items()),
         *file_secrets([project_dir / ".env", resolved.launch.cwd / ".env"]),
     )
+    serve_cmd = replace(serve_cmd, shown=mask_text(serve_cmd.shown, secrets))
     explicit = path is not None
     ask = path or ("/openapi.json" if _is_fastapi(resolved) else "/")
     try:
