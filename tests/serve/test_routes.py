@@ -301,3 +301,25 @@ def test_a_secret_in_the_start_command_is_masked(runner: CliRunner, tmp_path: Pa
     )
     assert "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eU" not in result.output
     assert json.loads(result.stdout)["summary"]["command"].endswith("uvicorn main:app")
+
+
+def test_a_baseline_that_cannot_be_written_is_a_usage_error_and_leaves_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    project = apps.write(tmp_path / "p", apps.ROUTERS_APP)
+    target = project / "routes.json"
+    target.mkdir()  # a directory where the file should go: os.replace fails
+    result = runner.invoke(
+        app,
+        [
+            "check-routes",
+            "uvicorn main:app",
+            "--project",
+            str(project),
+            "--python",
+            PY,
+            "--write-baseline",
+        ],
+    )
+    assert result.exit_code == 2 and "cannot write" in result.output
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".routes")) == []
