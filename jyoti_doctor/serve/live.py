@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ..masking import mask_text
 from ..startup.syspath import Launch
+from .process import group_members
 
 _CHILD = r"""
 import importlib, json, logging, os, runpy, sys, traceback
@@ -234,28 +236,42 @@ def list_routes(
     with tempfile.TemporaryDirectory(prefix="jyoti-doctor-routes-") as tmp:
         out = Path(tmp) / "result.json"
         try:
-            proc = subprocess.run(
+            proc = subprocess.Popen(
                 [python, "-c", _CHILD, str(out), json.dumps(spec)],
-                check=False,
                 cwd=launch.cwd if launch.cwd.is_dir() else project_dir,
                 env=env,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=timeout,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        except subprocess.TimeoutExpired:
-            return Listing(
-                "timeout",
-                python,
-                None,
-                (),
-                Failure("Timeout", f"importing the app did not finish in {timeout:g} s", ()),
-                (),
-                (),
-                time.monotonic() - started,
-            )
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                # Whatever the import started (a pool, a scheduler) goes with it.
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.communicate()
+                return Listing(
+                    "timeout",
+                    python,
+                    None,
+                    (),
+                    Failure("Timeout", f"importing the app did not finish in {timeout:g} s", ()),
+                    (),
+                    (),
+                    time.monotonic() - started,
+                )
+            finally:
+                # The child ends with os._exit: anything it forked and left behind is stopped.
+                if group_members(proc.pid):
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
         except OSError as exc:
             return Listing(
                 "crashed",
@@ -271,9 +287,7 @@ def list_routes(
         try:
             data = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or [
-                f"exit status {proc.returncode}"
-            ]
+            tail = (stdout + stderr).strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
             return Listing(
                 "crashed",
                 python,

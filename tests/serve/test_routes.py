@@ -323,3 +323,28 @@ def test_a_baseline_that_cannot_be_written_is_a_usage_error_and_leaves_nothing(
     )
     assert result.exit_code == 2 and "cannot write" in result.output
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".routes")) == []
+
+
+def test_an_import_that_hangs_is_stopped_with_what_it_started(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .procs import no_survivors
+
+    project = apps.write(
+        tmp_path,
+        {
+            "main.py": """
+                import subprocess
+                import sys
+                import time
+
+                subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+                time.sleep(120)
+                app = None
+            """
+        },
+    )
+    with no_survivors(monkeypatch):
+        code, doc = routes(runner, project, "uvicorn main:app", "--timeout", "3")
+    (failed,) = by_code(doc, "JD244")
+    assert "did not finish in 3 s" in failed["message"] and code == 1
