@@ -132,6 +132,86 @@ class Rule(Enum):
         Applicability.NONE,
         "startup.md",
     )
+    SERVER_NOT_READY = (
+        "JD230",
+        "server-not-ready",
+        "server never became ready",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
+    STARTUP_ERROR_LOGGED = (
+        "JD231",
+        "startup-error-logged",
+        "error logged while the server started",
+        Severity.WARNING,
+        Applicability.NONE,
+        "serve.md",
+    )
+    HEALTH_CHECK_FAILED = (
+        "JD232",
+        "health-check-failed",
+        "health path answered with an error",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
+    WORKER_DIED = (
+        "JD233",
+        "worker-died",
+        "a server worker died or failed to boot",
+        Severity.WARNING,
+        Applicability.NONE,
+        "serve.md",
+    )
+    PROCESS_LEFT_BEHIND = (
+        "JD234",
+        "process-left-behind",
+        "server process still running after the stop",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
+    ROUTE_VANISHED = (
+        "JD240",
+        "route-vanished",
+        "route in the baseline is no longer registered",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
+    ROUTE_ADDED = (
+        "JD241",
+        "route-added",
+        "route registered that the baseline does not have",
+        Severity.INFO,
+        Applicability.NONE,
+        "serve.md",
+    )
+    ROUTER_NEVER_INCLUDED = (
+        "JD242",
+        "router-never-included",
+        "router defined but never included",
+        Severity.WARNING,
+        Applicability.NONE,
+        "serve.md",
+    )
+    ROUTER_INCLUDE_SWALLOWED = (
+        "JD243",
+        "router-include-swallowed",
+        "router include guarded by an except that swallows its failure",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
+    ROUTES_NOT_LISTED = (
+        "JD244",
+        "routes-not-listed",
+        "routes not listed: the app could not be imported",
+        Severity.ERROR,
+        Applicability.NONE,
+        "serve.md",
+    )
     MISSING_VARIABLE = (
         "JD301",
         "missing-variable",

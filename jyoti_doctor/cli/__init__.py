@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import db, env, imports, startup  # noqa: F401  (registration side effects)
+from . import db, env, imports, serve, startup  # noqa: F401  (registration side effects)
 from .common import app
 
 
