@@ -67,8 +67,10 @@ def tool_table(found: Discovered) -> str:
         # Commented out: check-startup already reads it from there, and a pinned copy would go
         # stale the day that file changes.
         lines += [
-            f"# The start command, found in {printable(found.start_source or '?')}; uncomment to"
-            " pin it here.",
+            (
+                f"# The start command, found in {printable(found.start_source or '?')};"
+                " uncomment to pin it here."
+            ),
             f"# start = {_toml_string(printable(found.start))}",
         ]
     else:
@@ -143,7 +145,7 @@ def workflow(action: str | None) -> str:
         f'      - run: pip install "jyoti-doctor=={__version__}"\n'
         "      - name: jyoti-doctor doctor\n"
         "        run: |\n"
-        "          jyoti-doctor doctor --format markdown --exit-zero >> \"$GITHUB_STEP_SUMMARY\"\n"
+        '          jyoti-doctor doctor --format markdown --exit-zero >> "$GITHUB_STEP_SUMMARY"\n'
         "          jyoti-doctor doctor --format sarif > jyoti-doctor.sarif\n"
         "      - uses: github/codeql-action/upload-sarif@v3\n"
         "        if: always()\n"

@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
@@ -148,14 +148,56 @@ def command_name() -> str:
     return ctx.info_name if ctx is not None and ctx.info_name else "jyoti-doctor"
 
 
+# Extra documents of the same run, for CI (the Action sets them): `--format` still chooses
+# stdout. The Markdown file is appended to, as $GITHUB_STEP_SUMMARY expects.
+EXTRA_OUTPUTS = (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.MARKDOWN)
+
+
+def extra_outputs() -> list[tuple[OutputFormat, Path]]:
+    found = []
+    for fmt in EXTRA_OUTPUTS:
+        value = os.environ.get(f"{ENV_PREFIX}OUTPUT_{fmt.name}")
+        if value:
+            found.append((fmt, Path(value)))
+    return found
+
+
+def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
+    try:
+        if fmt is OutputFormat.MARKDOWN:
+            return open(path, "a", encoding="utf-8")
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"{ENV_PREFIX}OUTPUT_{fmt.name}: cannot write {path}: {exc.strerror or exc}"
+        ) from None
+
+
 def fail_with_document(fmt: OutputFormat | None, code: ExitCode, message: str) -> NoReturn:
     """Exit with ``code``: the message on stderr and, for a machine format, a document on
-    stdout that says the run failed, so a CI step parsing stdout never meets an empty file."""
-    if fmt is not None:
+    stdout (and in every extra output) that says the run failed, so a CI step parsing them
+    never meets an empty file."""
+    targets: list[tuple[OutputFormat, TextIO | None]] = [(fmt, None)] if fmt else []
+    for extra, path in extra_outputs():
         try:
-            emit_error(command_name(), fmt, int(code), message, sarif_help_base=sarif_help_base())
-        except Exception:  # noqa: BLE001, S110  (stdout gone: the message below still goes out)
+            targets.append((extra, _open_extra(extra, path)))
+        except UsageError:
+            continue
+    for target_fmt, stream in targets:
+        try:
+            emit_error(
+                command_name(),
+                target_fmt,
+                int(code),
+                message,
+                stream=stream,
+                sarif_help_base=sarif_help_base(),
+            )
+        except Exception:  # noqa: BLE001, S110  (output gone: the message below still goes out)
             pass
+        finally:
+            if stream is not None:
+                stream.close()
     fail(code, message)
 
 
@@ -195,6 +237,15 @@ def execute(
             exit_zero=common.exit_zero,
             sarif_help_base=sarif_help_base(),
         )
+        for extra, path in extra_outputs():
+            with _open_extra(extra, path) as stream:
+                emit(
+                    report,
+                    extra,
+                    stream=stream,
+                    exit_zero=common.exit_zero,
+                    sarif_help_base=sarif_help_base(),
+                )
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
         fail_with_document(fmt, ExitCode.USAGE, mask_text(str(exc), known()))

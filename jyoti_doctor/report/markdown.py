@@ -58,8 +58,10 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
     lines = [
         f"### jyoti-doctor {cell(report.command)}: {verdict}",
         "",
-        f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
-        f"{counts[Severity.INFO]} info",
+        (
+            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
+            f"{counts[Severity.INFO]} info"
+        ),
         "",
     ]
     lines += _checks(report)
@@ -67,9 +69,7 @@ def render_markdown(report: Report, options: RenderOptions) -> str:
         lines += ["| Severity | Code | Where | Message |", "| --- | --- | --- | --- |"]
         for f in report.findings[:MAX_ROWS]:
             where = code(str(f.location)) if f.location else ""
-            lines.append(
-                f"| {_ICON[f.severity]} | {f.code} | {where} | {cell(f.message)} |"
-            )
+            lines.append(f"| {_ICON[f.severity]} | {f.code} | {where} | {cell(f.message)} |")
         hidden = len(report.findings) - MAX_ROWS
         if hidden > 0:
             lines += ["", f"… and {hidden} more (run with `--format json` for all of them)."]

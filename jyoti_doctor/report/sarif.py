@@ -99,7 +99,7 @@ def fingerprint_key(finding: Finding) -> str:
         what = _SPACE.sub(" ", finding.source).strip()
     else:
         what = _NUMBER.sub("#", finding.message)
-    return "\0".join((finding.code, path, what))
+    return f"{finding.code}\0{path}\0{what}"
 
 
 def _hash(text: str) -> str:
@@ -234,9 +234,7 @@ def render_sarif(report: Report, options: RenderOptions) -> str:
 def render_sarif_error(command: str, code: int, message: str, options: RenderOptions) -> str:
     """The document for a run that ended in a usage (2) or internal (70) error."""
     note = {"level": "error", "message": {"text": message}}
-    doc = _run(
-        command, options, results=[], notifications=[note], exit_code=code, successful=False
-    )
+    doc = _run(command, options, results=[], notifications=[note], exit_code=code, successful=False)
     return dumps_utf8(doc)
 
 
