@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from typing import Protocol, cast
+
+import typer
 
 from . import db, env, imports, init, startup  # noqa: F401  (registration side effects)
 from .common import app, env_format
@@ -39,19 +42,33 @@ def _usage_document(argv: list[str], message: str) -> None:
     emit_error(command, fmt, 2, message, sarif_help_base=sarif_help_base())
 
 
-def main() -> None:
-    import click
+# Typer re-exports click's exceptions, from click itself or from its own copy of it: the
+# parser's base class is found through a public subclass rather than imported by name.
+class _ParserError(Protocol):
+    exit_code: int
 
+    def show(self) -> None: ...
+
+    def format_message(self) -> str: ...
+
+
+_ClickException: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+def main() -> None:
     argv = sys.argv[1:]
     try:
         code = app(args=argv, prog_name="jyoti-doctor", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        _usage_document(argv, exc.format_message())
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         sys.stderr.write("jyoti-doctor: interrupted\n")
         sys.exit(130)
+    except _ClickException as exc:
+        error = cast(_ParserError, exc)
+        error.show()
+        _usage_document(argv, error.format_message())
+        sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -141,11 +141,13 @@ def sarif_help_base() -> str | None:
     return os.environ.get(ENV_PREFIX + "SARIF_HELP_BASE") or None
 
 
-def command_name() -> str:
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    return ctx.info_name if ctx is not None and ctx.info_name else "jyoti-doctor"
+def command_name(produce: Callable[..., object]) -> str:
+    """The name of the command whose ``produce`` closure this is (for error documents)."""
+    owner = produce.__qualname__.split(".<locals>", 1)[0]
+    for info in app.registered_commands:
+        if info.callback is not None and info.callback.__name__ == owner:
+            return info.name or owner
+    return "jyoti-doctor"
 
 
 # Extra documents of the same run, for CI (the Action sets them): `--format` still chooses
@@ -173,7 +175,9 @@ def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
         ) from None
 
 
-def fail_with_document(fmt: OutputFormat | None, code: ExitCode, message: str) -> NoReturn:
+def fail_with_document(
+    command: str, fmt: OutputFormat | None, code: ExitCode, message: str
+) -> NoReturn:
     """Exit with ``code``: the message on stderr and, for a machine format, a document on
     stdout (and in every extra output) that says the run failed, so a CI step parsing them
     never meets an empty file."""
@@ -186,7 +190,7 @@ def fail_with_document(fmt: OutputFormat | None, code: ExitCode, message: str) -
     for target_fmt, stream in targets:
         try:
             emit_error(
-                command_name(),
+                command,
                 target_fmt,
                 int(code),
                 message,
@@ -248,9 +252,9 @@ def execute(
                 )
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
-        fail_with_document(fmt, ExitCode.USAGE, mask_text(str(exc), known()))
+        fail_with_document(command_name(produce), fmt, ExitCode.USAGE, mask_text(str(exc), known()))
     except KeyboardInterrupt:
-        fail_with_document(fmt, ExitCode.INTERRUPTED, "interrupted")
+        fail_with_document(command_name(produce), fmt, ExitCode.INTERRUPTED, "interrupted")
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
@@ -258,6 +262,7 @@ def execute(
             text = "".join(traceback.format_exception(exc))
             sys.stderr.write(mask_text(text, known()))
         fail_with_document(
+            command_name(produce),
             fmt,
             ExitCode.INTERNAL,
             f"internal error ({type(exc).__name__}: {mask_text(str(exc), known())}); "
