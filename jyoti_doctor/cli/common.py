@@ -26,7 +26,7 @@ app = typer.Typer(
     name="jyoti-doctor",
     help="Diagnose and repair the startup failures of small-team Python backends.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -72,7 +72,10 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version, with those of Python, libcst, psycopg and libpq, and exit.",
         ),
     ] = False,
 ) -> None:
