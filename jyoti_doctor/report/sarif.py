@@ -1,6 +1,6 @@
 """SARIF 2.1.0, the format GitHub code scanning uploads: one run, every rule, results with fixes.
 
-Choices worth knowing (docs/ci.md explains them to users):
+Choices worth knowing (the README's "Output formats" tells users the same):
 
 * Locations are relative to ``%SRCROOT%``, the directory the tool ran in (the repository root in
   CI); an absolute path becomes a ``file://`` URI. Bytes of a file name that are not UTF-8 are
