@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +255,36 @@ def test_machine_formats_write_a_document_on_errors(code: ExitCode) -> None:
         "message": "bad \\xff",
     }
     assert not emit_error("check-env", OutputFormat.RICH, int(code), "m", stream=io.StringIO())
+
+
+def test_hostile_file_names_end_to_end(tmp_path: Path) -> None:
+    """Real files named with undecodable bytes and a newline, through the real CLI."""
+    from typer.testing import CliRunner
+
+    from jyoti_doctor.cli import app
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "deps.py").write_text("x = 1\n")
+    try:
+        with open(os.path.join(os.fsencode(pkg), b"\xff\xfe.py"), "wb") as fh:
+            fh.write(b"from pkg.deps import x\n")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (pkg / "new\nline.py").write_text("from pkg.deps import x\n")
+
+    def out(*args: str) -> str:
+        result = CliRunner().invoke(app, [*args, str(tmp_path), "--no-color"])
+        assert result.exit_code == 1, result.output
+        result.stdout_bytes.decode("utf-8")  # strict: every format is valid UTF-8
+        return result.stdout
+
+    paths = sorted(
+        f["location"]["path"]
+        for f in json.loads(out("scan-imports", "--format", "json"))["findings"]
+    )
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["\\xff\\xfe.py", "new\nline.py"]
+    diff = out("fix-imports", "--format", "rich")
+    headers = [line for line in diff.splitlines() if line.startswith(("--- a/", "+++ b/"))]
+    assert len(headers) == 4 and all(h.endswith((r"\xff\xfe.py", r"new\nline.py")) for h in headers)
