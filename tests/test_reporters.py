@@ -288,3 +288,48 @@ def test_hostile_file_names_end_to_end(tmp_path: Path) -> None:
     diff = out("fix-imports", "--format", "rich")
     headers = [line for line in diff.splitlines() if line.startswith(("--- a/", "+++ b/"))]
     assert len(headers) == 4 and all(h.endswith((r"\xff\xfe.py", r"new\nline.py")) for h in headers)
+
+
+CORES = ("imports", "startup", "env", "db")
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """The first-level jyoti_doctor modules a file imports (relative or absolute)."""
+    import ast
+
+    package = path.parent.relative_to(REPO_ROOT).parts  # ("jyoti_doctor", "report")
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                parts = [*base, *(node.module.split(".") if node.module else [])]
+                names = [parts] if node.module else [[*base, a.name] for a in node.names]
+            else:
+                names = [(node.module or "").split(".")]
+        elif isinstance(node, ast.Import):
+            names = [a.name.split(".") for a in node.names]
+        else:
+            continue
+        for parts in names:
+            if len(parts) > 1 and parts[0] == "jyoti_doctor":
+                found.add(parts[1])
+    return found
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_reporters_never_import_a_core() -> None:
+    files = sorted((REPO_ROOT / "jyoti_doctor" / "report").glob("*.py"))
+    assert len(files) >= 6
+    for path in files:
+        assert not _imported_packages(path) & {*CORES, "cli", "doctor", "init"}, path
+
+
+def test_cores_never_import_the_cli_or_the_reporters() -> None:
+    root = REPO_ROOT / "jyoti_doctor"
+    files = [p for core in CORES for p in (root / core).glob("*.py")]
+    files += [root / "doctor.py", root / "init.py"]
+    for path in files:
+        assert not _imported_packages(path) & {"cli", "report"}, path
