@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from jyoti_doctor import __version__
 from jyoti_doctor.cli import app
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def test_version(runner: CliRunner) -> None:
@@ -97,3 +101,38 @@ def test_a_parser_error_still_writes_the_machine_document() -> None:
         check=False,
     )
     assert plain.returncode == 2 and plain.stdout == ""
+
+
+def test_one_run_writes_every_extra_document(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "jyotiflow", project)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    env = {
+        "JYOTI_DOCTOR_OUTPUT_JSON": str(tmp_path / "out.json"),
+        "JYOTI_DOCTOR_OUTPUT_SARIF": str(tmp_path / "out.sarif"),
+        "JYOTI_DOCTOR_OUTPUT_MARKDOWN": str(summary),
+    }
+    result = runner.invoke(app, ["scan-imports", str(project), "--format", "json"], env=env)
+    assert result.exit_code == 1
+    assert (tmp_path / "out.json").read_text() == result.stdout
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == len(json.loads(result.stdout)["findings"])
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### jyoti-doctor scan-imports: exit 1")  # appended
+
+
+def test_an_unwritable_extra_document_is_one_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    import json
+
+    env = {"JYOTI_DOCTOR_OUTPUT_SARIF": str(tmp_path / "no" / "such" / "dir.sarif")}
+    result = runner.invoke(
+        app, ["scan-imports", str(FIXTURES / "jyotiflow"), "--format", "json"], env=env
+    )
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)  # one document, the error's: nothing printed before it
+    assert (
+        doc["error"]["kind"] == "usage" and "JYOTI_DOCTOR_OUTPUT_SARIF" in doc["error"]["message"]
+    )

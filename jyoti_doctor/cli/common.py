@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
@@ -235,17 +236,20 @@ def execute(
         settings = load_config(common.config, target)
         fmt = common.format or settings.format
         report = produce(settings)
-        emit(
-            report,
-            fmt,
-            quiet=common.quiet,
-            color=False if common.no_color else None,
-            list_findings=list_findings,
-            exit_zero=common.exit_zero,
-            sarif_help_base=sarif_help_base(),
-        )
-        for extra, path in extra_outputs():
-            with _open_extra(extra, path) as stream:
+        with ExitStack() as files:
+            # Opened before anything is printed: an unwritable file is one usage error, not a
+            # report on stdout followed by an error document.
+            extras = [(f, files.enter_context(_open_extra(f, p))) for f, p in extra_outputs()]
+            emit(
+                report,
+                fmt,
+                quiet=common.quiet,
+                color=False if common.no_color else None,
+                list_findings=list_findings,
+                exit_zero=common.exit_zero,
+                sarif_help_base=sarif_help_base(),
+            )
+            for extra, stream in extras:
                 emit(
                     report,
                     extra,
