@@ -258,3 +258,22 @@ def test_error_runs_still_write_a_valid_document(tmp_path: Path) -> None:
     assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
     assert re.search("no-such-key", invocation["toolExecutionNotifications"][0]["message"]["text"])
     assert doc["runs"][0]["results"] == []
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "markdown"])
+def test_probe_db_never_writes_the_password(fmt: str, tmp_path: Path) -> None:
+    """The URL's password, percent-encoded or not, is in no CI document (port 1: nothing there)."""
+    password = "Zr8Kq2Vm7Lp4Xw9T"
+    for url in (
+        f"postgresql://app:{password}@127.0.0.1:1/db",
+        f"postgresql://app:{password[:8]}%40{password[8:]}@127.0.0.1:1/db",
+        f"postgres://app:{password}@127.0.0.1:1/db?sslmode=bogus",
+    ):
+        env = {"JYOTI_DOCTOR_OUTPUT_SARIF": str(tmp_path / "extra.sarif")}
+        result = CliRunner().invoke(
+            app, ["probe-db", "--url", url, "--deadline", "0.3", "--format", fmt], env=env
+        )
+        assert result.exit_code in (2, 3, 4), result.output
+        seen = result.stdout + result.stderr + (tmp_path / "extra.sarif").read_text()
+        assert password[:8] not in seen and password[8:] not in seen, url
+        assert "@127.0.0.1:1/db" in seen  # the URL is quoted, masked: a leak would show here
