@@ -18,11 +18,24 @@ MAX_ROWS = 50
 _ICON = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 _MARK = {"✓": "✅", "✗": "❌", "!": "⚠️", "-": "⏭️"}
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def cell(text: str) -> str:
-    """One table cell: a single line, Markdown and HTML characters escaped."""
-    return _SPECIAL.sub(r"\\\1", printable(text))
+    """One table cell: a single line, Markdown and HTML characters escaped; the messages'
+    own `code` spans stay code spans (a `|` inside one is escaped as GFM tables need)."""
+    text = printable(text)
+    parts: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [_escape(text[pos : match.start()]), code(match[1])]
+        pos = match.end()
+    parts.append(_escape(text[pos:]))
+    return "".join(parts)
 
 
 def code(text: str) -> str:
