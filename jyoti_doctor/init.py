@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import tomllib
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -74,8 +75,9 @@ def tool_table(found: Discovered) -> str:
             f"# start = {_toml_string(printable(found.start))}",
         ]
     else:
+        why = f" ({printable(found.start_source)})" if found.start_source else ""
         lines += [
-            "# No start command found (Procfile, render.yaml, Dockerfile): name it here.",
+            f"# No start command found (Procfile, render.yaml, Dockerfile){why}: name it here.",
             '# start = "uvicorn app.main:app"',
         ]
     if found.packages:
@@ -218,7 +220,13 @@ def discover_project(project: Path, settings: Settings) -> Discovered:
     from .imports.roots import infer_roots
     from .startup.command import discover
 
-    found = discover(project, settings)
+    # A Procfile or Dockerfile that cannot be read must not stop init: the table says so.
+    try:
+        found = discover(project, settings)
+        unreadable = None
+    except UsageError as exc:
+        # Written into the project's own file: name its files relative to it.
+        found, unreadable = None, str(exc).replace(f"{project.absolute()}{os.sep}", "")
     try:
         roots = infer_roots(project)
     except UsageError:
@@ -227,7 +235,7 @@ def discover_project(project: Path, settings: Settings) -> Discovered:
     example = project / ".env.example"
     return Discovered(
         start=found.command if found else None,
-        start_source=found.source if found else None,
+        start_source=found.source if found else unreadable,
         packages=packages,
         env_schema=".env.example" if example.is_file() else None,
     )
@@ -284,8 +292,12 @@ def apply(result: InitResult) -> InitResult:
         if piece.new is None:
             done.append(piece)
         elif piece.status is Status.CREATE:
-            piece.path.parent.mkdir(parents=True, exist_ok=True)
-            created = create_new(piece.path, piece.new)
+            try:
+                piece.path.parent.mkdir(parents=True, exist_ok=True)
+                created = create_new(piece.path, piece.new)
+            except OSError as exc:
+                # Each piece is written whole or not at all; say which one could not be.
+                raise UsageError(f"cannot create {piece.path}: {exc.strerror or exc}") from None
             done.append(replace(piece, status=Status.CREATED if created else Status.RACED))
         elif piece.status is Status.APPEND:
             assert piece.old is not None

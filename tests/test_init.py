@@ -156,3 +156,22 @@ def test_the_workflow_is_a_valid_github_workflow(tmp_path: Path, action: str | N
         check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_an_unreadable_procfile_does_not_stop_init(tmp_path: Path) -> None:
+    (tmp_path / "Procfile").write_bytes(b"web: \xff\xfe uvicorn\n")
+    run_init(tmp_path, "--write")
+    text = (tmp_path / PYPROJECT).read_text()
+    assert (
+        "No start command found (Procfile, render.yaml, Dockerfile) (cannot read Procfile" in text
+    )
+    assert str(tmp_path) not in text
+    assert tomllib.loads(text)["tool"]["jyoti-doctor"] == {}
+
+
+def test_a_path_that_cannot_be_created_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / ".github").write_text("a file where the directory would go\n")
+    result = CliRunner().invoke(app, ["init", str(tmp_path), "--write"])
+    assert result.exit_code == 2
+    assert "cannot create" in result.stderr and "jyoti-doctor.yml" in result.stderr
+    assert (tmp_path / ".github").read_text() == "a file where the directory would go\n"
