@@ -333,3 +333,13 @@ def test_cores_never_import_the_cli_or_the_reporters() -> None:
     files += [root / "doctor.py", root / "init.py"]
     for path in files:
         assert not _imported_packages(path) & {"cli", "report"}, path
+
+
+def test_every_non_human_format_says_the_run_failed() -> None:
+    for fmt, expected in (
+        (OutputFormat.GITHUB, "::error title=jyoti-doctor check-env::bad%0Aname\n"),
+        (OutputFormat.MARKDOWN, "### jyoti-doctor check-env: exit 2\n\nbad\\\\nname\n"),
+    ):
+        buf = io.StringIO()
+        assert emit_error("check-env", fmt, 2, "bad\nname", stream=buf)
+        assert buf.getvalue() == expected, fmt
