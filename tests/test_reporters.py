@@ -7,9 +7,12 @@ import io
 import json
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jyoti_doctor.findings import (
     Applicability,
@@ -343,3 +346,25 @@ def test_every_non_human_format_says_the_run_failed() -> None:
         buf = io.StringIO()
         assert emit_error("check-env", fmt, 2, "bad\nname", stream=buf)
         assert buf.getvalue() == expected, fmt
+
+
+@given(st.text())
+def test_printable_is_one_utf8_line_without_controls(text: str) -> None:
+    from jyoti_doctor.files import printable
+
+    shown = printable(text)
+    shown.encode("utf-8")
+    assert len(shown.splitlines()) <= 1
+    assert not any(unicodedata.category(c) == "Cc" for c in shown)
+    assert printable(shown) == shown  # already printable text passes through unchanged
+
+
+@given(st.text())
+def test_a_markdown_cell_never_breaks_its_row(text: str) -> None:
+    from jyoti_doctor.report.markdown import cell
+
+    shown = cell(text)
+    assert len(shown.splitlines()) <= 1
+    assert not re.search(r"(?<!\\)(?:\\\\)*\|", shown.replace("\\\\", "")), shown
+    outside_code = re.sub(r"(`+).*?\1", "", shown)
+    assert not re.search(r"(?<!\\)<", outside_code), shown
