@@ -33,6 +33,8 @@ class OutputFormat(StrEnum):
     RICH = "rich"
     JSON = "json"
     GITHUB = "github"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
 
 
 class Style(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -226,6 +227,66 @@ def display_path(path: str) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
+
+
+# What would split a line or drive a terminal (C0/C1 controls, DEL, the separators
+# str.splitlines() honours) and lone surrogates, which no UTF-8 stream can carry. Backslashes
+# are left alone, so a shown path stays readable.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """``text`` on one line: control characters (but those in ``keep``) as ``\\n``, ``\\x1b``...
+
+    A file named ``new\\nline.py`` is shown as ``new\\nline.py`` in every human format and diff
+    header, never as two lines; lone surrogates (undecodable bytes of a file name) are shown as
+    ``\\xNN``, the byte they stand for.
+    """
+
+    def sub(match: re.Match[str]) -> str:
+        char = match[0]
+        if char in keep:
+            return char
+        if char in _NAMED:
+            return _NAMED[char]
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(sub, text)
+
+
+def create_new(path: Path, content: bytes) -> bool:
+    """Create ``path`` with ``content`` only if it does not exist; ``False`` if it does.
+
+    Written to a temporary file first and linked into place, so the file appears whole or not
+    at all, and an existing file (even one created a moment ago) is never replaced.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".jyoti-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            # No hard links here (some mounted file systems): claim the name exclusively,
+            # then move the complete file over the empty placeholder that is ours.
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            except FileExistsError:
+                return False
+            os.replace(tmp_name, path)
+        return True
+    finally:
+        if os.path.lexists(tmp_name):
+            os.unlink(tmp_name)
 
 
 class ChangedOnDisk(Exception):

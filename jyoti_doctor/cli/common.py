@@ -6,18 +6,19 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import typer
 
 from .. import __version__
-from ..config import OutputFormat, Settings, load_config
+from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
 from ..masking import mask_text
-from ..report import emit
+from ..report import emit, emit_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,15 +27,44 @@ app = typer.Typer(
     name="jyoti-doctor",
     help="Diagnose and repair the startup failures of small-team Python backends.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
 
 
+def version_text() -> str:
+    """The versions a bug report needs. Read from installed metadata, so no library is imported
+    for it, except psycopg, which alone knows the libpq it loaded; only ``--version`` pays."""
+    import platform
+    from importlib import metadata
+
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    try:
+        import psycopg
+
+        libpq_number = psycopg.pq.version()
+        libpq = f"{libpq_number // 10000}.{libpq_number % 10000} ({psycopg.pq.__impl__})"
+    except Exception as exc:  # noqa: BLE001  (a missing libpq is a fact to report, not a crash)
+        libpq = f"unavailable ({type(exc).__name__})"
+    return "\n".join(
+        (
+            f"jyoti-doctor {__version__}",
+            f"Python {platform.python_version()} ({platform.python_implementation()})",
+            f"libcst {installed('libcst')}",
+            f"psycopg {installed('psycopg')}, libpq {libpq}",
+        )
+    )
+
+
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"jyoti-doctor {__version__}")
+        typer.echo(version_text())
         raise typer.Exit(0)
 
 
@@ -43,7 +73,10 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version, with those of Python, libcst, psycopg and libpq, and exit.",
         ),
     ] = False,
 ) -> None:
@@ -55,7 +88,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         case_sensitive=False,
-        help="Report format: rich, json or github [env: JYOTI_DOCTOR_FORMAT; default: rich].",
+        help="Report format: rich, json, github, sarif or markdown "
+        "[env: JYOTI_DOCTOR_FORMAT; default: rich].",
         show_default=False,
     ),
 ]
@@ -99,6 +133,82 @@ def fail(code: ExitCode, message: str) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def env_format() -> OutputFormat | None:
+    """``JYOTI_DOCTOR_FORMAT`` when it names a format (load_config reports a bad one)."""
+    try:
+        return OutputFormat(os.environ.get(ENV_PREFIX + "FORMAT", "").lower())
+    except ValueError:
+        return None
+
+
+def sarif_help_base() -> str | None:
+    return os.environ.get(ENV_PREFIX + "SARIF_HELP_BASE") or None
+
+
+def command_name(produce: Callable[..., object]) -> str:
+    """The name of the command whose ``produce`` closure this is (for error documents)."""
+    owner = produce.__qualname__.split(".<locals>", 1)[0]
+    for info in app.registered_commands:
+        if info.callback is not None and info.callback.__name__ == owner:
+            return info.name or owner
+    return "jyoti-doctor"
+
+
+# Extra documents of the same run, for CI (the Action sets them): `--format` still chooses
+# stdout. The Markdown file is appended to, as $GITHUB_STEP_SUMMARY expects.
+EXTRA_OUTPUTS = (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.MARKDOWN)
+
+
+def extra_outputs() -> list[tuple[OutputFormat, Path]]:
+    found = []
+    for fmt in EXTRA_OUTPUTS:
+        value = os.environ.get(f"{ENV_PREFIX}OUTPUT_{fmt.name}")
+        if value:
+            found.append((fmt, Path(value)))
+    return found
+
+
+def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
+    try:
+        if fmt is OutputFormat.MARKDOWN:
+            return open(path, "a", encoding="utf-8")
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"{ENV_PREFIX}OUTPUT_{fmt.name}: cannot write {path}: {exc.strerror or exc}"
+        ) from None
+
+
+def fail_with_document(
+    command: str, fmt: OutputFormat | None, code: ExitCode, message: str
+) -> NoReturn:
+    """Exit with ``code``: the message on stderr and, for a machine format, a document on
+    stdout (and in every extra output) that says the run failed, so a CI step parsing them
+    never meets an empty file."""
+    targets: list[tuple[OutputFormat, TextIO | None]] = [(fmt, None)] if fmt else []
+    for extra, path in extra_outputs():
+        try:
+            targets.append((extra, _open_extra(extra, path)))
+        except UsageError:
+            continue
+    for target_fmt, stream in targets:
+        try:
+            emit_error(
+                command,
+                target_fmt,
+                int(code),
+                message,
+                stream=stream,
+                sarif_help_base=sarif_help_base(),
+            )
+        except Exception:  # noqa: BLE001, S110  (output gone: the message below still goes out)
+            pass
+        finally:
+            if stream is not None:
+                stream.close()
+    fail(code, message)
+
+
 def execute(
     common: Common,
     target: Path,
@@ -120,30 +230,47 @@ def execute(
 
         return (*project_secrets(target), *secrets())
 
+    # The format is known before the config is read, so a bad config still gets its document.
+    fmt: OutputFormat | None = common.format or env_format()
     try:
         settings = load_config(common.config, target)
         fmt = common.format or settings.format
         report = produce(settings)
-        emit(
-            report,
-            fmt,
-            quiet=common.quiet,
-            color=False if common.no_color else None,
-            list_findings=list_findings,
-            exit_zero=common.exit_zero,
-        )
+        with ExitStack() as files:
+            # Opened before anything is printed: an unwritable file is one usage error, not a
+            # report on stdout followed by an error document.
+            extras = [(f, files.enter_context(_open_extra(f, p))) for f, p in extra_outputs()]
+            emit(
+                report,
+                fmt,
+                quiet=common.quiet,
+                color=False if common.no_color else None,
+                list_findings=list_findings,
+                exit_zero=common.exit_zero,
+                sarif_help_base=sarif_help_base(),
+            )
+            for extra, stream in extras:
+                emit(
+                    report,
+                    extra,
+                    stream=stream,
+                    exit_zero=common.exit_zero,
+                    sarif_help_base=sarif_help_base(),
+                )
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
-        fail(ExitCode.USAGE, mask_text(str(exc), known()))
+        fail_with_document(command_name(produce), fmt, ExitCode.USAGE, mask_text(str(exc), known()))
     except KeyboardInterrupt:
-        fail(ExitCode.INTERRUPTED, "interrupted")
+        fail_with_document(command_name(produce), fmt, ExitCode.INTERRUPTED, "interrupted")
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
         if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
             text = "".join(traceback.format_exception(exc))
             sys.stderr.write(mask_text(text, known()))
-        fail(
+        fail_with_document(
+            command_name(produce),
+            fmt,
             ExitCode.INTERNAL,
             f"internal error ({type(exc).__name__}: {mask_text(str(exc), known())}); "
             "this is a bug in jyoti-doctor. Rerun with --debug to see the traceback.",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..config import Style
-from ..files import ChangedOnDisk, display_path, write_atomic
+from ..files import ChangedOnDisk, display_path, printable, write_atomic
 from ..findings import ExitCode, Finding, Location, Report, Section, SummaryValue
 from ..rules import Rule
 from .parallel import PARALLEL_THRESHOLD, map_files, read_module
@@ -132,7 +132,11 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     encoding = LineIndex(old).encoding
     return "".join(
         difflib.unified_diff(
-            _display_lines(old, encoding), _display_lines(new, encoding), f"a/{path}", f"b/{path}"
+            _display_lines(old, encoding),
+            _display_lines(new, encoding),
+            # A name with a newline must not split the header (nor end it early for `patch`).
+            f"a/{printable(path)}",
+            f"b/{printable(path)}",
         )
     )
 

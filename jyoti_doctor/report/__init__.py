@@ -13,7 +13,7 @@ from typing import TextIO, assert_never
 from ..config import OutputFormat
 from ..findings import Report
 
-__all__ = ["OutputFormat", "RenderOptions", "emit"]
+__all__ = ["OutputFormat", "RenderOptions", "emit", "emit_error"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class RenderOptions:
     list_findings: bool = True
     # --exit-zero: findings do not fail the command; every format shows the same exit code.
     exit_zero: bool = False
+    # Where docs/ is served (JYOTI_DOCTOR_SARIF_HELP_BASE); SARIF's helpUri must be absolute.
+    sarif_help_base: str | None = None
 
 
 def emit(
@@ -39,10 +41,11 @@ def emit(
     color: bool | None = None,
     list_findings: bool = True,
     exit_zero: bool = False,
+    sarif_help_base: str | None = None,
 ) -> None:
     """Write ``report`` to ``stream`` (stdout by default) in ``fmt``."""
     out = stream if stream is not None else sys.stdout
-    options = RenderOptions(quiet, color, list_findings, exit_zero)
+    options = RenderOptions(quiet, color, list_findings, exit_zero, sarif_help_base)
     if fmt is OutputFormat.JSON:
         from .json import render_json
 
@@ -51,9 +54,55 @@ def emit(
         from .github import render_github
 
         out.write(render_github(report, options))
+    elif fmt is OutputFormat.SARIF:
+        from .sarif import render_sarif
+
+        out.write(render_sarif(report, options))
+    elif fmt is OutputFormat.MARKDOWN:
+        from .markdown import render_markdown
+
+        out.write(render_markdown(report, options))
     elif fmt is OutputFormat.RICH:
         from .rich import render_rich
 
         render_rich(report, out, options)
     else:
         assert_never(fmt)
+
+
+def emit_error(
+    command: str,
+    fmt: OutputFormat,
+    code: int,
+    message: str,
+    *,
+    stream: TextIO | None = None,
+    sarif_help_base: str | None = None,
+) -> bool:
+    """For a run that ended in an error (exit 2, 70, 130), write the document a CI step parses:
+    JSON and SARIF always, Markdown for the job summary, an annotation for GitHub. ``False`` for the human formats, whose
+    message goes to stderr alone. ``message`` must already be masked."""
+    out = stream if stream is not None else sys.stdout
+    if fmt is OutputFormat.JSON:
+        from .json import render_json_error
+
+        out.write(render_json_error(command, code, message))
+    elif fmt is OutputFormat.SARIF:
+        from .sarif import render_sarif_error
+
+        options = RenderOptions(sarif_help_base=sarif_help_base)
+        out.write(render_sarif_error(command, code, message, options))
+    elif fmt is OutputFormat.MARKDOWN:
+        from .markdown import render_markdown_error
+
+        out.write(render_markdown_error(command, code, message))
+    elif fmt is OutputFormat.GITHUB:
+        from .github import escape_data
+
+        out.write(f"::error title=jyoti-doctor {command}::{escape_data(message)}\n")
+    elif fmt is OutputFormat.RICH:
+        return False
+    else:
+        assert_never(fmt)
+    out.flush()
+    return True

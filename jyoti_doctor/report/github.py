@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..files import printable
 from ..findings import Finding, Report, Severity
 from . import RenderOptions
 
@@ -9,6 +10,9 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def escape_data(text: str) -> str:
+    # GitHub decodes %0A to a line break inside one annotation; other control characters
+    # (a terminal escape in a file name) are shown escaped, never passed to the log.
+    text = printable(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -10,6 +10,7 @@ from rich.panel import Panel as RichPanel
 from rich.table import Table
 from rich.text import Text
 
+from ..files import printable
 from ..findings import Applicability, Panel, Report, Severity
 from . import RenderOptions
 
@@ -34,7 +35,7 @@ def render_panel(panel: Panel, console: Console) -> None:
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     for line in panel.lines:
-        grid.add_row(line.label, Text(line.value, style=line.style or ""))
+        grid.add_row(printable(line.label), Text(printable(line.value), style=line.style or ""))
     console.print(RichPanel(Group(grid), title=panel.title, border_style=panel.style, expand=False))
 
 
@@ -45,22 +46,24 @@ def render_rich(report: Report, stream: TextIO, options: RenderOptions) -> None:
     if panel is not None:
         render_panel(panel, console)
     for f in report.findings if options.list_findings else ():
-        where = str(f.location) if f.location else report.command
+        # One finding, one line: a file named `a\nb.py` or a message quoting one stays whole.
+        where = printable(str(f.location) if f.location else report.command)
         console.print(
             f"[bold]{escape(where)}[/]: [{_STYLE[f.severity]}]{f.code}[/] "
-            f"[dim]{f.severity.value}[/] {escape(f.message)}"
+            f"[dim]{f.severity.value}[/] {escape(printable(f.message))}"
         )
         if f.source and not quiet:
             for line in f.source.splitlines():
-                console.print(f"    {escape(line)}", style="dim")
+                console.print(f"    {escape(printable(line, keep=chr(9)))}", style="dim")
         if f.fix is not None and not quiet:
             if f.fix.replacement is not None:
                 label = "fix" if f.fix.applicability is Applicability.SAFE else "unsafe fix"
-                console.print(f"  [green]{label}:[/] {escape(f.fix.replacement)}")
+                console.print(f"  [green]{label}:[/] {escape(printable(f.fix.replacement))}")
             if f.fix.reason:
                 # A fix with nothing to apply carries an instruction rather than a rationale.
                 manual = f.fix.replacement is None and f.fix.applicability is Applicability.NONE
-                console.print(f"  [dim]{'help' if manual else 'why'}:[/] {escape(f.fix.reason)}")
+                reason = escape(printable(f.fix.reason))
+                console.print(f"  [dim]{'help' if manual else 'why'}:[/] {reason}")
     if not quiet:
         for section in report.sections:
             if panel is not None and section.key in panel.replaces:
@@ -70,15 +73,17 @@ def render_rich(report: Report, stream: TextIO, options: RenderOptions) -> None:
                 # Fold rather than truncate: a cut-off variable name or hint hides what matters.
                 sec.add_column(column, overflow="fold")
             for row in section.rows:
-                sec.add_row(*(escape(cell) for cell in row))
+                sec.add_row(*(escape(printable(cell)) for cell in row))
             console.print(sec)
     if report.text:
-        console.print(escape(report.text), end="" if report.text.endswith("\n") else "\n")
+        # Free text keeps its lines and tabs; any other control character is shown escaped.
+        text = printable(report.text, keep="\n\t")
+        console.print(escape(text), end="" if text.endswith("\n") else "\n")
     counts = report.severity_counts()
     code = report.exit_code(exit_zero=options.exit_zero)
     verdict = "[green]clean[/]" if code == 0 else f"[bold]exit {int(code)}[/]"
     extras = "".join(
-        f", {escape(str(k))}: {escape(str(v))}"
+        f", {escape(printable(str(k)))}: {escape(printable(str(v)))}"
         for k, v in report.summary.items()
         if isinstance(v, (str, int, float))
     )
