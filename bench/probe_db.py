@@ -38,7 +38,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.db.servers import (
+from testing_servers import (
     HoldingProxy,
     PgFactory,
     PgServer,

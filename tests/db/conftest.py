@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from testing_servers import PgBouncer, PgFactory, PgServer, Unavailable, pgbouncer_bin
 from tests.conftest import require
-from tests.db.servers import PgBouncer, PgFactory, PgServer, Unavailable, pgbouncer_bin
 
 
 def unavailable(reason: str) -> None:

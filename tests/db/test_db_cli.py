@@ -16,13 +16,14 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.config import Settings, load_config
+from jyoti_doctor.config import load_config
 from jyoti_doctor.db.conninfo import find_url, load_target, mask, password_candidates, strip_driver
 from jyoti_doctor.db.probe import probe_db
+from jyoti_doctor.db.report import build_report
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.report import OutputFormat, emit
+from testing_servers import PASSWORD, BlackHole, PgServer, url
 from tests.conftest import FIXTURES
-from tests.db.servers import PASSWORD, BlackHole, PgServer, url
 
 FORMATS = ("rich", "json", "github")
 
@@ -116,13 +117,15 @@ def test_one_run_reads_the_dotenv_once(
 def test_config_numbers_must_be_non_negative(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.jyoti-doctor.db]\nretry-auth = -1\n")
     code, out = invoke(runner, "--url", url(1), "--config", str(tmp_path / "pyproject.toml"))
-    assert code == 2 and "[tool.jyoti-doctor.db] `retry-auth` must be a non-negative" in out
-    config = Settings(data={"db": {"deadline": 3, "retry-auth": 2.5, "flag": True}})
-    assert config.number("deadline", float, table="db") == 3.0
-    assert config.number("query-timeout", float, table="db") is None
-    for key in ("retry-auth", "flag"):
-        with pytest.raises(UsageError):
-            config.number(key, int, table="db")
+    assert code == 2 and "[tool.jyoti-doctor.db] `retry-auth` must be an integer from 0" in out
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.jyoti-doctor.db]\ndeadline = 3\n")
+    db = load_config(pyproject, tmp_path).db
+    assert db.deadline == 3.0 and db.query_timeout is None
+    for bad in ("retry-auth = 2.5", "flag = true"):
+        pyproject.write_text(f"[tool.jyoti-doctor.db]\n{bad}\n")
+        with pytest.raises(UsageError, match=bad.split(" ")[0]):
+            load_config(pyproject, tmp_path)
 
 
 def test_reading_dotenv_leaves_os_environ_alone(tmp_path: Path) -> None:
@@ -258,7 +261,7 @@ def test_dotenv_with_two_urls_points_at_the_one_probed(
 
 
 def test_rich_output_draws_the_panel_once(pg: PgServer, runner: CliRunner) -> None:
-    report = probe_db(pg.url())
+    report = build_report(probe_db(pg.url()))
     buf = io.StringIO()
     emit(report, OutputFormat.RICH, stream=buf, color=False)
     text = buf.getvalue()
