@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..config import Settings, load_config
-from ..db.policy import ProbeSettings
+from ..db.policy import ProbeSettings, check_seconds
+from ..errors import UsageError
 from ..findings import Report
 from .common import (
     Common,
@@ -124,6 +125,17 @@ def probe_db_cmd(
     found = _find_url(url, list(env_file or []), common)
 
     def produce(cfg: Settings) -> Report:
+        # The flags are checked under their own names; the config's values were checked (with
+        # file and line) when it was read.
+        for flag, value in (
+            ("--deadline", deadline),
+            ("--connect-timeout", connect_timeout),
+            ("--query-timeout", query_timeout),
+        ):
+            if value is not None:
+                check_seconds(flag, value)
+        if retry_auth is not None and not 0 <= retry_auth <= 100:
+            raise UsageError(f"--retry-auth must be from 0 to 100 (got {retry_auth})")
         from ..db.probe import probe_db
         from ..db.report import build_report
         from ..db.view import LiveView

@@ -9,6 +9,7 @@ refused for good (4).
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from ..config import Settings
 from ..errors import UsageError
 from ..masking import mask_text
 from . import net
-from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
+from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning, per_host
 from .conninfo import Endpoint, RawUrl, Target, find_url, parse_target
 from .libpq import Phase
 from .policy import Action, Backoff, Outcome, ProbeSettings, Schedule, State, advance, plan
@@ -47,6 +48,15 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class HostOutcome:
+    """What one host of a multi-host URL answered within one attempt."""
+
+    host: str  # "host:port" as libpq names it
+    reason: Reason | None  # None: connected
+    message: str = ""  # masked
+
+
+@dataclass(frozen=True)
 class Attempt:
     """One thing the probe tried: a name lookup, a TCP probe, or a full connection."""
 
@@ -60,6 +70,8 @@ class Attempt:
     sqlstate: str | None = None
     phase: Phase | None = None  # where it failed
     phases: dict[Phase, float] = field(default_factory=dict)
+    host: str | None = None  # the endpoint a name lookup was for
+    hosts: tuple[HostOutcome, ...] = ()  # per host, in the order libpq tried them
 
     @property
     def ok(self) -> bool:
@@ -151,6 +163,7 @@ class ConnectResult:
     config_error: bool = False
     verbose: bool = False
     server: ServerInfo | None = None
+    hosts: tuple[HostOutcome, ...] = ()
 
 
 def connect_and_check(
@@ -168,10 +181,16 @@ def connect_and_check(
     hs = libpq.handshake(conninfo, timeout, clock=clock, on_phase=on_phase)
     if not hs.ok:
         err = hs.error
+        hosts: tuple[HostOutcome, ...] = ()
         if hs.timed_out:
             reason = Reason.TIMEOUT
         elif hs.raw:
             reason, err = classify_libpq_text(hs.raw)
+            hosts = tuple(
+                HostOutcome(name, why, parsed.message)
+                for name, why, parsed in per_host(hs.raw)
+                if name
+            )
         else:
             reason = classify(err.sqlstate if err else None, err.message if err else "")
         return ConnectResult(
@@ -183,8 +202,10 @@ def connect_and_check(
             err.message if err else "",
             hs.config_error,
             hs.verbose,
+            hosts=hosts,
         )
     pgconn = hs.pgconn
+    connected = _connected_host(pgconn)
     phases = dict(hs.phases)
     try:
         started = clock()
@@ -223,6 +244,7 @@ def connect_and_check(
                 err.sqlstate if err else None,
                 err.message if err else "",
                 verbose=hs.verbose,
+                hosts=connected,
             )
         row = info.rows[0] if info and info.rows else (None, None, None)
         server = ServerInfo(
@@ -231,9 +253,20 @@ def connect_and_check(
             backend_pid=pgconn.backend_pid or None,
             server_pid=int(row[2]) if row[2] else None,
         )
-        return ConnectResult(True, phases, verbose=hs.verbose, server=server)
+        return ConnectResult(True, phases, verbose=hs.verbose, server=server, hosts=connected)
     finally:
         pgconn.finish()
+
+
+def _connected_host(pgconn: Any) -> tuple[HostOutcome, ...]:
+    """The host libpq settled on (after skipping the ones that failed), as ``host:port``."""
+    try:
+        host = pgconn.host.decode("utf-8", "replace")
+        port = pgconn.port.decode("ascii", "replace")
+    except Exception:  # noqa: BLE001 - a name is a nicety, never a reason to fail the probe
+        return ()
+    shown = f"[{host}]" if ":" in host and not host.startswith("/") else host
+    return (HostOutcome(f"{shown}:{port}", None),)
 
 
 def build_conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -> str:
@@ -247,6 +280,10 @@ def build_conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -
         hostaddrs: list[str] = []
         ports: list[str] = []
         for ep in target.endpoints:
+            if not ep.is_socket and not addresses.get(ep):
+                # Its lookup failed (and was recorded): libpq skips such a host too, after a
+                # blocking lookup of its own that no timeout bounds.
+                continue
             for addr in addresses.get(ep, ()) or ("",):
                 hosts.append(ep.host or "")
                 hostaddrs.append(addr)
@@ -343,10 +380,18 @@ def run_probe(
         return result(stop.verdict, stop.attempt)
 
     conninfo = io.conninfo(target, addresses)
-    primary = target.primary
-    tcp_addresses = tuple(a for ep in target.endpoints for a in addresses.get(ep, ()))
-    socket_dir = primary.host if primary.is_socket and primary.host else None
-    can_tcp_probe = bool(tcp_addresses) or socket_dir is not None
+    tcp_addresses = tuple(
+        (a, ep.port) for ep in target.endpoints if not ep.is_socket for a in addresses.get(ep, ())
+    )
+    socket_path = next(
+        (
+            os.path.join(ep.host, f".s.PGSQL.{ep.port}")
+            for ep in target.endpoints
+            if ep.is_socket and ep.host and ep.host.startswith("/")
+        ),
+        None,
+    )
+    can_tcp_probe = bool(tcp_addresses) or socket_path is not None
     state = State()
     auth_retries = 0
     last: Attempt | None = None
@@ -365,7 +410,7 @@ def run_probe(
         number = len(attempts) + 1
         emit(EventKind.ATTEMPT, attempt=number, action=step.action.value)
         if step.action is Action.TCP:
-            tcp = io.tcp(tcp_addresses, primary.port, step.timeout, socket_dir=socket_dir)
+            tcp = io.tcp(tcp_addresses, step.timeout, socket_path=socket_path)
             if tcp.open:
                 last = record(Action.TCP, began, step.timeout, None)
                 state = advance(state, Outcome.PORT_OPEN)
@@ -407,6 +452,10 @@ def run_probe(
                 sqlstate=res.sqlstate,
                 phase=res.failed_phase,
                 phases=res.phases,
+                hosts=tuple(
+                    HostOutcome(h.host, h.reason, mask_text(h.message, target.secrets))
+                    for h in res.hosts
+                ),
             )
             if res.ok:
                 server = res.server
@@ -443,20 +492,32 @@ def _resolve_all(
     record: Callable[..., Attempt],
     emit: Callable[..., None],
 ) -> dict[Endpoint, tuple[str, ...]]:
-    """Resolve every TCP endpoint, retrying temporary failures until the deadline."""
+    """Resolve every TCP endpoint, the way libpq walks a multi-host URL.
+
+    A host whose name fails is recorded and skipped, as libpq skips it; the probe stops for good
+    only when no host is left to try and every failure was permanent. Temporary failures are
+    retried until the deadline while no host at all is usable.
+    """
     backoff: Backoff = schedule.transient_backoff
     addresses: dict[Endpoint, tuple[str, ...]] = {}
+    pending: list[Endpoint] = []
+    usable = False
     for ep in target.endpoints:
-        if ep.is_socket and ep.hostaddr is None:
-            continue
         if ep.hostaddr is not None:
             addresses[ep] = (ep.hostaddr,)
-            continue
-        failures = 0
-        while True:
+            usable = True
+        elif ep.is_socket:
+            usable = True
+        else:
+            pending.append(ep)
+    failures = 0
+    last: Attempt | None = None
+    while pending:
+        retry: list[Endpoint] = []
+        for ep in pending:
             left = end - io.clock()
             if left < schedule.min_tcp:
-                raise _Stop(Verdict.NOT_READY, None)
+                raise _Stop(Verdict.NOT_READY, last)
             timeout = min(DNS_TIMEOUT, left)
             began = io.clock()
             emit(EventKind.ATTEMPT, attempt=0, action="dns", phase=Phase.DNS.value)
@@ -464,20 +525,41 @@ def _resolve_all(
             found = io.resolve(ep.host, ep.port, timeout)
             if found.reason is None:
                 if found.looked_up:
-                    record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
+                    record(
+                        "dns",
+                        began,
+                        timeout,
+                        None,
+                        phases={Phase.DNS: io.clock() - began},
+                        host=str(ep),
+                    )
                 addresses[ep] = found.addresses
-                break
-            attempt = record(
-                "dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS
+                usable = True
+                continue
+            last = record(
+                "dns",
+                began,
+                timeout,
+                found.reason,
+                message=found.message,
+                phase=Phase.DNS,
+                host=str(ep),
             )
-            if meaning(found.reason).kind is not FailureKind.TRANSIENT:
-                raise _Stop(Verdict.REFUSED, attempt)
-            wait = backoff.delay(failures, io.rng)
-            failures += 1
-            if end - (io.clock() + wait) < schedule.min_tcp:
-                raise _Stop(Verdict.NOT_READY, attempt)
-            emit(EventKind.WAIT, next_in=wait, reason=found.reason.value)
-            io.sleep(wait)
+            if meaning(found.reason).kind is FailureKind.TRANSIENT:
+                retry.append(ep)
+        if usable:
+            return addresses
+        if not retry:
+            raise _Stop(Verdict.REFUSED, last)
+        pending = retry
+        wait = backoff.delay(failures, io.rng)
+        failures += 1
+        if end - (io.clock() + wait) < schedule.min_tcp:
+            raise _Stop(Verdict.NOT_READY, last)
+        emit(
+            EventKind.WAIT, next_in=wait, reason=last.reason.value if last and last.reason else None
+        )
+        io.sleep(wait)
     return addresses
 
 

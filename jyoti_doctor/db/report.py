@@ -101,6 +101,32 @@ def timeline(result: ProbeResult) -> dict[Phase, float]:
     return {p: phases[p] for p in PHASE_ORDER if p in phases}
 
 
+def host_outcomes(result: ProbeResult) -> list[tuple[str, str, str]]:
+    """Every host of the URL with the last thing it answered: ``(host, outcome, detail)``.
+
+    libpq forgets why it skipped a host once another one accepts, so such a host is shown as
+    not used rather than with a guessed reason.
+    """
+    rows: list[tuple[str, str, str]] = []
+    for ep in result.target.endpoints:
+        name = str(ep)
+        outcome, detail = "not used (libpq settled on another host)", ""
+        for attempt in result.attempts:
+            if attempt.host == name and not attempt.ok:
+                outcome, detail = _outcome(attempt.reason), attempt.message
+            for host in attempt.hosts:
+                if host.host == name or host.host.startswith(name + " ("):
+                    outcome, detail = _outcome(host.reason), host.message
+        rows.append((name, outcome, detail))
+    return rows
+
+
+def _outcome(reason: Reason | None) -> str:
+    if reason is None:
+        return "connected"
+    return f"{reason.value} ({meaning(reason).kind.value})"
+
+
 def attempt_record(a: Attempt) -> dict[str, JsonValue]:
     return {
         "n": a.number,
@@ -115,6 +141,11 @@ def attempt_record(a: Attempt) -> dict[str, JsonValue]:
         "phase": a.phase.value if a.phase else None,
         "phases": {p.value: round(v, 4) for p, v in a.phases.items()},
         "message": a.message or None,
+        "host": a.host,
+        "hosts": [
+            {"host": h.host, "reason": h.reason.value if h.reason else None, "message": h.message}
+            for h in a.hosts
+        ],
     }
 
 
@@ -139,6 +170,8 @@ def _grouped_rows(attempts: tuple[Attempt, ...]) -> tuple[tuple[str, ...], ...]:
         if first.sqlstate:
             result += f" ({first.sqlstate})"
         detail = first.message or ""
+        if first.host and first.action == "dns":
+            detail = f"{first.host}: {detail}".rstrip(": ")
         if first.phase is not None and not first.ok:
             detail = f"[{first.phase.value}] {detail}".strip()
         rows.append((number, action, at, fmt_seconds(first.duration), result, detail))
@@ -232,6 +265,12 @@ def build_report(result: ProbeResult) -> Report:
             tuple((p.value, fmt_seconds(v)) for p, v in phases.items()),
         ),
         Section(
+            "hosts",
+            "Hosts (in the order libpq tries them)",
+            ("host", "outcome", "detail"),
+            tuple(host_outcomes(result)),
+        ),
+        Section(
             "attempts",
             "Attempts",
             ("#", "action", "at", "took", "result", "detail"),
@@ -264,6 +303,10 @@ def build_report(result: ProbeResult) -> Report:
             "behind_pooler": server.behind_pooler,
         },
         "timeline": {p.value: round(v, 4) for p, v in phases.items()},
+        "hosts": [
+            {"host": host, "outcome": outcome, "detail": detail or None}
+            for host, outcome, detail in host_outcomes(result)
+        ],
         "waited_on": {k: round(v, 4) for k, v in spent.items()},
         "waited_explained": waited_text,
         "handshakes": result.handshakes,
@@ -335,6 +378,13 @@ def verdict_panel(
             lines.append(
                 PanelLine("pooler", "yes (the backend pid differs from the announced one)")
             )
+    if len(target.endpoints) > 1:
+        lines.append(
+            PanelLine(
+                "hosts",
+                " · ".join(f"{host} {outcome}" for host, outcome, _ in host_outcomes(result)),
+            )
+        )
     phases = timeline(result)
     if phases:
         lines.append(

@@ -288,6 +288,26 @@ def test_bad_numbers_are_usage_errors(runner: CliRunner) -> None:
     assert invoke(runner, "--url", url(1), "--deadline", "abc")[0] == 2
 
 
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e308", "86401", "-1"])
+@pytest.mark.parametrize("flag", ["--deadline", "--connect-timeout", "--query-timeout"])
+def test_absurd_durations_name_the_flag(runner: CliRunner, flag: str, value: str) -> None:
+    began = time.monotonic()
+    code, out = invoke(runner, "--url", url(1), flag, value)
+    assert code == 2 and f"{flag} must be a finite number of seconds" in out, out
+    assert time.monotonic() - began < 5  # rejected, not waited on
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e308", "0"])
+def test_absurd_config_durations_name_the_config_line(
+    runner: CliRunner, tmp_path: Path, value: str
+) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(f"[tool.jyoti-doctor.db]\nquery-timeout = 2\ndeadline = {value}\n")
+    code, out = invoke(runner, "--url", url(1), "--config", str(pyproject))
+    assert code == 2 and f"{pyproject}:3" in out.replace("\n", "") and "`deadline`" in out, out
+    assert "--deadline" not in out
+
+
 def test_subprocess_black_hole_exits_3_at_the_deadline() -> None:
     """The whole program, timed from outside: exit 3 no later than the deadline (+ start-up)."""
     with BlackHole() as hole:

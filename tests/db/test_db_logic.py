@@ -18,6 +18,7 @@ from jyoti_doctor.db.classify import (
     classify_libpq_text,
     meaning,
     parse_libpq_error,
+    per_host,
 )
 from jyoti_doctor.db.conninfo import Endpoint, Target
 from jyoti_doctor.db.libpq import Phase
@@ -170,12 +171,22 @@ def test_one_unreachable_address_does_not_hide_a_refused_one() -> None:
     assert classify_libpq_text(text)[0] is Reason.REFUSED
     only_v6 = text.split('connection to server at "localhost" (127')[0]
     assert classify_libpq_text(only_v6)[0] is Reason.NETWORK_UNREACHABLE
+    # Two addresses of one host: the server that answered has the last word.
     server_said = (
         'connection to server at "a" (10.0.0.1), port 5432 failed: FATAL:  28P01: password '
-        'authentication failed for user "u"\nconnection to server at "b" (10.0.0.2), port 5432 '
+        'authentication failed for user "u"\nconnection to server at "a" (10.0.0.2), port 5432 '
         "failed: Connection refused\n"
     )
     assert classify_libpq_text(server_said)[0] is Reason.AUTH_FAILED
+    # Two hosts of a multi-host URL: the one still down may come up, and libpq would then use it.
+    two_hosts = server_said.replace('"a" (10.0.0.2)', '"b" (10.0.0.2)')
+    assert classify_libpq_text(two_hosts)[0] is Reason.REFUSED
+    both_permanent = two_hosts.replace(
+        "Connection refused", 'FATAL:  3D000: database "x" does not exist'
+    )
+    assert classify_libpq_text(both_permanent)[0] is Reason.AUTH_FAILED
+    names = [name for name, _, _ in per_host(two_hosts)]
+    assert names == ["a:5432 (10.0.0.1)", "b:5432 (10.0.0.2)"]
 
 
 def test_invalid_names_fail_without_asking_a_resolver() -> None:
@@ -265,6 +276,7 @@ class Fake:
     now: float = 0.0
     connect_cost: float = 0.01
     calls: list[tuple[str, float]] = field(default_factory=list)
+    tcp_targets: list[tuple[tuple[str, int], ...]] = field(default_factory=list)
 
     def clock(self) -> float:
         return self.now
@@ -273,8 +285,9 @@ class Fake:
         assert seconds >= 0
         self.now += seconds
 
-    def tcp(self, addresses: Any, port: int, timeout: float, **kw: Any) -> TcpResult:
+    def tcp(self, addresses: Any, timeout: float, **kw: Any) -> TcpResult:
         self.calls.append(("tcp", timeout))
+        self.tcp_targets.append(tuple(addresses))
         result = (
             self.tcps.pop(0)
             if self.tcps
@@ -407,3 +420,24 @@ def test_loop_dns_temporary_failure_is_retried_until_deadline() -> None:
     result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
     assert result.verdict is Verdict.NOT_READY and fake.now <= 5
     assert len(result.attempts) >= 3
+
+
+def test_the_probe_never_imports_its_report_not_even_inside_a_function() -> None:
+    """report.py builds on probe.py; the reverse, even hidden in a function, would be a cycle."""
+    import ast
+    from pathlib import Path
+
+    import jyoti_doctor.db as package
+
+    root = Path(package.__file__).parent
+    for core in ("probe.py", "policy.py", "classify.py", "net.py", "libpq.py", "conninfo.py"):
+        tree = ast.parse((root / core).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[-1] not in {"report", "view", "cli"}, (core, name)
