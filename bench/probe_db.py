@@ -39,9 +39,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from testing_servers import (
+    BlackHole,
     HoldingProxy,
     PgFactory,
     PgServer,
+    free_port,
     url,
     wait_port,
 )
@@ -206,6 +208,51 @@ def wrong_password(factory: PgFactory, pg_isready: str, runs: int) -> dict[str, 
     return {"verdict": verdicts, "process": walls, "pg_isready_vs_probe": isready}
 
 
+def _burn(stop: Any) -> None:
+    while not stop.is_set():
+        pass
+
+
+def deadline_walls(factory: PgFactory, deadline: float, runs: int, load: int) -> dict[str, Any]:
+    """Process wall time (start to exit, timed from outside) of ``probe-db --deadline D`` in
+    every scenario where the database never becomes ready, with ``load`` busy processes."""
+    import multiprocessing
+
+    stop = multiprocessing.Event()
+    burners = [multiprocessing.Process(target=_burn, args=(stop,)) for _ in range(load)]
+    for b in burners:
+        b.start()
+    standby = factory.new()
+    standby.make_standby()
+    standby.start(wait=False)
+    wait_port(standby.port)
+    behind = factory.new()  # never started: the proxy holds every connection
+    proxy = HoldingProxy(behind.port)
+    hole = BlackHole()
+    scenarios = {
+        "nothing listening": url(free_port()),
+        "black hole (no answer)": url(hole.port),
+        "starting up (57P03)": url(standby.port),
+        "held by a proxy": url(proxy.port),
+    }
+    walls: dict[str, list[float]] = {name: [] for name in scenarios}
+    try:
+        for _ in range(runs):
+            for name, target in scenarios.items():
+                began = time.monotonic()
+                proc = probe_db_json(target, "--deadline", str(deadline))
+                walls[name].append(time.monotonic() - began)
+                assert proc.returncode == 3, (name, proc.returncode, proc.stderr[-300:])
+    finally:
+        stop.set()
+        for b in burners:
+            b.join()
+        hole.close()
+        proxy.close()
+        standby.stop()
+    return walls
+
+
 def fmt(values: list[float]) -> str:
     if not values:
         return "-"
@@ -219,7 +266,16 @@ def main() -> None:
     parser.add_argument("--max-wait", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scenarios", default="1,2,3")
+    parser.add_argument(
+        "--deadline-only",
+        action="store_true",
+        help="only measure the process wall time against --deadline",
+    )
+    parser.add_argument("--deadline", type=float, default=5.0)
+    parser.add_argument("--load", type=int, default=2, help="busy processes during that part")
     args = parser.parse_args()
+    # The tool's own modules compiled once, as an installed package has them.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "jyoti_doctor")], check=True)
     # A terminated benchmark still stops its servers (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     pg_isready = shutil.which("pg_isready")
@@ -227,6 +283,21 @@ def main() -> None:
     pg_isready = pg_isready or str(factory.bindir / "pg_isready")
     rng = random.Random(args.seed)
     results: list[dict[str, Any]] = []
+    try:
+        walls = deadline_walls(factory, args.deadline, max(1, args.runs // 2), args.load)
+    except BaseException:
+        factory.close()
+        raise
+    print(
+        f"\nprocess wall time of `probe-db --deadline {args.deadline:g}` (start to exit, "
+        f"{args.load} busy processes):"
+    )
+    print("| scenario | runs | median / worst (s) |\n|---|---|---|")
+    for name, values in walls.items():
+        print(f"| {name} | {len(values)} | {fmt(values)} |")
+    if args.deadline_only:
+        factory.close()
+        return
     try:
         for scenario in (int(s) for s in args.scenarios.split(",")):
             for i in range(args.runs):

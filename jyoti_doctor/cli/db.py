@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from ..db.conninfo import RawUrl
 
 DEFAULTS = ProbeSettings()
+# What follows the last attempt: the report, its rendering, the interpreter's exit (measured by
+# bench/probe_db.py on a loaded 2-core machine; see docs/db.md).
+EXIT_RESERVE = 0.2
 
 UrlOpt = Annotated[
     str | None,
@@ -121,6 +124,9 @@ def probe_db_cmd(
 
     Exit 0 ready, 3 not ready by the deadline (only transient failures), 4 refused for good.
     """
+    from ..db.clock import process_started
+
+    started = process_started()
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     found = _find_url(url, list(env_file or []), common)
 
@@ -155,6 +161,9 @@ def probe_db_cmd(
                     query_timeout=query_timeout if query_timeout is not None else db.query_timeout,
                     retry_auth=retry_auth if retry_auth is not None else db.retry_auth,
                     on_event=view.update,
+                    # The deadline holds from the process's start to its exit.
+                    started=started,
+                    reserve=EXIT_RESERVE,
                 )
             )
 

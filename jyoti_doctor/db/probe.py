@@ -318,12 +318,16 @@ def run_probe(
     *,
     io: ProbeIO | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
+    started: float | None = None,
+    reserve: float = 0.0,
 ) -> ProbeResult:
+    """Probe until ready, refused, or ``settings.deadline`` after ``started`` (default: now),
+    leaving ``reserve`` seconds for what follows (the report, the exit)."""
     io = io or ProbeIO()
     schedule = Schedule(fixed_handshake_timeout=settings.connect_timeout)
-    start = io.clock()
-    started_at = io.wall()
-    end = start + settings.deadline
+    start = io.clock() if started is None else min(started, io.clock())
+    started_at = io.wall() - (io.clock() - start)
+    end = start + settings.deadline - reserve
     attempts: list[Attempt] = []
     server: ServerInfo | None = None
     verbose = False
@@ -575,10 +579,14 @@ def probe_db(
     query_timeout: float | None = None,
     retry_auth: int | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
+    started: float | None = None,
+    reserve: float = 0.0,
 ) -> ProbeResult:
     """Probe the database named by ``raw`` (as :func:`~.conninfo.find_url` found it) or, without
     it, by ``url``, else ``DATABASE_URL``: environment, then ``.env``.
 
+    ``started`` (on :func:`time.monotonic`) is when the deadline began, e.g. the process's start
+    (:func:`.clock.process_started`); ``reserve`` is kept back for the report and the exit.
     Settings left ``None`` take :class:`~.policy.ProbeSettings`' defaults; ``db.report``
     turns the result into a report. A missing or malformed URL raises :class:`UsageError` with
     the password masked.
@@ -593,4 +601,4 @@ def probe_db(
     if raw is None:
         raw = find_url(url, env_files, project_dir, config=config)
     target = parse_target(raw)
-    return run_probe(target, settings, on_event=on_event)
+    return run_probe(target, settings, on_event=on_event, started=started, reserve=reserve)
