@@ -69,6 +69,8 @@ class DbSettings:
     connect_timeout: float | None = None
     query_timeout: float | None = None
     retry_auth: int | None = None
+    pool_size: int | None = None  # connections per worker's pool (capacity check)
+    workers: int | None = None  # worker processes, each with its own pool
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,8 @@ def parse_settings(table: Mapping[str, object], path: Path, text: str) -> Settin
         connect_timeout=db.seconds("connect-timeout"),
         query_timeout=db.seconds("query-timeout"),
         retry_auth=db.integer("retry-auth", maximum=100),
+        pool_size=db.integer("pool-size", maximum=100_000),
+        workers=db.integer("workers", maximum=100_000),
     )
     db.finish()
     env = _env_variables(_Table(top.table("env"), "tool.jyoti-doctor.env", path, text))

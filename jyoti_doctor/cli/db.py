@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..config import Settings, load_config
+from ..config import OutputFormat, Settings, load_config
 from ..db.policy import ProbeSettings, check_seconds
 from ..errors import UsageError
 from ..findings import Report
@@ -79,6 +79,47 @@ RetryAuthOpt = Annotated[
 ]
 
 
+WatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--watch",
+        help="Keep one connection and sample it every --interval; report outages at the end "
+        "(exit 0 none, 3 any, 130 on Ctrl-C).",
+    ),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option("--interval", help="Seconds between samples with --watch."),
+]
+DurationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--duration",
+        help="Stop watching after this many seconds (default: until Ctrl-C).",
+        show_default=False,
+    ),
+]
+PoolSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--pool-size",
+        help="Connections each worker's pool may open (checked against the server's free slots).",
+        show_default=False,
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Worker processes, each with its own pool [default: 1 with --pool-size].",
+        show_default=False,
+    ),
+]
+# A watch longer than a month is a typo; an interval longer than an hour would never sample.
+MAX_WATCH = 31 * 86_400.0
+MAX_INTERVAL = 3_600.0
+
+
 def _find_url(url: str | None, env_files: list[Path], common: Common) -> RawUrl | Exception:
     """The URL, looked up once before anything can fail, or what went wrong looking it up.
 
@@ -113,6 +154,11 @@ def probe_db_cmd(
     connect_timeout: ConnectTimeoutOpt = None,
     query_timeout: QueryTimeoutOpt = None,
     retry_auth: RetryAuthOpt = None,
+    watch: WatchOpt = False,
+    interval: IntervalOpt = 10.0,
+    duration: DurationOpt = None,
+    pool_size: PoolSizeOpt = None,
+    workers: WorkersOpt = None,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -123,6 +169,7 @@ def probe_db_cmd(
     """Connect like the app's startup would, cold-start aware, and classify every failure.
 
     Exit 0 ready, 3 not ready by the deadline (only transient failures), 4 refused for good.
+    With --watch: 0 no outage, 3 an outage, 130 interrupted (the summary is printed first).
     """
     from ..db.clock import process_started
 
@@ -142,6 +189,16 @@ def probe_db_cmd(
                 check_seconds(flag, value)
         if retry_auth is not None and not 0 <= retry_auth <= 100:
             raise UsageError(f"--retry-auth must be from 0 to 100 (got {retry_auth})")
+        for flag, count in (("--pool-size", pool_size), ("--workers", workers)):
+            if count is not None and not 1 <= count <= 100_000:
+                raise UsageError(f"{flag} must be from 1 to 100000 (got {count})")
+        if watch:
+            check_seconds("--interval", interval, MAX_INTERVAL)
+            if duration is not None:
+                check_seconds("--duration", duration, MAX_WATCH)
+        elif duration is not None:
+            raise UsageError("--duration needs --watch")
+        from ..db.capacity import Capacity
         from ..db.probe import probe_db
         from ..db.report import build_report
         from ..db.view import LiveView
@@ -150,10 +207,18 @@ def probe_db_cmd(
             raise found
 
         db = cfg.db
+        capacity = Capacity.of(
+            pool_size if pool_size is not None else db.pool_size,
+            workers if workers is not None else db.workers,
+        )
+        if watch:
+            return _watch(found, cfg, common, interval, duration, query_timeout, connect_timeout)
         with LiveView(stderr_console(common)) as view:
             return build_report(
                 probe_db(
                     raw=found,
+                    project_dir=Path("."),
+                    capacity=capacity,
                     deadline=deadline if deadline is not None else db.deadline,
                     connect_timeout=connect_timeout
                     if connect_timeout is not None
@@ -168,3 +233,44 @@ def probe_db_cmd(
             )
 
     execute(common, Path("."), produce, secrets=lambda: _known_secrets(found, url))
+
+
+def _watch(
+    found: RawUrl,
+    cfg: Settings,
+    common: Common,
+    interval: float,
+    duration: float | None,
+    query_timeout: float | None,
+    connect_timeout: float | None,
+) -> Report:
+    import sys
+    import time
+
+    from ..db.conninfo import parse_target
+    from ..db.report import build_watch_report
+    from ..db.view import WatchView
+    from ..db.watch import PgLink, Watcher, WatchSettings
+
+    db = cfg.db
+    target = parse_target(found)
+    probe = ProbeSettings.of(
+        connect_timeout=connect_timeout if connect_timeout is not None else db.connect_timeout,
+        query_timeout=query_timeout if query_timeout is not None else db.query_timeout,
+    )
+    settings = WatchSettings(interval=interval, duration=duration, probe=probe)
+    as_lines = (common.format or cfg.format) is OutputFormat.JSON
+    view = WatchView(
+        stderr_console(common), started_at=time.time(), lines=sys.stdout if as_lines else None
+    )
+    with view:
+        watcher = Watcher(
+            target,
+            settings,
+            PgLink(target, probe),
+            on_sample=view.sample,
+            on_event=view.event,
+        )
+        view.started_at = watcher.started_at
+        result = watcher.run()
+    return build_watch_report(result)

@@ -55,12 +55,12 @@ class ProbeSettings:
             raise UsageError(f"retry-auth must be from 0 to 100 (got {self.retry_auth})")
 
 
-def check_seconds(name: str, value: float) -> float:
+def check_seconds(name: str, value: float, maximum: float = MAX_SECONDS) -> float:
     """A duration that is a plan, not a typo: finite, above 0, at most a day (``inf``, ``nan``
     and ``1e308`` would wait for ever or break the arithmetic of the schedule)."""
-    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+    if not math.isfinite(value) or not 0 < value <= maximum:
         raise UsageError(
-            f"{name} must be a finite number of seconds, above 0 and at most {MAX_SECONDS:g} "
+            f"{name} must be a finite number of seconds, above 0 and at most {maximum:g} "
             f"(got {value})"
         )
     return value

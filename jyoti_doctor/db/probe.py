@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,12 @@ from ..config import Settings
 from ..errors import UsageError
 from ..masking import mask_text
 from . import net
+from .capacity import IN_USE_SQL, SLOTS_SQL, Capacity, CapacityCheck, Slots, parse_slots
 from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning, per_host
 from .conninfo import Endpoint, RawUrl, Target, find_url, parse_target
+from .hints import pooler_evidence
 from .libpq import Phase
+from .migrations import VERSION_SQL, AlembicProject, MigrationState, find_project
 from .policy import Action, Backoff, Outcome, ProbeSettings, Schedule, State, advance, plan
 
 DNS_TIMEOUT = 5.0
@@ -83,11 +86,21 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What one of the optional queries after the login returned (its failure is not fatal)."""
+
+    rows: tuple[tuple[str | None, ...], ...] = ()
+    error: str | None = None
+    sqlstate: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerInfo:
     version: str | None
     in_recovery: bool | None
     backend_pid: int | None  # the pid the connection announced (a pooler's own key)
     server_pid: int | None  # pg_backend_pid() as the server reports it
+    answers: Mapping[str, Answer] = field(default_factory=dict)
 
     @property
     def behind_pooler(self) -> bool:
@@ -135,6 +148,10 @@ class ProbeResult:
     sqlstate: str | None = None
     server: ServerInfo | None = None
     verbose_errors: bool = False
+    slots: Slots | None = None  # the server's connection slots, read after the login
+    capacity: CapacityCheck | None = None  # with --pool-size: do the pools fit?
+    alembic: AlembicProject | None = None  # the project's migrations, read statically
+    migrations: MigrationState | None = None  # the database's revision against the code's
 
     @property
     def final(self) -> Attempt | None:
@@ -174,8 +191,11 @@ def connect_and_check(
     *,
     clock: Callable[[], float] = time.monotonic,
     on_phase: Callable[[Phase], None] | None = None,
+    keep: Callable[[Any], None] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> ConnectResult:
-    """One full attempt against a real server: handshake, then the queries, then close."""
+    """One full attempt against a real server: handshake, then the queries, then close (or,
+    with ``keep``, hand a connection that passed every check to it instead of closing it)."""
     from . import libpq
 
     hs = libpq.handshake(conninfo, timeout, clock=clock, on_phase=on_phase)
@@ -247,15 +267,33 @@ def connect_and_check(
                 hosts=connected,
             )
         row = info.rows[0] if info and info.rows else (None, None, None)
+        answers: dict[str, Answer] = {}
+        for name, sql in (extra or {}).items():
+            # Optional facts (capacity, migration state): a refusal is reported, not fatal.
+            got = libpq.query(
+                pgconn, sql, max(min(query_timeout, query_deadline - clock()), 0.0), clock=clock
+            )
+            if got.ok:
+                answers[name] = Answer(got.rows)
+            else:
+                answers[name] = Answer(
+                    error=got.error.message if got.error else "no answer",
+                    sqlstate=got.error.sqlstate if got.error else None,
+                )
         server = ServerInfo(
             version=row[0],
             in_recovery=None if row[1] is None else row[1] == "t",
             backend_pid=pgconn.backend_pid or None,
             server_pid=int(row[2]) if row[2] else None,
+            answers=answers,
         )
+        if keep is not None:
+            keep(pgconn)
+            pgconn = None
         return ConnectResult(True, phases, verbose=hs.verbose, server=server, hosts=connected)
     finally:
-        pgconn.finish()
+        if pgconn is not None:
+            pgconn.finish()
 
 
 def _connected_host(pgconn: Any) -> tuple[HostOutcome, ...]:
@@ -320,6 +358,7 @@ def run_probe(
     on_event: Callable[[ProbeEvent], None] | None = None,
     started: float | None = None,
     reserve: float = 0.0,
+    extra: Mapping[str, str] | None = None,
 ) -> ProbeResult:
     """Probe until ready, refused, or ``settings.deadline`` after ``started`` (default: now),
     leaving ``reserve`` seconds for what follows (the report, the exit)."""
@@ -440,6 +479,7 @@ def run_probe(
                 settings.query_timeout,
                 clock=io.clock,
                 on_phase=on_phase,
+                extra=extra,
             )
             verbose = verbose or res.verbose
             if res.config_error:
@@ -581,6 +621,7 @@ def probe_db(
     on_event: Callable[[ProbeEvent], None] | None = None,
     started: float | None = None,
     reserve: float = 0.0,
+    capacity: Capacity | None = None,
 ) -> ProbeResult:
     """Probe the database named by ``raw`` (as :func:`~.conninfo.find_url` found it) or, without
     it, by ``url``, else ``DATABASE_URL``: environment, then ``.env``.
@@ -601,4 +642,38 @@ def probe_db(
     if raw is None:
         raw = find_url(url, env_files, project_dir, config=config)
     target = parse_target(raw)
-    return run_probe(target, settings, on_event=on_event, started=started, reserve=reserve)
+    alembic = find_project(project_dir) if project_dir is not None else None
+    extra = {"slots": SLOTS_SQL, "in_use": IN_USE_SQL}
+    if alembic is not None:
+        extra["alembic"] = VERSION_SQL
+    result = run_probe(
+        target, settings, on_event=on_event, started=started, reserve=reserve, extra=extra
+    )
+    return with_server_facts(result, capacity, alembic)
+
+
+def with_server_facts(
+    result: ProbeResult, capacity: Capacity | None, alembic: AlembicProject | None
+) -> ProbeResult:
+    """The result with what the optional queries said: connection slots, migration state."""
+    server = result.server
+    answers = server.answers if server is not None else {}
+    slots = None
+    if "slots" in answers:
+        settings_row = answers["slots"].rows[0] if answers["slots"].rows else None
+        in_use = answers.get("in_use", Answer())
+        slots = parse_slots(settings_row, in_use.rows[0] if in_use.rows else None, in_use.error)
+    check = None
+    if capacity is not None and slots is not None and server is not None:
+        pooled = server.behind_pooler or pooler_evidence(result.target, False) is not None
+        check = CapacityCheck(capacity, slots, pooled)
+    state = None
+    if alembic is not None and "alembic" in answers:
+        got = answers["alembic"]
+        if got.error is None:
+            revisions = tuple(r[0] for r in got.rows if r and r[0])
+            state = MigrationState(alembic, revisions)
+        else:
+            # 42P01: no such table, so no migration ever ran against this database.
+            state = MigrationState(alembic, None, error=got.error, no_table=got.sqlstate == "42P01")
+    return replace(result, slots=slots, capacity=check, alembic=alembic, migrations=state)
