@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 DEFAULTS = ProbeSettings()
 # What follows the last attempt: the report, its rendering, the interpreter's exit (measured by
 # bench/probe_db.py on a loaded 2-core machine; see docs/db.md).
-EXIT_RESERVE = 0.2
+EXIT_RESERVE = 0.3
 
 UrlOpt = Annotated[
     str | None,

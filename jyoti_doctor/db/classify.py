@@ -284,6 +284,8 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature(Reason.AUTH_FAILED, "28"),
     Signature(Reason.NO_DATABASE, "3D000"),
     Signature(Reason.NO_PRIVILEGE, "42501"),
+    # 57P03 is also what a server that is shutting down answers a new connection with.
+    Signature(Reason.SHUTTING_DOWN, "57P03", _rx(r"shutting down")),
     Signature(Reason.STARTING_UP, "57P03"),
     Signature(Reason.SHUTTING_DOWN, "57P01"),
     Signature(Reason.SHUTTING_DOWN, "57P02"),

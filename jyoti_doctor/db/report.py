@@ -423,17 +423,18 @@ SPARK = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(latencies: tuple[float | None, ...]) -> str:
-    """One character per sample, scaled to the slowest shown; a failed sample is ``×``."""
+    """One character per sample, from the fastest shown to the slowest; a failure is ``×``."""
     seen = [v for v in latencies if v is not None]
-    top = max(seen) if seen else 0.0
+    low, top = (min(seen), max(seen)) if seen else (0.0, 0.0)
     chars = []
     for value in latencies:
         if value is None:
             chars.append("×")
-        elif top <= 0:
+        elif top <= low:
             chars.append(SPARK[0])
         else:
-            chars.append(SPARK[min(len(SPARK) - 1, int(value / top * (len(SPARK) - 1)))])
+            step = (value - low) / (top - low) * (len(SPARK) - 1)
+            chars.append(SPARK[min(len(SPARK) - 1, round(step))])
     return "".join(chars)
 
 

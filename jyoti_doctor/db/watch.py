@@ -31,6 +31,10 @@ from .probe import ConnectResult, ProbeIO, Verdict, connect_and_check, run_probe
 
 RECENT = 60
 KEPT_OUTAGES = 100
+# A reconnection gets at least this long even when the interval is shorter: below it a handshake
+# to a healthy but distant server would count as an outage. The sampling then slips, never
+# the other way round.
+MIN_RECONNECT = 1.0
 
 
 class WatchState(StrEnum):
@@ -204,7 +208,7 @@ class Watcher:
                     self.sleep(wait)
                 # The next sample is due one interval later: a reconnection may use the time
                 # until then, less a little for the bookkeeping.
-                budget = max(0.05, due + interval - self.clock() - 0.05)
+                budget = max(MIN_RECONNECT, due + interval - self.clock() - 0.05)
                 self._sample(start, budget)
         except KeyboardInterrupt:
             interrupted = True
@@ -239,7 +243,8 @@ class Watcher:
             if not result.ok:
                 self.link.close()
                 first = result
-                result = self.link.reconnect(max(0.05, budget - (self.clock() - start - began)))
+                spent = self.clock() - start - began
+                result = self.link.reconnect(max(MIN_RECONNECT, budget - spent))
                 # Report the failure that dropped the connection, not the reconnection's.
                 reconnected = result.ok
                 if not result.ok and result.reason is None:
@@ -296,6 +301,8 @@ class PgLink:
     """A real kept connection: the probe's schedule to (re)connect, ``SELECT 1`` to sample."""
 
     def __init__(self, target: Target, probe: ProbeSettings) -> None:
+        import psycopg.pq  # noqa: F401  (loaded now, not inside the first sample's time)
+
         self.target = target
         self.probe = probe
         self.pgconn: Any = None

@@ -52,6 +52,7 @@ CASES = [
     ("57P03", "the database system is starting up", None, Reason.STARTING_UP),
     ("57P03", "the database system is not accepting connections", None, Reason.STARTING_UP),
     ("57P01", "terminating connection due to administrator command", None, Reason.SHUTTING_DOWN),
+    ("57P03", "the database system is shutting down", None, Reason.SHUTTING_DOWN),
     ("53300", "sorry, too many clients already", None, Reason.TOO_MANY_CONNECTIONS),
     (
         "53300",
