@@ -7,6 +7,8 @@ attempts, consecutive identical ones grouped.
 
 from __future__ import annotations
 
+import re
+
 from ..findings import (
     Applicability,
     ExitCode,
@@ -234,6 +236,11 @@ def build_report(result: ProbeResult) -> Report:
         reason = result.reason or Reason.UNKNOWN
         m = meaning(reason)
         hints = [m.hint, *provider_hints(target, reason)]
+        pooler = pooler_down(result)
+        if pooler:
+            # The login went through, so neither a sleeping compute nor a firewall is to blame:
+            # name the pooler and what is behind it instead.
+            hints = [POOLER_DOWN_HINT]
         if result.verdict is Verdict.NOT_READY:
             status = ExitCode.DB_NOT_READY
             code = Rule.DB_NOT_READY
@@ -246,6 +253,11 @@ def build_report(result: ProbeResult) -> Report:
             status = ExitCode.DB_REFUSED
             code = m.rule
             headline = f"{target.display}: {m.title}"
+        if pooler:
+            headline = (
+                f"{target.display}: the pooler accepted the connection, but the database behind "
+                f"it did not answer ({'; '.join(pooler)}); last: {m.title}"
+            )
         if result.message:
             headline += f": {result.message}"
         hint = " ".join(hints)
@@ -286,6 +298,7 @@ def build_report(result: ProbeResult) -> Report:
     ]
     final = result.final
     ready_after = final.started + final.duration if final is not None and final.ok else None
+    pooler_signs: list[JsonValue] = list(pooler_down(result))
     details: dict[str, JsonValue] = {
         "target": {
             "url": target.display,
@@ -316,6 +329,7 @@ def build_report(result: ProbeResult) -> Report:
         ],
         "waited_on": {k: round(v, 4) for k, v in spent.items()},
         "waited_explained": waited_text,
+        "pooler_down": pooler_signs or None,
         "handshakes": result.handshakes,
         "tcp_probes": result.tcp_probes,
         "verbose_errors": result.verbose_errors,
@@ -599,6 +613,55 @@ def event_record(event: WatchEvent, started_at: float) -> dict[str, JsonValue]:
         "at": round(event.at, 3),
         **outage_record(event.outage, started_at, event.at),
     }
+
+
+POOLER_DOWN_HINT = (
+    "Check the database behind the pooler, not the network to it: is it running (a paused "
+    "Supabase project must be restored from the dashboard; a stopped container or server), can "
+    "the pooler reach it (the host and port in the pooler's own config), and is the pooler at its "
+    "limits (pool size, max_client_conn, query_wait_timeout, server_login_retry; Supavisor's "
+    "pool size per project)."
+)
+_POOLER_TEXT = re.compile(
+    r"pgbouncer|server login has been failing|query_wait_timeout|no server connection|"
+    r"server conn crashed|pooler|supavisor",
+    re.IGNORECASE,
+)
+
+
+def pooler_down(result: ProbeResult) -> list[str]:
+    """Why the failure looks like a pooler in front of a database that is down (empty: it
+    does not). Needs a sign that something accepted the login, or a pooler's own words."""
+    if result.verdict is Verdict.READY:
+        return []
+    handshakes = [a for a in result.attempts if a.action == "handshake" and not a.ok]
+    signs: list[str] = []
+    logged_in = any(
+        a.phase is Phase.QUERY and a.reason in (Reason.QUERY_TIMEOUT, Reason.QUERY_FAILED)
+        for a in handshakes
+    )
+    if logged_in:
+        signs.append("the login succeeded but the first query got no answer")
+    if any(a.reason is Reason.POOLER_ERROR for a in handshakes):
+        signs.append("the server answered with a pooler's error")
+    elif any(_POOLER_TEXT.search(a.message or "") for a in handshakes):
+        signs.append("the error message is a pooler's")
+    # PostgreSQL that is down refuses the TCP connection; one that is up answers the login in
+    # milliseconds. An answer to the startup packet followed by a login held until the timeout,
+    # every time, is a pooler waiting for its database (a Neon proxy waking compute does the
+    # same, and keeps its own explanation).
+    held = bool(handshakes) and all(
+        a.reason is Reason.TIMEOUT and a.phase is Phase.AUTH for a in handshakes
+    )
+    evidence = pooler_evidence(result.target, False)
+    neon = ".neon.tech" in (result.target.primary.host or "") and evidence is None
+    if held and not neon:
+        signs.append("the startup packet was answered, then the login was held until the timeout")
+    if not signs:
+        return []
+    if evidence is not None:
+        signs.extend(evidence.reasons)
+    return signs
 
 
 def slots_text(slots: Slots) -> str:

@@ -74,7 +74,9 @@ def pgbouncer(pg_factory: PgFactory, pg: PgServer, behind_pooler: PgServer) -> I
     except Unavailable as exc:
         unavailable(str(exc))
     bouncer = PgBouncer(
-        pg_factory.run_as, pg_factory.base, {"main": pg.port, "flaky": behind_pooler.port}
+        pg_factory.run_as,
+        pg_factory.base,
+        {"main": pg.port, "flaky": behind_pooler.port, "cold": behind_pooler.port},
     )
     try:
         yield bouncer

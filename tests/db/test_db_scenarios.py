@@ -243,6 +243,27 @@ def test_pooler_in_front_of_stopped_database(pgbouncer: PgBouncer, behind_pooler
     assert handshakes and all(a["phase"] == "first query" for a in handshakes)
     assert "pooler" in report.findings[0].fix.reason  # type: ignore[union-attr]
     assert took <= 4.2
+    # The pooler is named, and neither a waking compute nor a firewall is blamed.
+    message = report.findings[0].message
+    assert "the pooler accepted the connection, but the database behind it did not answer" in (
+        message
+    )
+    reason = report.findings[0].fix.reason or ""  # type: ignore[union-attr]
+    assert "paused" in reason and "max_client_conn" in reason
+    assert "Neon" not in reason and "firewall" not in reason
+    assert report.details["pooler_down"]
+
+
+def test_pooler_whose_database_never_answered(
+    pgbouncer: PgBouncer, behind_pooler: PgServer
+) -> None:
+    # No pool was ever used: PgBouncer has no cached server parameters and must reach the
+    # database to finish the login, so it reports its own error instead.
+    behind_pooler.stop()
+    report, _, _ = probe(pgbouncer.url("cold"), deadline=4, query_timeout=1.5)
+    assert report.status in (ExitCode.DB_NOT_READY, ExitCode.DB_REFUSED), report.findings
+    assert report.details["pooler_down"], report.details["attempts"]
+    assert "database behind it did not answer" in report.findings[0].message
 
 
 def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
