@@ -193,6 +193,15 @@ def probe_db_cmd(
             if count is not None and not 1 <= count <= 100_000:
                 raise UsageError(f"{flag} must be from 1 to 100000 (got {count})")
         if watch:
+            if pool_size is not None or workers is not None:
+                raise UsageError(
+                    "--pool-size and --workers are checked by a single probe, not by --watch"
+                )
+            if deadline is not None:
+                raise UsageError(
+                    "--deadline does not apply to --watch: each reconnection is bounded by "
+                    "--interval, the watch by --duration"
+                )
             check_seconds("--interval", interval, MAX_INTERVAL)
             if duration is not None:
                 check_seconds("--duration", duration, MAX_WATCH)

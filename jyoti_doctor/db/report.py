@@ -453,7 +453,10 @@ def sparkline(latencies: tuple[float | None, ...]) -> str:
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else fmt_seconds(value)
+    if value is None:
+        return "-"
+    # A local round trip is a fraction of a millisecond: show it, not "0 ms".
+    return f"{value * 1000:.2f} ms" if value < 0.01 else fmt_seconds(value)
 
 
 def outage_record(outage: Outage, started_at: float, now: float) -> dict[str, JsonValue]:
@@ -587,6 +590,8 @@ def build_watch_report(result: WatchResult) -> Report:
             title="probe-db --watch: " + ("NO OUTAGE" if not result.outage_count else "OUTAGES"),
             style=style,
             lines=tuple(lines),
+            # No outage: the panel says so, an empty table would add nothing.
+            replaces=frozenset() if result.outages else frozenset({"outages"}),
         ),
     )
 

@@ -167,7 +167,9 @@ class WatchView:
 
     def __rich__(self) -> Any:
         def ms(value: float | None) -> str:
-            return "-" if value is None else fmt_seconds(value)
+            if value is None:
+                return "-"
+            return f"{value * 1000:.2f} ms" if value < 0.01 else fmt_seconds(value)
 
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="bold")
