@@ -275,7 +275,9 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=2, help="busy processes during that part")
     args = parser.parse_args()
     # The tool's own modules compiled once, as an installed package has them.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "jyoti_doctor")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "jyoti_doctor")], check=True
+    )
     # A terminated benchmark still stops its servers (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     pg_isready = shutil.which("pg_isready")
