@@ -2,7 +2,8 @@
 
 After the login the probe reads ``max_connections``, the slots reserved for superusers (and, on
 PostgreSQL 16+, ``reserved_connections``), and how many client connections are open now
-(``pg_stat_activity``, readable by every role unless an administrator revoked it). With
+(``pg_stat_activity`` for a role that may read it whole, else ``pg_stat_database``'s per-database
+counts). With
 ``--pool-size N --workers W`` it compares W x N plus what is in use with what is free.
 """
 
@@ -18,7 +19,13 @@ SLOTS_SQL = (
     "current_setting('reserved_connections', true), "
     "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
 )
-IN_USE_SQL = "SELECT count(*) - 1 FROM pg_stat_activity WHERE backend_type = 'client backend'"
+# pg_stat_activity hides other roles' backend_type from an ordinary role, so without
+# pg_read_all_stats the per-database backend counts (readable by all) stand in for it.
+IN_USE_SQL = (
+    "SELECT CASE WHEN pg_has_role('pg_read_all_stats', 'USAGE') THEN "
+    "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') "
+    "ELSE (SELECT sum(numbackends) FROM pg_stat_database) END - 1"
+)
 
 
 @dataclass(frozen=True)
