@@ -343,17 +343,20 @@ def test_the_deadline_counts_from_the_process_start() -> None:
         began = time.time()
         proc = subprocess.run(
             [sys.executable, "-m", "jyoti_doctor", "probe-db", "--url", url(hole.port)]
-            + ["--deadline", "2", "--format", "json"],
+            + ["--deadline", "4", "--format", "json"],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
     details = json.loads(proc.stdout)["details"]
-    # The probe's clock started with the process (clock ticks: 10 ms), and its last attempt
-    # ended early enough to leave the report and the exit inside the deadline.
+    # The probe's clock started with the process (clock ticks: 10 ms), not with its first
+    # attempt, which comes after the interpreter's start-up and the imports.
     assert began - 0.05 <= details["started_at"] <= began + 1.0
-    assert details["started_at"] + details["elapsed"] <= began + 2.0 + 0.05
+    assert details["attempts"][0]["started"] > 0.05
+    # The last attempt ended early enough to leave the report and the exit inside the deadline
+    # (a slack for a loaded machine, where a select() may return late).
+    assert details["started_at"] + details["elapsed"] <= began + 4.0 + 0.25
 
 
 def test_in_process_the_deadline_starts_with_the_call(runner: CliRunner) -> None:
