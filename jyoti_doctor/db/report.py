@@ -70,7 +70,10 @@ def _env_location_of(target: Target) -> Location | None:
 def waited_on(result: ProbeResult) -> dict[str, float]:
     """Seconds spent per failure reason: each failed attempt owns the time until the next one."""
     spent: dict[str, float] = {}
-    attempts = [a for a in result.attempts if a.action != "dns" or not a.ok]
+    several = len(result.target.endpoints) > 1 and result.handshakes + result.tcp_probes > 0
+    # A host of several whose name fails is skipped at once for the others, as libpq skips it:
+    # nobody waited on it (the hosts section shows it).
+    attempts = [a for a in result.attempts if a.action != "dns" or (not a.ok and not several)]
     for i, attempt in enumerate(attempts):
         if attempt.ok:
             continue
@@ -429,7 +432,8 @@ def verdict_panel(
         title=f"probe-db: {verdict.upper()}",
         style=style,
         lines=tuple(lines),
-        replaces=frozenset({"timeline"}),
+        # One host: the target line says it all.
+        replaces=frozenset({"timeline"} if len(target.endpoints) > 1 else {"timeline", "hosts"}),
     )
 
 
