@@ -10,7 +10,7 @@ from jyoti_doctor.db.capacity import Capacity, CapacityCheck, Slots
 from jyoti_doctor.db.probe import probe_db
 from jyoti_doctor.db.report import build_report
 from jyoti_doctor.findings import ExitCode
-from testing_servers import PgFactory, PgServer, hold_connections
+from testing_servers import PgBouncer, PgFactory, PgServer, hold_connections
 
 
 def test_the_arithmetic() -> None:
@@ -97,3 +97,17 @@ def test_pool_size_from_the_config_and_flags(small: PgServer, tmp_path, runner) 
     )
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["probe-db", "--url", small.url(), "--pool-size", "0"]).exit_code == 2
+
+
+@pytest.mark.db
+def test_behind_a_pooler_the_servers_slots_do_not_decide(pgbouncer: PgBouncer) -> None:
+    result = probe_db(
+        pgbouncer.url("main"), deadline=10, capacity=Capacity(pool_size=50, workers=8)
+    )
+    report = build_report(result)
+    assert report.status is ExitCode.OK, report.findings
+    (finding,) = [f for f in report.findings if f.code == "JD409"]
+    assert finding.severity.value == "info" and "not checked" in finding.message
+    reason = finding.fix.reason or ""  # type: ignore[union-attr]
+    assert "max_client_conn" in reason and "prepared statements" in reason
+    assert "advisory locks" in reason
