@@ -111,3 +111,17 @@ def test_behind_a_pooler_the_servers_slots_do_not_decide(pgbouncer: PgBouncer) -
     reason = finding.fix.reason or ""  # type: ignore[union-attr]
     assert "max_client_conn" in reason and "prepared statements" in reason
     assert "advisory locks" in reason
+
+
+def test_config_pool_size_must_be_positive(tmp_path, runner) -> None:  # type: ignore[no-untyped-def]
+    from jyoti_doctor.cli import app
+
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text("[tool.jyoti-doctor.db]\nworkers = 2\npool-size = 0\n")
+    result = runner.invoke(
+        app, ["probe-db", "--url", "postgresql://a@127.0.0.1:1/x", "--config", str(pyproject)]
+    )
+    assert result.exit_code == 2
+    assert f"{pyproject}:3" in result.output and "`pool-size` must be an integer from 1" in (
+        result.output
+    )

@@ -442,3 +442,99 @@ def test_the_probe_never_imports_its_report_not_even_inside_a_function() -> None
                 continue
             for name in names:
                 assert name.split(".")[-1] not in {"report", "view", "cli"}, (core, name)
+
+
+# --- several hosts: name lookups (the real-server side is in test_db_multihost.py) ----------
+
+
+def _two_hosts() -> Target:
+    return Target(
+        params={"host": "a.example,b.example", "port": "5432,5433"},
+        display="postgresql://app@a.example:5432,b.example:5433/app",
+        source="--url",
+        path=None,
+        endpoints=(Endpoint("a.example", 5432), Endpoint("b.example", 5433)),
+    )
+
+
+def test_a_temporary_lookup_failure_of_one_host_does_not_hold_up_the_other() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([OK])
+    answers = {
+        "a.example": Resolved(reason=Reason.DNS_TEMPORARY, message="Temporary failure"),
+        "b.example": Resolved(("10.0.0.2",)),
+    }
+    seen: list[dict[Endpoint, tuple[str, ...]]] = []
+
+    def conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -> str:
+        seen.append(addresses)
+        return "host=x"
+
+    io = ProbeIO(
+        clock=fake.clock,
+        wall=lambda: 0.0,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: answers[host],
+        tcp=fake.tcp,
+        connect=fake.connect,
+        conninfo=conninfo,
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io)
+    assert result.verdict is Verdict.READY
+    assert seen == [{Endpoint("b.example", 5433): ("10.0.0.2",)}]
+    dns = [a for a in result.attempts if a.action == "dns"]
+    assert [(a.host, a.reason) for a in dns] == [
+        ("a.example:5432", Reason.DNS_TEMPORARY),
+        ("b.example:5433", None),
+    ]
+    # TCP probes go to every resolved host with its own port.
+    fake2 = Fake([REFUSED, OK], tcps=[TcpResult(True)])
+    io2 = ProbeIO(
+        clock=fake2.clock,
+        sleep=fake2.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: Resolved((f"10.0.0.{port - 5430}",)),
+        tcp=fake2.tcp,
+        connect=fake2.connect,
+        conninfo=lambda target, addresses: "host=x",
+    )
+    assert run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io2).verdict is Verdict.READY
+    assert fake2.tcp_targets[0] == (("10.0.0.2", 5432), ("10.0.0.3", 5433))
+
+
+def test_every_lookup_failing_for_good_is_refused_and_temporary_ones_are_retried() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([])
+    io = ProbeIO(
+        clock=fake.clock,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: Resolved(reason=Reason.UNKNOWN_HOST, message="no"),
+        tcp=fake.tcp,
+        connect=fake.connect,
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io)
+    assert result.verdict is Verdict.REFUSED and len(result.attempts) == 2
+    calls = {"n": 0}
+
+    def flaky(host: str, port: int, timeout: float) -> Resolved:
+        calls["n"] += 1
+        if host == "a.example" or calls["n"] < 5:
+            return Resolved(reason=Reason.DNS_TEMPORARY, message="try again")
+        return Resolved(("10.0.0.9",))
+
+    fake = Fake([OK])
+    io = ProbeIO(
+        clock=fake.clock,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=flaky,
+        tcp=fake.tcp,
+        connect=fake.connect,
+        conninfo=lambda target, addresses: "host=x",
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=30), io=io)
+    assert result.verdict is Verdict.READY and calls["n"] >= 5
