@@ -538,3 +538,47 @@ def test_every_lookup_failing_for_good_is_refused_and_temporary_ones_are_retried
     )
     result = run_probe(_two_hosts(), ProbeSettings(deadline=30), io=io)
     assert result.verdict is Verdict.READY and calls["n"] >= 5
+
+
+def _result(host: str, port: int, *attempts: tuple[Reason, Phase]) -> Any:
+    from jyoti_doctor.db.policy import ProbeSettings
+    from jyoti_doctor.db.probe import Attempt, ProbeResult
+
+    target = Target(
+        params={"host": host, "port": str(port)},
+        display=f"postgresql://u@{host}:{port}/d",
+        source="--url",
+        path=None,
+        endpoints=(Endpoint(host, port),),
+    )
+    tried = tuple(
+        Attempt(i + 1, "handshake", float(i), 1.0, 2.0, reason, "", phase=phase)
+        for i, (reason, phase) in enumerate(attempts)
+    )
+    return ProbeResult(
+        target, ProbeSettings(), Verdict.NOT_READY, tried, 5.0, 0.0, reason=attempts[-1][0]
+    )
+
+
+def test_the_pooler_is_named_only_on_evidence() -> None:
+    from jyoti_doctor.db.report import build_report, pooler_down
+
+    supabase = _result(
+        "aws-0-eu-west-1.pooler.supabase.com", 6543, (Reason.QUERY_TIMEOUT, Phase.QUERY)
+    )
+    signs = pooler_down(supabase)
+    assert signs[0] == "the login succeeded but the first query got no answer"
+    assert any("Supavisor" in s for s in signs) and any("6543" in s for s in signs)
+    finding = build_report(supabase).findings[0]
+    assert "the pooler accepted the connection" in finding.message
+    assert "firewall" not in (finding.fix.reason or "")  # type: ignore[union-attr]
+    # A login held after the startup answer, every time: a pooler waiting for its database...
+    held = _result("db.internal", 5432, *[(Reason.TIMEOUT, Phase.AUTH)] * 3)
+    assert pooler_down(held)
+    # ...unless it is a Neon endpoint waking its compute, which keeps its own explanation.
+    neon = _result("ep-cool-1.eu-central-1.aws.neon.tech", 5432, (Reason.TIMEOUT, Phase.AUTH))
+    assert pooler_down(neon) == []
+    assert "Neon" in (build_report(neon).findings[0].fix.reason or "")  # type: ignore[union-attr]
+    # Nothing listening, or a timeout before any answer: no pooler is claimed.
+    assert pooler_down(_result("db.internal", 6543, (Reason.REFUSED, Phase.TCP))) == []
+    assert pooler_down(_result("db.internal", 5432, (Reason.TIMEOUT, Phase.STARTUP))) == []
