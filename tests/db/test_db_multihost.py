@@ -104,3 +104,19 @@ def test_load_balance_hosts_reaches_the_live_host(pg: PgServer) -> None:
         report = run(multi([dead, live], load_balance_hosts="random"), deadline=10)
         assert report.status is ExitCode.OK, report.findings
         assert hosts(report)[live] == "connected"
+
+
+def test_keyword_form_with_a_port_per_host(pg: PgServer) -> None:
+    dead = free_port()
+    conninfo = (
+        f"host=nonexistent.invalid,{HOST},{HOST} port=5432,{dead},{pg.port} "
+        f"user=app password={PASSWORD} dbname=appdb"
+    )
+    report = run(conninfo, deadline=10)
+    assert report.status is ExitCode.OK, report.findings
+    assert list(hosts(report)) == [
+        "nonexistent.invalid:5432",
+        f"{HOST}:{dead}",
+        f"{HOST}:{pg.port}",
+    ]
+    assert hosts(report)[f"{HOST}:{pg.port}"] == "connected"
