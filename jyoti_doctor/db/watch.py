@@ -200,9 +200,9 @@ class Watcher:
         interval = self.settings.interval
         duration = self.settings.duration
         interrupted = False
+        due = start
         try:
-            while duration is None or self.samples * interval < duration:
-                due = start + self.samples * interval
+            while duration is None or due - start < duration:
                 wait = due - self.clock()
                 if wait > 0:
                     self.sleep(wait)
@@ -210,6 +210,9 @@ class Watcher:
                 # until then, less a little for the bookkeeping.
                 budget = max(MIN_RECONNECT, due + interval - self.clock() - 0.05)
                 self._sample(start, budget)
+                # Late (a reconnection longer than the interval): slip, rather than fire a
+                # burst of samples to catch up.
+                due = max(due + interval, self.clock())
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -245,7 +248,8 @@ class Watcher:
                 first = result
                 spent = self.clock() - start - began
                 result = self.link.reconnect(max(MIN_RECONNECT, budget - spent))
-                # Report the failure that dropped the connection, not the reconnection's.
+                # The reconnection's failure says what the database does now; the ping's stands
+                # in when it has none.
                 reconnected = result.ok
                 if not result.ok and result.reason is None:
                     result = first

@@ -3,6 +3,7 @@ stopped and started while it is watched."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -315,3 +316,24 @@ def test_cli_watch_of_a_dead_port_exits_3_with_an_outage_event() -> None:
     assert lines[-1]["details"]["outage_count"] == 1
     assert lines[-1]["details"]["longest"]["reason"] == "refused"
     assert all(p not in proc.stdout for p in password_candidates(target))
+
+
+def test_a_late_sample_slips_instead_of_bursting() -> None:
+    # Interval 0.2 s, but a reconnection through an outage takes its full 1 s minimum.
+    clock = [0.0]
+    at: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    watcher = Watcher(
+        TARGET,
+        WatchSettings(interval=0.2, duration=4.0),
+        FakeLink(clock, [(1.0, 2.5)]),
+        clock=lambda: clock[0],
+        sleep=sleep,
+        on_sample=lambda s: at.append(s.at),
+    )
+    watcher.run()
+    gaps = [b - a for a, b in itertools.pairwise(at)]
+    assert min(gaps) >= 0.2 - 1e-9, gaps  # never two samples closer than the interval
