@@ -225,7 +225,8 @@ def probe_db_cmd(
             return build_report(
                 probe_db(
                     raw=found,
-                    project_dir=Path("."),
+                    # Where the Alembic project is looked for: the config's directory, else here.
+                    project_dir=cfg.base_dir or Path("."),
                     capacity=capacity,
                     deadline=deadline if deadline is not None else db.deadline,
                     connect_timeout=connect_timeout
