@@ -131,3 +131,22 @@ def test_branched(pg: PgServer, tmp_path: Path) -> None:
     # Both branches applied: nothing pending, but still two heads in the code.
     report = run(pg, project(tmp_path / "two", {**REVISIONS, **BRANCH}), ("c3", "d4"))
     assert codes(report) == ["JD412"]
+
+
+@pytest.mark.db
+def test_the_cli_finds_the_project_next_to_its_config(
+    pg: PgServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from jyoti_doctor.cli import app
+
+    root = project(tmp_path, REVISIONS)
+    (root / "pyproject.toml").write_text("[tool.jyoti-doctor.db]\ndeadline = 10\n")
+    target = database(pg, ("b2",))
+    (root / "sub").mkdir()
+    monkeypatch.chdir(root / "sub")  # run from below the project: the config's directory counts
+    result = CliRunner().invoke(app, ["probe-db", "--url", target, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert '"JD410"' in result.stdout and "1 migration(s) pending" in result.stdout
+    assert PASSWORD not in result.output
