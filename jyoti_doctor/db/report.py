@@ -244,7 +244,20 @@ def build_report(result: ProbeResult) -> Report:
             # The login went through, so neither a sleeping compute nor a firewall is to blame:
             # name the pooler and what is behind it instead.
             hints = [POOLER_DOWN_HINT]
-        if result.verdict is Verdict.NOT_READY:
+            if spent:
+                waited_text = (
+                    f"waited on: {fmt_seconds(sum(spent.values()))} the database behind the pooler"
+                )
+        if result.verdict is Verdict.NOT_READY and not result.attempts:
+            # Nothing was tried, so nothing about the database is claimed.
+            status = ExitCode.DB_NOT_READY
+            code = Rule.DB_NOT_READY
+            headline = (
+                f"{target.display} not checked: the deadline of {result.settings.deadline:g} s "
+                f"had passed before the first attempt ({result.elapsed:.1f} s since the start)"
+            )
+            hints = [STARTUP_TOOK_IT_ALL]
+        elif result.verdict is Verdict.NOT_READY:
             status = ExitCode.DB_NOT_READY
             code = Rule.DB_NOT_READY
             headline = (
@@ -624,6 +637,10 @@ def event_record(event: WatchEvent, started_at: float) -> dict[str, JsonValue]:
     }
 
 
+STARTUP_TOOK_IT_ALL = (
+    "Starting the program took the whole deadline: the machine is overloaded, or the deadline "
+    "is too short for it. Give a longer --deadline."
+)
 POOLER_DOWN_HINT = (
     "Check the database behind the pooler, not the network to it: is it running (a paused "
     "Supabase project must be restored from the dashboard; a stopped container or server), can "

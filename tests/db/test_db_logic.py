@@ -582,3 +582,22 @@ def test_the_pooler_is_named_only_on_evidence() -> None:
     # Nothing listening, or a timeout before any answer: no pooler is claimed.
     assert pooler_down(_result("db.internal", 6543, (Reason.REFUSED, Phase.TCP))) == []
     assert pooler_down(_result("db.internal", 5432, (Reason.TIMEOUT, Phase.STARTUP))) == []
+
+
+def test_a_deadline_spent_before_the_first_attempt_claims_nothing() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+    from jyoti_doctor.db.report import build_report
+    from jyoti_doctor.findings import ExitCode
+
+    fake = Fake([OK])
+    fake.now = 100.0
+    # The process started 6 s ago with a 5 s deadline: start-up took it all.
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=5), io=fake.io(), started=94.0)
+    assert result.verdict is Verdict.NOT_READY and result.attempts == () and fake.calls == []
+    report = build_report(result)
+    (finding,) = report.findings
+    assert "not checked: the deadline of 5 s had passed before the first attempt" in (
+        finding.message
+    )
+    assert "unrecognised" not in finding.message
+    assert report.exit_code() is ExitCode.DB_NOT_READY

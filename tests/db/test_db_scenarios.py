@@ -264,6 +264,10 @@ def test_pooler_whose_database_never_answered(
     assert report.status in (ExitCode.DB_NOT_READY, ExitCode.DB_REFUSED), report.findings
     assert report.details["pooler_down"], report.details["attempts"]
     assert "database behind it did not answer" in report.findings[0].message
+    reason = report.findings[0].fix.reason or ""  # type: ignore[union-attr]
+    assert "firewall" not in reason and "compute" not in reason, reason
+    assert report.panel is not None
+    assert "firewall" not in " ".join(line.value for line in report.panel.lines)
 
 
 def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
