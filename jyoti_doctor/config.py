@@ -71,6 +71,8 @@ class DbSettings:
     connect_timeout: float | None = None
     query_timeout: float | None = None
     retry_auth: int | None = None
+    pool_size: int | None = None  # connections per worker's pool (capacity check)
+    workers: int | None = None  # worker processes, each with its own pool
 
 
 @dataclass(frozen=True)
@@ -159,12 +161,12 @@ class _Table:
             raise self.error(key, "must be true or false")
         return value
 
-    def integer(self, key: str, *, maximum: int = 1_000_000) -> int | None:
+    def integer(self, key: str, *, maximum: int = 1_000_000, minimum: int = 0) -> int | None:
         value = self.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-            raise self.error(key, f"must be an integer from 0 to {maximum}")
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise self.error(key, f"must be an integer from {minimum} to {maximum}")
         return value
 
     def seconds(self, key: str) -> float | None:
@@ -256,6 +258,8 @@ def parse_settings(table: Mapping[str, object], path: Path, text: str) -> Settin
         connect_timeout=db.seconds("connect-timeout"),
         query_timeout=db.seconds("query-timeout"),
         retry_auth=db.integer("retry-auth", maximum=100),
+        pool_size=db.integer("pool-size", minimum=1, maximum=100_000),
+        workers=db.integer("workers", minimum=1, maximum=100_000),
     )
     db.finish()
     env = _env_variables(_Table(top.table("env"), "tool.jyoti-doctor.env", path, text))

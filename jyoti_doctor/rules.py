@@ -332,6 +332,46 @@ class Rule(Enum):
         Applicability.NONE,
         "db.md",
     )
+    DB_OUTAGE = (
+        "JD408",
+        "db-outage",
+        "database outage while watching",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_CAPACITY = (
+        "JD409",
+        "db-capacity",
+        "connection pools do not fit the free connection slots",
+        Severity.WARNING,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_MIGRATIONS_PENDING = (
+        "JD410",
+        "db-migrations-pending",
+        "migrations pending (database behind the code)",
+        Severity.WARNING,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_MIGRATION_UNKNOWN = (
+        "JD411",
+        "db-migration-unknown",
+        "database at a revision the code does not know",
+        Severity.ERROR,
+        Applicability.NONE,
+        "db.md",
+    )
+    DB_MIGRATION_HEADS = (
+        "JD412",
+        "db-migration-heads",
+        "several migration heads",
+        Severity.WARNING,
+        Applicability.NONE,
+        "db.md",
+    )
 
     def __init__(
         self,

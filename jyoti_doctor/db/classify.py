@@ -49,6 +49,7 @@ class Reason(StrEnum):
     QUERY_FAILED = "query-failed"
     TOO_MANY_CONNECTIONS = "too-many-connections"
     CIRCUIT_OPEN = "circuit-open"
+    SESSION_MISMATCH = "session-mismatch"
     UNKNOWN = "unknown"
 
 
@@ -236,6 +237,14 @@ MEANINGS: dict[Reason, Meaning] = {
         "Supavisor blocks a client after repeated failures (usually authentication). Fix the "
         "credentials, then wait before retrying: every retry keeps the breaker open.",
     ),
+    Reason.SESSION_MISMATCH: Meaning(
+        _T,
+        Rule.DB_NOT_READY,
+        "no server of the type target_session_attrs asks for",
+        "Every host answered, but none is of the type target_session_attrs (or "
+        "load_balance_hosts' pick) asks for, e.g. read-write while all are standbys: a "
+        "failover or promotion may still make one fit.",
+    ),
     Reason.UNKNOWN: Meaning(
         _T,
         Rule.DB_NOT_READY,
@@ -275,6 +284,8 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature(Reason.AUTH_FAILED, "28"),
     Signature(Reason.NO_DATABASE, "3D000"),
     Signature(Reason.NO_PRIVILEGE, "42501"),
+    # 57P03 is also what a server that is shutting down answers a new connection with.
+    Signature(Reason.SHUTTING_DOWN, "57P03", _rx(r"shutting down")),
     Signature(Reason.STARTING_UP, "57P03"),
     Signature(Reason.SHUTTING_DOWN, "57P01"),
     Signature(Reason.SHUTTING_DOWN, "57P02"),
@@ -297,6 +308,10 @@ SIGNATURES: tuple[Signature, ...] = (
         ),
     ),
     Signature(Reason.SHUTTING_DOWN, pattern=_rx(r"shutting down")),
+    Signature(
+        Reason.SESSION_MISMATCH,
+        pattern=_rx(r"session is (?:not )?read-only|server is (?:not )?in hot standby mode"),
+    ),
     Signature(
         Reason.TOO_MANY_CONNECTIONS,
         pattern=_rx(r"too many (clients|connections)|remaining connection slots"),
@@ -417,20 +432,45 @@ ADDRESS_LEVEL = frozenset(
     {Reason.NETWORK_UNREACHABLE, Reason.UNKNOWN_HOST, Reason.HOST_UNREACHABLE}
 )
 _PER_HOST = re.compile(r"(?=connection to server (?:at|on) )")
+_HOST_OF = re.compile(
+    r'connection to server (?:at|on) "(?P<host>[^"]*)"(?: \((?P<addr>[^)]*)\))?, port (?P<port>\d+)'
+)
+
+
+def per_host(text: str) -> list[tuple[str, Reason, ParsedError]]:
+    """Each address libpq tried, in order, with its own reason: ``("host:port", reason, error)``.
+
+    A message without libpq's per-address prefix yields one entry named ``""``.
+    """
+    out = []
+    for chunk in (c for c in _PER_HOST.split(text) if c.strip()):
+        parsed = parse_libpq_error(chunk)
+        match = _HOST_OF.match(chunk)
+        name = ""
+        if match:
+            host = match["host"]
+            host = f"[{host}]" if ":" in host and not host.startswith("/") else host
+            name = f"{host}:{match['port']}"
+            if match["addr"] and match["addr"] != match["host"]:
+                name += f" ({match['addr']})"
+        out.append((name, classify(parsed.sqlstate, parsed.message), parsed))
+    return out
 
 
 def classify_libpq_text(text: str) -> tuple[Reason, ParsedError]:
     """Classify a libpq connection error that may hold one failure per address tried.
 
-    A server's own verdict (it answered: wrong password, missing database) wins; then any
-    transient failure (another address may come up); an address-level failure only when every
-    address failed that way.
+    Within one host (its addresses), a server's own verdict (it answered: wrong password,
+    missing database) wins, then any transient failure, and an address-level failure only when
+    every address failed that way. Across the hosts of a multi-host URL, one host that may still
+    come up keeps the whole verdict transient: libpq would connect to it once it does.
     """
-    chunks = [c for c in _PER_HOST.split(text) if c.strip()] or [text]
-    found = []
-    for chunk in chunks:
+    groups: dict[str, list[tuple[Reason, ParsedError]]] = {}
+    for chunk in [c for c in _PER_HOST.split(text) if c.strip()] or [text]:
         parsed = parse_libpq_error(chunk)
-        found.append((classify(parsed.sqlstate, parsed.message), parsed))
+        match = _HOST_OF.match(chunk)
+        key = f"{match['host']}:{match['port']}" if match else ""
+        groups.setdefault(key, []).append((classify(parsed.sqlstate, parsed.message), parsed))
 
     def rank(item: tuple[Reason, ParsedError]) -> int:
         reason = item[0]
@@ -438,4 +478,6 @@ def classify_libpq_text(text: str) -> tuple[Reason, ParsedError]:
             return 2
         return 0 if MEANINGS[reason].kind is FailureKind.PERMANENT else 1
 
-    return min(found, key=rank)
+    verdicts = [min(found, key=rank) for found in groups.values()]
+    across = {1: 0, 0: 1, 2: 2}
+    return min(verdicts, key=lambda item: across[rank(item)])

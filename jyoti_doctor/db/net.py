@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import errno as errno_codes
 import ipaddress
-import os
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .classify import Reason
@@ -90,17 +90,19 @@ class TcpResult:
 
 
 def tcp_probe(
-    addresses: tuple[str, ...], port: int, timeout: float, *, socket_dir: str | None = None
+    addresses: Sequence[tuple[str, int]], timeout: float, *, socket_path: str | None = None
 ) -> TcpResult:
-    """Open (and close) a bare TCP or Unix-socket connection: does anything listen?"""
-    if socket_dir is not None:
-        targets: list[tuple[int, object]] = [
-            (socket.AF_UNIX, os.path.join(socket_dir, f".s.PGSQL.{port}"))
-        ]
-    else:
-        targets = [
-            (socket.AF_INET6 if ":" in addr else socket.AF_INET, (addr, port)) for addr in addresses
-        ]
+    """Open (and close) a bare TCP or Unix-socket connection: does anything listen?
+
+    ``addresses`` are ``(address, port)`` pairs in libpq's order (every host has its own port);
+    the first that accepts answers yes.
+    """
+    targets: list[tuple[int, object]] = [
+        (socket.AF_INET6 if ":" in addr else socket.AF_INET, (addr, port))
+        for addr, port in addresses
+    ]
+    if socket_path is not None:
+        targets.insert(0, (socket.AF_UNIX, socket_path))
     result = TcpResult(False, errno_codes.EHOSTUNREACH, "no address to connect to")
     each = timeout / max(1, len(targets))
     for family, address in targets:

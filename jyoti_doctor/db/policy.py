@@ -8,11 +8,13 @@ sleep and the random source are parameters, so the schedule is tested without wa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Self
 
+from ..config import MAX_SECONDS
 from ..errors import UsageError
 
 
@@ -44,14 +46,24 @@ class ProbeSettings:
         )
 
     def validate(self) -> None:
-        if not self.deadline > 0:
-            raise UsageError(f"--deadline must be positive (got {self.deadline})")
-        if self.connect_timeout is not None and not self.connect_timeout > 0:
-            raise UsageError(f"--connect-timeout must be positive (got {self.connect_timeout})")
-        if not self.query_timeout > 0:
-            raise UsageError(f"--query-timeout must be positive (got {self.query_timeout})")
-        if self.retry_auth < 0:
-            raise UsageError(f"--retry-auth must not be negative (got {self.retry_auth})")
+        """Reject what the CLI and the config already reject, for callers that pass numbers."""
+        check_seconds("deadline", self.deadline)
+        if self.connect_timeout is not None:
+            check_seconds("connect-timeout", self.connect_timeout)
+        check_seconds("query-timeout", self.query_timeout)
+        if not 0 <= self.retry_auth <= 100:
+            raise UsageError(f"retry-auth must be from 0 to 100 (got {self.retry_auth})")
+
+
+def check_seconds(name: str, value: float, maximum: float = MAX_SECONDS) -> float:
+    """A duration that is a plan, not a typo: finite, above 0, at most a day (``inf``, ``nan``
+    and ``1e308`` would wait for ever or break the arithmetic of the schedule)."""
+    if not math.isfinite(value) or not 0 < value <= maximum:
+        raise UsageError(
+            f"{name} must be a finite number of seconds, above 0 and at most {maximum:g} "
+            f"(got {value})"
+        )
+    return value
 
 
 class Action(StrEnum):

@@ -9,10 +9,11 @@ refused for good (4).
 
 from __future__ import annotations
 
+import os
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ from ..config import Settings
 from ..errors import UsageError
 from ..masking import mask_text
 from . import net
-from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning
+from .capacity import IN_USE_SQL, SLOTS_SQL, Capacity, CapacityCheck, Slots, parse_slots
+from .classify import FailureKind, Reason, classify, classify_libpq_text, meaning, per_host
 from .conninfo import Endpoint, RawUrl, Target, find_url, parse_target
+from .hints import pooler_evidence
 from .libpq import Phase
+from .migrations import VERSION_SQL, AlembicProject, MigrationState, find_project
 from .policy import Action, Backoff, Outcome, ProbeSettings, Schedule, State, advance, plan
 
 DNS_TIMEOUT = 5.0
@@ -47,6 +51,15 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
+class HostOutcome:
+    """What one host of a multi-host URL answered within one attempt."""
+
+    host: str  # "host:port" as libpq names it
+    reason: Reason | None  # None: connected
+    message: str = ""  # masked
+
+
+@dataclass(frozen=True)
 class Attempt:
     """One thing the probe tried: a name lookup, a TCP probe, or a full connection."""
 
@@ -60,6 +73,8 @@ class Attempt:
     sqlstate: str | None = None
     phase: Phase | None = None  # where it failed
     phases: dict[Phase, float] = field(default_factory=dict)
+    host: str | None = None  # the endpoint a name lookup was for
+    hosts: tuple[HostOutcome, ...] = ()  # per host, in the order libpq tried them
 
     @property
     def ok(self) -> bool:
@@ -71,11 +86,21 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What one of the optional queries after the login returned (its failure is not fatal)."""
+
+    rows: tuple[tuple[str | None, ...], ...] = ()
+    error: str | None = None
+    sqlstate: str | None = None
+
+
+@dataclass(frozen=True)
 class ServerInfo:
     version: str | None
     in_recovery: bool | None
     backend_pid: int | None  # the pid the connection announced (a pooler's own key)
     server_pid: int | None  # pg_backend_pid() as the server reports it
+    answers: Mapping[str, Answer] = field(default_factory=dict)
 
     @property
     def behind_pooler(self) -> bool:
@@ -123,6 +148,10 @@ class ProbeResult:
     sqlstate: str | None = None
     server: ServerInfo | None = None
     verbose_errors: bool = False
+    slots: Slots | None = None  # the server's connection slots, read after the login
+    capacity: CapacityCheck | None = None  # with --pool-size: do the pools fit?
+    alembic: AlembicProject | None = None  # the project's migrations, read statically
+    migrations: MigrationState | None = None  # the database's revision against the code's
 
     @property
     def final(self) -> Attempt | None:
@@ -151,6 +180,7 @@ class ConnectResult:
     config_error: bool = False
     verbose: bool = False
     server: ServerInfo | None = None
+    hosts: tuple[HostOutcome, ...] = ()
 
 
 def connect_and_check(
@@ -161,17 +191,26 @@ def connect_and_check(
     *,
     clock: Callable[[], float] = time.monotonic,
     on_phase: Callable[[Phase], None] | None = None,
+    keep: Callable[[Any], None] | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> ConnectResult:
-    """One full attempt against a real server: handshake, then the queries, then close."""
+    """One full attempt against a real server: handshake, then the queries, then close (or,
+    with ``keep``, hand a connection that passed every check to it instead of closing it)."""
     from . import libpq
 
     hs = libpq.handshake(conninfo, timeout, clock=clock, on_phase=on_phase)
     if not hs.ok:
         err = hs.error
+        hosts: tuple[HostOutcome, ...] = ()
         if hs.timed_out:
             reason = Reason.TIMEOUT
         elif hs.raw:
             reason, err = classify_libpq_text(hs.raw)
+            hosts = tuple(
+                HostOutcome(name, why, parsed.message)
+                for name, why, parsed in per_host(hs.raw)
+                if name
+            )
         else:
             reason = classify(err.sqlstate if err else None, err.message if err else "")
         return ConnectResult(
@@ -183,8 +222,10 @@ def connect_and_check(
             err.message if err else "",
             hs.config_error,
             hs.verbose,
+            hosts=hosts,
         )
     pgconn = hs.pgconn
+    connected = _connected_host(pgconn)
     phases = dict(hs.phases)
     try:
         started = clock()
@@ -223,17 +264,47 @@ def connect_and_check(
                 err.sqlstate if err else None,
                 err.message if err else "",
                 verbose=hs.verbose,
+                hosts=connected,
             )
         row = info.rows[0] if info and info.rows else (None, None, None)
+        answers: dict[str, Answer] = {}
+        for name, sql in (extra or {}).items():
+            # Optional facts (capacity, migration state): a refusal is reported, not fatal.
+            got = libpq.query(
+                pgconn, sql, max(min(query_timeout, query_deadline - clock()), 0.0), clock=clock
+            )
+            if got.ok:
+                answers[name] = Answer(got.rows)
+            else:
+                answers[name] = Answer(
+                    error=got.error.message if got.error else "no answer",
+                    sqlstate=got.error.sqlstate if got.error else None,
+                )
         server = ServerInfo(
             version=row[0],
             in_recovery=None if row[1] is None else row[1] == "t",
             backend_pid=pgconn.backend_pid or None,
             server_pid=int(row[2]) if row[2] else None,
+            answers=answers,
         )
-        return ConnectResult(True, phases, verbose=hs.verbose, server=server)
+        if keep is not None:
+            keep(pgconn)
+            pgconn = None
+        return ConnectResult(True, phases, verbose=hs.verbose, server=server, hosts=connected)
     finally:
-        pgconn.finish()
+        if pgconn is not None:
+            pgconn.finish()
+
+
+def _connected_host(pgconn: Any) -> tuple[HostOutcome, ...]:
+    """The host libpq settled on (after skipping the ones that failed), as ``host:port``."""
+    try:
+        host = pgconn.host.decode("utf-8", "replace")
+        port = pgconn.port.decode("ascii", "replace")
+    except Exception:  # noqa: BLE001 - a name is a nicety, never a reason to fail the probe
+        return ()
+    shown = f"[{host}]" if ":" in host and not host.startswith("/") else host
+    return (HostOutcome(f"{shown}:{port}", None),)
 
 
 def build_conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -> str:
@@ -247,6 +318,10 @@ def build_conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -
         hostaddrs: list[str] = []
         ports: list[str] = []
         for ep in target.endpoints:
+            if not ep.is_socket and not addresses.get(ep):
+                # Its lookup failed (and was recorded): libpq skips such a host too, after a
+                # blocking lookup of its own that no timeout bounds.
+                continue
             for addr in addresses.get(ep, ()) or ("",):
                 hosts.append(ep.host or "")
                 hostaddrs.append(addr)
@@ -281,12 +356,17 @@ def run_probe(
     *,
     io: ProbeIO | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
+    started: float | None = None,
+    reserve: float = 0.0,
+    extra: Mapping[str, str] | None = None,
 ) -> ProbeResult:
+    """Probe until ready, refused, or ``settings.deadline`` after ``started`` (default: now),
+    leaving ``reserve`` seconds for what follows (the report, the exit)."""
     io = io or ProbeIO()
     schedule = Schedule(fixed_handshake_timeout=settings.connect_timeout)
-    start = io.clock()
-    started_at = io.wall()
-    end = start + settings.deadline
+    start = io.clock() if started is None else min(started, io.clock())
+    started_at = io.wall() - (io.clock() - start)
+    end = start + settings.deadline - reserve
     attempts: list[Attempt] = []
     server: ServerInfo | None = None
     verbose = False
@@ -343,10 +423,18 @@ def run_probe(
         return result(stop.verdict, stop.attempt)
 
     conninfo = io.conninfo(target, addresses)
-    primary = target.primary
-    tcp_addresses = tuple(a for ep in target.endpoints for a in addresses.get(ep, ()))
-    socket_dir = primary.host if primary.is_socket and primary.host else None
-    can_tcp_probe = bool(tcp_addresses) or socket_dir is not None
+    tcp_addresses = tuple(
+        (a, ep.port) for ep in target.endpoints if not ep.is_socket for a in addresses.get(ep, ())
+    )
+    socket_path = next(
+        (
+            os.path.join(ep.host, f".s.PGSQL.{ep.port}")
+            for ep in target.endpoints
+            if ep.is_socket and ep.host and ep.host.startswith("/")
+        ),
+        None,
+    )
+    can_tcp_probe = bool(tcp_addresses) or socket_path is not None
     state = State()
     auth_retries = 0
     last: Attempt | None = None
@@ -365,7 +453,7 @@ def run_probe(
         number = len(attempts) + 1
         emit(EventKind.ATTEMPT, attempt=number, action=step.action.value)
         if step.action is Action.TCP:
-            tcp = io.tcp(tcp_addresses, primary.port, step.timeout, socket_dir=socket_dir)
+            tcp = io.tcp(tcp_addresses, step.timeout, socket_path=socket_path)
             if tcp.open:
                 last = record(Action.TCP, began, step.timeout, None)
                 state = advance(state, Outcome.PORT_OPEN)
@@ -391,6 +479,7 @@ def run_probe(
                 settings.query_timeout,
                 clock=io.clock,
                 on_phase=on_phase,
+                extra=extra,
             )
             verbose = verbose or res.verbose
             if res.config_error:
@@ -407,6 +496,10 @@ def run_probe(
                 sqlstate=res.sqlstate,
                 phase=res.failed_phase,
                 phases=res.phases,
+                hosts=tuple(
+                    HostOutcome(h.host, h.reason, mask_text(h.message, target.secrets))
+                    for h in res.hosts
+                ),
             )
             if res.ok:
                 server = res.server
@@ -443,20 +536,32 @@ def _resolve_all(
     record: Callable[..., Attempt],
     emit: Callable[..., None],
 ) -> dict[Endpoint, tuple[str, ...]]:
-    """Resolve every TCP endpoint, retrying temporary failures until the deadline."""
+    """Resolve every TCP endpoint, the way libpq walks a multi-host URL.
+
+    A host whose name fails is recorded and skipped, as libpq skips it; the probe stops for good
+    only when no host is left to try and every failure was permanent. Temporary failures are
+    retried until the deadline while no host at all is usable.
+    """
     backoff: Backoff = schedule.transient_backoff
     addresses: dict[Endpoint, tuple[str, ...]] = {}
+    pending: list[Endpoint] = []
+    usable = False
     for ep in target.endpoints:
-        if ep.is_socket and ep.hostaddr is None:
-            continue
         if ep.hostaddr is not None:
             addresses[ep] = (ep.hostaddr,)
-            continue
-        failures = 0
-        while True:
+            usable = True
+        elif ep.is_socket:
+            usable = True
+        else:
+            pending.append(ep)
+    failures = 0
+    last: Attempt | None = None
+    while pending:
+        retry: list[Endpoint] = []
+        for ep in pending:
             left = end - io.clock()
             if left < schedule.min_tcp:
-                raise _Stop(Verdict.NOT_READY, None)
+                raise _Stop(Verdict.NOT_READY, last)
             timeout = min(DNS_TIMEOUT, left)
             began = io.clock()
             emit(EventKind.ATTEMPT, attempt=0, action="dns", phase=Phase.DNS.value)
@@ -464,20 +569,41 @@ def _resolve_all(
             found = io.resolve(ep.host, ep.port, timeout)
             if found.reason is None:
                 if found.looked_up:
-                    record("dns", began, timeout, None, phases={Phase.DNS: io.clock() - began})
+                    record(
+                        "dns",
+                        began,
+                        timeout,
+                        None,
+                        phases={Phase.DNS: io.clock() - began},
+                        host=str(ep),
+                    )
                 addresses[ep] = found.addresses
-                break
-            attempt = record(
-                "dns", began, timeout, found.reason, message=found.message, phase=Phase.DNS
+                usable = True
+                continue
+            last = record(
+                "dns",
+                began,
+                timeout,
+                found.reason,
+                message=found.message,
+                phase=Phase.DNS,
+                host=str(ep),
             )
-            if meaning(found.reason).kind is not FailureKind.TRANSIENT:
-                raise _Stop(Verdict.REFUSED, attempt)
-            wait = backoff.delay(failures, io.rng)
-            failures += 1
-            if end - (io.clock() + wait) < schedule.min_tcp:
-                raise _Stop(Verdict.NOT_READY, attempt)
-            emit(EventKind.WAIT, next_in=wait, reason=found.reason.value)
-            io.sleep(wait)
+            if meaning(found.reason).kind is FailureKind.TRANSIENT:
+                retry.append(ep)
+        if usable:
+            return addresses
+        if not retry:
+            raise _Stop(Verdict.REFUSED, last)
+        pending = retry
+        wait = backoff.delay(failures, io.rng)
+        failures += 1
+        if end - (io.clock() + wait) < schedule.min_tcp:
+            raise _Stop(Verdict.NOT_READY, last)
+        emit(
+            EventKind.WAIT, next_in=wait, reason=last.reason.value if last and last.reason else None
+        )
+        io.sleep(wait)
     return addresses
 
 
@@ -493,10 +619,15 @@ def probe_db(
     query_timeout: float | None = None,
     retry_auth: int | None = None,
     on_event: Callable[[ProbeEvent], None] | None = None,
+    started: float | None = None,
+    reserve: float = 0.0,
+    capacity: Capacity | None = None,
 ) -> ProbeResult:
     """Probe the database named by ``raw`` (as :func:`~.conninfo.find_url` found it) or, without
     it, by ``url``, else ``DATABASE_URL``: environment, then ``.env``.
 
+    ``started`` (on :func:`time.monotonic`) is when the deadline began, e.g. the process's start
+    (:func:`.clock.process_started`); ``reserve`` is kept back for the report and the exit.
     Settings left ``None`` take :class:`~.policy.ProbeSettings`' defaults; ``db.report``
     turns the result into a report. A missing or malformed URL raises :class:`UsageError` with
     the password masked.
@@ -511,4 +642,38 @@ def probe_db(
     if raw is None:
         raw = find_url(url, env_files, project_dir, config=config)
     target = parse_target(raw)
-    return run_probe(target, settings, on_event=on_event)
+    alembic = find_project(project_dir) if project_dir is not None else None
+    extra = {"slots": SLOTS_SQL, "in_use": IN_USE_SQL}
+    if alembic is not None:
+        extra["alembic"] = VERSION_SQL
+    result = run_probe(
+        target, settings, on_event=on_event, started=started, reserve=reserve, extra=extra
+    )
+    return with_server_facts(result, capacity, alembic)
+
+
+def with_server_facts(
+    result: ProbeResult, capacity: Capacity | None, alembic: AlembicProject | None
+) -> ProbeResult:
+    """The result with what the optional queries said: connection slots, migration state."""
+    server = result.server
+    answers = server.answers if server is not None else {}
+    slots = None
+    if "slots" in answers:
+        settings_row = answers["slots"].rows[0] if answers["slots"].rows else None
+        in_use = answers.get("in_use", Answer())
+        slots = parse_slots(settings_row, in_use.rows[0] if in_use.rows else None, in_use.error)
+    check = None
+    if capacity is not None and slots is not None and server is not None:
+        pooled = server.behind_pooler or pooler_evidence(result.target, False) is not None
+        check = CapacityCheck(capacity, slots, pooled)
+    state = None
+    if alembic is not None and "alembic" in answers:
+        got = answers["alembic"]
+        if got.error is None:
+            revisions = tuple(r[0] for r in got.rows if r and r[0])
+            state = MigrationState(alembic, revisions)
+        else:
+            # 42P01: no such table, so no migration ever ran against this database.
+            state = MigrationState(alembic, None, error=got.error, no_table=got.sqlstate == "42P01")
+    return replace(result, slots=slots, capacity=check, alembic=alembic, migrations=state)

@@ -1,4 +1,5 @@
-"""What a person sees: the live view on stderr while the probe waits, and the final panel.
+"""What a person sees while probe-db runs: the live view on stderr while the probe waits, and
+the one of ``--watch`` (the final panel is built in :mod:`.report` and drawn by the reporter).
 
 The live view redraws in place on a terminal; elsewhere (CI logs) it prints one line per
 connection attempt and per change of failure, never one per TCP probe.
@@ -6,8 +7,10 @@ connection attempt and per change of failure, never one per TCP probe.
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Any, Self
+from collections import deque
+from typing import Any, Self, TextIO
 
 from rich.console import Console
 from rich.live import Live
@@ -15,6 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from .probe import EventKind, ProbeEvent
+from .report import event_record, fmt_seconds, sample_record, sparkline
+from .watch import RECENT, Histogram, Sample, WatchEvent
+from .watch import EventKind as WatchEventKind
 
 
 class LiveView:
@@ -94,4 +100,91 @@ class LiveView:
             )
         if self.next_at is not None:
             grid.add_row("next retry", f"in {max(0.0, self.next_at - time.monotonic()):.1f} s")
+        return grid
+
+
+class WatchView:
+    """The live view of ``--watch``: on a terminal a panel redrawn in place (sparkline, state,
+    percentiles, outages so far); elsewhere one line per outage start and end. With ``lines``
+    set (``--format json``), one JSON line per sample and per event goes there, flushed."""
+
+    def __init__(self, console: Console, started_at: float, lines: TextIO | None = None) -> None:
+        self.console = console
+        self.started_at = started_at
+        self.lines = lines
+        self.histogram = Histogram()
+        self.recent: deque[float | None] = deque(maxlen=RECENT)
+        self.state = "starting"
+        self.samples = 0
+        self.outages = 0
+        self.last_cause: str | None = None
+        self.live: Live | None = None
+
+    def __enter__(self) -> Self:
+        if self.lines is None and self.console.is_terminal and not self.console.quiet:
+            self.live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        assert self.lines is not None
+        self.lines.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.lines.flush()
+
+    def sample(self, sample: Sample) -> None:
+        self.samples += 1
+        self.state = sample.state.value
+        self.recent.append(sample.latency if sample.ok else None)
+        if sample.ok and sample.latency is not None:
+            self.histogram.add(sample.latency)
+        if self.lines is not None:
+            self._write(sample_record(sample, self.started_at))
+
+    def event(self, event: WatchEvent) -> None:
+        record = event_record(event, self.started_at)
+        if self.lines is not None:
+            self._write(record)
+            return
+        outage = event.outage
+        cause = f"{record['reason'] or 'unknown'} ({record['kind'] or '?'})"
+        if event.kind is WatchEventKind.OUTAGE_START:
+            self.outages += 1
+            self.last_cause = cause
+            text = f"outage from {outage.start:.1f} s: {cause}"
+            if outage.message:
+                text += f": {outage.message}"
+        else:
+            text = (
+                f"outage over at {event.at:.1f} s after {fmt_seconds(outage.length(event.at))} "
+                f"(from {outage.start:.1f} s, {cause})"
+            )
+        if not self.console.quiet:
+            self.console.print(f"probe-db --watch {text}", markup=False, highlight=False)
+
+    def __rich__(self) -> Any:
+        def ms(value: float | None) -> str:
+            if value is None:
+                return "-"
+            return f"{value * 1000:.2f} ms" if value < 0.01 else fmt_seconds(value)
+
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold")
+        grid.add_column()
+        style = "green" if self.state == "up" else "red" if self.state == "down" else ""
+        grid.add_row("state", f"[{style}]{escape(self.state)}[/]" if style else self.state)
+        grid.add_row("latency", escape(sparkline(tuple(self.recent))) or "-")
+        grid.add_row(
+            "p50/p95/max",
+            f"{ms(self.histogram.percentile(50))} / {ms(self.histogram.percentile(95))} / "
+            f"{ms(self.histogram.maximum if self.histogram.count else None)}",
+        )
+        grid.add_row("samples", str(self.samples))
+        outages = str(self.outages)
+        if self.last_cause:
+            outages += f" (last: {escape(self.last_cause)})"
+        grid.add_row("outages", outages)
         return grid

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from testing_servers import PgBouncer, PgFactory, PgServer, Unavailable, pgbouncer_bin
 from tests.conftest import require
-from tests.db.servers import PgBouncer, PgFactory, PgServer, Unavailable, pgbouncer_bin
 
 
 def unavailable(reason: str) -> None:
@@ -74,7 +74,9 @@ def pgbouncer(pg_factory: PgFactory, pg: PgServer, behind_pooler: PgServer) -> I
     except Unavailable as exc:
         unavailable(str(exc))
     bouncer = PgBouncer(
-        pg_factory.run_as, pg_factory.base, {"main": pg.port, "flaky": behind_pooler.port}
+        pg_factory.run_as,
+        pg_factory.base,
+        {"main": pg.port, "flaky": behind_pooler.port, "cold": behind_pooler.port},
     )
     try:
         yield bouncer

@@ -18,6 +18,7 @@ from jyoti_doctor.db.classify import (
     classify_libpq_text,
     meaning,
     parse_libpq_error,
+    per_host,
 )
 from jyoti_doctor.db.conninfo import Endpoint, Target
 from jyoti_doctor.db.libpq import Phase
@@ -51,6 +52,7 @@ CASES = [
     ("57P03", "the database system is starting up", None, Reason.STARTING_UP),
     ("57P03", "the database system is not accepting connections", None, Reason.STARTING_UP),
     ("57P01", "terminating connection due to administrator command", None, Reason.SHUTTING_DOWN),
+    ("57P03", "the database system is shutting down", None, Reason.SHUTTING_DOWN),
     ("53300", "sorry, too many clients already", None, Reason.TOO_MANY_CONNECTIONS),
     (
         "53300",
@@ -126,11 +128,13 @@ def test_kinds_follow_the_spec(reason: Reason, kind: FailureKind) -> None:
 
 
 def test_every_reason_has_a_meaning_with_a_known_code() -> None:
-    from jyoti_doctor.findings import CODES
+    from jyoti_doctor.rules import Rule
 
     for reason in Reason:
         m = meaning(reason)
-        assert m.code in CODES and m.hint and m.title
+        # A database verdict is reported under a database rule, documented on the database page.
+        assert m.rule is Rule.from_code(m.rule.code) and m.rule.doc == "db.md"
+        assert m.hint and m.title
 
 
 def test_parse_verbose_error() -> None:
@@ -168,12 +172,22 @@ def test_one_unreachable_address_does_not_hide_a_refused_one() -> None:
     assert classify_libpq_text(text)[0] is Reason.REFUSED
     only_v6 = text.split('connection to server at "localhost" (127')[0]
     assert classify_libpq_text(only_v6)[0] is Reason.NETWORK_UNREACHABLE
+    # Two addresses of one host: the server that answered has the last word.
     server_said = (
         'connection to server at "a" (10.0.0.1), port 5432 failed: FATAL:  28P01: password '
-        'authentication failed for user "u"\nconnection to server at "b" (10.0.0.2), port 5432 '
+        'authentication failed for user "u"\nconnection to server at "a" (10.0.0.2), port 5432 '
         "failed: Connection refused\n"
     )
     assert classify_libpq_text(server_said)[0] is Reason.AUTH_FAILED
+    # Two hosts of a multi-host URL: the one still down may come up, and libpq would then use it.
+    two_hosts = server_said.replace('"a" (10.0.0.2)', '"b" (10.0.0.2)')
+    assert classify_libpq_text(two_hosts)[0] is Reason.REFUSED
+    both_permanent = two_hosts.replace(
+        "Connection refused", 'FATAL:  3D000: database "x" does not exist'
+    )
+    assert classify_libpq_text(both_permanent)[0] is Reason.AUTH_FAILED
+    names = [name for name, _, _ in per_host(two_hosts)]
+    assert names == ["a:5432 (10.0.0.1)", "b:5432 (10.0.0.2)"]
 
 
 def test_invalid_names_fail_without_asking_a_resolver() -> None:
@@ -263,6 +277,7 @@ class Fake:
     now: float = 0.0
     connect_cost: float = 0.01
     calls: list[tuple[str, float]] = field(default_factory=list)
+    tcp_targets: list[tuple[tuple[str, int], ...]] = field(default_factory=list)
 
     def clock(self) -> float:
         return self.now
@@ -271,8 +286,9 @@ class Fake:
         assert seconds >= 0
         self.now += seconds
 
-    def tcp(self, addresses: Any, port: int, timeout: float, **kw: Any) -> TcpResult:
+    def tcp(self, addresses: Any, timeout: float, **kw: Any) -> TcpResult:
         self.calls.append(("tcp", timeout))
+        self.tcp_targets.append(tuple(addresses))
         result = (
             self.tcps.pop(0)
             if self.tcps
@@ -405,3 +421,183 @@ def test_loop_dns_temporary_failure_is_retried_until_deadline() -> None:
     result = run_probe(TARGET, ProbeSettings(deadline=5), io=io)
     assert result.verdict is Verdict.NOT_READY and fake.now <= 5
     assert len(result.attempts) >= 3
+
+
+def test_the_probe_never_imports_its_report_not_even_inside_a_function() -> None:
+    """report.py builds on probe.py; the reverse, even hidden in a function, would be a cycle."""
+    import ast
+    from pathlib import Path
+
+    import jyoti_doctor.db as package
+
+    root = Path(package.__file__).parent
+    for core in ("probe.py", "policy.py", "classify.py", "net.py", "libpq.py", "conninfo.py"):
+        tree = ast.parse((root / core).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[-1] not in {"report", "view", "cli"}, (core, name)
+
+
+# --- several hosts: name lookups (the real-server side is in test_db_multihost.py) ----------
+
+
+def _two_hosts() -> Target:
+    return Target(
+        params={"host": "a.example,b.example", "port": "5432,5433"},
+        display="postgresql://app@a.example:5432,b.example:5433/app",
+        source="--url",
+        path=None,
+        endpoints=(Endpoint("a.example", 5432), Endpoint("b.example", 5433)),
+    )
+
+
+def test_a_temporary_lookup_failure_of_one_host_does_not_hold_up_the_other() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([OK])
+    answers = {
+        "a.example": Resolved(reason=Reason.DNS_TEMPORARY, message="Temporary failure"),
+        "b.example": Resolved(("10.0.0.2",)),
+    }
+    seen: list[dict[Endpoint, tuple[str, ...]]] = []
+
+    def conninfo(target: Target, addresses: dict[Endpoint, tuple[str, ...]]) -> str:
+        seen.append(addresses)
+        return "host=x"
+
+    io = ProbeIO(
+        clock=fake.clock,
+        wall=lambda: 0.0,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: answers[host],
+        tcp=fake.tcp,
+        connect=fake.connect,
+        conninfo=conninfo,
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io)
+    assert result.verdict is Verdict.READY
+    assert seen == [{Endpoint("b.example", 5433): ("10.0.0.2",)}]
+    dns = [a for a in result.attempts if a.action == "dns"]
+    assert [(a.host, a.reason) for a in dns] == [
+        ("a.example:5432", Reason.DNS_TEMPORARY),
+        ("b.example:5433", None),
+    ]
+    # TCP probes go to every resolved host with its own port.
+    fake2 = Fake([REFUSED, OK], tcps=[TcpResult(True)])
+    io2 = ProbeIO(
+        clock=fake2.clock,
+        sleep=fake2.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: Resolved((f"10.0.0.{port - 5430}",)),
+        tcp=fake2.tcp,
+        connect=fake2.connect,
+        conninfo=lambda target, addresses: "host=x",
+    )
+    assert run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io2).verdict is Verdict.READY
+    assert fake2.tcp_targets[0] == (("10.0.0.2", 5432), ("10.0.0.3", 5433))
+
+
+def test_every_lookup_failing_for_good_is_refused_and_temporary_ones_are_retried() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([])
+    io = ProbeIO(
+        clock=fake.clock,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=lambda host, port, timeout: Resolved(reason=Reason.UNKNOWN_HOST, message="no"),
+        tcp=fake.tcp,
+        connect=fake.connect,
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=10), io=io)
+    assert result.verdict is Verdict.REFUSED and len(result.attempts) == 2
+    calls = {"n": 0}
+
+    def flaky(host: str, port: int, timeout: float) -> Resolved:
+        calls["n"] += 1
+        if host == "a.example" or calls["n"] < 5:
+            return Resolved(reason=Reason.DNS_TEMPORARY, message="try again")
+        return Resolved(("10.0.0.9",))
+
+    fake = Fake([OK])
+    io = ProbeIO(
+        clock=fake.clock,
+        sleep=fake.sleep,
+        rng=lambda: 0.5,
+        resolve=flaky,
+        tcp=fake.tcp,
+        connect=fake.connect,
+        conninfo=lambda target, addresses: "host=x",
+    )
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=30), io=io)
+    assert result.verdict is Verdict.READY and calls["n"] >= 5
+
+
+def _result(host: str, port: int, *attempts: tuple[Reason, Phase]) -> Any:
+    from jyoti_doctor.db.policy import ProbeSettings
+    from jyoti_doctor.db.probe import Attempt, ProbeResult
+
+    target = Target(
+        params={"host": host, "port": str(port)},
+        display=f"postgresql://u@{host}:{port}/d",
+        source="--url",
+        path=None,
+        endpoints=(Endpoint(host, port),),
+    )
+    tried = tuple(
+        Attempt(i + 1, "handshake", float(i), 1.0, 2.0, reason, "", phase=phase)
+        for i, (reason, phase) in enumerate(attempts)
+    )
+    return ProbeResult(
+        target, ProbeSettings(), Verdict.NOT_READY, tried, 5.0, 0.0, reason=attempts[-1][0]
+    )
+
+
+def test_the_pooler_is_named_only_on_evidence() -> None:
+    from jyoti_doctor.db.report import build_report, pooler_down
+
+    supabase = _result(
+        "aws-0-eu-west-1.pooler.supabase.com", 6543, (Reason.QUERY_TIMEOUT, Phase.QUERY)
+    )
+    signs = pooler_down(supabase)
+    assert signs[0] == "the login succeeded but the first query got no answer"
+    assert any("Supavisor" in s for s in signs) and any("6543" in s for s in signs)
+    finding = build_report(supabase).findings[0]
+    assert "the pooler accepted the connection" in finding.message
+    assert "firewall" not in (finding.fix.reason or "")  # type: ignore[union-attr]
+    # A login held after the startup answer, every time: a pooler waiting for its database...
+    held = _result("db.internal", 5432, *[(Reason.TIMEOUT, Phase.AUTH)] * 3)
+    assert pooler_down(held)
+    # ...unless it is a Neon endpoint waking its compute, which keeps its own explanation.
+    neon = _result("ep-cool-1.eu-central-1.aws.neon.tech", 5432, (Reason.TIMEOUT, Phase.AUTH))
+    assert pooler_down(neon) == []
+    assert "Neon" in (build_report(neon).findings[0].fix.reason or "")  # type: ignore[union-attr]
+    # Nothing listening, or a timeout before any answer: no pooler is claimed.
+    assert pooler_down(_result("db.internal", 6543, (Reason.REFUSED, Phase.TCP))) == []
+    assert pooler_down(_result("db.internal", 5432, (Reason.TIMEOUT, Phase.STARTUP))) == []
+
+
+def test_a_deadline_spent_before_the_first_attempt_claims_nothing() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+    from jyoti_doctor.db.report import build_report
+    from jyoti_doctor.findings import ExitCode
+
+    fake = Fake([OK])
+    fake.now = 100.0
+    # The process started 6 s ago with a 5 s deadline: start-up took it all.
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=5), io=fake.io(), started=94.0)
+    assert result.verdict is Verdict.NOT_READY and result.attempts == () and fake.calls == []
+    report = build_report(result)
+    (finding,) = report.findings
+    assert "not checked: the deadline of 5 s had passed before the first attempt" in (
+        finding.message
+    )
+    assert "unrecognised" not in finding.message
+    assert report.exit_code() is ExitCode.DB_NOT_READY

@@ -8,13 +8,12 @@ import time
 from typing import Any
 
 import pytest
-from rich.console import Console
 
 from jyoti_doctor.db.probe import ProbeEvent, probe_db
-from jyoti_doctor.db.view import render_panel
+from jyoti_doctor.db.report import build_report
 from jyoti_doctor.findings import ExitCode, Report
 from jyoti_doctor.report import OutputFormat, emit
-from tests.db.servers import (
+from testing_servers import (
     PASSWORD,
     BlackHole,
     HoldingProxy,
@@ -37,9 +36,9 @@ def every_output(report: Report, events: list[ProbeEvent] | None = None) -> str:
         buf = io.StringIO()
         emit(report, fmt, stream=buf, color=False)
         chunks.append(buf.getvalue())
-    buf = io.StringIO()
-    render_panel(report, Console(file=buf, width=200, color_system=None))
-    chunks.append(buf.getvalue())
+    # The panel is drawn by the rich format above; its typed lines are checked too.
+    assert report.panel is not None
+    chunks.extend(f"{line.label}: {line.value}" for line in report.panel.lines)
     chunks.extend(repr(e) for e in events or ())
     return "\n".join(chunks)
 
@@ -47,7 +46,7 @@ def every_output(report: Report, events: list[ProbeEvent] | None = None) -> str:
 def probe(target: str, **kw: Any) -> tuple[Report, float, str]:
     events: list[ProbeEvent] = []
     began = time.monotonic()
-    report = probe_db(target, on_event=events.append, **kw)
+    report = build_report(probe_db(target, on_event=events.append, **kw))
     took = time.monotonic() - began
     text = every_output(report, events)
     assert PASSWORD not in text
@@ -244,6 +243,31 @@ def test_pooler_in_front_of_stopped_database(pgbouncer: PgBouncer, behind_pooler
     assert handshakes and all(a["phase"] == "first query" for a in handshakes)
     assert "pooler" in report.findings[0].fix.reason  # type: ignore[union-attr]
     assert took <= 4.2
+    # The pooler is named, and neither a waking compute nor a firewall is blamed.
+    message = report.findings[0].message
+    assert "the pooler accepted the connection, but the database behind it did not answer" in (
+        message
+    )
+    reason = report.findings[0].fix.reason or ""  # type: ignore[union-attr]
+    assert "paused" in reason and "max_client_conn" in reason
+    assert "Neon" not in reason and "firewall" not in reason
+    assert report.details["pooler_down"]
+
+
+def test_pooler_whose_database_never_answered(
+    pgbouncer: PgBouncer, behind_pooler: PgServer
+) -> None:
+    # No pool was ever used: PgBouncer has no cached server parameters and must reach the
+    # database to finish the login, so it reports its own error instead.
+    behind_pooler.stop()
+    report, _, _ = probe(pgbouncer.url("cold"), deadline=4, query_timeout=1.5)
+    assert report.status in (ExitCode.DB_NOT_READY, ExitCode.DB_REFUSED), report.findings
+    assert report.details["pooler_down"], report.details["attempts"]
+    assert "database behind it did not answer" in report.findings[0].message
+    reason = report.findings[0].fix.reason or ""  # type: ignore[union-attr]
+    assert "firewall" not in reason and "compute" not in reason, reason
+    assert report.panel is not None
+    assert "firewall" not in " ".join(line.value for line in report.panel.lines)
 
 
 def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
