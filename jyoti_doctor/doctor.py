@@ -100,7 +100,7 @@ def _short(text: str, limit: int = 140) -> str:
 
 
 def _unavailable(check: Check, exc: ImportError) -> CheckResult:
-    reason = f"the check failed to load ({type(exc).__name__}: {exc})"
+    reason = f"the check is not available ({type(exc).__name__}: {exc})"
     return CheckResult(
         check,
         Mark.FAIL,
@@ -207,6 +207,12 @@ def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     return _StartupLine(line, result.recommended_command)
 
 
+def _no_database_configured(exc: UsageError) -> bool:
+    """probe-db's "no URL anywhere" error (it has no class of its own yet): the project names no
+    database, which is a finding of this check, not a usage error of doctor."""
+    return str(exc).startswith("no database URL")
+
+
 def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> CheckResult:
     try:
         from .db.probe import probe_db
@@ -226,6 +232,15 @@ def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> Che
             retry_auth=db.retry_auth,
         )
     except UsageError as exc:
+        if _no_database_configured(exc):
+            # Not a bad invocation: this project names no database. Reported, never passed.
+            return CheckResult(
+                Check.DB,
+                Mark.WARN,
+                ExitCode.FINDINGS,
+                f"not configured: {exc}",
+                f"jyoti-doctor check-env {_arg(project_dir)}",
+            )
         return _usage(Check.DB, exc, f"jyoti-doctor check-env {_arg(project_dir)}")
     report = build_report(result)
     code = report.exit_code()

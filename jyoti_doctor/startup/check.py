@@ -18,24 +18,13 @@ from ..errors import UsageError
 from ..files import display_path
 from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
 from ..rules import Rule
-from .command import (
-    Launcher,
-    StartCommand,
-    configured_cwd,
-    discover,
-    parse_command,
-    shell_join,
-)
-from .graph import (
-    ASSUMPTIONS,
-    Failure,
-    Finder,
-    Prediction,
-    Trees,
-    predict,
-    project_module_names,
-)
+from .command import Launcher, StartCommand, parse_command, shell_join
+from .deploy import configured_cwd, discover
+from .failures import Failure, Prediction
+from .finder import Finder, project_module_names
+from .latent import predict
 from .syspath import EntryKind, Launch, model_launch
+from .walker import ASSUMPTIONS, Trees
 
 if TYPE_CHECKING:
     from .run import Observation
@@ -311,7 +300,7 @@ def recommend(
             findings.append(
                 Finding.make(
                     Rule.NO_PARENT_PACKAGE if style is Style.RELATIVE else Rule.MODULE_NOT_FOUND,
-                    f"the requested import style {style!r} cannot work with this start command: "
+                    f"the requested import style {style.value!r} cannot work with this start command: "
                     f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
                     f"from {rel_pkg}, so "
                     + (
@@ -465,6 +454,8 @@ def check_startup(
     return StartupResult(
         start_command=resolved.command.raw,
         source=resolved.command.source,
+        prediction=prediction,
+        observation=observation,
         predicted=outcome_text(prediction),
         recommended_command=advice.command,
         observed=observation.outcome if observation else None,
@@ -481,6 +472,8 @@ class StartupResult:
 
     start_command: str
     source: str
+    prediction: Prediction
+    observation: Observation | None
     predicted: str
     recommended_command: str | None
     observed: str | None

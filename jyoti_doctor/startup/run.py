@@ -21,7 +21,7 @@ from pathlib import Path
 from ..findings import Finding, JsonValue, Severity
 from ..masking import mask_text
 from ..rules import Rule
-from .graph import Prediction
+from .failures import Prediction
 from .syspath import EntryKind, Launch
 
 _CHILD = r"""

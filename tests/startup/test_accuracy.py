@@ -365,14 +365,13 @@ def observe(root: Path, command: str, timeout: float = 30.0) -> tuple[str, list[
 
 
 def predicted(root: Path, command: str) -> tuple[str, list[str], str]:
-    report = check_startup(root, Settings(), command=command)
-    prediction = report.details["prediction"]
-    fatal = prediction["fatal"]
+    result = check_startup(root, Settings(), command=command)
+    fatal = result.prediction.fatal
     logs = sorted(
-        m.removeprefix("SWALLOWED ") for s in prediction["swallowed"] for m in s["logged"]
+        m.removeprefix("SWALLOWED ") for s in result.prediction.swallowed for m in s.logged
     )
-    codes = ",".join(sorted({f.code for f in report.findings if f.counts})) or "—"
-    return ("starts" if fatal is None else fatal["message"]), logs, codes
+    codes = ",".join(sorted({f.code for f in result.findings if f.counts})) or "—"
+    return ("starts" if fatal is None else fatal.message), logs, codes
 
 
 def _need_launchers() -> None:

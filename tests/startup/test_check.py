@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.config import Settings
+from jyoti_doctor.config import Settings, Style
 from jyoti_doctor.errors import UsageError
-from jyoti_doctor.findings import ExitCode, Severity
+from jyoti_doctor.findings import ExitCode, Report, Severity
+from jyoti_doctor.report.json import report_to_dict
 from jyoti_doctor.startup.check import check_startup
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -28,12 +30,19 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def prediction(root: Path, command: str) -> dict:  # type: ignore[type-arg]
-    return check_startup(root, Settings(), command=command).details["prediction"]  # type: ignore[return-value]
+def check(root: Path, config: Settings | None = None, **kwargs: Any) -> Report:
+    """The report as every output format renders it."""
+    return check_startup(root, config or Settings(), **kwargs).to_report()
+
+
+def prediction(root: Path, command: str) -> dict[str, Any]:
+    """The prediction as the JSON document carries it."""
+    doc = report_to_dict(check(root, command=command))
+    return doc["details"]["prediction"]  # type: ignore[no-any-return]
 
 
 def test_jyotiflow_motivating_diagnosis() -> None:
-    report = check_startup(JYOTIFLOW, Settings())
+    report = check(JYOTIFLOW)
     assert report.summary["from"] == "Procfile:1 (web)"
     assert report.summary["predicted"] == "starts, 3 import(s) swallowed"
     swallowed = [f for f in report.findings if f.code == "JD204"]
@@ -68,7 +77,7 @@ def test_jyotiflow_motivating_diagnosis() -> None:
 
 
 def test_jyotiflow_run_observes_what_was_predicted() -> None:
-    report = check_startup(JYOTIFLOW, Settings(), run=True, timeout=30)
+    report = check(JYOTIFLOW, run=True, timeout=30)
     rows = {
         row[0]: row
         for section in report.sections
@@ -88,7 +97,7 @@ def test_run_reports_an_unpredicted_failure(tmp_path: Path) -> None:
         tmp_path,
         {"main.py": "import os\nSECRET = os.environ['API_TOKEN']\napp = 1\n", ".env": "OTHER=1\n"},
     )
-    report = check_startup(tmp_path, Settings(), command="uvicorn main:app", run=True)
+    report = check(tmp_path, command="uvicorn main:app", run=True)
     assert report.summary["observed"] == "failed"
     observed = [f for f in report.findings if "observed with --run" in f.message]
     assert observed and observed[0].code == "JD205"
@@ -104,7 +113,7 @@ def test_run_loads_dotenv_and_masks_secrets(tmp_path: Path) -> None:
             ".env": "API_TOKEN=tok_abcdefghijklmnopqrstuvwxyz\n",
         },
     )
-    report = check_startup(tmp_path, Settings(), command="uvicorn main:app", run=True)
+    report = check(tmp_path, command="uvicorn main:app", run=True)
     assert report.summary["observed"] == "imported"
     dumped = json.dumps(report.details) + "".join(
         r for s in report.sections for row in s.rows for r in row
@@ -263,7 +272,7 @@ def test_syntax_error_on_the_start_up_path(tmp_path: Path) -> None:
 
 def test_app_attribute_assigned_only_in_a_function_is_not_found(tmp_path: Path) -> None:
     write(tmp_path, {"main.py": "def create():\n    app = 1\n    return app\n"})
-    report = check_startup(tmp_path, Settings(), command="gunicorn main:app")
+    report = check(tmp_path, command="gunicorn main:app")
     assert [f.code for f in report.findings] == ["JD205"]
     assert "Failed to find attribute 'app' in 'main'." in report.findings[0].message
 
@@ -277,7 +286,7 @@ def test_clean_package_launch_has_no_findings_and_no_recommendation(tmp_path: Pa
             "backend/main.py": "from .deps import x\nfrom backend.deps import x as y\napp = 1\n",
         },
     )
-    report = check_startup(tmp_path, Settings(), command="uvicorn backend.main:app")
+    report = check(tmp_path, command="uvicorn backend.main:app")
     assert report.findings == ()
     assert report.text is None
     assert report.exit_code() is ExitCode.OK
@@ -292,25 +301,25 @@ def test_style_that_cannot_work_is_warned(tmp_path: Path) -> None:
             "backend/main.py": "from deps import x\napp = 1\n",
         },
     )
-    report = check_startup(
-        tmp_path, Settings(), command="cd backend && uvicorn main:app", style="relative"
-    )
+    report = check(tmp_path, command="cd backend && uvicorn main:app", style=Style.RELATIVE)
     warning = [f for f in report.findings if f.severity is Severity.WARNING]
     assert len(warning) == 1
     assert "'relative' cannot work with this start command" in warning[0].message
-    report = check_startup(
-        tmp_path, Settings(data={"style": "root"}), command="cd backend && uvicorn main:app"
-    )
+    report = check(tmp_path, Settings(style=Style.ROOT), command="cd backend && uvicorn main:app")
     assert report.findings == ()
-    report = check_startup(
-        tmp_path, Settings(data={"style": "root"}), command="uvicorn backend.main:app"
-    )
+    report = check(tmp_path, Settings(style=Style.ROOT), command="uvicorn backend.main:app")
     assert any("'root' cannot work" in f.message for f in report.findings)
 
 
-def test_unknown_style_and_missing_start_command_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="unknown import style"):
-        check_startup(tmp_path, Settings(), command="uvicorn main:app", style="dotted")
+def test_unknown_style_and_missing_start_command_are_usage_errors(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    bad = runner.invoke(
+        app, ["check-startup", "uvicorn main:app", "--project", str(tmp_path), "--style", "dotted"]
+    )
+    assert bad.exit_code == 2
+    assert "dotted" in bad.output
     with pytest.raises(UsageError, match="no start command given"):
         check_startup(tmp_path, Settings())
 
@@ -343,24 +352,25 @@ def test_one_tree_walk_and_one_parse_per_file_for_all_predictions(
     the project's module names and parsed files."""
     import ast
 
-    from jyoti_doctor.startup import check, graph
+    from jyoti_doctor.startup import check as check_module
+    from jyoti_doctor.startup import latent
 
     walks: list[Path] = []
     parses: list[str] = []
-    real_walk, real_parse = graph.project_module_names, ast.parse
+    real_walk, real_parse = latent.project_module_names, ast.parse
 
-    def walk(project_dir: Path, limit: int = 5000) -> frozenset[str]:
+    def walk(project_dir: Path) -> frozenset[str]:
         walks.append(project_dir)
-        return real_walk(project_dir, limit)
+        return real_walk(project_dir)
 
     def parse(source: object, filename: str = "<unknown>", *args: object, **kw: object) -> object:
         parses.append(filename)
         return real_parse(source, filename, *args, **kw)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(graph, "project_module_names", walk)
-    monkeypatch.setattr(check, "project_module_names", walk)
+    monkeypatch.setattr(latent, "project_module_names", walk)
+    monkeypatch.setattr(check_module, "project_module_names", walk)
     monkeypatch.setattr(ast, "parse", parse)
-    report = check_startup(JYOTIFLOW, Settings())
+    report = check(JYOTIFLOW)
     # Both alternatives were predicted (Option 1 and Option 2 carry a verdict each).
     assert report.text is not None and report.text.count("predicted: ") == 2
     assert len(walks) == 1
@@ -378,7 +388,7 @@ def test_recommended_command_for_a_package_launch_is_the_relative_rewrite(tmp_pa
             "backend/main.py": "from deps import x\napp = object()\n",
         },
     )
-    report = check_startup(tmp_path, Settings(), command="uvicorn backend.main:app")
+    report = check(tmp_path, command="uvicorn backend.main:app")
     command = report.details["recommended_command"]
     assert isinstance(command, str)
     assert command.startswith("jyoti-doctor fix-imports --style relative --write ")
@@ -395,7 +405,7 @@ def test_missing_start_command_is_its_own_usage_error(tmp_path: Path) -> None:
 
 
 def test_project_names_skip_the_shared_excludes(tmp_path: Path) -> None:
-    from jyoti_doctor.startup.graph import project_module_names
+    from jyoti_doctor.startup.finder import project_module_names
 
     write(
         tmp_path,

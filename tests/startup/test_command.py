@@ -9,7 +9,8 @@ import pytest
 
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
-from jyoti_doctor.startup.command import Launcher, discover, parse_command, parse_render_services
+from jyoti_doctor.startup.command import Launcher, parse_command
+from jyoti_doctor.startup.deploy import discover, parse_render_services
 from jyoti_doctor.startup.syspath import EntryKind, model_launch
 
 R = Path("/srv/app")
@@ -162,7 +163,7 @@ def test_discovery_prefers_config_then_procfile(tmp_path: Path) -> None:
     found = discover(tmp_path, Settings())
     assert found is not None
     assert (found.command, found.source) == ("cd backend && uvicorn main:app", "Procfile:2 (web)")
-    config = Settings(tmp_path / "pyproject.toml", {"start": "uvicorn main:app", "cwd": "backend"})
+    config = Settings(tmp_path / "pyproject.toml", start="uvicorn main:app", cwd="backend")
     found = discover(tmp_path, config)
     assert found is not None
     assert found.command == "uvicorn main:app"

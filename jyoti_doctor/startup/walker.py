@@ -1,12 +1,10 @@
 """Walk the first-party import graph from the entry module, statically, the way CPython runs it.
 
 Nothing is executed. Module bodies are followed in order, as the interpreter would execute them:
-each import is resolved with CPython's own rules (``PathFinder``/``FileFinder`` over the modelled
-``sys.path``: a regular package wins over a module, a module over a namespace portion, and a
-regular package later on the path over a namespace portion earlier), parent packages run first,
-a module that ran is cached, a failed one is not. The first exception that is not caught ends the
-start-up (the prediction); one caught by an ``except`` that matches it is recorded as swallowed,
-with the message its handler logs, and the walk goes on after the ``try``.
+each import is resolved with the finder's rules, parent packages run first, a module that ran
+is cached, a failed one is not. The first exception that is not caught ends the start-up (the
+prediction); one caught by an ``except`` that matches it is recorded as swallowed, with the
+message its handler logs, and the walk goes on after the ``try``.
 
 Where code cannot be decided statically the walk takes the side the interpreter most often takes
 and says so in :data:`ASSUMPTIONS`.
@@ -17,16 +15,16 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
-from importlib.machinery import EXTENSION_SUFFIXES
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
-from ..files import DEFAULT_EXCLUDES
 from ..imports.roots import PackageRoot, module_info, resolve_relative
 from ..imports.scan import is_main_guard
 from ..rules import Rule
+from .failures import Failure, Prediction, Swallowed
+from .finder import Finder, Spec
+from .messages import attr_missing, logged, raised
 from .syspath import EntryKind, Launch
 
 ASSUMPTIONS = (
@@ -41,140 +39,13 @@ ASSUMPTIONS = (
     ),
 )
 
-# The directories nobody scans, plus virtualenvs named `env`: no project module lives there.
-_SKIP_PATTERNS = (*DEFAULT_EXCLUDES, "env", ".env")
-_SKIP_DIRS = frozenset(p for p in _SKIP_PATTERNS if not any(c in p for c in "*?["))
-_SKIP_GLOBS = tuple(p for p in _SKIP_PATTERNS if p not in _SKIP_DIRS)
+
 # A parsed file (its tree and text) or why it could not be parsed, per path.
 Trees: TypeAlias = dict[Path, tuple[ast.Module, str] | SyntaxError]
 
-_CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
+CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
 _CATCH_OTHER = frozenset({"Exception", "BaseException"})
-_LOG_METHODS = frozenset(
-    {"error", "exception", "warning", "warn", "critical", "info", "debug", "fatal"}
-)
-
-
-@dataclass(frozen=True)
-class Spec:
-    """What ``importlib.util.find_spec`` would return, for a first-party module."""
-
-    name: str
-    origin: Path | None  # None: namespace package
-    locations: tuple[Path, ...] = ()  # submodule search locations (packages only)
-
-    @property
-    def is_package(self) -> bool:
-        return bool(self.locations)
-
-    @property
-    def kind(self) -> str:
-        if self.origin is None:
-            return "namespace package"
-        return "package" if self.locations else "module"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One exception an import statement raises."""
-
-    code: Rule  # JD201 / JD202 / JD203 / JD205 / JD190
-    exc_type: str  # ModuleNotFoundError, ImportError, SyntaxError...
-    message: str  # str(exc), exactly as CPython (or the launcher) words it
-    chain: tuple[str, ...]  # entry → ... → the target of the failing statement
-    path: Path | None = None
-    line: int | None = None
-    col: int | None = None
-    end_line: int | None = None
-    end_col: int | None = None
-    statement: str | None = None
-    missing: str | None = None  # ModuleNotFoundError.name
-
-    @property
-    def text(self) -> str:
-        return f"{self.exc_type}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Swallowed:
-    """A failure caught by ``try/except``: the app starts without what that import brought."""
-
-    failure: Failure
-    catches: str  # the except clause, e.g. "Exception"
-    path: Path
-    line: int
-    logged: tuple[str, ...]  # the handler's log/print messages, rendered with the exception
-    fallback: bool  # the handler imports something itself (and that worked)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    launch: Launch
-    fatal: Failure | None
-    swallowed: tuple[Swallowed, ...]
-    executed: tuple[str, ...]  # first-party modules that ran to the end, in order
-    external: tuple[str, ...]  # top-level names taken to be installed packages
-    latent: tuple[Failure, ...] = ()  # failing imports the start-up does not reach (yet)
-    app_found: bool | None = None
-
-    @property
-    def starts(self) -> bool:
-        return self.fatal is None
-
-
-class Finder:
-    """``PathFinder`` over the modelled first-party ``sys.path``."""
-
-    def __init__(self, sys_path: Sequence[Path]) -> None:
-        self.sys_path = tuple(sys_path)
-
-    def find(self, name: str, parent: Spec | None) -> Spec | None:
-        tail = name.rpartition(".")[2]
-        paths = parent.locations if parent is not None else self.sys_path
-        portions: list[Path] = []
-        for directory in paths:
-            base = directory / tail
-            is_dir = base.is_dir()
-            if is_dir and (base / "__init__.py").is_file():
-                return Spec(name, base / "__init__.py", (base,))
-            for suffix in (*EXTENSION_SUFFIXES, ".py", ".pyc"):
-                candidate = directory / (tail + suffix)
-                if candidate.is_file():
-                    return Spec(name, candidate)
-            if is_dir:
-                portions.append(base)
-        if portions:
-            return Spec(name, None, tuple(portions))
-        return None
-
-
-def project_module_names(project_dir: Path, limit: int = 5000) -> frozenset[str]:
-    """Every name the project defines as a module or package anywhere in its tree."""
-    names: set[str] = set()
-    stack = [project_dir]
-    seen = 0
-    while stack and seen < limit:
-        directory = stack.pop()
-        try:
-            children = list(directory.iterdir())
-        except OSError:
-            continue
-        for child in children:
-            seen += 1
-            if child.is_dir():
-                if _skipped(child.name) or child.name.startswith(".") or child.is_symlink():
-                    continue
-                if child.name.isidentifier():
-                    names.add(child.name)
-                stack.append(child)
-            elif child.suffix == ".py" and child.stem.isidentifier() and child.stem != "__init__":
-                names.add(child.stem)
-    return frozenset(names)
-
-
-def _skipped(name: str) -> bool:
-    return name in _SKIP_DIRS or any(fnmatchcase(name, glob) for glob in _SKIP_GLOBS)
 
 
 @dataclass
@@ -243,7 +114,7 @@ class Walker:
                     fatal = Failure(
                         Rule.ENTRY_NOT_FOUND,
                         "Error",
-                        self._attr_missing(),
+                        attr_missing(self.launch),
                         (entry.module,),
                         path=self.modules[entry.module].spec.origin,
                     )
@@ -294,22 +165,6 @@ class Walker:
             (name,),
             missing=missing,
         )
-
-    def _attr_missing(self) -> str:
-        cmd, entry = self.launch.command, self.launch.entry
-        launcher = cmd.launcher.value
-        if launcher == "uvicorn":
-            return (
-                f'Error loading ASGI app. Attribute "{entry.app_attr}" not found in module '
-                f'"{entry.module}".'
-            )
-        if launcher == "gunicorn":
-            return f"Failed to find attribute '{entry.app_attr}' in '{entry.module}'."
-        if launcher == "hypercorn":
-            return f"Cannot load application from '{cmd.target}', application not found."
-        if entry.app_attr:
-            return f"Could not find app name {entry.app_attr} in {entry.module}"
-        return "Could not find FastAPI app in module, try using --app"
 
     def _has_attr(self, module: str, attr: str | None) -> bool:
         mod = self.modules[module]
@@ -398,7 +253,7 @@ class Walker:
 
     # --- imports ----------------------------------------------------------------------------
 
-    def _is_external(self, top: str) -> bool:
+    def is_external(self, top: str) -> bool:
         if top in sys.builtin_module_names or top in sys.stdlib_module_names:
             return True
         return top not in self.project_names
@@ -426,7 +281,7 @@ class Walker:
                 )
             spec = self.finder.find(sub, parent.spec if parent else None)
             if spec is None:
-                if i == 1 and self._is_external(sub):
+                if i == 1 and self.is_external(sub):
                     self.external[sub] = None
                     return None
                 return self._fail(
@@ -459,7 +314,7 @@ class Walker:
         module.done = True
         return None
 
-    def _parse(self, path: Path) -> tuple[ast.Module, str] | SyntaxError:
+    def parse(self, path: Path) -> tuple[ast.Module, str] | SyntaxError:
         if path not in self.trees:
             try:
                 data = path.read_bytes()
@@ -475,7 +330,7 @@ class Walker:
         self, spec: Spec, name: str, package: str, is_main: bool, chain: tuple[str, ...]
     ) -> Failure | None:
         assert spec.origin is not None
-        parsed = self._parse(spec.origin)
+        parsed = self.parse(spec.origin)
         if isinstance(parsed, SyntaxError):
             return Failure(
                 Rule.UNPARSABLE_FILE,
@@ -536,7 +391,7 @@ class Walker:
 
     def _stmt(self, stmt: ast.stmt, ctx: _Ctx) -> Failure | None:
         if self.root_style is not None and isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            stmt = _as_root_style(stmt, ctx.path, self.root_style)
+            stmt = as_root_style(stmt, ctx.path, self.root_style)
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 failure = self.import_module(alias.name, (ctx, stmt), ctx.chain)
@@ -546,7 +401,7 @@ class Walker:
         if isinstance(stmt, ast.ImportFrom):
             return self._import_from(stmt, ctx)
         if isinstance(stmt, ast.If):
-            if _is_type_checking(stmt.test):
+            if is_type_checking(stmt.test):
                 return self._block(stmt.orelse, ctx)
             if is_main_guard(stmt):
                 return self._block(stmt.body if ctx.is_main else stmt.orelse, ctx)
@@ -561,10 +416,10 @@ class Walker:
 
     def _import_from(self, stmt: ast.ImportFrom, ctx: _Ctx) -> Failure | None:
         site = (ctx, stmt)
-        base = _from_module(stmt, ctx.package)
-        if isinstance(base, _Unresolved):
+        base = from_module(stmt, ctx.package)
+        if isinstance(base, Unresolved):
             return self._fail(
-                base.code, "ImportError", base.message, site, ctx.chain + (_spelled(stmt),)
+                base.code, "ImportError", base.message, site, ctx.chain + (spelled(stmt),)
             )
         failure = self.import_module(base, site, ctx.chain)
         if failure is not None:
@@ -618,7 +473,7 @@ class Walker:
                     catches,
                     ctx.path,
                     handler.lineno,
-                    _logged(handler, failure),
+                    logged(handler, failure),
                     fallback,
                 )
             )
@@ -631,7 +486,7 @@ class Walker:
             if isinstance(stmt, ast.Raise):
                 if stmt.exc is None:
                     return failure
-                name, message = _raised(stmt.exc, handler.name, failure)
+                name, message = raised(stmt.exc, handler.name, failure)
                 return Failure(
                     failure.code,
                     name,
@@ -651,7 +506,7 @@ class Walker:
         return None
 
 
-def _as_root_style(
+def as_root_style(
     stmt: ast.Import | ast.ImportFrom, path: Path, package_dir: Path
 ) -> ast.Import | ast.ImportFrom:
     """The statement as ``fix-imports --style root`` spells it, for a file under ``package_dir``."""
@@ -673,8 +528,8 @@ def _as_root_style(
             names.append(ast.alias(rest, alias.asname) if rest and alias.asname else alias)
         new: ast.Import | ast.ImportFrom = ast.Import(names=names)
     else:
-        module = _from_module(stmt, info.package)
-        if isinstance(module, _Unresolved):
+        module = from_module(stmt, info.package)
+        if isinstance(module, Unresolved):
             return stmt
         rest = strip(module)
         if rest is None:
@@ -690,29 +545,29 @@ def _as_root_style(
 
 
 @dataclass(frozen=True)
-class _Unresolved:
+class Unresolved:
     """The ImportError CPython raises for a relative import it cannot resolve."""
 
     code: Rule  # JD202 (no parent package) / JD203 (beyond the top-level package)
     message: str
 
 
-def _from_module(stmt: ast.ImportFrom, package: str) -> str | _Unresolved:
+def from_module(stmt: ast.ImportFrom, package: str) -> str | Unresolved:
     """The absolute module ``stmt`` imports from, run in a module whose __package__ is
     ``package``, or why CPython refuses it."""
     if not stmt.level:
         return stmt.module or ""
     if not package:
-        return _Unresolved(
+        return Unresolved(
             Rule.NO_PARENT_PACKAGE, "attempted relative import with no known parent package"
         )
     try:
         return resolve_relative(package, stmt.level, stmt.module)
     except ImportError as exc:
-        return _Unresolved(Rule.BEYOND_TOP_LEVEL, str(exc))
+        return Unresolved(Rule.BEYOND_TOP_LEVEL, str(exc))
 
 
-def _spelled(stmt: ast.ImportFrom) -> str:
+def spelled(stmt: ast.ImportFrom) -> str:
     return "." * stmt.level + (stmt.module or "")
 
 
@@ -780,19 +635,19 @@ def _imports_in(body: Sequence[ast.stmt]) -> bool:
     return any(isinstance(s, (ast.Import, ast.ImportFrom)) for b in body for s in ast.walk(b))
 
 
-def _is_type_checking(test: ast.expr) -> bool:
+def is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
 
 
-def _exc_names(node: ast.expr | None) -> list[str] | None:
+def exc_names(node: ast.expr | None) -> list[str] | None:
     if node is None:
         return None
     if isinstance(node, ast.Tuple):
         out: list[str] = []
         for elt in node.elts:
-            out.extend(_exc_names(elt) or [])
+            out.extend(exc_names(elt) or [])
         return out
     if isinstance(node, ast.Name):
         return [node.id]
@@ -803,324 +658,13 @@ def _exc_names(node: ast.expr | None) -> list[str] | None:
 
 def _catches(handler: ast.ExceptHandler, failure: Failure) -> str | None:
     """The name of the clause that catches ``failure``, or None when it does not."""
-    names = _exc_names(handler.type)
+    names = exc_names(handler.type)
     if names is None:
         return "bare except"
-    accepted = {"ModuleNotFoundError": _CATCH_MNF, "ImportError": _CATCH_IMPORT}.get(
+    accepted = {"ModuleNotFoundError": CATCH_MNF, "ImportError": _CATCH_IMPORT}.get(
         failure.exc_type, _CATCH_OTHER
     )
     for name in names:
         if name in accepted:
             return name
     return None
-
-
-def _raised(exc: ast.expr, bound: str | None, failure: Failure) -> tuple[str, str]:
-    call = exc if isinstance(exc, ast.Call) else None
-    func = call.func if call else exc
-    name = (
-        func.id
-        if isinstance(func, ast.Name)
-        else (func.attr if isinstance(func, ast.Attribute) else "Exception")
-    )
-    if isinstance(exc, ast.Name) and exc.id == bound:
-        return failure.exc_type, failure.message
-    message = ""
-    if call and call.args:
-        message = _render(call.args[0], bound, failure) or ""
-    return name, message
-
-
-def _render(node: ast.expr, bound: str | None, failure: Failure) -> str | None:
-    """The text an expression evaluates to, when it is built from literals and the exception."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name) and bound and node.id == bound:
-        return failure.message
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "str"
-        and len(node.args) == 1
-    ):
-        return _render(node.args[0], bound, failure)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "repr"
-        and len(node.args) == 1
-        and isinstance(node.args[0], ast.Name)
-    ):
-        return f"{failure.exc_type}({failure.message!r})"
-    if (
-        isinstance(node, ast.Attribute)
-        and node.attr == "__name__"
-        and isinstance(node.value, ast.Call)
-        and isinstance(node.value.func, ast.Name)
-        and node.value.func.id == "type"
-    ):
-        return failure.exc_type
-    if (
-        isinstance(node, ast.Attribute)
-        and isinstance(node.value, ast.Name)
-        and bound
-        and node.value.id == bound
-    ):
-        if node.attr == "name" and failure.missing:
-            return failure.missing
-        if node.attr == "msg":
-            return failure.message
-        return None
-    if isinstance(node, ast.JoinedStr):
-        parts: list[str] = []
-        for value in node.values:
-            if isinstance(value, ast.Constant):
-                parts.append(str(value.value))
-                continue
-            assert isinstance(value, ast.FormattedValue)
-            if value.format_spec is not None:
-                return None
-            if value.conversion == ord("r") and isinstance(value.value, ast.Name):
-                text: str | None = f"{failure.exc_type}({failure.message!r})"
-            else:
-                text = _render(value.value, bound, failure)
-            if text is None:
-                return None
-            parts.append(text)
-        return "".join(parts)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _render(node.left, bound, failure), _render(node.right, bound, failure)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        fmt = _render(node.left, bound, failure)
-        items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-        args = [_render(a, bound, failure) for a in items]
-        if fmt is None or any(a is None for a in args):
-            return None
-        try:
-            return fmt % tuple(args)
-        except (TypeError, ValueError):
-            return None
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "format"
-        and not node.keywords
-    ):
-        fmt = _render(node.func.value, bound, failure)
-        args = [_render(a, bound, failure) for a in node.args]
-        if fmt is None or any(a is None for a in args):
-            return None
-        try:
-            return fmt.format(*args)
-        except (IndexError, KeyError, ValueError):
-            return None
-    return None
-
-
-def _logged(handler: ast.ExceptHandler, failure: Failure) -> tuple[str, ...]:
-    """Messages the handler logs or prints, rendered with the exception's text."""
-    out: list[str] = []
-    for stmt in handler.body:
-        for node in ast.walk(stmt):
-            if not isinstance(node, ast.Call) or not node.args:
-                continue
-            func = node.func
-            args = list(node.args)
-            if isinstance(func, ast.Attribute) and func.attr == "log" and len(args) >= 2:
-                args = args[1:]
-            elif not (
-                (isinstance(func, ast.Attribute) and func.attr in _LOG_METHODS)
-                or (isinstance(func, ast.Name) and func.id == "print")
-            ):
-                continue
-            text = _render(args[0], handler.name, failure)
-            if text is None:
-                continue
-            if len(args) > 1 and not (isinstance(func, ast.Name) and func.id == "print"):
-                rendered = [_render(a, handler.name, failure) for a in args[1:]]
-                if any(r is None for r in rendered):
-                    continue
-                try:
-                    text = text % tuple(rendered)
-                except (TypeError, ValueError):
-                    continue
-            elif len(args) > 1:
-                rendered = [_render(a, handler.name, failure) for a in args[1:]]
-                if any(r is None for r in rendered):
-                    continue
-                text = " ".join([text, *(r or "" for r in rendered)])
-            out.append(text)
-    return tuple(out)
-
-
-def predict(
-    launch: Launch,
-    project_dir: Path,
-    *,
-    root_style: Path | None = None,
-    project_names: frozenset[str] | None = None,
-    trees: Trees | None = None,
-) -> Prediction:
-    """The start-up of ``launch`` as the interpreter would run it, predicted statically.
-
-    ``root_style``: read the self-imports of that package directory as ``fix-imports --style
-    root`` would write them. ``project_names`` and ``trees`` let several predictions for one
-    project share the tree walk and the parsed files."""
-    if project_names is None:
-        project_names = project_module_names(project_dir)
-    walker = Walker(launch, project_names, root_style, trees)
-    prediction = walker.predict()
-    return replace(prediction, latent=sweep(walker, prediction))
-
-
-def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
-    """Failing imports in first-party files the start-up did not reach because something failed
-    first (or that run later, inside functions): each import judged on its own, its parents
-    assumed to load. Imports guarded by an ``except`` that catches import errors are left out."""
-    reported = {(f.path, f.line) for f in _all_failures(prediction)}
-    pending = [m.spec for m in walker.modules.values() if m.spec.origin is not None]
-    if prediction.launch.entry.file is not None:
-        pending.append(Spec("__main__", prediction.launch.entry.file))
-    for failure in _all_failures(prediction):
-        # The module that failed part-way is not cached; its other imports still count.
-        if failure.path is not None and len(failure.chain) >= 2 and failure.chain[-2] != "__main__":
-            name = failure.chain[-2]
-            is_pkg = failure.path.name == "__init__.py"
-            pending.append(Spec(name, failure.path, (failure.path.parent,) if is_pkg else ()))
-    seen: set[Path] = set()
-    latent: list[Failure] = []
-    while pending:
-        spec = pending.pop()
-        if spec.origin is None or spec.origin in seen or spec.origin.suffix != ".py":
-            continue
-        seen.add(spec.origin)
-        parsed = walker._parse(spec.origin)
-        if isinstance(parsed, SyntaxError):
-            continue
-        tree, source = parsed
-        package = (
-            ""
-            if spec.name == "__main__"
-            else (spec.name if spec.is_package else spec.name.rpartition(".")[0])
-        )
-        if spec.origin == prediction.launch.entry.file or (
-            walker.launch.entry.kind is EntryKind.MAIN_MODULE and spec.name == "__main__"
-        ):
-            package = (
-                ""
-                if walker.launch.entry.kind is EntryKind.SCRIPT
-                else (walker.launch.entry.module.rpartition(".")[0])
-            )
-        guarded = _guarded_lines(tree, is_main=spec.name == "__main__")
-        for stmt in ast.walk(tree):
-            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                continue
-            if walker.root_style is not None:
-                stmt = _as_root_style(stmt, spec.origin, walker.root_style)
-            quiet = (spec.origin, stmt.lineno) in reported or stmt.lineno in guarded
-            for target, problem in _judge(walker, stmt, package, spec, source):
-                if problem is not None:
-                    if not quiet:
-                        latent.append(problem)
-                        reported.add((spec.origin, stmt.lineno))
-                elif target is not None:
-                    pending.append(target)
-    return tuple(latent)
-
-
-def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
-    """Lines of imports inside ``try`` bodies whose handlers catch import errors, inside
-    ``if TYPE_CHECKING:``, and inside ``if __name__ == "__main__":`` of a module that is not
-    run as __main__: a failure there is handled or never happens."""
-    lines: set[int] = set()
-    for node in ast.walk(tree):
-        blocks: list[ast.stmt] = []
-        catches = isinstance(node, (ast.Try, ast.TryStar)) and any(
-            (_exc_names(h.type) is None) or set(_exc_names(h.type) or ()) & _CATCH_MNF
-            for h in node.handlers
-        )
-        skipped_if = isinstance(node, ast.If) and (
-            _is_type_checking(node.test) or (is_main_guard(node) and not is_main)
-        )
-        if catches or skipped_if:
-            blocks = node.body  # type: ignore[attr-defined]
-        for block in blocks:
-            for sub in ast.walk(block):
-                if isinstance(sub, (ast.Import, ast.ImportFrom)):
-                    lines.add(sub.lineno)
-    return lines
-
-
-def _all_failures(prediction: Prediction) -> list[Failure]:
-    out = [s.failure for s in prediction.swallowed]
-    if prediction.fatal is not None:
-        out.append(prediction.fatal)
-    return out
-
-
-def _judge(
-    walker: Walker, stmt: ast.Import | ast.ImportFrom, package: str, spec: Spec, source: str
-) -> list[tuple[Spec | None, Failure | None]]:
-    """Resolve one statement's modules without running anything."""
-    names: list[str] = []
-    ctx_chain = (spec.name,)
-
-    def fail(
-        code: Rule, exc: str, message: str, target: str, missing: str | None = None
-    ) -> Failure:
-        return Failure(
-            code,
-            exc,
-            message,
-            ctx_chain + (target,),
-            path=spec.origin,
-            line=stmt.lineno,
-            col=stmt.col_offset + 1,
-            end_line=stmt.end_lineno,
-            end_col=(stmt.end_col_offset or 0) + 1,
-            statement=ast.get_source_segment(source, stmt),
-            missing=missing,
-        )
-
-    if isinstance(stmt, ast.Import):
-        names = [a.name for a in stmt.names]
-    else:
-        base = _from_module(stmt, package)
-        if isinstance(base, _Unresolved):
-            return [(None, fail(base.code, "ImportError", base.message, _spelled(stmt)))]
-        names = [base] + [f"{base}.{a.name}" for a in stmt.names if a.name != "*"]
-    out: list[tuple[Spec | None, Failure | None]] = []
-    for index, name in enumerate(names):
-        optional = isinstance(stmt, ast.ImportFrom) and index > 0
-        parent: Spec | None = None
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):
-            sub = ".".join(parts[:i])
-            found = walker.finder.find(sub, parent)
-            if found is None:
-                if optional:
-                    break
-                if i == 1 and walker._is_external(sub):
-                    break
-                if i == 1 or parent is not None:
-                    out.append(
-                        (
-                            None,
-                            fail(
-                                Rule.MODULE_NOT_FOUND,
-                                "ModuleNotFoundError",
-                                f"No module named '{sub}'",
-                                name,
-                                sub,
-                            ),
-                        )
-                    )
-                break
-            if i < len(parts) and not found.is_package:
-                break
-            parent = found
-            out.append((found, None))
-        if out and out[-1][1] is not None:
-            break
-    return out

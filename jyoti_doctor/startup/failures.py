@@ -1,0 +1,58 @@
+"""What a predicted start-up is made of: the failures an import raises, the ones a handler
+swallows, and the prediction as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..rules import Rule
+from .syspath import Launch
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One exception an import statement raises."""
+
+    code: Rule  # JD201 / JD202 / JD203 / JD205 / JD190
+    exc_type: str  # ModuleNotFoundError, ImportError, SyntaxError...
+    message: str  # str(exc), exactly as CPython (or the launcher) words it
+    chain: tuple[str, ...]  # entry → ... → the target of the failing statement
+    path: Path | None = None
+    line: int | None = None
+    col: int | None = None
+    end_line: int | None = None
+    end_col: int | None = None
+    statement: str | None = None
+    missing: str | None = None  # ModuleNotFoundError.name
+
+    @property
+    def text(self) -> str:
+        return f"{self.exc_type}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Swallowed:
+    """A failure caught by ``try/except``: the app starts without what that import brought."""
+
+    failure: Failure
+    catches: str  # the except clause, e.g. "Exception"
+    path: Path
+    line: int
+    logged: tuple[str, ...]  # the handler's log/print messages, rendered with the exception
+    fallback: bool  # the handler imports something itself (and that worked)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    launch: Launch
+    fatal: Failure | None
+    swallowed: tuple[Swallowed, ...]
+    executed: tuple[str, ...]  # first-party modules that ran to the end, in order
+    external: tuple[str, ...]  # top-level names taken to be installed packages
+    latent: tuple[Failure, ...] = ()  # failing imports the start-up does not reach (yet)
+    app_found: bool | None = None
+
+    @property
+    def starts(self) -> bool:
+        return self.fatal is None

@@ -1,0 +1,87 @@
+"""The shell side of a start command: tokens, ``&&``/``;`` chains, ``$VAR`` expansion and the
+wrappers (``exec``, ``poetry run``, ``env``...) in front of the real program. Nothing is run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+from ..errors import UsageError
+
+ASSIGN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_SEPARATORS = {"&&", ";", "||", "&", "|", "\n"}
+_WRAPPERS = {
+    ("poetry", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("rye", "run"),
+    ("uv", "run"),
+    ("newrelic-admin", "run-program"),
+}
+_SINGLE_WRAPPERS = {"exec", "nohup", "opentelemetry-instrument", "ddtrace-run", "time"}
+
+_SAFE = re.compile(r"^[\w@%+=:,./${}-]+$")
+
+
+def shell_join(argv: list[str]) -> str:
+    """``shlex.join`` that leaves ``$PORT`` and ``${VAR}`` for the shell to expand."""
+    return " ".join(a if _SAFE.match(a) else shlex.quote(a) for a in argv)
+
+
+def tokens(text: str) -> list[str]:
+    lex = shlex.shlex(text.replace("\\\n", " "), posix=True, punctuation_chars=";&|")
+    lex.whitespace_split = True
+    lex.commenters = "#"
+    try:
+        return list(lex)
+    except ValueError as exc:
+        raise UsageError(f"cannot parse start command {text!r}: {exc}") from None
+
+
+def segments(tokens: list[str]) -> list[list[str]]:
+    out: list[list[str]] = [[]]
+    for token in tokens:
+        if token in _SEPARATORS or set(token) <= set(";&|"):
+            out.append([])
+        else:
+            out[-1].append(token)
+    return [s for s in out if s]
+
+
+def expand(value: str, env: dict[str, str]) -> str:
+    """``$VAR``/``${VAR}``/``${VAR:-default}`` from what the command itself set; others stay."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        default = match.group(3)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        return match.group(0)
+
+    return re.sub(r"\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?::?-([^}]*))?\})", sub, value)
+
+
+def unwrap(argv: list[str], env: dict[str, str]) -> list[str]:
+    while argv:
+        head = os.path.basename(argv[0])
+        if head in _SINGLE_WRAPPERS:
+            argv = argv[1:]
+        elif head == "env":
+            argv = argv[1:]
+            while argv and (argv[0].startswith("-") or ASSIGN.match(argv[0])):
+                if m := ASSIGN.match(argv[0]):
+                    env[m[1]] = m[2]
+                argv = argv[1:]
+        elif len(argv) > 1 and (head, argv[1]) in _WRAPPERS:
+            argv = argv[2:]
+            while argv and argv[0].startswith("-"):
+                argv = argv[1:]
+        elif head in ("doppler", "dotenv") and "--" in argv:
+            argv = argv[argv.index("--") + 1 :]
+        else:
+            return argv
+    return argv
