@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,12 @@ from ..findings import Finding, JsonValue, Location, Report, Section, Severity, 
 from ..rules import Rule
 from .command import Launcher, StartCommand, parse_command, shell_join
 from .deploy import configured_cwd, discover
-from .failures import Failure, Prediction
-from .finder import Finder, project_module_names
+from .environment import Environment, Interpreter, declared_imports, locate, probe
+from .failures import Failure, Prediction, Resolution
+from .finder import Finder, ProjectIndex
 from .latent import predict
 from .syspath import EntryKind, Launch, model_launch
-from .walker import ASSUMPTIONS, Trees
+from .walker import ASSUMPTIONS, Trees, parse_file, top_level_imports
 
 if TYPE_CHECKING:
     from .run import Observation
@@ -42,24 +44,43 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Project:
-    """One project's directory with its module names and parsed files, computed once and
+    """One project's files, its environment's answers and its parsed files, computed once and
     shared by every prediction made for it (the start command's and each alternative's)."""
 
     directory: Path
-    names: frozenset[str]
+    index: ProjectIndex
+    environment: Environment
     trees: Trees = field(default_factory=dict)
 
     @classmethod
-    def at(cls, directory: Path) -> Project:
-        return cls(directory, project_module_names(directory))
+    def at(
+        cls,
+        directory: Path,
+        interpreter: Interpreter | None = None,
+        extra_names: Iterable[str] = (),
+        launch_dir: Path | None = None,
+    ) -> Project:
+        index = ProjectIndex.of(directory)
+        trees: Trees = {}
+        names: set[str] = set(extra_names)
+        if interpreter is not None:
+            # Every absolute top-level name any file imports, asked in one subprocess.
+            for path in index.files:
+                parsed = parse_file(path, trees)
+                if not isinstance(parsed, SyntaxError):
+                    names |= top_level_imports(parsed[0])
+        environment = probe(interpreter, names)
+        if not environment.known:
+            homes = {directory, *(launch_dir.parents if launch_dir else ())}
+            if launch_dir is not None:
+                homes.add(launch_dir)
+            inside = [d for d in homes if d == directory or directory in d.parents]
+            environment = replace(environment, declared=declared_imports(inside))
+        return cls(directory, index, environment, trees)
 
     def predict(self, launch: Launch, *, root_style: Path | None = None) -> Prediction:
         return predict(
-            launch,
-            self.directory,
-            root_style=root_style,
-            project_names=self.names,
-            trees=self.trees,
+            launch, self.index, self.environment, root_style=root_style, trees=self.trees
         )
 
 
@@ -109,15 +130,62 @@ def chain_text(failure: Failure) -> str:
 
 
 def prediction_findings(prediction: Prediction) -> list[Finding]:
-    findings: list[Finding] = []
+    return [finding for finding, _ in prediction_pairs(prediction)]
+
+
+def watched_names(prediction: Prediction) -> tuple[str, ...]:
+    """The module names the prediction says cannot be imported: ``--run`` reports where the
+    real import found each of them, if it did."""
+    failures = [*(s.failure for s in prediction.swallowed), *prediction.latent]
+    if prediction.fatal is not None:
+        failures.append(prediction.fatal)
+    return tuple(sorted({f.missing for f in failures if f.missing}))
+
+
+def not_checked_findings(environment: Environment, prediction: Prediction) -> list[Finding]:
+    """What the prediction could not decide, said once each, as info."""
+    findings = [Finding.make(Rule.NOT_CHECKED, note) for note in prediction.notes]
+    unchecked = sorted(n for n, r in prediction.external if r is Resolution.NOT_CHECKED)
+    if unchecked:
+        why = (
+            "no environment found (pass --python, or create the project's .venv)"
+            if environment.interpreter is None
+            else f"the environment {environment.describe()} could not be asked"
+        )
+        shown = ", ".join(unchecked[:12]) + (" …" if len(unchecked) > 12 else "")
+        findings.append(
+            Finding.make(
+                Rule.NOT_CHECKED,
+                f"{len(unchecked)} third-party module(s) not checked: {why}: {shown}",
+            )
+        )
+    return findings
+
+
+def environment_details(environment: Environment) -> dict[str, JsonValue]:
+    interpreter = environment.interpreter
+    return {
+        "python": interpreter.path if interpreter else None,
+        "from": interpreter.origin if interpreter else None,
+        "version": ".".join(map(str, environment.version)) if environment.version else None,
+        "problem": environment.problem,
+    }
+
+
+def prediction_pairs(prediction: Prediction) -> list[tuple[Finding, Failure | None]]:
+    """Each finding of the prediction with the failure it reports."""
+    findings: list[tuple[Finding, Failure | None]] = []
     fatal = prediction.fatal
     if fatal is not None:
         findings.append(
-            Finding.make(
-                fatal.code,
-                f"{fatal.text} — the app does not start ({chain_text(fatal)})",
-                location=_location(fatal),
-                source=fatal.statement,
+            (
+                Finding.make(
+                    fatal.code,
+                    f"{fatal.text} — the app does not start ({chain_text(fatal)})",
+                    location=_location(fatal),
+                    source=fatal.statement,
+                ),
+                fatal,
             )
         )
     for item in prediction.swallowed:
@@ -125,24 +193,30 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
         where = f"{_display(item.path)}:{item.line}"
         if item.fallback:
             findings.append(
-                Finding.make(
-                    Rule.SWALLOWED_IMPORT_ERROR,
-                    f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
-                    f"fallback instead ({chain_text(f)})",
-                    severity=Severity.INFO,
-                    location=_location(f),
-                    source=f.statement,
+                (
+                    Finding.make(
+                        Rule.SWALLOWED_IMPORT_ERROR,
+                        f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
+                        f"fallback instead ({chain_text(f)})",
+                        severity=Severity.INFO,
+                        location=_location(f),
+                        source=f.statement,
+                    ),
+                    f,
                 )
             )
             continue
         logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
         findings.append(
-            Finding.make(
-                Rule.SWALLOWED_IMPORT_ERROR,
-                f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
-                f"without what this import brings ({chain_text(f)}){logged}",
-                location=_location(f),
-                source=f.statement,
+            (
+                Finding.make(
+                    Rule.SWALLOWED_IMPORT_ERROR,
+                    f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
+                    f"without what this import brings ({chain_text(f)}){logged}",
+                    location=_location(f),
+                    source=f.statement,
+                ),
+                f,
             )
         )
     grouped: dict[tuple[Path | None, Rule, str], list[Failure]] = {}
@@ -152,11 +226,14 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
         first = group[0]
         more = f" (and {len(group) - 1} more line(s) of this file)" if len(group) > 1 else ""
         findings.append(
-            Finding.make(
-                code,
-                f"{first.text} when this line runs (today's start-up does not reach it){more}",
-                location=_location(first),
-                source=first.statement,
+            (
+                Finding.make(
+                    code,
+                    f"{first.text} when this line runs (today's start-up does not reach it){more}",
+                    location=_location(first),
+                    source=first.statement,
+                ),
+                first,
             )
         )
     return findings
@@ -423,24 +500,37 @@ def check_startup(
     project_dir = project_dir.absolute()
     style = style or config.style
     resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
-    project = Project.at(project_dir)
-    prediction = project.predict(resolved.launch)
-    findings = prediction_findings(prediction)
+    launch = resolved.launch
+    interpreter = locate(project_dir, python, extra_dirs=(launch.cwd,))
+    project = Project.at(project_dir, interpreter, (launch.entry.module.split(".")[0],), launch.cwd)
+    prediction = project.predict(launch)
+    pairs = prediction_pairs(prediction)
+    not_checked = not_checked_findings(project.environment, prediction)
     advice = recommend(resolved, prediction, project, style)
     text = advice.text
-    findings += advice.findings
     sections = list(launch_sections(resolved))
     details: dict[str, JsonValue] = {
         "prediction": prediction_details(prediction),
+        "environment": environment_details(project.environment),
         "assumptions": list(ASSUMPTIONS),
         "recommended_command": advice.command,
     }
     observation: Observation | None = None
+    observed_findings: list[Finding] = []
     if run:
-        from .run import compare, observe
+        from .run import compare, observe, overruled
 
-        observation = observe(resolved.launch, project_dir, timeout=timeout, python=python)
-        rows, mismatches = compare(prediction, observation)
+        observation = observe(
+            launch,
+            project_dir,
+            timeout=timeout,
+            python=interpreter.path if interpreter else None,
+            watch=watched_names(prediction),
+        )
+        rows, observed_findings = compare(prediction, observation)
+        # What was observed wins: a predicted import error the real import did not meet is
+        # the model's mistake, reported as such, never left standing as an error.
+        pairs = overruled(pairs, observation, prediction.fatal)
         sections.append(
             Section(
                 "observed_(--run)_vs_predicted",
@@ -450,7 +540,7 @@ def check_startup(
             )
         )
         details["observed"] = observation.as_dict()
-        findings += mismatches
+    findings = [f for f, _ in pairs] + not_checked + list(advice.findings) + observed_findings
     return StartupResult(
         start_command=resolved.command.raw,
         source=resolved.command.source,
@@ -535,6 +625,9 @@ def prediction_details(prediction: Prediction) -> dict[str, JsonValue]:
         ],
         "latent": [failure(f) for f in prediction.latent],
         "executed": list(prediction.executed),
-        "assumed_installed": list(prediction.external),
+        "stdlib": [n for n, r in prediction.external if r is Resolution.STDLIB],
+        "installed": [n for n, r in prediction.external if r is Resolution.INSTALLED],
+        "not_checked": [n for n, r in prediction.external if r is Resolution.NOT_CHECKED],
+        "notes": list(prediction.notes),
         "sys_path": [str(e.path) for e in prediction.launch.sys_path],
     }

@@ -4,10 +4,20 @@ swallows, and the prediction as a whole."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from ..rules import Rule
 from .syspath import Launch
+
+
+class Resolution(StrEnum):
+    """Where an absolute top-level import outside the first-party path resolves."""
+
+    STDLIB = "stdlib"
+    INSTALLED = "installed"
+    NOT_CHECKED = "not checked"
+    MISSING = "missing"
 
 
 @dataclass(frozen=True)
@@ -49,9 +59,12 @@ class Prediction:
     fatal: Failure | None
     swallowed: tuple[Swallowed, ...]
     executed: tuple[str, ...]  # first-party modules that ran to the end, in order
-    external: tuple[str, ...]  # top-level names taken to be installed packages
+    # Top-level names found outside the first-party path, and where: stdlib, installed, or
+    # not checked (no environment to ask).
+    external: tuple[tuple[str, Resolution], ...]
     latent: tuple[Failure, ...] = ()  # failing imports the start-up does not reach (yet)
     app_found: bool | None = None
+    notes: tuple[str, ...] = ()  # what this prediction does not cover, and why
 
     @property
     def starts(self) -> bool:

@@ -3,8 +3,9 @@ names the project defines (found with the same discovery as every other command)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
@@ -78,7 +79,7 @@ class ProjectIndex:
             tuple(f"{s.path}: {s.reason}" for s in found.skipped),
         )
 
-    @property
+    @cached_property
     def names(self) -> frozenset[str]:
         """Every name the project defines as a module or package anywhere in its tree."""
         names: set[str] = set()
@@ -90,6 +91,35 @@ class ProjectIndex:
             names.update(p for p in rel.parent.parts if p.isidentifier())
             if path.stem.isidentifier() and path.stem != "__init__":
                 names.add(path.stem)
+        return frozenset(names)
+
+    def self_names(self, entries: Iterable[Path]) -> frozenset[str]:
+        """The modules and packages directly inside the project directory and each directory
+        between it and a first-party ``sys.path`` entry: the top-level names the project
+        itself defines for this launch. A name deeper down (``app/services/jwt.py``) is never
+        one: Python 3 has no implicit relative imports."""
+        dirs: set[Path] = set()
+        for entry in entries:
+            try:
+                rel = entry.relative_to(self.directory)
+            except ValueError:
+                continue
+            current = self.directory
+            dirs.add(current)
+            for part in rel.parts:
+                current = current / part
+                dirs.add(current)
+        names: set[str] = set()
+        for path in self.files:
+            for directory in dirs:
+                try:
+                    parts = path.relative_to(directory).parts
+                except ValueError:
+                    continue
+                first = parts[0]
+                name = first[:-3] if len(parts) == 1 and first.endswith(".py") else first
+                if name.isidentifier() and name != "__init__":
+                    names.add(name)
         return frozenset(names)
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from ..imports.scan import is_main_guard
 from ..rules import Rule
-from .failures import Failure, Prediction
-from .finder import Spec, project_module_names
+from .environment import Environment
+from .failures import Failure, Prediction, Resolution
+from .finder import ProjectIndex, Spec
 from .syspath import EntryKind, Launch
 from .walker import (
     CATCH_MNF,
@@ -27,20 +28,19 @@ from .walker import (
 
 def predict(
     launch: Launch,
-    project_dir: Path,
+    index: ProjectIndex,
+    environment: Environment,
     *,
     root_style: Path | None = None,
-    project_names: frozenset[str] | None = None,
     trees: Trees | None = None,
 ) -> Prediction:
     """The start-up of ``launch`` as the interpreter would run it, predicted statically.
 
     ``root_style``: read the self-imports of that package directory as ``fix-imports --style
-    root`` would write them. ``project_names`` and ``trees`` let several predictions for one
-    project share the tree walk and the parsed files."""
-    if project_names is None:
-        project_names = project_module_names(project_dir)
-    walker = Walker(launch, project_names, root_style, trees)
+    root`` would write them. ``index``, ``environment`` and ``trees`` let several predictions
+    for one project share the tree walk, the environment's answers and the parsed files."""
+    self_names = index.self_names(e.path for e in launch.sys_path)
+    walker = Walker(launch, environment, self_names, index.names, root_style, trees)
     prediction = walker.predict()
     return replace(prediction, latent=sweep(walker, prediction))
 
@@ -172,7 +172,7 @@ def _judge(
             if found is None:
                 if optional:
                     break
-                if i == 1 and walker.is_external(sub):
+                if i == 1 and walker.top_level(sub) is not Resolution.MISSING:
                     break
                 if i == 1 or parent is not None:
                     out.append(

@@ -13,7 +13,6 @@ and says so in :data:`ASSUMPTIONS`.
 from __future__ import annotations
 
 import ast
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +21,11 @@ from typing import TypeAlias
 from ..imports.roots import PackageRoot, module_info, resolve_relative
 from ..imports.scan import is_main_guard
 from ..rules import Rule
-from .failures import Failure, Prediction, Swallowed
+from .environment import Environment
+from .failures import Failure, Prediction, Resolution, Swallowed
 from .finder import Finder, Spec
 from .messages import attr_missing, logged, raised
+from .preimports import preimported
 from .syspath import EntryKind, Launch
 
 ASSUMPTIONS = (
@@ -42,6 +43,36 @@ ASSUMPTIONS = (
 
 # A parsed file (its tree and text) or why it could not be parsed, per path.
 Trees: TypeAlias = dict[Path, tuple[ast.Module, str] | SyntaxError]
+
+
+def parse_file(path: Path, trees: Trees) -> tuple[ast.Module, str] | SyntaxError:
+    """The file's tree and text, parsed once per ``trees``; why not, as a SyntaxError."""
+    if path not in trees:
+        try:
+            data = path.read_bytes()
+            tree = ast.parse(data, filename=str(path))
+            trees[path] = (tree, data.decode("utf-8", errors="replace"))
+        except SyntaxError as exc:
+            trees[path] = exc
+        except (OSError, ValueError) as exc:
+            trees[path] = SyntaxError(str(exc))
+        except (RecursionError, MemoryError):
+            # CPython's own compiler gives up on such a file too ("too complex"): the file
+            # cannot be analysed, which is a finding, never a crash of the tool.
+            trees[path] = SyntaxError("too deeply nested to be analysed (RecursionError)")
+    return trees[path]
+
+
+def top_level_imports(tree: ast.Module) -> set[str]:
+    """The top-level names of the absolute imports anywhere in a file."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
 
 CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
@@ -71,7 +102,9 @@ class Walker:
     def __init__(
         self,
         launch: Launch,
-        project_names: frozenset[str],
+        environment: Environment,
+        self_names: frozenset[str],
+        project_names: frozenset[str] = frozenset(),
         root_style: Path | None = None,
         trees: Trees | None = None,
     ) -> None:
@@ -80,11 +113,19 @@ class Walker:
         # root-absolute style (``from backend.deps`` and ``from ..deps`` become ``from deps``).
         self.root_style = root_style
         self.finder = Finder([e.path for e in launch.sys_path])
+        self.environment = environment
+        # The project's own top-level names on the way to the launch's sys.path entries: a
+        # self-import of one of these that is not on the path fails, whatever is installed.
+        self.self_names = self_names
+        # Every name the project defines anywhere in its tree.
         self.project_names = project_names
+        # In sys.modules before the app's first import: never looked up on the path.
+        self.preloaded = preimported(launch.command) - {launch.entry.module.split(".")[0]}
         self.modules: dict[str, _Module] = {}
         self.swallowed: list[Swallowed] = []
         self.executed: list[str] = []
-        self.external: dict[str, None] = {}
+        self.external: dict[str, Resolution] = {}
+        self.notes: list[str] = []  # what the walk could not model, said as it is
         # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
         self.trees: Trees = {} if trees is None else trees
 
@@ -125,9 +166,10 @@ class Walker:
             fatal,
             tuple(self.swallowed),
             tuple(self.executed),
-            tuple(self.external),
+            tuple(self.external.items()),
             (),
             app_found,
+            tuple(self.notes),
         )
 
     def _invalid_name(self, name: str, kind: EntryKind) -> Failure:
@@ -202,8 +244,23 @@ class Walker:
 
     def _run_main_module(self, name: str) -> Failure | None:
         parent, _, _ = name.rpartition(".")
-        if parent and self.finder.find(name.split(".")[0], None) is None:
-            top = name.split(".")[0]
+        top = name.split(".")[0]
+        if self.finder.find(top, None) is None:
+            # `python -m flask run`, `python -m http.server`: a module of the environment, not
+            # of the project. Missing only when the environment says so.
+            where = self.top_level(top)
+            if where is not Resolution.MISSING and top not in self.self_names:
+                self.external[top] = where
+                origin = {
+                    Resolution.STDLIB: "the standard library's",
+                    Resolution.INSTALLED: "the installed",
+                }.get(where, "a third-party (not checked)")
+                self.notes.append(
+                    f"`python -m {name}` runs {origin} module {name}, not the project's own "
+                    "code: what that module loads is not modelled"
+                )
+                return None
+        if parent and self.finder.find(top, None) is None:
             return Failure(
                 Rule.ENTRY_NOT_FOUND,
                 "Error",
@@ -253,10 +310,33 @@ class Walker:
 
     # --- imports ----------------------------------------------------------------------------
 
-    def is_external(self, top: str) -> bool:
-        if top in sys.builtin_module_names or top in sys.stdlib_module_names:
-            return True
-        return top not in self.project_names
+    def _shadowed(self, name: str) -> None:
+        spec = self.finder.find(name, None)
+        if spec is None or name in self.external:
+            return
+        where = spec.origin or (spec.locations[0] if spec.locations else None)
+        self.notes.append(
+            f"the project's {name} ({where}) is never imported: "
+            f"{self.launch.command.launcher.value} has already imported the installed {name} "
+            "before the app, and every `import "
+            f"{name}` gets that one"
+        )
+
+    def top_level(self, top: str) -> Resolution:
+        """Where an absolute top-level name not found on the first-party path comes from."""
+        if self.environment.is_stdlib(top):
+            return Resolution.STDLIB
+        has = self.environment.has(top)
+        if has is not None:
+            return Resolution.INSTALLED if has else Resolution.MISSING
+        # No environment to ask. A name the project defines itself (a root-style self-import
+        # such as `from deps import x`) and no declared dependency provides is the project's
+        # own, off this launch's path; anything else may be installed: not checked.
+        if top in self.environment.declared:
+            return Resolution.NOT_CHECKED
+        if top in self.self_names or top in self.project_names:
+            return Resolution.MISSING
+        return Resolution.NOT_CHECKED
 
     def import_module(
         self, name: str, site: tuple[_Ctx, ast.stmt] | None, chain: tuple[str, ...]
@@ -279,10 +359,17 @@ class Walker:
                     chain + (name,),
                     missing=sub,
                 )
+            if i == 1 and sub in self.preloaded:
+                self._shadowed(sub)
+                self.external[sub] = (
+                    Resolution.STDLIB if self.environment.is_stdlib(sub) else Resolution.INSTALLED
+                )
+                return None
             spec = self.finder.find(sub, parent.spec if parent else None)
             if spec is None:
-                if i == 1 and self.is_external(sub):
-                    self.external[sub] = None
+                where = self.top_level(sub) if i == 1 else Resolution.MISSING
+                if where is not Resolution.MISSING:
+                    self.external[sub] = where
                     return None
                 return self._fail(
                     Rule.MODULE_NOT_FOUND,
@@ -315,16 +402,7 @@ class Walker:
         return None
 
     def parse(self, path: Path) -> tuple[ast.Module, str] | SyntaxError:
-        if path not in self.trees:
-            try:
-                data = path.read_bytes()
-                tree = ast.parse(data, filename=str(path))
-                self.trees[path] = (tree, data.decode("utf-8", errors="replace"))
-            except SyntaxError as exc:
-                self.trees[path] = exc
-            except (OSError, ValueError) as exc:
-                self.trees[path] = SyntaxError(str(exc))
-        return self.trees[path]
+        return parse_file(path, self.trees)
 
     def _run(
         self, spec: Spec, name: str, package: str, is_main: bool, chain: tuple[str, ...]

@@ -4,6 +4,7 @@ handlers and their log messages, recommendations, --run, and the CLI."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +36,16 @@ def check(root: Path, config: Settings | None = None, **kwargs: Any) -> Report:
     return check_startup(root, config or Settings(), **kwargs).to_report()
 
 
-def prediction(root: Path, command: str) -> dict[str, Any]:
+def prediction(root: Path, command: str, **kwargs: Any) -> dict[str, Any]:
     """The prediction as the JSON document carries it."""
-    doc = report_to_dict(check(root, command=command))
+    doc = report_to_dict(check(root, command=command, **kwargs))
     return doc["details"]["prediction"]  # type: ignore[no-any-return]
 
 
 def test_jyotiflow_motivating_diagnosis() -> None:
-    report = check(JYOTIFLOW)
+    # A known environment (this interpreter: no package named `routers` or `backend` installed),
+    # so the alternative launch's root-style imports are predicted, not left unchecked.
+    report = check(JYOTIFLOW, python=sys.executable)
     assert report.summary["from"] == "Procfile:1 (web)"
     assert report.summary["predicted"] == "starts, 3 import(s) swallowed"
     swallowed = [f for f in report.findings if f.code == "JD204"]
@@ -104,7 +107,9 @@ def test_run_reports_an_unpredicted_failure(tmp_path: Path) -> None:
     assert "KeyError" in observed[0].message
 
 
-def test_run_loads_dotenv_and_masks_secrets(tmp_path: Path) -> None:
+def test_run_starts_with_the_launchers_environment_not_the_dotenv(tmp_path: Path) -> None:
+    """uvicorn does not read .env by itself: --run must not either, or it hides the KeyError
+    the real start-up meets. With --env-file it does, and the values stay masked."""
     write(
         tmp_path,
         {
@@ -113,7 +118,10 @@ def test_run_loads_dotenv_and_masks_secrets(tmp_path: Path) -> None:
             ".env": "API_TOKEN=tok_abcdefghijklmnopqrstuvwxyz\n",
         },
     )
-    report = check(tmp_path, command="uvicorn main:app", run=True)
+    plain = check(tmp_path, command="uvicorn main:app", run=True)
+    assert plain.summary["observed"] == "failed"
+    assert any("KeyError" in f.message and f.code == "JD205" for f in plain.findings)
+    report = check(tmp_path, command="uvicorn main:app --env-file .env", run=True)
     assert report.summary["observed"] == "imported"
     dumped = json.dumps(report.details) + "".join(
         r for s in report.sections for row in s.rows for r in row
@@ -257,11 +265,78 @@ def test_bare_raise_in_handler_propagates(tmp_path: Path) -> None:
     assert fatal["message"] == "No module named 'backend'"
 
 
-def test_unknown_top_level_names_are_taken_as_installed(tmp_path: Path) -> None:
+def test_unknown_top_level_names_are_not_checked_without_an_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     write(tmp_path, {"main.py": "import fastapi_not_here\nimport json\napp = 1\n"})
-    p = prediction(tmp_path, "uvicorn main:app")
+    report = check(tmp_path, command="uvicorn main:app")
+    p = report_to_dict(report)["details"]["prediction"]
     assert p["fatal"] is None
-    assert p["assumed_installed"] == ["fastapi_not_here", "json"]
+    assert p["stdlib"] == ["json"]
+    assert p["not_checked"] == ["fastapi_not_here"]
+    assert report.exit_code() is ExitCode.OK
+    (info,) = [f for f in report.findings if f.code == "JD206"]
+    assert info.severity is Severity.INFO
+    assert "1 third-party module(s) not checked: no environment found" in info.message
+
+
+def test_a_known_environment_decides_third_party_names(tmp_path: Path) -> None:
+    """This interpreter as the project's: what it has installed starts, what it lacks fails."""
+    write(tmp_path, {"main.py": "import typer\nimport fastapi_not_here\napp = 1\n"})
+    p = prediction(tmp_path, "uvicorn main:app", python=sys.executable)
+    assert p["installed"] == ["typer"]
+    assert p["fatal"]["message"] == "No module named 'fastapi_not_here'"
+
+
+def test_an_absolute_import_never_resolves_into_a_sibling_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`import jwt` next to app/services/jwt.py is PyJWT (declared), not the sibling; and
+    `import django` is never config/django/. Python 3 has no implicit relative imports."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "PyJWT==2.8\nDjango>=5\n",
+            "app/__init__.py": "",
+            "app/main.py": "from app.services import auth\nimport django\napp = 1\n",
+            "app/services/__init__.py": "",
+            "app/services/auth.py": "import jwt\n",
+            "app/services/jwt.py": "SECRET = 1\n",
+            "config/__init__.py": "",
+            "config/django/__init__.py": "",
+        },
+    )
+    report = check(tmp_path, command="uvicorn app.main:app")
+    p = report_to_dict(report)["details"]["prediction"]
+    assert p["fatal"] is None and p["latent"] == []
+    assert sorted(p["not_checked"]) == ["django", "jwt"]
+    assert report.exit_code() is ExitCode.OK
+    # With an environment that lacks them, they are missing — from the environment, not the
+    # project: the walk never entered app/services/jwt.py as `jwt`.
+    known = prediction(tmp_path, "uvicorn app.main:app", python=sys.executable)
+    assert known["fatal"]["message"] == "No module named 'jwt'"
+    assert "jwt" not in known["executed"]
+
+
+@pytest.mark.parametrize(
+    ("command", "module"),
+    [
+        ("python -m flask run", "flask"),
+        ("python -m http.server", "http.server"),
+        ("python -m celery -A proj worker", "celery"),
+    ],
+)
+def test_python_m_of_an_environment_module_is_not_a_missing_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, module: str
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    write(tmp_path, {"app.py": "app = 1\n"})
+    report = check(tmp_path, command=command)
+    assert report.exit_code() is ExitCode.OK, report.findings
+    notes = [f.message for f in report.findings if f.code == "JD206"]
+    assert any(f"`python -m {module}` runs" in n for n in notes)
 
 
 def test_syntax_error_on_the_start_up_path(tmp_path: Path) -> None:
@@ -349,28 +424,26 @@ def test_one_tree_walk_and_one_parse_per_file_for_all_predictions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The start command's prediction and each alternative the recommendation checks share
-    the project's module names and parsed files."""
+    the project's file index and parsed files."""
     import ast
 
-    from jyoti_doctor.startup import check as check_module
-    from jyoti_doctor.startup import latent
+    from jyoti_doctor.startup.finder import ProjectIndex
 
     walks: list[Path] = []
     parses: list[str] = []
-    real_walk, real_parse = latent.project_module_names, ast.parse
+    real_walk, real_parse = ProjectIndex.of.__func__, ast.parse  # type: ignore[attr-defined]
 
-    def walk(project_dir: Path) -> frozenset[str]:
+    def walk(cls: type[ProjectIndex], project_dir: Path) -> ProjectIndex:
         walks.append(project_dir)
-        return real_walk(project_dir)
+        return real_walk(cls, project_dir)  # type: ignore[no-any-return]
 
     def parse(source: object, filename: str = "<unknown>", *args: object, **kw: object) -> object:
         parses.append(filename)
         return real_parse(source, filename, *args, **kw)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(latent, "project_module_names", walk)
-    monkeypatch.setattr(check_module, "project_module_names", walk)
+    monkeypatch.setattr(ProjectIndex, "of", classmethod(walk))
     monkeypatch.setattr(ast, "parse", parse)
-    report = check(JYOTIFLOW)
+    report = check(JYOTIFLOW, python=sys.executable)
     # Both alternatives were predicted (Option 1 and Option 2 carry a verdict each).
     assert report.text is not None and report.text.count("predicted: ") == 2
     assert len(walks) == 1
