@@ -28,6 +28,8 @@ from .syspath import EntryKind, Launch
 _CHILD = r"""
 import sys
 _baseline = set(sys.modules)
+_rest = sys.path[1:]  # without `python -c`'s own '' (the cwd): the project is not on it yet
+sys.path[:] = _rest
 import importlib, json, os, runpy, traceback
 out, spec = sys.argv[1], json.loads(sys.argv[2])
 # What the launcher has imported before the app, imported here too (from the environment's
@@ -42,7 +44,7 @@ _keep = _baseline | set(spec["preimport"])
 for _name in list(sys.modules):
     if _name.split(".")[0] not in _keep and not _name.startswith("_"):
         del sys.modules[_name]
-sys.path[:] = spec["sys_path"] + sys.path[1:]
+sys.path[:] = spec["sys_path"] + _rest
 os.chdir(spec["cwd"])
 records = []
 if "logging" in sys.modules:

@@ -491,3 +491,98 @@ def test_project_names_skip_the_shared_excludes(tmp_path: Path) -> None:
         },
     )
     assert project_module_names(tmp_path) == {"backend", "deps"}
+
+
+def test_run_overrules_a_predicted_import_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app puts lib/ on sys.path itself: the static model predicts `import helper` fails,
+    the real import works. No error remains; the disagreement says what the model missed."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    write(
+        tmp_path,
+        {
+            "main.py": "import os, sys\n"
+            "sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))\n"
+            "import helper\napp = helper.make()\n",
+            "lib/helper.py": "def make():\n    return 1\n",
+        },
+    )
+    static = check(tmp_path, command="uvicorn main:app")
+    assert [f.code for f in static.findings if f.counts] == ["JD201"]
+    report = check(tmp_path, command="uvicorn main:app", run=True)
+    assert report.summary["observed"] == "imported"
+    assert report.exit_code() is ExitCode.OK
+    (missed,) = [f for f in report.findings if f.code == "JD207"]
+    assert missed.severity is Severity.INFO
+    assert "the static model predicted ModuleNotFoundError: No module named 'helper'" in (
+        missed.message
+    )
+    assert "`helper` is importable: the real import loaded it from " in missed.message
+    assert missed.message.endswith("lib/helper.py")
+
+
+def test_run_timeout_is_inconclusive_not_an_app_error(tmp_path: Path) -> None:
+    write(tmp_path, {"main.py": "import time\ntime.sleep(30)\napp = 1\n"})
+    report = check(tmp_path, command="uvicorn main:app", run=True, timeout=0.5)
+    assert report.summary["observed"] == "timeout"
+    assert report.exit_code() is ExitCode.OK
+    (info,) = [f for f in report.findings if f.code == "JD206"]
+    assert "--run was inconclusive" in info.message
+
+
+def test_launcher_preimports_shadow_a_project_module(tmp_path: Path) -> None:
+    """uvicorn has imported the standard library's logging before the app: a project
+    logging.py in the start directory is never loaded. `python main.py` has not: it is."""
+    write(
+        tmp_path,
+        {
+            "logging.py": "raise RuntimeError('project logging ran')\n",
+            "main.py": "import logging\nlog = logging.getLogger('x')\napp = 1\n",
+        },
+    )
+    report = check(tmp_path, command="uvicorn main:app", run=True)
+    p = report_to_dict(report)["details"]["prediction"]
+    assert p["fatal"] is None and "logging" in p["stdlib"]
+    assert report.summary["observed"] == "imported"
+    assert any("the project's logging" in f.message for f in report.findings)
+    script = check(tmp_path, command="python main.py", run=True)
+    assert script.summary["observed"] == "failed"
+    assert script.summary["predicted"] == "starts"  # the body of logging.py is not modelled
+    assert "logging" in report_to_dict(script)["details"]["prediction"]["executed"]
+
+
+def test_python_option_is_resolved_where_the_command_runs(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"proj/main.py": "import typer\napp = 1\n"})
+    venv_bin = Path(sys.executable).parent
+    monkeypatch.chdir(venv_bin.parent)
+    ok = runner.invoke(
+        app,
+        [
+            "check-startup",
+            "uvicorn main:app",
+            "--project",
+            str(tmp_path / "proj"),
+            "--python",
+            f"bin/{Path(sys.executable).name}",
+            "--format",
+            "json",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["details"]["prediction"]["installed"] == ["typer"]
+    bad = runner.invoke(
+        app,
+        [
+            "check-startup",
+            "uvicorn main:app",
+            "--project",
+            str(tmp_path / "proj"),
+            "--python",
+            "no/such/python",
+        ],
+    )
+    assert bad.exit_code == 2
+    assert "--python no/such/python: no executable interpreter" in bad.output
