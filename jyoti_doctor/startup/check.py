@@ -88,6 +88,16 @@ def resolve_launch(
     project_dir: Path, config: Settings, *, command: str | None = None, cwd: Path | None = None
 ) -> Resolved:
     """The start command (given, configured or discovered) and its modelled launch."""
+    try:
+        return _resolve_launch(project_dir, config, command=command, cwd=cwd)
+    except OSError as exc:
+        # A path the system refuses (too long, a loop): the command cannot be used as given.
+        raise UsageError(f"cannot use the start command's paths: {exc.strerror or exc}") from None
+
+
+def _resolve_launch(
+    project_dir: Path, config: Settings, *, command: str | None = None, cwd: Path | None = None
+) -> Resolved:
     project_dir = project_dir.absolute()
     if not project_dir.is_dir():
         raise UsageError(f"not a directory: {project_dir}")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
 from .launchers import BOOL_OPTS, VALUE_OPTS, Launcher
-from .shell import ASSIGN, expand, segments, shell_join, tokens, unwrap
+from .shell import ASSIGN, chain, expand, shell_join, tokens, unwrap
 
 __all__ = ["Launcher", "StartCommand", "parse_command", "shell_join"]
 
@@ -46,6 +46,8 @@ class StartCommand:
     isolated: bool = False  # python -I / -E: PYTHONPATH ignored
     safe_path: bool = False  # python -P / -I: no script dir or cwd prepended
     notes: tuple[str, ...] = field(default=())
+    # A `cd DIR &&` whose directory does not exist: the shell stops before the launcher.
+    missing_dir: str | None = None
 
     def env_value(self, name: str) -> str | None:
         for key, value in reversed(self.env):
@@ -70,18 +72,31 @@ def parse_command(
     cwd = start_cwd = cwd.absolute()
     shell_env: dict[str, str] = dict(env or {})
     exported: dict[str, str] = dict(env or {})
-    parts = segments(tokens(raw))
+    parts = chain(tokens(raw))
     if not parts:
         raise UsageError(f"empty start command from {source}")
-    launch: list[str] | None = None
-    launch_env: dict[str, str] = {}
-    for seg in parts:
+    # Every command of the chain runs; the launch is the last one that starts Python (a
+    # launcher this tool knows), else the last command.
+    candidates: list[tuple[list[str], dict[str, str], Path, str | None]] = []
+    failed_cd: str | None = None
+    for seg, op in parts:
         seg = [expand(t, shell_env) for t in seg]
         if seg[0] == "cd":
             target = seg[1] if len(seg) > 1 else "~"
             if target == "~" or target.startswith("$"):
                 raise UsageError(f"cannot follow `cd {target}` in the start command from {source}")
-            cwd = Path(os.path.normpath(cwd / target))
+            new = Path(os.path.normpath(cwd / target))
+            if len(str(new)) > _MAX_PATH or any(len(p) > 255 for p in new.parts):
+                raise UsageError(
+                    f"cannot follow `cd` in the start command from {source}: the "
+                    "path is longer than any file system allows"
+                )
+            if new.is_dir() or op not in (";", ""):
+                cwd = new
+                if not new.is_dir() and failed_cd is None:
+                    # `cd missing && launch`: the shell stops here.
+                    failed_cd = target
+            # `cd missing; launch` (or on its own line) goes on in the same directory.
             continue
         if seg[0] == "export":
             for item in seg[1:]:
@@ -95,10 +110,30 @@ def parse_command(
         if not seg:
             shell_env.update(local)
             continue
-        launch, launch_env = seg, {**exported, **local}
-    if launch is None:
+        candidates.append((seg, {**exported, **local}, cwd, failed_cd))
+    if not candidates:
         raise UsageError(f"no command to run in the start command from {source}: {raw!r}")
-    return _parse_argv(raw, source, launch, cwd, launch_env, start_cwd)
+    known = [c for c in candidates if _starts_python(c[0])]
+    launch, launch_env, launch_cwd, missing = (known or candidates)[-1]
+    cmd = _parse_argv(raw, source, launch, launch_cwd, launch_env, start_cwd)
+    if missing is not None and cmd.missing_dir is None:
+        cmd = replace(cmd, missing_dir=missing)
+    return cmd
+
+
+_MAX_PATH = 4096
+
+
+def _starts_python(argv: list[str]) -> bool:
+    inner = unwrap(list(argv), {})
+    if not inner:
+        return False
+    head = os.path.basename(inner[0])
+    return bool(
+        _PYTHON.match(head)
+        or head in {launcher.value for launcher in Launcher}
+        or (head in ("sh", "bash", "dash", "zsh") and len(inner) >= 3)
+    )
 
 
 def _parse_argv(

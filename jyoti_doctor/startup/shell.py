@@ -30,8 +30,18 @@ def shell_join(argv: list[str]) -> str:
     return " ".join(a if _SAFE.match(a) else shlex.quote(a) for a in argv)
 
 
+# Longer than any real start command; beyond it the text is refused, not half-read.
+MAX_COMMAND = 16_384
+
+
 def tokens(text: str) -> list[str]:
-    lex = shlex.shlex(text.replace("\\\n", " "), posix=True, punctuation_chars=";&|")
+    """Shell words and operators; a newline separates commands as ``;`` does."""
+    if len(text) > MAX_COMMAND:
+        raise UsageError(
+            f"the start command is {len(text)} characters long; at most {MAX_COMMAND} are read"
+        )
+    lex = shlex.shlex(text.replace("\\\n", " "), posix=True, punctuation_chars=";&|\n")
+    lex.whitespace = " \t\r"
     lex.whitespace_split = True
     lex.commenters = "#"
     try:
@@ -41,13 +51,27 @@ def tokens(text: str) -> list[str]:
 
 
 def segments(tokens: list[str]) -> list[list[str]]:
-    out: list[list[str]] = [[]]
+    return [seg for seg, _ in chain(tokens)]
+
+
+def chain(tokens: list[str]) -> list[tuple[list[str], str]]:
+    """Each simple command with the operator after it (``&&``, ``||``, ``;``, ``|``, ``&``;
+    a newline reads as ``;``, the last command has ``""``)."""
+    out: list[tuple[list[str], str]] = []
+    current: list[str] = []
     for token in tokens:
-        if token in _SEPARATORS or set(token) <= set(";&|"):
-            out.append([])
+        if token in _SEPARATORS or set(token) <= set(";&|\n"):
+            op = token.replace("\n", "").strip() or ";"
+            if current:
+                out.append((current, op))
+            elif out and op != ";":
+                out[-1] = (out[-1][0], op)
+            current = []
         else:
-            out[-1].append(token)
-    return [s for s in out if s]
+            current.append(token)
+    if current:
+        out.append((current, ""))
+    return out
 
 
 def expand(value: str, env: dict[str, str]) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -83,6 +83,16 @@ def _dedupe(entries: list[PathEntry]) -> tuple[PathEntry, ...]:
 
 def model_launch(cmd: StartCommand) -> Launch:
     """The working directory, ``sys.path`` (first-party part) and entry of ``cmd``."""
+    launch = _model(cmd)
+    problem = launch.problem
+    if cmd.missing_dir is not None:
+        problem = f"cd: can't cd to {cmd.missing_dir} (the shell stops before the launcher)"
+    elif cmd.launcher is Launcher.GUNICORN and cmd.chdir and not launch.cwd.is_dir():
+        problem = f"Error: can't chdir to '{cmd.chdir}'"
+    return launch if problem == launch.problem else replace(launch, problem=problem)
+
+
+def _model(cmd: StartCommand) -> Launch:
     cwd = cmd.cwd
     pp = _pythonpath(cmd)
     m_entry = (

@@ -45,6 +45,10 @@ ASSUMPTIONS = (
 Trees: TypeAlias = dict[Path, tuple[ast.Module, str] | SyntaxError]
 
 
+class TooDeep(SyntaxError):
+    """A file CPython's compiler gives up on with RecursionError (and so does the analysis)."""
+
+
 def parse_file(path: Path, trees: Trees) -> tuple[ast.Module, str] | SyntaxError:
     """The file's tree and text, parsed once per ``trees``; why not, as a SyntaxError."""
     if path not in trees:
@@ -59,7 +63,10 @@ def parse_file(path: Path, trees: Trees) -> tuple[ast.Module, str] | SyntaxError
         except (RecursionError, MemoryError):
             # CPython's own compiler gives up on such a file too ("too complex"): the file
             # cannot be analysed, which is a finding, never a crash of the tool.
-            trees[path] = SyntaxError("too deeply nested to be analysed (RecursionError)")
+            trees[path] = TooDeep(
+                "maximum recursion depth exceeded during compilation (the file is too deeply "
+                "nested to be analysed)"
+            )
     return trees[path]
 
 
@@ -412,7 +419,7 @@ class Walker:
         if isinstance(parsed, SyntaxError):
             return Failure(
                 Rule.UNPARSABLE_FILE,
-                "SyntaxError",
+                "RecursionError" if isinstance(parsed, TooDeep) else "SyntaxError",
                 parsed.msg or str(parsed),
                 chain,
                 path=spec.origin,

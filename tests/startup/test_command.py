@@ -6,9 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
+from jyoti_doctor.findings import ExitCode
+from jyoti_doctor.startup.check import check_startup
 from jyoti_doctor.startup.command import Launcher, parse_command
 from jyoti_doctor.startup.deploy import discover, parse_render_services
 from jyoti_doctor.startup.syspath import EntryKind, model_launch
@@ -285,3 +289,55 @@ def test_dockerfile_shell_form_and_entrypoint(tmp_path: Path) -> None:
 
 def test_nothing_to_discover(tmp_path: Path) -> None:
     assert discover(tmp_path, Settings()) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cd " + "a/" * 3000 + " && uvicorn main:app",
+        "uvicorn " + "m" * 100_000 + ":app",
+    ],
+    ids=["cd-3000-deep", "100k-characters"],
+)
+def test_hostile_start_commands_are_one_line_usage_errors(
+    runner: CliRunner, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    result = runner.invoke(app, ["check-startup", command, "--project", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("gunicorn --chdir /nonexistent main:app", "Error: can't chdir to '/nonexistent'"),
+        ("cd nowhere && uvicorn main:app", "cd: can't cd to nowhere"),
+        ("sh -c 'cd nowhere && exec uvicorn main:app'", "cd: can't cd to nowhere"),
+    ],
+)
+def test_a_missing_start_directory_is_a_predicted_failure(
+    tmp_path: Path, command: str, problem: str
+) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    result = check_startup(tmp_path, Settings(), command=command)
+    assert result.prediction.fatal is not None
+    assert result.prediction.fatal.message.startswith(problem)
+    assert result.to_report().exit_code() is ExitCode.FINDINGS
+
+
+def test_multi_line_and_semicolon_chains_read_alike(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    for command in (
+        "cd backend\nuvicorn main:app",
+        "cd backend; uvicorn main:app",
+        "cd backend && uvicorn main:app",
+        "alembic upgrade head && cd backend && uvicorn main:app && echo stopped",
+    ):
+        cmd = parse_command(command, tmp_path)
+        assert (cmd.launcher, cmd.cwd) == (Launcher.UVICORN, tmp_path / "backend"), command
+    # `cd missing; x` goes on where it was; `cd missing && x` never runs x.
+    assert parse_command("cd nowhere; uvicorn main:app", tmp_path).cwd == tmp_path
+    assert parse_command("cd nowhere; uvicorn main:app", tmp_path).missing_dir is None
+    assert parse_command("cd nowhere && uvicorn main:app", tmp_path).missing_dir == "nowhere"

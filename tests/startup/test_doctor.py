@@ -196,3 +196,60 @@ def test_start_command_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> No
     report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"env", "imports", "db"}))
     assert lines(report)[3].startswith("[✗] Start-up: `cd backend && uvicorn main:app")
     assert reads.count("Procfile") == 1
+
+
+def test_absolute_self_imports_are_info_when_the_known_launch_works(tmp_path: Path) -> None:
+    """`uvicorn backend.main:app` from the root: `from backend.deps import x` works there. One
+    info line says so and which launch they would break; scan-imports stays strict."""
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "__init__.py").write_text("")
+    (tmp_path / "backend" / "deps.py").write_text("x = 1\n")
+    (tmp_path / "backend" / "main.py").write_text("from backend.deps import x\napp = 1\n")
+    (tmp_path / "Procfile").write_text("web: uvicorn backend.main:app\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB}))
+    line = next(x for x in lines(report) if "Imports:" in x)
+    assert line.startswith(
+        "[✓] Imports: 1 absolute self-import(s): fine for `uvicorn backend.main:app` "
+        "(Procfile:1 (web)); they break a launch from inside the package (`cd backend && …`)"
+    )
+    assert report.exit_code() is ExitCode.OK
+    from jyoti_doctor.imports.run import scan_imports
+
+    strict = scan_imports([tmp_path], Settings()).to_report()
+    assert strict.exit_code() is ExitCode.FINDINGS
+
+
+def test_suggested_commands_are_shell_quoted() -> None:
+    from jyoti_doctor.doctor import suggest
+
+    assert suggest("check-env", "my project") == "jyoti-doctor check-env 'my project'"
+    assert suggest("check-env", "-odd") == "jyoti-doctor check-env -- -odd"
+    assert (
+        suggest("check-startup", "uvicorn main:app", options=("--project", "a b"))
+        == "jyoti-doctor check-startup --project 'a b' 'uvicorn main:app'"
+    )
+
+
+def test_no_start_command_suggests_only_a_command_that_can_work(tmp_path: Path) -> None:
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert not any("uvicorn main:app" in x for x in lines(report))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text("app = object()\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert any(
+        "check-startup --project" in x and "'uvicorn app.main:app'" in x for x in lines(report)
+    )
+
+
+def test_a_pathological_entry_module_is_a_finding_and_doctor_still_summarises(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "main.py").write_text("x = " + " + ".join(["1"] * 20_000) + "\napp = 1\n")
+    (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB}))
+    text = lines(report)
+    startup = next(x for x in text if "Start-up:" in x)
+    assert startup.startswith("[✗] Start-up:")
+    assert "too deeply nested" in startup or "JD190" in startup
+    assert text[-1].startswith(("Next:", "No issues"))
