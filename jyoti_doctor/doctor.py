@@ -221,11 +221,13 @@ def _launch_breaks_on(startup: StartupResult, packages: tuple[str, ...] | list[s
 
 def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     try:
-        from .startup.check import NoStartCommand, check_startup
+        from .startup.check import NoStartCommand, UnknownStartDirectory, check_startup
     except ImportError as exc:
         return _StartupLine(_unavailable(Check.STARTUP, exc))
     try:
         result = check_startup(project_dir, settings)
+    except UnknownStartDirectory as exc:
+        return _StartupLine(CheckResult(Check.STARTUP, Mark.WARN, ExitCode.FINDINGS, str(exc)))
     except NoStartCommand:
         # Only a command that can work: one naming a file and an app object that exist.
         candidate = likely_command(project_dir)

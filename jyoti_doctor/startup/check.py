@@ -21,7 +21,14 @@ from ..findings import Finding, JsonValue, Location, Report, Section, Severity, 
 from ..rules import Rule
 from .command import Launcher, StartCommand, parse_command, shell_join
 from .deploy import configured_cwd, discover
-from .environment import Environment, Interpreter, declared_imports, locate, probe
+from .environment import (
+    Environment,
+    Interpreter,
+    declared_imports,
+    locate,
+    probe,
+    target_python,
+)
 from .failures import Failure, Prediction, Resolution
 from .finder import Finder, ProjectIndex
 from .latent import predict
@@ -34,6 +41,11 @@ if TYPE_CHECKING:
 
 class NoStartCommand(UsageError):
     """No start command was given and the project names none."""
+
+
+class UnknownStartDirectory(NoStartCommand):
+    """The project names a start command, but not where it runs (a container ``WORKDIR`` that
+    nothing of the project is copied or mounted into): not modelled, never guessed."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +82,16 @@ class Project:
                 if not isinstance(parsed, SyntaxError):
                     names |= top_level_imports(parsed[0])
         environment = probe(interpreter, names)
+        homes = {directory, *(launch_dir.parents if launch_dir else ())}
+        if launch_dir is not None:
+            homes.add(launch_dir)
+        # The launch's own directory first, then up to the project directory.
+        inside = sorted(
+            (d for d in homes if d == directory or directory in d.parents),
+            key=lambda d: -len(d.parts),
+        )
+        environment = replace(environment, target=target_python(inside))
         if not environment.known:
-            homes = {directory, *(launch_dir.parents if launch_dir else ())}
-            if launch_dir is not None:
-                homes.add(launch_dir)
-            inside = [d for d in homes if d == directory or directory in d.parents]
             environment = replace(environment, declared=declared_imports(inside))
         return cls(directory, index, environment, trees)
 
@@ -113,6 +130,11 @@ def _resolve_launch(
                 f"no start command given and none found in {project_dir} ([tool.jyoti-doctor] "
                 "start, Procfile, render.yaml, Dockerfile); pass one, e.g. "
                 "jyoti-doctor check-startup 'uvicorn main:app' --cwd backend"
+            )
+        if found.unknown_cwd is not None and cwd is None:
+            raise UnknownStartDirectory(
+                f"`{found.command}` ({found.source}) not checked: {found.unknown_cwd}; pass "
+                "--cwd DIR (the project directory that ends up there)"
             )
         base = cwd or found.cwd
         cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))

@@ -113,7 +113,7 @@ def parse_command(
         candidates.append((seg, {**exported, **local}, cwd, failed_cd))
     if not candidates:
         raise UsageError(f"no command to run in the start command from {source}: {raw!r}")
-    known = [c for c in candidates if _starts_python(c[0])]
+    known = [c for c in candidates if starts_python(c[0])]
     launch, launch_env, launch_cwd, missing = (known or candidates)[-1]
     cmd = _parse_argv(raw, source, launch, launch_cwd, launch_env, start_cwd)
     if missing is not None and cmd.missing_dir is None:
@@ -124,7 +124,7 @@ def parse_command(
 _MAX_PATH = 4096
 
 
-def _starts_python(argv: list[str]) -> bool:
+def starts_python(argv: list[str]) -> bool:
     inner = unwrap(list(argv), {})
     if not inner:
         return False

@@ -23,17 +23,20 @@ class Found:
     cwd: Path
     source: str
     env: tuple[tuple[str, str], ...] = ()
+    # Why the directory the command starts in cannot be told (a WORKDIR nothing of the
+    # project is copied or mounted into): the launch is not modelled then.
+    unknown_cwd: str | None = None
 
 
 def discover(project_dir: Path, config: Settings) -> Found | None:
     """The project's own start command: ``[tool.jyoti-doctor] start``, a ``Procfile``,
-    ``render.yaml``, then a ``Dockerfile``; ``None`` when there is none."""
+    ``render.yaml``, a compose file, then a ``Dockerfile``; ``None`` when there is none."""
     project_dir = project_dir.absolute()
     start = config.start
     if start is not None:
         cwd = configured_cwd(project_dir, config) or config.base_dir or project_dir
         return Found(start, cwd, f"{_rel(config.path, project_dir)} [tool.jyoti-doctor] start")
-    for finder in (_from_procfile, _from_render, _from_dockerfile):
+    for finder in (_from_procfile, _from_render, _from_compose, _from_dockerfile):
         found = finder(project_dir)
         if found is not None:
             return found
@@ -164,8 +167,22 @@ def _exec_or_shell(value: str) -> tuple[list[str], bool]:
     return ["/bin/sh", "-c", value], False
 
 
-def _from_dockerfile(project_dir: Path) -> Found | None:
-    text = _read(project_dir / "Dockerfile")
+@dataclass(frozen=True)
+class Image:
+    """The final stage of a Dockerfile, as far as a start-up depends on it."""
+
+    path: Path
+    context: Path  # the build context COPY sources are relative to
+    workdir: PurePosixPath
+    copies: tuple[tuple[PurePosixPath, Path], ...]  # container destination, host source
+    env: tuple[tuple[str, str], ...]
+    entrypoint: tuple[int, list[str]] | None
+    cmd: tuple[int, list[str]] | None
+    entry_shell: bool = False  # ENTRYPOINT in shell form: CMD is not appended
+
+
+def read_image(path: Path, context: Path) -> Image | None:
+    text = _read(path)
     if text is None:
         return None
     instructions = _dockerfile_instructions(text)
@@ -175,9 +192,10 @@ def _from_dockerfile(project_dir: Path) -> Found | None:
         instructions = instructions[starts[-1] :]
     workdir = PurePosixPath("/")
     env: dict[str, str] = {}
-    copies: list[tuple[PurePosixPath, str]] = []
+    copies: list[tuple[PurePosixPath, Path]] = []
     cmd: tuple[int, list[str]] | None = None
     entry: tuple[int, list[str]] | None = None
+    entry_shell = False
     for number, op, arg in instructions:
         if op == "WORKDIR":
             workdir = workdir / expand(arg.strip().strip('"'), env)
@@ -185,42 +203,278 @@ def _from_dockerfile(project_dir: Path) -> Found | None:
             for key, value in _env_pairs(arg):
                 env[key] = expand(value, env)
         elif op in ("COPY", "ADD"):
-            parts = [p for p in _exec_or_shell(arg)[0] if not p.startswith("--")]
-            if parts[:2] == ["/bin/sh", "-c"]:
-                parts = [p for p in shlex.split(arg) if not p.startswith("--")]
+            words, _ = _exec_or_shell(arg)
+            if words[:2] == ["/bin/sh", "-c"]:
+                words = shlex.split(arg)
+            if any(w.startswith("--from") for w in words):
+                continue  # from another stage or image, not from the project
+            parts = [w for w in words if not w.startswith("--")]
             if len(parts) >= 2:
                 dest = workdir / expand(parts[-1], env)
                 for src in parts[:-1]:
-                    copies.append((dest, src))
+                    copies.append((dest, Path(os.path.normpath(context / src))))
         elif op == "CMD":
             cmd = (number, _exec_or_shell(arg)[0])
         elif op == "ENTRYPOINT":
-            entry = (number, _exec_or_shell(arg)[0])
+            words, exec_form = _exec_or_shell(arg)
+            entry, entry_shell = (number, words), not exec_form
             cmd = None  # an ENTRYPOINT resets an inherited CMD
+    return Image(path, context, workdir, tuple(copies), tuple(env.items()), entry, cmd, entry_shell)
+
+
+def host_dir(
+    container: PurePosixPath,
+    copies: tuple[tuple[PurePosixPath, Path], ...],
+    mounts: tuple[tuple[PurePosixPath, Path], ...] = (),
+) -> Path | None:
+    """The project directory a container directory holds: a bind mount over it first (it
+    hides what the image has there), else what COPY put there; None when neither says."""
+    for table in (mounts, copies):
+        best: tuple[int, Path] | None = None
+        for dest, src in table:
+            if not src.exists():
+                continue
+            try:
+                rest = container.relative_to(dest)
+            except ValueError:
+                # `WORKDIR /app` + `COPY ./app /app/app`: the copy lands below the directory;
+                # when it keeps its name there, the directory is the source's parent.
+                try:
+                    below = dest.relative_to(container).parts
+                except ValueError:
+                    continue
+                if not below or src.parts[-len(below) :] != below:
+                    continue
+                candidate = Path(*src.parts[: -len(below)])
+                if best is None:
+                    best = (0, candidate)
+                continue
+            if not src.is_dir():
+                continue
+            candidate = src.joinpath(*rest.parts)
+            if best is None or len(dest.parts) > best[0]:
+                best = (len(dest.parts), candidate)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _from_dockerfile(project_dir: Path) -> Found | None:
+    image = read_image(project_dir / "Dockerfile", project_dir)
+    if image is None:
+        return None
+    return _image_launch(image, project_dir, "Dockerfile")
+
+
+def _image_launch(
+    image: Image,
+    project_dir: Path,
+    label: str,
+    *,
+    command: list[str] | None = None,
+    command_where: str | None = None,
+    workdir: PurePosixPath | None = None,
+    mounts: tuple[tuple[PurePosixPath, Path], ...] = (),
+    extra_env: tuple[tuple[str, str], ...] = (),
+) -> Found | None:
     argv: list[str] = []
-    lines: list[int] = []
-    if entry:
-        argv += entry[1]
-        lines.append(entry[0])
-    if cmd:
-        argv += cmd[1]
-        lines.append(cmd[0])
+    where: list[str] = []
+    if image.entrypoint:
+        argv += image.entrypoint[1]
+        where.append(f"{label}:{image.entrypoint[0]}")
+    if command is not None:
+        if not image.entry_shell:
+            argv += command
+        where.append(command_where or "compose command")
+    elif image.cmd and not image.entry_shell:
+        argv += image.cmd[1]
+        where.append(f"{label}:{image.cmd[0]}")
     if not argv:
         return None
-    host = _host_dir(workdir, copies, project_dir)
-    command = shlex.join(argv)
-    where = ", ".join(f"Dockerfile:{n}" for n in lines)
-    note = f"WORKDIR {workdir}"
-    pythonpath = env.get("PYTHONPATH")
+    container_dir = workdir or image.workdir
+    host = host_dir(container_dir, image.copies, mounts)
+    env = dict(image.env)
+    env.update(extra_env)
     env_pairs: tuple[tuple[str, str], ...] = ()
-    if pythonpath:
+    if env.get("PYTHONPATH"):
         mapped = [
-            str(_host_dir(PurePosixPath(p), copies, project_dir))
-            for p in pythonpath.split(":")
+            str(host_dir(PurePosixPath(p), image.copies, mounts) or p)
+            for p in env["PYTHONPATH"].split(":")
             if p
         ]
         env_pairs = (("PYTHONPATH", os.pathsep.join(mapped)),)
-    return Found(command, host, f"{where} ({note})", env_pairs)
+    source = f"{', '.join(where)} (WORKDIR {container_dir})"
+    unknown = None
+    if host is None:
+        unknown = (
+            f"nothing of the project is copied or mounted into WORKDIR {container_dir} "
+            f"({label}): the directory the command starts in is unknown"
+        )
+    start = host or project_dir
+    script = _entry_script(argv, start, image, mounts)
+    if script is not None:
+        text, script_label = script
+        return Found(text, start, f"{script_label} (via {source})", env_pairs, unknown)
+    return Found(shlex.join(argv), start, source, env_pairs, unknown)
+
+
+def _script_launch(text: str) -> str | None:
+    """The part of a start-up script that decides the launch: its ``cd``/``export``/``VAR=``
+    lines and the last line that starts Python, in order; the loops and checks around them do
+    not change where or how the app is imported."""
+    from .command import starts_python
+    from .shell import chain, tokens
+
+    kept: list[str] = []
+    last: int | None = None
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    for index, line in enumerate(lines):
+        try:
+            parts = chain(tokens(line))
+        except UsageError:
+            continue
+        if parts and any(starts_python(seg) for seg, _ in parts):
+            last = index
+    if last is None:
+        return None
+    for index, line in enumerate(lines):
+        head = line.split(None, 1)[0]
+        if index == last or head in ("cd", "export") or re.match(r"^[A-Za-z_]\w*=\S*$", line):
+            kept.append(line)
+    return "\n".join(kept[: kept.index(lines[last]) + 1])
+
+
+def _entry_script(
+    argv: list[str],
+    start: Path,
+    image: Image,
+    mounts: tuple[tuple[PurePosixPath, Path], ...],
+) -> tuple[str, str] | None:
+    """A shell script the image runs (``./boot.sh``, ``sh start.sh``, ``/entrypoint.sh``):
+    its text, read as one chain of commands (``cd``, ``export``, ``exec``, ``&&``, ``;``)."""
+    words = list(argv)
+    if words[:2] == ["/bin/sh", "-c"] and len(words) == 3:
+        words = shlex.split(words[2]) if words[2].strip() else []
+    while words and os.path.basename(words[0]) in ("sh", "bash", "dash", "exec"):
+        words = words[1:]
+    if not words or not words[0].endswith(".sh"):
+        return None
+    name = words[0]
+    container = PurePosixPath(name)
+    if container.is_absolute():
+        host = host_dir(container.parent, image.copies, mounts)
+        path = host / container.name if host else None
+    else:
+        path = start / name
+    if path is None:
+        return None
+    text = _read(path)
+    if text is None:
+        return None
+    body = _script_launch(text)
+    if body is None:
+        return None
+    try:
+        label = str(path.relative_to(image.context))
+    except ValueError:
+        label = path.name
+    return body, label
+
+
+def _from_compose(project_dir: Path) -> Found | None:
+    for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
+        text = _read(project_dir / name)
+        if text is None:
+            continue
+        try:
+            doc = Yaml(text, name)
+            data = doc.node(doc.lines[0].indent) if doc.lines else None
+        except UsageError:
+            return None  # beyond the subset this reads (anchors...): the Dockerfile decides
+        if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+            continue
+        services = {k: v for k, v in data["services"].items() if isinstance(v, dict)}
+        found = _compose_service(project_dir, name, services)
+        if found is not None:
+            return found
+    return None
+
+
+_WEB_NAMES = ("web", "api", "app", "backend", "server")
+
+
+def _compose_service(
+    project_dir: Path, name: str, services: dict[str, dict[str, object]]
+) -> Found | None:
+    """The service the project serves from: one built from the project, named like a web
+    service first."""
+    built = [k for k, v in services.items() if v.get("build") is not None]
+    order = sorted(built, key=lambda k: (k not in _WEB_NAMES, built.index(k)))
+    for key in order:
+        service = services[key]
+        build = service.get("build")
+        context_rel = build if isinstance(build, str) else None
+        dockerfile = "Dockerfile"
+        if isinstance(build, dict):
+            context_rel = str(build.get("context") or ".")
+            dockerfile = str(build.get("dockerfile") or "Dockerfile")
+        context = Path(os.path.normpath(project_dir / (context_rel or ".")))
+        image = read_image(context / dockerfile, context) or Image(
+            context / dockerfile, context, PurePosixPath("/"), (), (), None, None
+        )
+        mounts = tuple(_mounts(service.get("volumes"), project_dir))
+        command = service.get("command")
+        argv: list[str] | None = None
+        if isinstance(command, str):
+            argv = ["/bin/sh", "-c", command] if _needs_shell(command) else shlex.split(command)
+        elif isinstance(command, list):
+            argv = [str(c) for c in command]
+        workdir = service.get("working_dir")
+        env = tuple(_compose_env(service.get("environment")))
+        label = os.path.relpath(image.path, project_dir)
+        found = _image_launch(
+            image,
+            project_dir,
+            label,
+            command=argv,
+            command_where=f"{name}: service {key!r} command" if argv is not None else None,
+            workdir=PurePosixPath(str(workdir)) if isinstance(workdir, str) else None,
+            mounts=mounts,
+            extra_env=env,
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _needs_shell(command: str) -> bool:
+    return any(op in command for op in ("&&", ";", "||", "|", "$"))
+
+
+def _mounts(volumes: object, project_dir: Path) -> list[tuple[PurePosixPath, Path]]:
+    out: list[tuple[PurePosixPath, Path]] = []
+    for item in volumes if isinstance(volumes, list) else ():
+        source = target = None
+        if isinstance(item, str):
+            parts = item.split(":")
+            if len(parts) >= 2:
+                source, target = parts[0], parts[1]
+        elif isinstance(item, dict) and item.get("type", "bind") == "bind":
+            source, target = item.get("source"), item.get("target")
+        # Only host paths (./src, ../x, /abs); a named volume holds no project file.
+        if isinstance(source, str) and isinstance(target, str) and source[:1] in "./~":
+            out.append((PurePosixPath(target), Path(os.path.normpath(project_dir / source))))
+    return out
+
+
+def _compose_env(environment: object) -> list[tuple[str, str]]:
+    if isinstance(environment, dict):
+        return [(str(k), str(v)) for k, v in environment.items() if isinstance(v, str)]
+    if isinstance(environment, list):
+        pairs = (str(e).partition("=") for e in environment)
+        return [(key, value) for key, eq, value in pairs if eq]
+    return []
 
 
 def _env_pairs(arg: str) -> list[tuple[str, str]]:
@@ -228,24 +482,3 @@ def _env_pairs(arg: str) -> list[tuple[str, str]]:
     if tokens and "=" not in tokens[0]:
         return [(tokens[0], " ".join(tokens[1:]))]
     return [(t.split("=", 1)[0], t.split("=", 1)[1]) for t in tokens if "=" in t]
-
-
-def _host_dir(
-    container: PurePosixPath, copies: list[tuple[PurePosixPath, str]], project: Path
-) -> Path:
-    """The project directory a container directory holds, from the COPY instructions; the
-    project root when no COPY says otherwise."""
-    best: tuple[int, Path] | None = None
-    for dest, src in copies:
-        src_path = Path(os.path.normpath(project / src))
-        if not src_path.is_dir():
-            continue
-        try:
-            rest = container.relative_to(dest)
-        except ValueError:
-            continue
-        candidate = src_path.joinpath(*rest.parts)
-        depth = len(dest.parts)
-        if best is None or depth > best[0]:
-            best = (depth, candidate)
-    return best[1] if best else project

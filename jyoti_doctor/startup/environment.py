@@ -68,6 +68,17 @@ class Environment:
     notes: tuple[str, ...] = field(default=())
     # Import names the project's declared dependencies provide (requirements, pyproject...).
     declared: frozenset[str] = frozenset()
+    # The Python the project says it runs on (.python-version, FROM python:X, requires-python).
+    target: tuple[int, int] | None = None
+
+    def newer_target(self) -> str | None:
+        """The version the code targets, when it is newer than the interpreter parsing it."""
+        wanted = max(
+            (v for v in (self.target, self.version if self.known else None) if v), default=None
+        )
+        if wanted is None or wanted <= sys.version_info[:2]:
+            return None
+        return f"{wanted[0]}.{wanted[1]}"
 
     @property
     def known(self) -> bool:
@@ -345,3 +356,34 @@ def _pipfile(path: Path) -> set[str]:
         if isinstance(section, dict):
             out |= set(section)
     return out
+
+
+_VERSION = re.compile(r"(\d+)\.(\d+)")
+
+
+def target_python(directories: Iterable[Path]) -> tuple[int, int] | None:
+    """The Python version the project says it runs on: ``.python-version``, then the final
+    ``FROM python:X`` of a Dockerfile, then the lower bound of ``requires-python``."""
+    dirs = list(directories)
+    for directory in dirs:
+        text = _read_small(directory / ".python-version")
+        if text and (m := _VERSION.match(text.strip())):
+            return int(m[1]), int(m[2])
+    for directory in dirs:
+        text = _read_small(directory / "Dockerfile")
+        if text:
+            froms = re.findall(r"(?im)^\s*FROM\s+(?:--\S+\s+)*(?:\S+/)?python:(\d+)\.(\d+)", text)
+            if froms:
+                return int(froms[-1][0]), int(froms[-1][1])
+    for directory in dirs:
+        text = _read_small(directory / "pyproject.toml")
+        if not text:
+            continue
+        try:
+            project = tomllib.loads(text).get("project") or {}
+        except tomllib.TOMLDecodeError:
+            continue
+        spec = project.get("requires-python") if isinstance(project, dict) else None
+        if isinstance(spec, str) and (m := re.search(r">=?\s*(\d+)\.(\d+)", spec)):
+            return int(m[1]), int(m[2])
+    return None

@@ -13,8 +13,9 @@ and says so in :data:`ASSUMPTIONS`.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeAlias
 
@@ -133,6 +134,9 @@ class Walker:
         self.executed: list[str] = []
         self.external: dict[str, Resolution] = {}
         self.notes: list[str] = []  # what the walk could not model, said as it is
+        # (file, bound name) -> (first-party module, its name): for following factories.
+        self.imported: dict[tuple[Path, str], tuple[str, str]] = {}
+        self.following: set[tuple[Path, str]] = set()
         # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
         self.trees: Trees = {} if trees is None else trees
 
@@ -416,6 +420,18 @@ class Walker:
     ) -> Failure | None:
         assert spec.origin is not None
         parsed = self.parse(spec.origin)
+        newer = self.environment.newer_target()
+        if isinstance(parsed, SyntaxError) and not isinstance(parsed, TooDeep) and newer:
+            # Code written for a newer Python than the one parsing it: nothing is predicted
+            # about this module (its imports, its names) rather than a false SyntaxError.
+            ours = f"{sys.version_info[0]}.{sys.version_info[1]}"
+            note = f"parsed with {ours}; the project targets {newer}: run under {newer} or pass --python"
+            if note not in self.notes:
+                self.notes.append(note)
+            opened = self.modules.setdefault(spec.name, _Module(spec))
+            opened.open_names = True
+            self.executed.append(spec.name if spec.name != "__main__" else chain[0])
+            return None
         if isinstance(parsed, SyntaxError):
             return Failure(
                 Rule.UNPARSABLE_FILE,
@@ -497,6 +513,58 @@ class Walker:
             return self._block(stmt.body, ctx)
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self._block(stmt.body, ctx) or self._block(stmt.orelse, ctx)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr)) and isinstance(
+            stmt.value, ast.Call
+        ):
+            return self._call(stmt.value, ctx)
+        return None
+
+    def _call(self, call: ast.Call, ctx: _Ctx) -> Failure | None:
+        """``app = create_app()`` at import time runs the factory's body: its imports happen
+        now. Followed for a function of the project's own, defined in this module or imported
+        from a first-party one (a few levels deep)."""
+        if not isinstance(call.func, ast.Name) or len(self.following) >= 4:
+            return None
+        found = self._function(call.func.id, ctx)
+        if found is None:
+            return None
+        func, fctx = found
+        key = (fctx.path, func.name)
+        if key in self.following:
+            return None
+        self.following.add(key)
+        try:
+            inner = replace(fctx, chain=ctx.chain + (f"{fctx.name}.{func.name}()",))
+            return self._block(func.body, inner)
+        finally:
+            self.following.discard(key)
+
+    def _function(self, name: str, ctx: _Ctx) -> tuple[ast.FunctionDef, _Ctx] | None:
+        parsed = self.parse(ctx.path)
+        if isinstance(parsed, SyntaxError):
+            return None
+        tree, _ = parsed
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return node, ctx
+        binding = self.imported.get((ctx.path, name))
+        if binding is None:
+            return None
+        module_name, attr = binding
+        module = self.modules.get(module_name)
+        origin = module.spec.origin if module is not None else None
+        if module is None or origin is None or origin.suffix != ".py":
+            return None
+        parsed = self.parse(origin)
+        if isinstance(parsed, SyntaxError):
+            return None
+        tree, source = parsed
+        spec = module.spec
+        package = spec.name if spec.is_package else spec.name.rpartition(".")[0]
+        mctx = _Ctx(spec.name, package, origin, source, False, ctx.chain)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == attr:
+                return node, mctx
         return None
 
     def _import_from(self, stmt: ast.ImportFrom, ctx: _Ctx) -> Failure | None:
@@ -514,6 +582,20 @@ class Walker:
             return None  # installed package
         for alias in stmt.names:
             if alias.name == "*":
+                continue
+            self.imported[(ctx.path, alias.asname or alias.name)] = (base, alias.name)
+            sub = f"{base}.{alias.name}"
+            if (
+                module.spec.is_package
+                and sub not in self.modules
+                and not module.done
+                and self.finder.find(sub, module.spec) is not None
+            ):
+                # `from . import routes` inside the package's own __init__: the name is not
+                # an attribute yet, so the submodule is imported now (and can fail now).
+                failure = self.import_module(sub, site, ctx.chain)
+                if failure is not None:
+                    return failure
                 continue
             if alias.name in module.bound or module.open_names:
                 continue

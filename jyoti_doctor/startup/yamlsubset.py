@@ -33,6 +33,34 @@ def _scalar(text: str, where: str) -> str:
     return re.split(r"\s+#", text, maxsplit=1)[0].strip()
 
 
+def flow_sequence(text: str, where: str) -> list[str]:
+    """``[a, "b c", 'd']`` on one line: a flow sequence of scalars (compose's exec form)."""
+    text = re.split(r"\s+#", text.strip(), maxsplit=1)[0] if '"' not in text else text.strip()
+    if not text.endswith("]"):
+        raise UsageError(f"{where}: a flow sequence must close on its line here")
+    body = text[1:-1].strip()
+    items: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] in " ,":
+            i += 1
+            continue
+        if body[i] in "[{":
+            raise UsageError(f"{where}: nested YAML flow collections are not supported here")
+        if body[i] in "\"'":
+            end = _closing_quote(body[i:], body[i])
+            if end < 0:
+                raise UsageError(f"{where}: unterminated quoted string")
+            items.append(_scalar(body[i : i + end + 1], where))
+            i += end + 1
+            continue
+        end = body.find(",", i)
+        end = len(body) if end < 0 else end
+        items.append(body[i:end].strip())
+        i = end + 1
+    return items
+
+
 def _closing_quote(text: str, quote: str) -> int:
     i = 1
     while i < len(text):
@@ -116,6 +144,8 @@ class Yaml:
             self.i += 1
             if value[:1] in ("|", ">"):
                 out[key] = self.block(line, folded=value[0] == ">")
+            elif value.startswith("["):
+                out[key] = flow_sequence(value, self.where(line))
             elif value and not value.startswith("#"):
                 out[key] = _scalar(value, self.where(line))
             elif self.i < len(self.lines) and (
