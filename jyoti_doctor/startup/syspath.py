@@ -88,7 +88,7 @@ def model_launch(cmd: StartCommand) -> Launch:
     if cmd.missing_dir is not None:
         problem = f"cd: can't cd to {cmd.missing_dir} (the shell stops before the launcher)"
     elif cmd.launcher is Launcher.GUNICORN and cmd.chdir and not launch.cwd.is_dir():
-        problem = f"Error: can't chdir to '{cmd.chdir}'"
+        problem = f"can't chdir to '{cmd.chdir}'"
     return launch if problem == launch.problem else replace(launch, problem=problem)
 
 

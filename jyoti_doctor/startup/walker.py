@@ -513,9 +513,10 @@ class Walker:
             return self._block(stmt.body, ctx)
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
             return self._block(stmt.body, ctx) or self._block(stmt.orelse, ctx)
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr)) and isinstance(
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Expr, ast.Return)) and isinstance(
             stmt.value, ast.Call
         ):
+            # (a `return f()` is met only inside a factory being followed)
             return self._call(stmt.value, ctx)
         return None
 

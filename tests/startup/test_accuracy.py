@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,9 @@ class Scenario:
     files: dict[str, str]
     style: str
     package: str  # regular / namespace
+    # The project's environment is known (this interpreter, as a project's .venv would be):
+    # third-party names are decided by it instead of being "not checked".
+    known_env: bool = False
 
     @property
     def launcher(self) -> str:
@@ -97,9 +101,16 @@ def scenarios() -> list[Scenario]:
     s: list[Scenario] = []
 
     def add(
-        id_: str, command: str, style: str, files: dict[str, str], namespace: bool = False
+        id_: str,
+        command: str,
+        style: str,
+        files: dict[str, str],
+        namespace: bool = False,
+        known_env: bool = False,
     ) -> None:
-        s.append(Scenario(id_, command, files, style, "namespace" if namespace else "regular"))
+        s.append(
+            Scenario(id_, command, files, style, "namespace" if namespace else "regular", known_env)
+        )
 
     # The motivating one: started from inside backend/, a router registered in try/except.
     add(
@@ -264,7 +275,200 @@ def scenarios() -> list[Scenario]:
         project("relative", namespace=True),
         namespace=True,
     )
+    add_launch_truth(add)
     return s
+
+
+FACTORY = "def create_app():\n    from backend.routes import router\n    return router\n"
+
+
+def add_launch_truth(add: Any) -> None:
+    """Scenarios for what launches really do beyond sys.path: installed packages, launcher
+    pre-imports shadowing project modules, factories run at import, package __init__ imports,
+    chains and missing directories."""
+    missing_pkg = "import jd_not_installed_pkg\n"
+    # An installed package next to a project module of the same name: the package wins.
+    add(
+        "installed-beside-sibling-uvicorn",
+        f"{UV} backend.main:app",
+        "absolute + installed `typer`",
+        project("absolute", main_extra="import typer\n", extra={"backend/typer.py": "X = 1\n"}),
+        known_env=True,
+    )
+    add(
+        "installed-beside-sibling-python-m",
+        "python -m backend.main",
+        "relative + installed `typer`",
+        project("relative", main_extra="import typer\n", extra={"backend/typer.py": "X = 1\n"}),
+        known_env=True,
+    )
+    add(
+        "not-installed-known-env",
+        f"{UV} backend.main:app",
+        "absolute + missing package",
+        project("absolute", main_extra=missing_pkg),
+        known_env=True,
+    )
+    add(
+        "implicit-relative-known-env",
+        f"{UV} backend.main:app",
+        "root (a sibling module)",
+        project("relative", main_extra="import helpers\n", extra={"backend/helpers.py": ""}),
+        known_env=True,
+    )
+    # Launcher pre-imports: the project's logging.py/email.py/json.py in the start directory.
+    bad_logging = {"backend/logging.py": missing_pkg}
+    add(
+        "preimported-logging-uvicorn",
+        f"cd backend && {UV} main:app",
+        "root + project logging.py",
+        project("root", main_extra="import logging\n", extra=bad_logging),
+        known_env=True,
+    )
+    add(
+        "preimported-logging-gunicorn",
+        f"{GU} --chdir backend main:app",
+        "root + project logging.py",
+        project("root", main_extra="import logging\n", extra=bad_logging),
+        known_env=True,
+    )
+    add(
+        "project-logging-python-script",
+        "python backend/main.py",
+        "root + project logging.py",
+        project("root", main_extra="import logging\n", extra=bad_logging),
+        known_env=True,
+    )
+    add(
+        "preimported-email-gunicorn",
+        f"{GU} --chdir backend main:app",
+        "root + project email.py",
+        project("root", main_extra="import email.utils\n", extra={"backend/email.py": ""}),
+        known_env=True,
+    )
+    add(
+        "project-email-python-script",
+        "python backend/main.py",
+        "root + project email.py",
+        project("root", main_extra="import email.utils\n", extra={"backend/email.py": ""}),
+        known_env=True,
+    )
+    add(
+        "preimported-json-hypercorn",
+        "cd backend && hypercorn main:app",
+        "root + project json.py",
+        project("root", main_extra="import json\n", extra={"backend/json.py": missing_pkg}),
+        known_env=True,
+    )
+    # Factories called at import run their bodies then.
+    factory_files = {
+        "backend/factory.py": FACTORY,
+        "backend/routes.py": "from backend.missing_part import x\nrouter = 1\n",
+    }
+    add(
+        "factory-failing-uvicorn",
+        f"{UV} backend.main:app",
+        "absolute (inside create_app())",
+        project(
+            "absolute",
+            main_extra="from backend.factory import create_app\nrouter = create_app()\n",
+            extra=factory_files,
+        ),
+    )
+    add(
+        "factory-failing-fastapi-run",
+        "fastapi run backend/main.py",
+        "absolute (inside create_app())",
+        project(
+            "absolute",
+            fastapi=True,
+            main_extra="from backend.factory import create_app\nrouter = create_app()\n",
+            extra=factory_files,
+        ),
+    )
+    add(
+        "factory-working-gunicorn",
+        f"{GU} backend.main:app",
+        "absolute (inside create_app())",
+        project(
+            "absolute",
+            main_extra="from backend.factory import create_app\nrouter = create_app()\n",
+            extra={"backend/factory.py": FACTORY, "backend/routes.py": "router = 1\n"},
+        ),
+    )
+    add(
+        "factory-two-levels",
+        f"{UV} backend.main:app",
+        "relative (a helper the factory calls)",
+        project(
+            "relative",
+            main_extra="from .factory import create_app\nrouter = create_app()\n",
+            extra={
+                "backend/factory.py": "from .register import register\n"
+                "def create_app():\n    return register()\n",
+                "backend/register.py": "def register():\n"
+                "    from .nothing_here import x\n    return x\n",
+            },
+        ),
+    )
+    add(
+        "factory-swallowed-uvicorn",
+        f"{UV} backend.main:app",
+        "absolute (swallowed inside create_app())",
+        project(
+            "absolute",
+            main_extra="from backend.factory import create_app\nrouter = create_app()\n",
+            extra={
+                "backend/factory.py": "import logging\n"
+                "def create_app():\n"
+                "    try:\n"
+                "        from backend.gone import x\n"
+                "    except ImportError as e:\n"
+                "        logging.getLogger('app').error(f'SWALLOWED factory: {e}')\n",
+            },
+        ),
+    )
+    # A package's own __init__ importing its submodules.
+    add(
+        "package-init-imports-failing-submodule",
+        f"{UV} backend.main:app",
+        "relative (`from . import routes` in __init__)",
+        project(
+            "relative",
+            extra={
+                "backend/__init__.py": "from . import routes\n",
+                "backend/routes.py": "from .nowhere import x\n",
+            },
+        ),
+    )
+    add(
+        "package-init-imports-submodule-hypercorn",
+        "hypercorn backend.main:app",
+        "relative (`from . import routes` in __init__)",
+        project(
+            "relative",
+            extra={"backend/__init__.py": "from . import routes\n", "backend/routes.py": ""},
+        ),
+    )
+    # Chains and directories.
+    add(
+        "chain-last-launcher",
+        f"echo migrating && cd backend && {UV} main:app",
+        "root",
+        project("root"),
+    )
+    add(
+        "gunicorn-chdir-missing",
+        f"{GU} --chdir /nonexistent-jd-dir main:app",
+        "root",
+        project("root"),
+    )
+    add(
+        "uvicorn-app-dir-missing",
+        f"{UV} main:app --app-dir nowhere",
+        "root",
+        project("root"),
+    )
 
 
 SCENARIOS = scenarios()
@@ -364,8 +568,10 @@ def observe(root: Path, command: str, timeout: float = 30.0) -> tuple[str, list[
     return fatal, swallowed
 
 
-def predicted(root: Path, command: str) -> tuple[str, list[str], str]:
-    result = check_startup(root, Settings(), command=command)
+def predicted(root: Path, command: str, known_env: bool = False) -> tuple[str, list[str], str]:
+    result = check_startup(
+        root, Settings(), command=command, python=sys.executable if known_env else None
+    )
     fatal = result.prediction.fatal
     logs = sorted(
         m.removeprefix("SWALLOWED ") for s in result.prediction.swallowed for m in s.logged
@@ -390,7 +596,7 @@ def test_prediction_equals_real_launch(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     started = time.monotonic()
-    expect, expect_logs, codes = predicted(root, scenario.command)
+    expect, expect_logs, codes = predicted(root, scenario.command, scenario.known_env)
     seen, seen_logs = observe(root, scenario.command)
     accuracy_table.append(
         (
@@ -404,7 +610,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 12
+    assert len(SCENARIOS) >= 56
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}

@@ -312,7 +312,7 @@ def test_hostile_start_commands_are_one_line_usage_errors(
 @pytest.mark.parametrize(
     ("command", "problem"),
     [
-        ("gunicorn --chdir /nonexistent main:app", "Error: can't chdir to '/nonexistent'"),
+        ("gunicorn --chdir /nonexistent main:app", "can't chdir to '/nonexistent'"),
         ("cd nowhere && uvicorn main:app", "cd: can't cd to nowhere"),
         ("sh -c 'cd nowhere && exec uvicorn main:app'", "cd: can't cd to nowhere"),
     ],
