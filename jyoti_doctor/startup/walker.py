@@ -25,6 +25,7 @@ from ..rules import Rule
 from .environment import Environment
 from .failures import Failure, Prediction, Resolution, Swallowed
 from .finder import Finder, Spec
+from .launchers import Launcher
 from .messages import attr_missing, logged, raised
 from .preimports import preimported
 from .syspath import EntryKind, Launch
@@ -137,6 +138,7 @@ class Walker:
         # (file, bound name) -> (first-party module, its name): for following factories.
         self.imported: dict[tuple[Path, str], tuple[str, str]] = {}
         self.following: set[tuple[Path, str]] = set()
+        self.django_settings: str | None = None
         # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
         self.trees: Trees = {} if trees is None else trees
 
@@ -172,6 +174,8 @@ class Walker:
                     )
             elif fatal is None:
                 app_found = None  # an installed module: not first-party, not checked
+        if fatal is None:
+            fatal = self._django()
         return Prediction(
             self.launch,
             fatal,
@@ -520,10 +524,53 @@ class Walker:
             return self._call(stmt.value, ctx)
         return None
 
+    def _django(self) -> Failure | None:
+        """Django imports ``DJANGO_SETTINGS_MODULE`` when it sets up (wsgi/asgi application,
+        manage.py), and ``manage.py check|runserver|migrate`` import ``ROOT_URLCONF`` for
+        the system checks: both are part of the start-up when the project names them."""
+        cmd = self.launch.command
+        settings = cmd.env_value("DJANGO_SETTINGS_MODULE") or self.django_settings
+        args = list(cmd.argv)
+        for i, arg in enumerate(args):
+            if arg.startswith("--settings="):
+                settings = arg.split("=", 1)[1]
+            elif arg == "--settings" and i + 1 < len(args):
+                settings = args[i + 1]
+        if not settings or self.finder.find(settings.split(".")[0], None) is None:
+            return None
+        chain = ("django.setup()",)
+        failure = self.import_module(settings, None, chain)
+        if failure is not None:
+            return failure
+        subcommand = next((a for a in args if not a.startswith("-")), "")
+        is_manage = cmd.launcher is Launcher.SCRIPT and cmd.target.endswith("manage.py")
+        if not (is_manage and subcommand in ("runserver", "check", "migrate")):
+            return None
+        module = self.modules.get(settings)
+        origin = module.spec.origin if module is not None else None
+        if origin is None:
+            return None
+        parsed = self.parse(origin)
+        if isinstance(parsed, SyntaxError):
+            return None
+        for node in parsed[0].body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "ROOT_URLCONF" for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                return self.import_module(node.value.value, None, (f"manage.py {subcommand}",))
+        return None
+
     def _call(self, call: ast.Call, ctx: _Ctx) -> Failure | None:
         """``app = create_app()`` at import time runs the factory's body: its imports happen
         now. Followed for a function of the project's own, defined in this module or imported
         from a first-party one (a few levels deep)."""
+        if _sets_django_settings(call):
+            assert isinstance(call.args[1], ast.Constant)
+            self.django_settings = str(call.args[1].value)
+            return None
         if not isinstance(call.func, ast.Name) or len(self.following) >= 4:
             return None
         found = self._function(call.func.id, ctx)
@@ -737,6 +784,19 @@ def from_module(stmt: ast.ImportFrom, package: str) -> str | Unresolved:
 
 def spelled(stmt: ast.ImportFrom) -> str:
     return "." * stmt.level + (stmt.module or "")
+
+
+def _sets_django_settings(call: ast.Call) -> bool:
+    """``os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")``."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "setdefault"
+        and len(call.args) == 2
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in call.args)
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value == "DJANGO_SETTINGS_MODULE"
+    )
 
 
 def _bindings(body: Sequence[ast.stmt]) -> set[str]:

@@ -276,7 +276,77 @@ def scenarios() -> list[Scenario]:
         namespace=True,
     )
     add_launch_truth(add)
+    add_django(add)
     return s
+
+
+MANAGE = """\
+import os
+import sys
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()
+"""
+SETTINGS = (
+    "SECRET_KEY = 'x'\nDEBUG = True\nALLOWED_HOSTS = ['*']\nINSTALLED_APPS = []\n"
+    "ROOT_URLCONF = 'mysite.urls'\nDATABASES = {}\nUSE_TZ = True\n"
+)
+ASGI = (
+    "import os\nfrom django.core.asgi import get_asgi_application\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"
+    "application = get_asgi_application()\n"
+)
+
+
+def django_project(settings: str = "", urls: str = "") -> dict[str, str]:
+    return {
+        "manage.py": MANAGE,
+        "mysite/__init__.py": "",
+        "mysite/settings.py": settings + SETTINGS,
+        "mysite/urls.py": urls + "urlpatterns = []\n",
+        "mysite/asgi.py": ASGI,
+    }
+
+
+def add_django(add: Any) -> None:
+    """Django imports DJANGO_SETTINGS_MODULE at set-up, and the URLconf for its checks."""
+    add("django-check", "python manage.py check", "django", django_project(), known_env=True)
+    add(
+        "django-check-settings-broken",
+        "python manage.py check",
+        "django (settings import)",
+        django_project(settings="from mysite.local_conf import X\n"),
+        known_env=True,
+    )
+    add(
+        "django-check-urls-broken",
+        "python manage.py check",
+        "django (URLconf import)",
+        django_project(urls="from mysite import views\n"),
+        known_env=True,
+    )
+    add(
+        "django-asgi-urls-broken-starts",
+        f"{GU} mysite.asgi:application",
+        "django (URLconf not imported at start-up)",
+        django_project(urls="from mysite import views\n"),
+        known_env=True,
+    )
+    add(
+        "django-asgi-settings-broken",
+        f"{GU} mysite.asgi:application",
+        "django (settings import)",
+        django_project(settings="from mysite.local_conf import X\n"),
+        known_env=True,
+    )
 
 
 FACTORY = "def create_app():\n    from backend.routes import router\n    return router\n"
@@ -478,6 +548,7 @@ _STARTED = (
     "Uvicorn running on",
     "Running on http",
     "SCRIPT STARTED",
+    "System check identified no issues",
 )
 _EXC_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.*)$")
 _ASGI_LINE = re.compile(r"(Error loading ASGI app\. .*)$")
@@ -610,7 +681,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 56
+    assert len(SCENARIOS) >= 61
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}
