@@ -155,13 +155,95 @@ def _parse_argv(
     }
     if _PYTHON.match(head):
         return _parse_python(argv[1:], base)
-    for launcher in (Launcher.UVICORN, Launcher.GUNICORN, Launcher.HYPERCORN, Launcher.FASTAPI):
+    for launcher in _SERVERS:
         if head == launcher.value:
             return _parse_launcher(launcher, argv[1:], base, python_m=False)
     raise UsageError(
         f"start command from {source} is not one jyoti-doctor understands: {raw!r} "
-        "(known: uvicorn, gunicorn, hypercorn, fastapi run|dev, python file.py, python -m module)"
+        "(known: uvicorn, gunicorn, hypercorn, fastapi run|dev, daphne, waitress-serve, "
+        "flask run, celery -A APP, python file.py, python -m module)"
     )
+
+
+_SERVERS = (
+    Launcher.UVICORN,
+    Launcher.GUNICORN,
+    Launcher.HYPERCORN,
+    Launcher.FASTAPI,
+    Launcher.DAPHNE,
+    Launcher.WAITRESS,
+    Launcher.FLASK,
+    Launcher.CELERY,
+)
+_PYTHON_M = {"waitress": Launcher.WAITRESS, "fastapi_cli": Launcher.FASTAPI}
+
+
+def _parse_app_option(
+    launcher: Launcher, args: list[str], base: dict[str, Any], *, python_m: bool
+) -> StartCommand:
+    """``flask [--app X] run`` and ``celery -A X worker``: the application is an option (or,
+    for flask, ``FLASK_APP``/``.flaskenv``/the default ``app.py``/``wsgi.py``)."""
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    values = VALUE_OPTS[launcher]
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if arg.startswith("-") and len(arg) > 1:
+            if not eq and name in values:
+                value = args[i + 1] if i + 1 < len(args) else ""
+                i += 1
+            elif not eq and name.startswith("-A") and len(name) > 2:
+                name, value = "-A", name[2:]
+            options[name] = value
+        else:
+            positional.append(arg)
+        i += 1
+    sub = positional[0] if positional else ""
+    env = dict(base["env"])
+    cwd: Path = base["cwd"]
+    if launcher is Launcher.CELERY:
+        target = options.get("-A") or options.get("--app") or ""
+        if not target:
+            raise UsageError(f"celery without -A/--app: {base['raw']!r}")
+        workdir = options.get("--workdir")
+        if workdir:
+            base = {**base, "cwd": Path(os.path.normpath(cwd / workdir))}
+    else:
+        if sub != "run":
+            raise UsageError(f"only `flask run` starts the app: {base['raw']!r}")
+        flaskenv = _dotenv_value(cwd / ".flaskenv", "FLASK_APP")
+        target = options.get("--app") or options.get("-A") or env.get("FLASK_APP") or flaskenv or ""
+        if not target:
+            target = next((f for f in ("wsgi.py", "app.py") if (cwd / f).is_file()), "")
+        if not target:
+            raise UsageError(
+                f"flask finds no app here (no --app, FLASK_APP, .flaskenv, wsgi.py or app.py): "
+                f"{base['raw']!r}"
+            )
+    return StartCommand(
+        **base,
+        launcher=launcher,
+        target=target,
+        argv=tuple(args),
+        env_file=options.get("--env-file") or options.get("-e")
+        if launcher is Launcher.FLASK
+        else None,
+        python_m=python_m,
+    )
+
+
+def _dotenv_value(path: Path, name: str) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+    except OSError:
+        return None
+    for line in text.splitlines():
+        key, eq, value = line.strip().removeprefix("export ").partition("=")
+        if eq and key.strip() == name:
+            return value.strip().strip("'\"")
+    return None
 
 
 def _parse_python(args: list[str], base: dict[str, Any]) -> StartCommand:
@@ -177,15 +259,8 @@ def _parse_python(args: list[str], base: dict[str, Any]) -> StartCommand:
             if not module:
                 raise UsageError(f"`python -m` without a module in {base['raw']!r}")
             rest = args[i + 2 :] if arg == "-m" else args[i + 1 :]
-            for launcher in (
-                Launcher.UVICORN,
-                Launcher.GUNICORN,
-                Launcher.HYPERCORN,
-                Launcher.FASTAPI,
-            ):
-                if module == launcher.value or (
-                    launcher is Launcher.FASTAPI and module == "fastapi_cli"
-                ):
+            for launcher in _SERVERS:
+                if module == launcher.value or _PYTHON_M.get(module) is launcher:
                     cmd = _parse_launcher(launcher, rest, base, python_m=True)
                     return StartCommand(
                         **{**cmd.__dict__, "isolated": isolated, "safe_path": safe_path}
@@ -224,6 +299,8 @@ def _parse_launcher(
         if not args or args[0] not in ("run", "dev"):
             raise UsageError(f"`fastapi` needs `run` or `dev`: {base['raw']!r}")
         args = args[1:]
+    if launcher in (Launcher.FLASK, Launcher.CELERY):
+        return _parse_app_option(launcher, args, base, python_m=python_m)
     options: dict[str, str] = {}
     positional: list[str] = []
     extra_env: list[tuple[str, str]] = []
@@ -274,5 +351,7 @@ def _parse_launcher(
         chdir=options.get("--chdir") if launcher is Launcher.GUNICORN else None,
         pythonpath_opt=options.get("--pythonpath") if launcher is Launcher.GUNICORN else None,
         env_file=options.get("--env-file") if launcher is Launcher.UVICORN else None,
+        # waitress-serve --call: the attribute is a factory it calls
+        app_name="()" if launcher is Launcher.WAITRESS and "--call" in options else None,
         python_m=python_m,
     )

@@ -187,6 +187,14 @@ def preimported(cmd: StartCommand) -> frozenset[str]:
         return PREIMPORTED["hypercorn"]
     if cmd.launcher is Launcher.FASTAPI:
         return PREIMPORTED["fastapi run"]
+    if cmd.launcher is Launcher.DAPHNE:
+        return PREIMPORTED["daphne"]
+    if cmd.launcher is Launcher.WAITRESS:
+        return PREIMPORTED["waitress-serve"]
+    if cmd.launcher is Launcher.FLASK:
+        return PREIMPORTED["flask run"]
+    if cmd.launcher is Launcher.CELERY:
+        return PREIMPORTED["celery worker"]
     return PREIMPORTED["python -m"]
 
 

@@ -162,8 +162,11 @@ class Walker:
             fatal = self._run_main_module(entry.module)
         else:
             fatal = self._import_entry(entry.module)
-            if fatal is None and entry.module in self.modules:
-                app_found = self._has_attr(entry.module, entry.app_attr)
+            if fatal is None and entry.module in self.modules and entry.app_attr == "":
+                app_found = None  # the launcher finds its app object itself (celery)
+            elif fatal is None and entry.module in self.modules:
+                fatal = self._call_factory(entry.module, entry.app_attr)
+                app_found = fatal is not None or self._has_attr(entry.module, entry.app_attr)
                 if not app_found:
                     fatal = Failure(
                         Rule.ENTRY_NOT_FOUND,
@@ -223,13 +226,33 @@ class Walker:
             missing=missing,
         )
 
+    def _call_factory(self, module: str, attr: str | None) -> Failure | None:
+        """``gunicorn 'pkg:create_app()'``, ``flask --app 'pkg:create_app()'``: the launcher
+        calls the factory right after the import; its body runs then."""
+        if not attr or "(" not in attr:
+            return None
+        name = attr.split("(", 1)[0].strip()
+        spec = self.modules[module].spec
+        if spec.origin is None or spec.origin.suffix != ".py":
+            return None
+        parsed = self.parse(spec.origin)
+        if isinstance(parsed, SyntaxError):
+            return None
+        package = spec.name if spec.is_package else spec.name.rpartition(".")[0]
+        ctx = _Ctx(spec.name, package, spec.origin, parsed[1], False, (module,))
+        call = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[], keywords=[])
+        return self._call(call, ctx)
+
     def _has_attr(self, module: str, attr: str | None) -> bool:
         mod = self.modules[module]
         if mod.open_names:
             return True
+        if attr is None and self.launch.command.launcher is Launcher.FLASK:
+            # flask's discovery: `app`/`application`, or a `create_app`/`make_app` factory
+            return bool({"app", "application", "create_app", "make_app"} & mod.bound)
         if attr is None:  # fastapi discovers `app`, `api`, or any FastAPI instance
             return "app" in mod.bound or "api" in mod.bound
-        return attr.split(".")[0] in mod.bound
+        return attr.split("(")[0].split(".")[0].strip() in mod.bound
 
     def _import_entry(self, name: str) -> Failure | None:
         # The entry is the project's own code: not finding it is not "an installed package".

@@ -277,7 +277,85 @@ def scenarios() -> list[Scenario]:
     )
     add_launch_truth(add)
     add_django(add)
+    add_wsgi(add)
     return s
+
+
+FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n"
+WSGI_APP = "def app(environ, start_response):\n    return []\n"
+
+
+def wsgi_project(style: str, app: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    files = {
+        "backend/__init__.py": "",
+        "backend/deps.py": DEPS,
+        "backend/main.py": IMPORT[style] + app,
+    }
+    files.update(extra or {})
+    return files
+
+
+def add_wsgi(add: Any) -> None:
+    """flask run (--app, FLASK_APP, a factory), waitress-serve, gunicorn's factory call."""
+    add(
+        "flask-run-app-relative",
+        "flask --app backend.main run",
+        "relative",
+        wsgi_project("relative", FLASK_APP),
+        known_env=True,
+    )
+    add(
+        "flask-run-app-root",
+        "flask --app backend.main run",
+        "root",
+        wsgi_project("root", FLASK_APP),
+        known_env=True,
+    )
+    add(
+        "flask-run-flask-app-env",
+        "cd backend && FLASK_APP=main flask run",
+        "root (started inside)",
+        wsgi_project("root", FLASK_APP),
+        known_env=True,
+    )
+    factory = (
+        "from flask import Flask\n"
+        "def create_app():\n"
+        "    from backend.views import bp\n"
+        "    return Flask(__name__)\n"
+    )
+    add(
+        "flask-run-factory-call-failing",
+        "flask --app 'backend.main:create_app()' run",
+        "absolute (inside the factory)",
+        wsgi_project("absolute", factory, {"backend/views.py": "from backend.gone import x\n"}),
+        known_env=True,
+    )
+    add(
+        "waitress-package-relative",
+        "waitress-serve backend.main:app",
+        "relative",
+        wsgi_project("relative", WSGI_APP),
+        known_env=True,
+    )
+    add(
+        "waitress-inside-absolute",
+        "cd backend && waitress-serve main:app",
+        "absolute",
+        wsgi_project("absolute", WSGI_APP),
+        known_env=True,
+    )
+    add(
+        "gunicorn-factory-call-failing",
+        f"{GU} 'backend.main:create_app()'",
+        "absolute (inside the factory)",
+        wsgi_project(
+            "absolute",
+            ASGI_APP + "def create_app():\n    from backend.views import bp\n    return app\n",
+            {"backend/views.py": "from backend.gone import x\n"},
+        ),
+        known_env=True,
+    )
 
 
 MANAGE = """\
@@ -549,6 +627,7 @@ _STARTED = (
     "Running on http",
     "SCRIPT STARTED",
     "System check identified no issues",
+    "Serving on http",
 )
 _EXC_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception)): (.*)$")
 _ASGI_LINE = re.compile(r"(Error loading ASGI app\. .*)$")
@@ -573,6 +652,10 @@ def launch_argv(command: str) -> tuple[list[str], str, dict[str, str]]:
         args += ["--host", "127.0.0.1", "--port", "0"]
     elif exe in ("gunicorn", "hypercorn"):
         args += ["-b", "127.0.0.1:0"]
+    elif exe == "flask":
+        args += ["-h", "127.0.0.1", "-p", "0"]
+    elif exe == "waitress-serve":
+        args = ["--listen=127.0.0.1:0", *args]  # options before the application
     elif exe == "fastapi":
         args += ["--host", "127.0.0.1", "--port", "0"]
         if args[0] == "dev":
@@ -681,7 +764,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 61
+    assert len(SCENARIOS) >= 68
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}

@@ -323,9 +323,9 @@ def test_an_absolute_import_never_resolves_into_a_sibling_module(
 @pytest.mark.parametrize(
     ("command", "module"),
     [
-        ("python -m flask run", "flask"),
+        ("python -m pip --version", "pip"),
         ("python -m http.server", "http.server"),
-        ("python -m celery -A proj worker", "celery"),
+        ("python -m json.tool data.json", "json.tool"),
     ],
 )
 def test_python_m_of_an_environment_module_is_not_a_missing_module(
