@@ -229,8 +229,7 @@ def _app_launcher(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntr
         # above the named path, the first one without becomes sys.path[0] (so `main`
         # inside a package directory is imported as `backend.main`).
         path = os.path.realpath(cwd / module)
-        if path.endswith(".py"):
-            path = path[:-3]
+        path = path.removesuffix(".py")
         if os.path.basename(path) == "__init__":
             path = os.path.dirname(path)
         names: list[str] = []
