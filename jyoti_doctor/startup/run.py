@@ -22,6 +22,7 @@ from ..findings import Finding, JsonValue, Severity
 from ..masking import mask_text
 from ..rules import Rule
 from .failures import Failure, Prediction
+from .launchers import Launcher
 from .preimports import preimported
 from .syspath import EntryKind, Launch
 
@@ -141,17 +142,21 @@ def launch_environment(
     """The child's environment, as the real launcher starts with it, and the secret values in
     it and in the project's ``.env`` files (for masking).
 
-    A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``): uvicorn,
-    gunicorn, hypercorn and ``python`` never read one by themselves, so loading it here would
-    hide the very ``KeyError`` the real start-up meets."""
+    A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``) or the
+    launcher reads one itself (``flask run``): uvicorn, gunicorn, hypercorn and ``python``
+    never do, so loading it here would hide the very ``KeyError`` the real start-up meets."""
     from ..secrets import read_env_file, secret_values
 
     env = dict(os.environ if base is None else base)
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order
     cmd = launch.command
     pairs: list[tuple[str, str]] = []
-    if cmd.env_file:
-        values = read_env_file(launch.cwd / cmd.env_file, env)
+    loaded = [launch.cwd / cmd.env_file] if cmd.env_file else []
+    if cmd.launcher is Launcher.FLASK:
+        # flask run loads .env then .flaskenv itself (python-dotenv), never overriding.
+        loaded += [launch.cwd / ".env", launch.cwd / ".flaskenv"]
+    for path in loaded:
+        values = read_env_file(path, env)
         pairs.extend(values.items())
         for key, value in values.items():
             env.setdefault(key, value)
