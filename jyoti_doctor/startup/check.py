@@ -165,6 +165,27 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
     return [finding for finding, _ in prediction_pairs(prediction)]
 
 
+def chain_findings(cmd: StartCommand, project: Project) -> list[Finding]:
+    """The Python commands that run before the launch in the same chain: a failure there stops
+    the chain before the app starts."""
+    findings: list[Finding] = []
+    for first in cmd.before:
+        prediction = project.predict(model_launch(first))
+        fatal = prediction.fatal
+        if fatal is None:
+            continue
+        findings.append(
+            Finding.make(
+                fatal.code,
+                f"`{first.raw}` runs before the launch in `{cmd.raw}` and fails: {fatal.text} "
+                f"({chain_text(fatal)})",
+                location=_location(fatal),
+                source=fatal.statement,
+            )
+        )
+    return findings
+
+
 def watched_names(prediction: Prediction) -> tuple[str, ...]:
     """The module names the prediction says cannot be imported: ``--run`` reports where the
     real import found each of them, if it did."""
@@ -573,6 +594,7 @@ def check_startup(
         )
         details["observed"] = observation.as_dict()
     findings = [f for f, _ in pairs] + not_checked + list(advice.findings) + observed_findings
+    findings += chain_findings(resolved.command, project)
     return StartupResult(
         start_command=resolved.command.raw,
         source=resolved.command.source,

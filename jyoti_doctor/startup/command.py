@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ class StartCommand:
     notes: tuple[str, ...] = field(default=())
     # A `cd DIR &&` whose directory does not exist: the shell stops before the launcher.
     missing_dir: str | None = None
+    # Python commands of the same chain that run before this one.
+    before: tuple[StartCommand, ...] = ()
 
     def env_value(self, name: str) -> str | None:
         for key, value in reversed(self.env):
@@ -118,7 +121,16 @@ def parse_command(
     cmd = _parse_argv(raw, source, launch, launch_cwd, launch_env, start_cwd)
     if missing is not None and cmd.missing_dir is None:
         cmd = replace(cmd, missing_dir=missing)
-    return cmd
+    # The Python commands that run first (`python manage.py migrate && gunicorn …`) import the
+    # project too: each is a launch of its own.
+    before: list[StartCommand] = []
+    for argv, env_, cwd_, _ in known[:-1]:
+        try:
+            first = _parse_argv(shlex.join(argv), source, argv, cwd_, env_, start_cwd)
+        except UsageError:
+            continue
+        before.append(first)
+    return replace(cmd, before=tuple(before)) if before else cmd
 
 
 _MAX_PATH = 4096

@@ -586,3 +586,23 @@ def test_python_option_is_resolved_where_the_command_runs(
     )
     assert bad.exit_code == 2
     assert "--python no/such/python: no executable interpreter" in bad.output
+
+
+def test_every_python_command_of_a_chain_is_a_launch(tmp_path: Path) -> None:
+    """`python manage.py check && gunicorn …`: the check imports the URLconf and fails, so the
+    chain stops before the server starts, though the server alone would start."""
+    from tests.startup.test_accuracy import django_project
+
+    write(tmp_path, django_project(urls="from mysite import views\n"))
+    alone = check(tmp_path, command="gunicorn mysite.asgi:application", python=sys.executable)
+    assert alone.exit_code() is ExitCode.OK
+    chained = check(
+        tmp_path,
+        command="python manage.py check && gunicorn mysite.asgi:application",
+        python=sys.executable,
+    )
+    (first,) = [f for f in chained.findings if "runs before the launch" in f.message]
+    assert first.code == "JD201"
+    assert "`python manage.py check` runs before the launch" in first.message
+    assert "ImportError: cannot import name 'views' from 'mysite'" in first.message
+    assert chained.exit_code() is ExitCode.FINDINGS
