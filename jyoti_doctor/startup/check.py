@@ -225,7 +225,17 @@ def environment_details(environment: Environment) -> dict[str, JsonValue]:
     }
 
 
-def prediction_pairs(prediction: Prediction) -> list[tuple[Finding, Failure | None]]:
+def _said_by(failure: Failure, environment: Environment | None) -> str:
+    """For a name the environment was asked about: which environment lacks it."""
+    missing = (failure.missing or "").split(".")[0]
+    if environment is None or environment.interpreter is None or missing not in environment.asked:
+        return ""
+    return f"; not installed in {environment.describe()}"
+
+
+def prediction_pairs(
+    prediction: Prediction, environment: Environment | None = None
+) -> list[tuple[Finding, Failure | None]]:
     """Each finding of the prediction with the failure it reports."""
     findings: list[tuple[Finding, Failure | None]] = []
     fatal = prediction.fatal
@@ -234,7 +244,8 @@ def prediction_pairs(prediction: Prediction) -> list[tuple[Finding, Failure | No
             (
                 Finding.make(
                     fatal.code,
-                    f"{fatal.text} — the app does not start ({chain_text(fatal)})",
+                    f"{fatal.text} — the app does not start ({chain_text(fatal)})"
+                    + _said_by(fatal, environment),
                     location=_location(fatal),
                     source=fatal.statement,
                 ),
@@ -557,7 +568,7 @@ def check_startup(
     interpreter = locate(project_dir, python, extra_dirs=(launch.cwd,))
     project = Project.at(project_dir, interpreter, (launch.entry.module.split(".")[0],), launch.cwd)
     prediction = project.predict(launch)
-    pairs = prediction_pairs(prediction)
+    pairs = prediction_pairs(prediction, project.environment)
     not_checked = not_checked_findings(project.environment, prediction)
     advice = recommend(resolved, prediction, project, style)
     text = advice.text
