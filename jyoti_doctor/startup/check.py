@@ -432,8 +432,8 @@ def recommend(
         return Recommendation(None, None, ())
     rel_pkg = _display(package_dir) + "/"
     inside = _is_inside_launch(launch, package_dir)
-    root_cmd = f"jyoti-doctor fix-imports --style root --write {rel_pkg}"
-    rel_cmd = f"jyoti-doctor fix-imports --style relative --write {rel_pkg}"
+    root_cmd = _fix_command("root", rel_pkg)
+    rel_cmd = _fix_command("relative", rel_pkg)
     lines: list[str] = []
     if inside:
         fails = ("relative", "absolute")
@@ -506,6 +506,12 @@ def recommend(
         again += ["--project", _display(project_dir)]
     lines.append("Then re-run: " + shlex.join(again))
     return Recommendation("\n".join(lines), next_command, tuple(findings))
+
+
+def _fix_command(style: str, path: str) -> str:
+    """Shell-quoted, with ``--`` before a path that starts with ``-``."""
+    dash = ["--"] if path.startswith("-") else []
+    return shlex.join(["jyoti-doctor", "fix-imports", "--style", style, "--write", *dash, path])
 
 
 def _remaining(prediction: Prediction | None) -> str:

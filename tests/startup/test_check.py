@@ -606,3 +606,18 @@ def test_every_python_command_of_a_chain_is_a_launch(tmp_path: Path) -> None:
     assert "`python manage.py check` runs before the launch" in first.message
     assert "ImportError: cannot import name 'views' from 'mysite'" in first.message
     assert chained.exit_code() is ExitCode.FINDINGS
+
+
+def test_recommended_commands_are_shell_quoted(tmp_path: Path) -> None:
+    root = tmp_path / "my proj"
+    write(
+        root,
+        {
+            "backend/__init__.py": "",
+            "backend/deps.py": "x = 1\n",
+            "backend/main.py": "from deps import x\napp = object()\n",
+        },
+    )
+    command = check(root, command="uvicorn backend.main:app").details["recommended_command"]
+    assert isinstance(command, str)
+    assert command.endswith("'" + str(root / "backend") + "/'")
