@@ -9,7 +9,6 @@ next. Each engine is called directly and returns its typed result; a check that 
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from collections.abc import Callable, Iterable
@@ -222,6 +221,7 @@ def _launch_breaks_on(startup: StartupResult, packages: tuple[str, ...] | list[s
 def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     try:
         from .startup.check import NoStartCommand, UnknownStartDirectory, check_startup
+        from .startup.deploy import likely_command
     except ImportError as exc:
         return _StartupLine(_unavailable(Check.STARTUP, exc))
     try:
@@ -263,22 +263,6 @@ def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
         next_command = suggest("check-startup", options=("--project", _arg(project_dir)))
     line = CheckResult(Check.STARTUP, _mark(report), code, _short(found, 240), next_command, report)
     return _StartupLine(line, result.recommended_command, result)
-
-
-def likely_command(project_dir: Path) -> str | None:
-    """``uvicorn main:app`` (or ``app.main:app``...) when such a file binds ``app`` at top level."""
-    for rel in ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "src/main.py"):
-        path = project_dir / rel
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-        except OSError:
-            continue
-        if re.search(r"^app\s*[:=]", text, re.MULTILINE):
-            module = rel.removesuffix(".py").replace("/", ".")
-            if "/" in rel and not (project_dir / rel.split("/")[0] / "__init__.py").is_file():
-                continue
-            return f"uvicorn {module}:app"
-    return None
 
 
 def _no_database_configured(exc: UsageError) -> bool:

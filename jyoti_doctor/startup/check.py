@@ -20,7 +20,7 @@ from ..files import display_path
 from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
 from ..rules import Rule
 from .command import Launcher, StartCommand, parse_command, shell_join
-from .deploy import configured_cwd, discover
+from .deploy import configured_cwd, discover, likely_command
 from .environment import (
     Environment,
     Interpreter,
@@ -126,10 +126,15 @@ def _resolve_launch(
     else:
         found = discover(project_dir, config)
         if found is None:
+            candidate = likely_command(project_dir)
             raise NoStartCommand(
                 f"no start command given and none found in {project_dir} ([tool.jyoti-doctor] "
-                "start, Procfile, render.yaml, Dockerfile); pass one, e.g. "
-                "jyoti-doctor check-startup 'uvicorn main:app' --cwd backend"
+                "start, Procfile, render.yaml, compose file, Dockerfile); pass yours: "
+                + (
+                    shlex.join(["jyoti-doctor", "check-startup", candidate])
+                    if candidate
+                    else "jyoti-doctor check-startup 'COMMAND'"
+                )
             )
         if found.unknown_cwd is not None and cwd is None:
             raise UnknownStartDirectory(

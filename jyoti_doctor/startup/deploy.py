@@ -482,3 +482,19 @@ def _env_pairs(arg: str) -> list[tuple[str, str]]:
     if tokens and "=" not in tokens[0]:
         return [(tokens[0], " ".join(tokens[1:]))]
     return [(t.split("=", 1)[0], t.split("=", 1)[1]) for t in tokens if "=" in t]
+
+
+def likely_command(project_dir: Path) -> str | None:
+    """``uvicorn main:app`` (or ``app.main:app``...) when such a file binds ``app`` at top level."""
+    for rel in ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "src/main.py"):
+        path = project_dir / rel
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        except OSError:
+            continue
+        if re.search(r"^app\s*[:=]", text, re.MULTILINE):
+            module = rel.removesuffix(".py").replace("/", ".")
+            if "/" in rel and not (project_dir / rel.split("/")[0] / "__init__.py").is_file():
+                continue
+            return f"uvicorn {module}:app"
+    return None

@@ -353,11 +353,11 @@ class Walker:
         if spec is None or name in self.external:
             return
         where = spec.origin or (spec.locations[0] if spec.locations else None)
+        origin = "the standard library's" if self.environment.is_stdlib(name) else "the installed"
         self.notes.append(
             f"the project's {name} ({where}) is never imported: "
-            f"{self.launch.command.launcher.value} has already imported the installed {name} "
-            "before the app, and every `import "
-            f"{name}` gets that one"
+            f"{self.launch.command.launcher.value} has already imported {origin} {name} before "
+            f"the app, and every `import {name}` gets that one"
         )
 
     def top_level(self, top: str) -> Resolution:
