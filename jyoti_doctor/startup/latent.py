@@ -168,6 +168,8 @@ def _judge(
         parts = name.split(".")
         for i in range(1, len(parts) + 1):
             sub = ".".join(parts[:i])
+            if i == 1 and sub in walker.preloaded:
+                break  # the launcher's own module, already imported: never the project's
             found = walker.finder.find(sub, parent)
             if found is None:
                 if optional:
