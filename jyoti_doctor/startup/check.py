@@ -143,6 +143,8 @@ def _resolve_launch(
             )
         base = cwd or found.cwd
         cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))
+        if found.env_files:
+            cmd = replace(cmd, env_files=found.env_files)
     return Resolved(cmd, model_launch(cmd))
 
 

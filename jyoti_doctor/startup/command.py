@@ -51,6 +51,8 @@ class StartCommand:
     missing_dir: str | None = None
     # Python commands of the same chain that run before this one.
     before: tuple[StartCommand, ...] = ()
+    # Files the platform loads into the environment before the command (compose env_file).
+    env_files: tuple[Path, ...] = ()
 
     def env_value(self, name: str) -> str | None:
         for key, value in reversed(self.env):

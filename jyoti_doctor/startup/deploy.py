@@ -26,6 +26,8 @@ class Found:
     # Why the directory the command starts in cannot be told (a WORKDIR nothing of the
     # project is copied or mounted into): the launch is not modelled then.
     unknown_cwd: str | None = None
+    # Files whose variables the platform puts in the environment (compose `env_file`).
+    env_files: tuple[Path, ...] = ()
 
 
 def discover(project_dir: Path, config: Settings) -> Found | None:
@@ -276,6 +278,7 @@ def _image_launch(
     workdir: PurePosixPath | None = None,
     mounts: tuple[tuple[PurePosixPath, Path], ...] = (),
     extra_env: tuple[tuple[str, str], ...] = (),
+    env_files: tuple[Path, ...] = (),
 ) -> Found | None:
     argv: list[str] = []
     where: list[str] = []
@@ -295,14 +298,18 @@ def _image_launch(
     host = host_dir(container_dir, image.copies, mounts)
     env = dict(image.env)
     env.update(extra_env)
-    env_pairs: tuple[tuple[str, str], ...] = ()
+    # The service's literal environment is the command's (a `${VAR}` one is interpolated by
+    # compose from elsewhere: left out rather than passed on unexpanded).
+    env_pairs: tuple[tuple[str, str], ...] = tuple(
+        (k, v) for k, v in extra_env if k != "PYTHONPATH" and "$" not in v
+    )
     if env.get("PYTHONPATH"):
         mapped = [
             str(host_dir(PurePosixPath(p), image.copies, mounts) or p)
             for p in env["PYTHONPATH"].split(":")
             if p
         ]
-        env_pairs = (("PYTHONPATH", os.pathsep.join(mapped)),)
+        env_pairs += (("PYTHONPATH", os.pathsep.join(mapped)),)
     source = f"{', '.join(where)} (WORKDIR {container_dir})"
     unknown = None
     if host is None:
@@ -314,8 +321,8 @@ def _image_launch(
     script = _entry_script(argv, start, image, mounts)
     if script is not None:
         text, script_label = script
-        return Found(text, start, f"{script_label} (via {source})", env_pairs, unknown)
-    return Found(shlex.join(argv), start, source, env_pairs, unknown)
+        return Found(text, start, f"{script_label} (via {source})", env_pairs, unknown, env_files)
+    return Found(shlex.join(argv), start, source, env_pairs, unknown, env_files)
 
 
 def _script_launch(text: str) -> str | None:
@@ -442,6 +449,7 @@ def _compose_service(
             workdir=PurePosixPath(str(workdir)) if isinstance(workdir, str) else None,
             mounts=mounts,
             extra_env=env,
+            env_files=tuple(_env_files(service.get("env_file"), project_dir)),
         )
         if found is not None:
             return found
@@ -465,6 +473,16 @@ def _mounts(volumes: object, project_dir: Path) -> list[tuple[PurePosixPath, Pat
         # Only host paths (./src, ../x, /abs); a named volume holds no project file.
         if isinstance(source, str) and isinstance(target, str) and source[:1] in "./~":
             out.append((PurePosixPath(target), Path(os.path.normpath(project_dir / source))))
+    return out
+
+
+def _env_files(value: object, project_dir: Path) -> list[Path]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    out: list[Path] = []
+    for item in items:
+        path = item.get("path") if isinstance(item, dict) else item
+        if isinstance(path, str):
+            out.append(Path(os.path.normpath(project_dir / path)))
     return out
 
 

@@ -142,8 +142,8 @@ def launch_environment(
     """The child's environment, as the real launcher starts with it, and the secret values in
     it and in the project's ``.env`` files (for masking).
 
-    A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``) or the
-    launcher reads one itself (``flask run``): uvicorn, gunicorn, hypercorn and ``python``
+    A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``), the platform
+    does (compose ``env_file``) or the launcher reads one itself (``flask run``): uvicorn, gunicorn, hypercorn and ``python``
     never do, so loading it here would hide the very ``KeyError`` the real start-up meets."""
     from ..secrets import read_env_file, secret_values
 
@@ -151,7 +151,7 @@ def launch_environment(
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order
     cmd = launch.command
     pairs: list[tuple[str, str]] = []
-    loaded = [launch.cwd / cmd.env_file] if cmd.env_file else []
+    loaded = [*cmd.env_files, *([launch.cwd / cmd.env_file] if cmd.env_file else [])]
     if cmd.launcher is Launcher.FLASK:
         # flask run loads .env then .flaskenv itself (python-dotenv), never overriding.
         loaded += [launch.cwd / ".env", launch.cwd / ".flaskenv"]

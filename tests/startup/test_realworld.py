@@ -55,7 +55,11 @@ def test_compose_volume_is_the_start_directory() -> None:
     assert result.start_command == "uvicorn main:app --host 0.0.0.0 --reload"
     assert result.source == "compose.yml: service 'web' command (WORKDIR /code)"
     assert result.prediction.launch.cwd == REALWORLD / "compose-volume" / "src"
+    # The app reads APP_MODE (compose env_file) and APP_REGION (environment) at import: --run
+    # gives it what the container has, and nothing compose would interpolate from elsewhere.
     assert (result.predicted, result.observed) == ("starts", "imported")
+    assert ("APP_REGION", "local") in result.prediction.launch.command.env
+    assert all(key != "DATABASE_URL" for key, _ in result.prediction.launch.command.env)
 
 
 def test_a_workdir_nothing_reaches_is_unknown_not_the_repo_root() -> None:
