@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .launchers import BOOL_OPTS, VALUE_OPTS, Launcher
-from .shell import ASSIGN, chain, expand, shell_join, tokens, unwrap
+from .shell import ASSIGN, Unwrapped, chain, expand, shell_join, tokens, unwrap
 
 __all__ = ["Launcher", "StartCommand", "parse_command", "shell_join"]
 
@@ -153,9 +153,22 @@ def starts_python(argv: list[str]) -> bool:
 def _parse_argv(
     raw: str, source: str, argv: list[str], cwd: Path, env: dict[str, str], start_cwd: Path
 ) -> StartCommand:
-    argv = unwrap(list(argv), env)
+    seen = Unwrapped()
+    argv = unwrap(list(argv), env, seen)
     if not argv:
         raise UsageError(f"no command to run in the start command from {source}: {raw!r}")
+    for directory in seen.chdir:
+        cwd = Path(os.path.normpath(cwd / directory))
+    cmd = _parse_program(raw, source, argv, cwd, env, start_cwd)
+    if seen.env_files:
+        files = tuple(Path(os.path.normpath(cwd / f)) for f in seen.env_files)
+        cmd = replace(cmd, env_files=(*cmd.env_files, *files))
+    return cmd
+
+
+def _parse_program(
+    raw: str, source: str, argv: list[str], cwd: Path, env: dict[str, str], start_cwd: Path
+) -> StartCommand:
     head = os.path.basename(argv[0])
     if head in ("sh", "bash", "dash", "zsh") and len(argv) >= 3 and argv[1] in ("-c", "-lc", "-ec"):
         inner = parse_command(argv[2], cwd, source=source, env=env)

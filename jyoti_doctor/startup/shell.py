@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from dataclasses import dataclass, field
 
 from ..errors import UsageError
 
@@ -89,7 +90,42 @@ def expand(value: str, env: dict[str, str]) -> str:
     return re.sub(r"\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)(?::?-([^}]*))?\})", sub, value)
 
 
-def unwrap(argv: list[str], env: dict[str, str]) -> list[str]:
+# Options of the runners that take a value (`uv run --with x`), and those that matter: the
+# directory they run in and the env files they load.
+_RUNNER_VALUES = {
+    "uv": {
+        "--with",
+        "--with-requirements",
+        "--with-editable",
+        "--python",
+        "-p",
+        "--env-file",
+        "--directory",
+        "--project",
+        "--extra",
+        "--group",
+        "--package",
+        "--index",
+        "-C",
+    },
+    "poetry": {"-C", "--directory", "-P", "--project"},
+    "pdm": {"-p", "--project"},
+    "hatch": {"-e", "--env"},
+}
+_RUNNER_DIRECTORY = {"--directory", "-C"}
+
+
+@dataclass
+class Unwrapped:
+    """What the wrappers in front of the program change: the directory it runs in and the
+    env files loaded into its environment (pipenv and `dotenv run` load `.env`)."""
+
+    chdir: list[str] = field(default_factory=list)
+    env_files: list[str] = field(default_factory=list)
+
+
+def unwrap(argv: list[str], env: dict[str, str], seen: Unwrapped | None = None) -> list[str]:
+    seen = seen if seen is not None else Unwrapped()
     while argv:
         head = os.path.basename(argv[0])
         if head in _SINGLE_WRAPPERS:
@@ -101,10 +137,23 @@ def unwrap(argv: list[str], env: dict[str, str]) -> list[str]:
                     env[m[1]] = m[2]
                 argv = argv[1:]
         elif len(argv) > 1 and (head, argv[1]) in _WRAPPERS:
+            values = _RUNNER_VALUES.get(head, set())
+            if head == "pipenv":
+                seen.env_files.append(".env")  # pipenv run loads .env by default
             argv = argv[2:]
             while argv and argv[0].startswith("-"):
+                name, eq, value = argv[0].partition("=")
+                if name in values and not eq and len(argv) > 1:
+                    value = argv[1]
+                    argv = argv[1:]
+                if name == "--env-file" and value:
+                    seen.env_files.append(value)
+                if name in _RUNNER_DIRECTORY and value:
+                    seen.chdir.append(value)
                 argv = argv[1:]
         elif head in ("doppler", "dotenv") and "--" in argv:
+            if head == "dotenv":
+                seen.env_files.append(".env")
             argv = argv[argv.index("--") + 1 :]
         else:
             return argv

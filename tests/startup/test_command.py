@@ -341,3 +341,22 @@ def test_multi_line_and_semicolon_chains_read_alike(tmp_path: Path) -> None:
     assert parse_command("cd nowhere; uvicorn main:app", tmp_path).cwd == tmp_path
     assert parse_command("cd nowhere; uvicorn main:app", tmp_path).missing_dir is None
     assert parse_command("cd nowhere && uvicorn main:app", tmp_path).missing_dir == "nowhere"
+
+
+def test_runner_wrappers_keep_their_directory_and_env_files(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    cmd = parse_command(
+        "uv run --with httpx --directory backend --env-file .env.prod uvicorn main:app", tmp_path
+    )
+    assert (cmd.launcher, cmd.target, cmd.cwd) == (
+        Launcher.UVICORN,
+        "main:app",
+        tmp_path / "backend",
+    )
+    assert cmd.env_files == (tmp_path / "backend" / ".env.prod",)
+    assert parse_command("poetry run -C backend gunicorn main:app", tmp_path).cwd == (
+        tmp_path / "backend"
+    )
+    # pipenv run and `dotenv run --` load .env; `uv run` alone does not.
+    assert parse_command("pipenv run uvicorn main:app", tmp_path).env_files == (tmp_path / ".env",)
+    assert parse_command("uv run uvicorn main:app", tmp_path).env_files == ()
