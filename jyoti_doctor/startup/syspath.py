@@ -253,7 +253,7 @@ def _app_launcher(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntr
         Entry(
             EntryKind.MODULE,
             module,
-            attr if sep or attr else None,
+            "" if cmd.launcher is Launcher.CELERY else (attr if sep or attr else None),
             not_found=(
                 f"Could not import '{module}'."
                 if cmd.launcher is Launcher.FLASK

@@ -35,11 +35,16 @@ ASSUMPTIONS = (
         "both branches of an `if` run, except `if TYPE_CHECKING:` (never) and "
         '`if __name__ == "__main__":` (only in the module run as __main__)'
     ),
-    "imports inside functions run later, not at import time",
     (
-        "top-level names not found on the first-party sys.path are installed third-party "
-        "modules unless the project itself defines a module of that name"
+        "imports inside functions run later, not at import time, except in a project function "
+        "called at import time (`app = create_app()`), whose whole body is followed then"
     ),
+    (
+        "top-level names not found on the first-party sys.path are decided by the project's "
+        "environment; without one they are not checked, unless only the project defines them "
+        "and no declared dependency provides them"
+    ),
+    "the modules a launcher has imported before the app are the ones measured for it",
 )
 
 

@@ -360,3 +360,21 @@ def test_runner_wrappers_keep_their_directory_and_env_files(tmp_path: Path) -> N
     # pipenv run and `dotenv run --` load .env; `uv run` alone does not.
     assert parse_command("pipenv run uvicorn main:app", tmp_path).env_files == (tmp_path / ".env",)
     assert parse_command("uv run uvicorn main:app", tmp_path).env_files == ()
+
+
+def test_daphne_waitress_celery_flask_launches(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "__init__.py").write_text("")
+    (tmp_path / "backend" / "main.py").write_text("app = 1\n")
+    (tmp_path / ".flaskenv").write_text("FLASK_APP=backend.main\n")
+    daphne = model_launch(parse_command("daphne -b 0.0.0.0 -p 8000 backend.main:app", tmp_path))
+    assert (daphne.entry.module, daphne.entry.app_attr) == ("backend.main", "app")
+    assert daphne.sys_path[0].path == tmp_path
+    waitress = model_launch(parse_command("waitress-serve --call backend.main:make", tmp_path))
+    assert waitress.entry.app_attr == "make()"
+    celery = model_launch(parse_command("celery -A backend.main worker -l info", tmp_path))
+    assert (celery.entry.module, celery.entry.app_attr) == ("backend.main", "")
+    flask = model_launch(parse_command("flask run --port 5000", tmp_path))
+    assert (flask.entry.module, flask.sys_path[0].path) == ("backend.main", tmp_path)
+    with pytest.raises(UsageError, match="only `flask run`"):
+        parse_command("flask db upgrade", tmp_path)
