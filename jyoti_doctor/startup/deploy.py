@@ -325,11 +325,20 @@ def _image_launch(
     return Found(shlex.join(argv), start, source, env_pairs, unknown, env_files)
 
 
-def _script_launch(text: str) -> str | None:
+def _script_launch(text: str, args: list[str] | None = None) -> str | None:
     """The part of a start-up script that decides the launch: its ``cd``/``export``/``VAR=``
     lines and the last line that starts Python, in order; the loops and checks around them do
-    not change where or how the app is imported."""
+    not change where or how the app is imported. ``exec "$@"`` runs the script's arguments
+    (the image's CMD or compose's command)."""
     from .command import starts_python
+
+    if args:
+        text = re.sub(
+            r'^(\s*(?:exec\s+)?)"?\$(?:@|\{@\})"?\s*$',
+            lambda m: m[1] + shlex.join(args),
+            text,
+            flags=re.MULTILINE,
+        )
     from .shell import chain, tokens
 
     kept: list[str] = []
@@ -379,7 +388,7 @@ def _entry_script(
     text = _read(path)
     if text is None:
         return None
-    body = _script_launch(text)
+    body = _script_launch(text, words[1:])
     if body is None:
         return None
     try:

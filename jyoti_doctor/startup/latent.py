@@ -40,7 +40,7 @@ def predict(
     root`` would write them. ``index``, ``environment`` and ``trees`` let several predictions
     for one project share the tree walk, the environment's answers and the parsed files."""
     self_names = index.self_names(e.path for e in launch.sys_path)
-    walker = Walker(launch, environment, self_names, index.names, root_style, trees)
+    walker = Walker(launch, environment, self_names, root_style, trees)
     prediction = walker.predict()
     return replace(prediction, latent=sweep(walker, prediction))
 
@@ -174,7 +174,7 @@ def _judge(
             if found is None:
                 if optional:
                     break
-                if i == 1 and walker.top_level(sub) is not Resolution.MISSING:
+                if i == 1 and walker.top_level(sub, spec.origin) is not Resolution.MISSING:
                     break
                 if i == 1 or parent is not None:
                     out.append(

@@ -118,7 +118,6 @@ class Walker:
         launch: Launch,
         environment: Environment,
         self_names: frozenset[str],
-        project_names: frozenset[str] = frozenset(),
         root_style: Path | None = None,
         trees: Trees | None = None,
     ) -> None:
@@ -131,8 +130,6 @@ class Walker:
         # The project's own top-level names on the way to the launch's sys.path entries: a
         # self-import of one of these that is not on the path fails, whatever is installed.
         self.self_names = self_names
-        # Every name the project defines anywhere in its tree.
-        self.project_names = project_names
         # In sys.modules before the app's first import: never looked up on the path.
         self.preloaded = preimported(launch.command) - {launch.entry.module.split(".")[0]}
         self.modules: dict[str, _Module] = {}
@@ -365,19 +362,21 @@ class Walker:
             f"the app, and every `import {name}` gets that one"
         )
 
-    def top_level(self, top: str) -> Resolution:
-        """Where an absolute top-level name not found on the first-party path comes from."""
+    def top_level(self, top: str, importer: Path | None = None) -> Resolution:
+        """Where an absolute top-level name not found on the first-party path comes from;
+        ``importer`` is the file whose import statement asks."""
         if self.environment.is_stdlib(top):
             return Resolution.STDLIB
         has = self.environment.has(top)
         if has is not None:
             return Resolution.INSTALLED if has else Resolution.MISSING
-        # No environment to ask. A name the project defines itself (a root-style self-import
-        # such as `from deps import x`) and no declared dependency provides is the project's
-        # own, off this launch's path; anything else may be installed: not checked.
+        # No environment to ask. The project's own name for this launch (a package next to the
+        # start directory, or a module next to the importing file: `from deps import x` in
+        # backend/main.py) that no declared dependency provides is a self-import off this
+        # launch's path; anything else may be installed: not checked.
         if top in self.environment.declared:
             return Resolution.NOT_CHECKED
-        if top in self.self_names or top in self.project_names:
+        if top in self.self_names or (importer is not None and _beside(importer, top)):
             return Resolution.MISSING
         return Resolution.NOT_CHECKED
 
@@ -410,7 +409,8 @@ class Walker:
                 return None
             spec = self.finder.find(sub, parent.spec if parent else None)
             if spec is None:
-                where = self.top_level(sub) if i == 1 else Resolution.MISSING
+                importer = site[0].path if site is not None else None
+                where = self.top_level(sub, importer) if i == 1 else Resolution.MISSING
                 if where is not Resolution.MISSING:
                     self.external[sub] = where
                     return None
@@ -812,6 +812,12 @@ def from_module(stmt: ast.ImportFrom, package: str) -> str | Unresolved:
 
 def spelled(stmt: ast.ImportFrom) -> str:
     return "." * stmt.level + (stmt.module or "")
+
+
+def _beside(importer: Path, name: str) -> bool:
+    """A module or package ``name`` in the same directory as ``importer``."""
+    directory = importer.parent
+    return (directory / f"{name}.py").is_file() or (directory / name / "__init__.py").is_file()
 
 
 def _sets_django_settings(call: ast.Call) -> bool:

@@ -496,21 +496,23 @@ def test_project_names_skip_the_shared_excludes(tmp_path: Path) -> None:
 def test_run_overrules_a_predicted_import_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The app puts lib/ on sys.path itself: the static model predicts `import helper` fails,
-    the real import works. No error remains; the disagreement says what the model missed."""
+    """The app puts its own directory on sys.path: the static model predicts the root-style
+    `import helper` fails under a package launch, the real import works. No error remains; the
+    disagreement says what the model missed."""
     monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     write(
         tmp_path,
         {
-            "main.py": "import os, sys\n"
-            "sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))\n"
+            "backend/__init__.py": "",
+            "backend/main.py": "import os, sys\n"
+            "sys.path.insert(0, os.path.dirname(__file__))\n"
             "import helper\napp = helper.make()\n",
-            "lib/helper.py": "def make():\n    return 1\n",
+            "backend/helper.py": "def make():\n    return 1\n",
         },
     )
-    static = check(tmp_path, command="uvicorn main:app")
+    static = check(tmp_path, command="uvicorn backend.main:app")
     assert [f.code for f in static.findings if f.counts] == ["JD201"]
-    report = check(tmp_path, command="uvicorn main:app", run=True)
+    report = check(tmp_path, command="uvicorn backend.main:app", run=True)
     assert report.summary["observed"] == "imported"
     assert report.exit_code() is ExitCode.OK
     (missed,) = [f for f in report.findings if f.code == "JD207"]
@@ -519,7 +521,7 @@ def test_run_overrules_a_predicted_import_error(
         missed.message
     )
     assert "`helper` is importable: the real import loaded it from " in missed.message
-    assert missed.message.endswith("lib/helper.py")
+    assert missed.message.endswith("backend/helper.py")
 
 
 def test_run_timeout_is_inconclusive_not_an_app_error(tmp_path: Path) -> None:
@@ -624,3 +626,25 @@ def test_recommended_commands_are_shell_quoted(tmp_path: Path) -> None:
     command = check(root, command="uvicorn backend.main:app").details["recommended_command"]
     assert isinstance(command, str)
     assert command.endswith("'" + str(root / "backend") + "/'")
+
+
+def test_a_transitive_dependency_named_like_a_project_module_is_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """app/config.py imports pydantic (installed with fastapi, not declared itself); the project
+    has app/models/pydantic.py. Without an environment: not checked, never missing."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "fastapi\nuvicorn\n",
+            "app/__init__.py": "",
+            "app/main.py": "from app import config\napp = 1\n",
+            "app/config.py": "from pydantic import BaseModel\n",
+            "app/models/__init__.py": "",
+            "app/models/pydantic.py": "X = 1\n",
+        },
+    )
+    report = check(tmp_path, command="uvicorn app.main:app")
+    assert report.exit_code() is ExitCode.OK, report.findings
+    assert report_to_dict(report)["details"]["prediction"]["not_checked"] == ["pydantic"]
