@@ -815,7 +815,10 @@ def spelled(stmt: ast.ImportFrom) -> str:
 
 
 def _beside(importer: Path, name: str) -> bool:
-    """A module or package ``name`` in the same directory as ``importer``."""
+    """A module or package ``name`` in the same directory as ``importer`` (not the importer
+    itself: `import pydantic` in models/pydantic.py means the installed one)."""
+    if importer.stem == name:
+        return False
     directory = importer.parent
     return (directory / f"{name}.py").is_file() or (directory / name / "__init__.py").is_file()
 

@@ -642,8 +642,12 @@ def test_a_transitive_dependency_named_like_a_project_module_is_not_missing(
             "app/main.py": "from app import config\napp = 1\n",
             "app/config.py": "from pydantic import BaseModel\n",
             "app/models/__init__.py": "",
-            "app/models/pydantic.py": "X = 1\n",
+            "app/models/pydantic.py": "from pydantic import BaseModel\n",
+            "app/models/user.py": "from app.models import pydantic\n",
         },
+    )
+    (tmp_path / "app" / "main.py").write_text(
+        "from app import config\nfrom app.models import user\napp = 1\n"
     )
     report = check(tmp_path, command="uvicorn app.main:app")
     assert report.exit_code() is ExitCode.OK, report.findings
