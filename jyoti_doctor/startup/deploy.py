@@ -519,6 +519,8 @@ def likely_command(project_dir: Path) -> str | None:
             text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
         except OSError:
             continue
+        if "/" not in rel and "__main__" in text and re.search(r"uvicorn\.run\(", text):
+            return f"python {rel}"  # the script starts the server itself
         if re.search(r"^app\s*[:=]", text, re.MULTILINE):
             module = rel.removesuffix(".py").replace("/", ".")
             if "/" in rel and not (project_dir / rel.split("/")[0] / "__init__.py").is_file():

@@ -599,6 +599,24 @@ class Walker:
             assert isinstance(call.args[1], ast.Constant)
             self.django_settings = str(call.args[1].value)
             return None
+        target = _server_run_target(call)
+        if target is not None:
+            # `uvicorn.run("app.server:app")` in a script: the server imports that module in
+            # this process, with this sys.path, and looks the attribute up.
+            module, _, attr = target.partition(":")
+            failure = self.import_module(module, None, ctx.chain + (f"uvicorn.run({target!r})",))
+            if failure is not None:
+                return failure
+            loaded = self.modules.get(module)
+            if loaded is not None and attr and not self._has_attr(module, attr):
+                return Failure(
+                    Rule.ENTRY_NOT_FOUND,
+                    "Error",
+                    f'Error loading ASGI app. Attribute "{attr}" not found in module "{module}".',
+                    ctx.chain + (module,),
+                    path=loaded.spec.origin,
+                )
+            return None
         if not isinstance(call.func, ast.Name) or len(self.following) >= 4:
             return None
         found = self._function(call.func.id, ctx)
@@ -812,6 +830,25 @@ def from_module(stmt: ast.ImportFrom, package: str) -> str | Unresolved:
 
 def spelled(stmt: ast.ImportFrom) -> str:
     return "." * stmt.level + (stmt.module or "")
+
+
+def _server_run_target(call: ast.Call) -> str | None:
+    """The import string of ``uvicorn.run("pkg.mod:app", ...)`` (or ``app=...``)."""
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == "run"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "uvicorn"
+    ):
+        return None
+    value: ast.expr | None = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "app":
+            value = keyword.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str) and ":" in value.value:
+        return value.value
+    return None
 
 
 def _beside(importer: Path, name: str) -> bool:

@@ -278,7 +278,27 @@ def scenarios() -> list[Scenario]:
     add_launch_truth(add)
     add_django(add)
     add_wsgi(add)
+    add_script_servers(add)
     return s
+
+
+RUN_SCRIPT = (
+    "import uvicorn\n"
+    "if __name__ == '__main__':\n"
+    "    uvicorn.run('backend.main:app', host='127.0.0.1', port=0)\n"
+)
+
+
+def add_script_servers(add: Any) -> None:
+    """`python run.py` where the script starts uvicorn with an import string."""
+    for style in ("relative", "root"):
+        add(
+            f"script-uvicorn-run-{style}",
+            "python run.py",
+            style,
+            {**project(style), "run.py": RUN_SCRIPT},
+            known_env=True,
+        )
 
 
 FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n"
@@ -764,7 +784,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 68
+    assert len(SCENARIOS) >= 70
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}

@@ -253,3 +253,11 @@ def test_a_pathological_entry_module_is_a_finding_and_doctor_still_summarises(
     assert startup.startswith("[✗] Start-up:")
     assert "too deeply nested" in startup or "JD190" in startup
     assert text[-1].startswith(("Next:", "No issues"))
+
+
+def test_a_script_that_starts_the_server_is_suggested(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(
+        "import uvicorn\nif __name__ == '__main__':\n    uvicorn.run('app.server:app')\n"
+    )
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert any("check-startup --project" in x and "'python main.py'" in x for x in lines(report))
