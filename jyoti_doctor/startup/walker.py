@@ -141,6 +141,7 @@ class Walker:
         self.imported: dict[tuple[Path, str], tuple[str, str]] = {}
         self.following: set[tuple[Path, str]] = set()
         self.django_settings: str | None = None
+        self.functions: dict[Path, dict[str, ast.FunctionDef]] = {}
         # Parsed files; shared between predictions (never mutated: rewrites build new nodes).
         self.trees: Trees = {} if trees is None else trees
 
@@ -637,10 +638,9 @@ class Walker:
         parsed = self.parse(ctx.path)
         if isinstance(parsed, SyntaxError):
             return None
-        tree, _ = parsed
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name == name:
-                return node, ctx
+        local = self._functions(ctx.path, parsed[0]).get(name)
+        if local is not None:
+            return local, ctx
         binding = self.imported.get((ctx.path, name))
         if binding is None:
             return None
@@ -656,10 +656,16 @@ class Walker:
         spec = module.spec
         package = spec.name if spec.is_package else spec.name.rpartition(".")[0]
         mctx = _Ctx(spec.name, package, origin, source, False, ctx.chain)
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name == attr:
-                return node, mctx
-        return None
+        found = self._functions(origin, tree).get(attr)
+        return (found, mctx) if found is not None else None
+
+    def _functions(self, path: Path, tree: ast.Module) -> dict[str, ast.FunctionDef]:
+        """The module's top-level functions by name, computed once per file."""
+        if path not in self.functions:
+            self.functions[path] = {
+                node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)
+            }
+        return self.functions[path]
 
     def _import_from(self, stmt: ast.ImportFrom, ctx: _Ctx) -> Failure | None:
         site = (ctx, stmt)
