@@ -296,11 +296,18 @@ def prediction_pairs(
     for (_, code, _), group in grouped.items():
         first = group[0]
         more = f" (and {len(group) - 1} more line(s) of this file)" if len(group) > 1 else ""
+        said = _said_by(first, environment) if first.not_installed else ""
         findings.append(
             (
                 Finding.make(
                     code,
-                    f"{first.text} when this line runs (today's start-up does not reach it){more}",
+                    f"{first.text} when this line runs (today's start-up does not reach it){more}"
+                    + (
+                        f"{said}: an optional dependency imported where it is used?" if said else ""
+                    ),
+                    # A package the environment lacks, imported by code the start-up does not
+                    # run, is often optional (a dev tool behind a setting): said, not counted.
+                    severity=Severity.INFO if said else None,
                     location=_location(first),
                     source=first.statement,
                 ),
@@ -336,7 +343,8 @@ def _count(prediction: Prediction) -> int:
     return (
         (prediction.fatal is not None)
         + sum(1 for s in prediction.swallowed if not s.fallback)
-        + len(prediction.latent)
+        # a missing optional package in code the start-up does not run is not counted
+        + sum(1 for f in prediction.latent if not f.not_installed)
     )
 
 

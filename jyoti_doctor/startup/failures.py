@@ -35,6 +35,8 @@ class Failure:
     end_col: int | None = None
     statement: str | None = None
     missing: str | None = None  # ModuleNotFoundError.name
+    # A package the project's environment was asked about and lacks (not a project module).
+    not_installed: bool = False
 
     @property
     def text(self) -> str:

@@ -177,18 +177,16 @@ def _judge(
                 if i == 1 and walker.top_level(sub, spec.origin) is not Resolution.MISSING:
                     break
                 if i == 1 or parent is not None:
-                    out.append(
-                        (
-                            None,
-                            fail(
-                                Rule.MODULE_NOT_FOUND,
-                                "ModuleNotFoundError",
-                                f"No module named '{sub}'",
-                                name,
-                                sub,
-                            ),
-                        )
+                    failure = fail(
+                        Rule.MODULE_NOT_FOUND,
+                        "ModuleNotFoundError",
+                        f"No module named '{sub}'",
+                        name,
+                        sub,
                     )
+                    if i == 1 and walker.environment.has(sub) is False:
+                        failure = replace(failure, not_installed=True)
+                    out.append((None, failure))
                 break
             if i < len(parts) and not found.is_package:
                 break

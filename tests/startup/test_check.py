@@ -652,3 +652,21 @@ def test_a_transitive_dependency_named_like_a_project_module_is_not_missing(
     report = check(tmp_path, command="uvicorn app.main:app")
     assert report.exit_code() is ExitCode.OK, report.findings
     assert report_to_dict(report)["details"]["prediction"]["not_checked"] == ["pydantic"]
+
+
+def test_an_optional_package_imported_inside_a_function_is_info(tmp_path: Path) -> None:
+    """A dev tool imported where it is used (`import debug_toolbar` inside a function), absent
+    from the production environment: said, not counted, no recommendation."""
+    write(
+        tmp_path,
+        {
+            "backend/__init__.py": "",
+            "backend/main.py": "from .urls import extra\napp = 1\n",
+            "backend/urls.py": "def extra():\n    import jd_debug_toolbar_pkg\n    return []\n",
+        },
+    )
+    report = check(tmp_path, command="uvicorn backend.main:app", python=sys.executable)
+    (info,) = report.findings
+    assert (info.code, info.severity) == ("JD201", Severity.INFO)
+    assert "an optional dependency imported where it is used?" in info.message
+    assert report.exit_code() is ExitCode.OK and report.text is None
