@@ -277,6 +277,23 @@ def prediction_pairs(
                 )
             )
             continue
+        if f.not_installed and f.exc_type in ("ModuleNotFoundError", "ImportError"):
+            # `try: import sentry_sdk except ImportError: ...`: an optional package, absent
+            # from this environment, handled the way its author meant.
+            findings.append(
+                (
+                    Finding.make(
+                        Rule.SWALLOWED_IMPORT_ERROR,
+                        f"{f.text} is handled by `except {item.catches}` at {where}: an optional "
+                        f"package{_said_by(f, environment)} ({chain_text(f)})",
+                        severity=Severity.INFO,
+                        location=_location(f),
+                        source=f.statement,
+                    ),
+                    f,
+                )
+            )
+            continue
         logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
         findings.append(
             (
@@ -342,7 +359,7 @@ def _is_inside_launch(launch: Launch, package_dir: Path) -> bool:
 def _count(prediction: Prediction) -> int:
     return (
         (prediction.fatal is not None)
-        + sum(1 for s in prediction.swallowed if not s.fallback)
+        + sum(1 for s in prediction.swallowed if not s.fallback and not s.failure.not_installed)
         # a missing optional package in code the start-up does not run is not counted
         + sum(1 for f in prediction.latent if not f.not_installed)
     )
@@ -679,7 +696,7 @@ class StartupResult:
 def outcome_text(prediction: Prediction) -> str:
     if prediction.fatal is not None:
         return f"fails: {prediction.fatal.text}"
-    lost = sum(1 for s in prediction.swallowed if not s.fallback)
+    lost = sum(1 for s in prediction.swallowed if not s.fallback and not s.failure.not_installed)
     if lost:
         return f"starts, {lost} import(s) swallowed"
     return "starts"

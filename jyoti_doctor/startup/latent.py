@@ -184,7 +184,7 @@ def _judge(
                         name,
                         sub,
                     )
-                    if i == 1 and walker.environment.has(sub) is False:
+                    if i == 1 and walker.is_package_missing(sub, spec.origin):
                         failure = replace(failure, not_installed=True)
                     out.append((None, failure))
                 break

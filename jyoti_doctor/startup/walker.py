@@ -363,6 +363,13 @@ class Walker:
             f"the app, and every `import {name}` gets that one"
         )
 
+    def is_package_missing(self, top: str, importer: Path | None) -> bool:
+        """The environment lacks ``top`` and it is not the project's own name for this launch
+        (a self-import off the path is the project's problem, not a missing package)."""
+        if self.environment.has(top) is not False or top in self.self_names:
+            return False
+        return importer is None or not _beside(importer, top)
+
     def top_level(self, top: str, importer: Path | None = None) -> Resolution:
         """Where an absolute top-level name not found on the first-party path comes from;
         ``importer`` is the file whose import statement asks."""
@@ -415,7 +422,7 @@ class Walker:
                 if where is not Resolution.MISSING:
                     self.external[sub] = where
                     return None
-                return self._fail(
+                missing = self._fail(
                     Rule.MODULE_NOT_FOUND,
                     "ModuleNotFoundError",
                     f"No module named '{sub}'",
@@ -423,6 +430,9 @@ class Walker:
                     chain + (name,),
                     missing=sub,
                 )
+                if i == 1 and self.is_package_missing(sub, importer):
+                    missing = replace(missing, not_installed=True)
+                return missing
             failure = self._execute(spec, chain + (sub,))
             if failure is not None:
                 return failure

@@ -670,3 +670,19 @@ def test_an_optional_package_imported_inside_a_function_is_info(tmp_path: Path) 
     assert (info.code, info.severity) == ("JD201", Severity.INFO)
     assert "an optional dependency imported where it is used?" in info.message
     assert report.exit_code() is ExitCode.OK and report.text is None
+
+
+def test_an_optional_package_in_try_except_import_error_is_info(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.py": "try:\n    import jd_sentry_like_pkg\nexcept ImportError:\n"
+            "    jd_sentry_like_pkg = None\napp = 1\n",
+        },
+    )
+    report = check(tmp_path, command="uvicorn main:app", python=sys.executable)
+    (info,) = report.findings
+    assert (info.code, info.severity) == ("JD204", Severity.INFO)
+    assert "an optional package; not installed in " in info.message
+    assert report.summary["predicted"] == "starts"
+    assert report.exit_code() is ExitCode.OK
