@@ -255,6 +255,10 @@ def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     report = result.to_report()
     code = report.exit_code()
     found = f"`{result.start_command}` ({result.source}): {result.predicted}"
+    if not result.prediction.complete:
+        # Nothing was claimed about the start-up: never shown as passing.
+        line = CheckResult(Check.STARTUP, Mark.WARN, ExitCode.FINDINGS, _short(found, 240))
+        return _StartupLine(line, None, result)
     worst = next((f"{f.code} {f.message}" for f in report.findings if f.counts), "")
     if worst:
         found += f" — {worst}"

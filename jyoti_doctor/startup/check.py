@@ -694,6 +694,8 @@ class StartupResult:
 
 
 def outcome_text(prediction: Prediction) -> str:
+    if not prediction.complete:
+        return "not checked: " + "; ".join(prediction.notes)
     if prediction.fatal is not None:
         return f"fails: {prediction.fatal.text}"
     lost = sum(1 for s in prediction.swallowed if not s.fallback and not s.failure.not_installed)

@@ -67,6 +67,7 @@ class Prediction:
     latent: tuple[Failure, ...] = ()  # failing imports the start-up does not reach (yet)
     app_found: bool | None = None
     notes: tuple[str, ...] = ()  # what this prediction does not cover, and why
+    complete: bool = True  # False: the walk had to stop (nothing is claimed about the start-up)
 
     @property
     def starts(self) -> bool:

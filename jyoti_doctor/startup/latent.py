@@ -41,7 +41,19 @@ def predict(
     for one project share the tree walk, the environment's answers and the parsed files."""
     self_names = index.self_names(e.path for e in launch.sys_path)
     walker = Walker(launch, environment, self_names, root_style, trees)
-    prediction = walker.predict()
+    try:
+        prediction = walker.predict()
+    except RecursionError:
+        # An import chain deeper than this interpreter's recursion limit lets the walk go.
+        return Prediction(
+            launch,
+            None,
+            (),
+            (),
+            (),
+            notes=("the import chain is too deep to be modelled (RecursionError)",),
+            complete=False,
+        )
     return replace(prediction, latent=sweep(walker, prediction))
 
 

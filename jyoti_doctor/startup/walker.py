@@ -88,6 +88,8 @@ def top_level_imports(tree: ast.Module) -> set[str]:
     return names
 
 
+_MAX_DEPTH = 100
+
 CATCH_MNF = frozenset({"ModuleNotFoundError", "ImportError", "Exception", "BaseException"})
 _CATCH_IMPORT = frozenset({"ImportError", "Exception", "BaseException"})
 _CATCH_OTHER = frozenset({"Exception", "BaseException"})
@@ -448,6 +450,10 @@ class Walker:
             module.open_names = spec.origin is not None
             return None
         package = spec.name if spec.is_package else spec.name.rpartition(".")[0]
+        if len(chain) > _MAX_DEPTH:
+            # Each nested import costs the walk a few frames: stop well before the
+            # interpreter's limit, so nothing (a parse) fails for the wrong reason.
+            raise RecursionError(f"import chain deeper than {_MAX_DEPTH} modules")
         failure = self._run(spec, spec.name, package, False, chain)
         if failure is not None:
             del self.modules[spec.name]

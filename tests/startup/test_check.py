@@ -686,3 +686,16 @@ def test_an_optional_package_in_try_except_import_error_is_info(tmp_path: Path) 
     assert "an optional package; not installed in " in info.message
     assert report.summary["predicted"] == "starts"
     assert report.exit_code() is ExitCode.OK
+
+
+def test_an_import_chain_deeper_than_the_walk_is_not_checked(tmp_path: Path) -> None:
+    files = {f"m{i}.py": f"import m{i + 1}\n" for i in range(300)}
+    files["m300.py"] = "x = 1\n"
+    files["main.py"] = "import m0\napp = 1\n"
+    write(tmp_path, files)
+    report = check(tmp_path, command="uvicorn main:app")
+    assert report.summary["predicted"] == (
+        "not checked: the import chain is too deep to be modelled (RecursionError)"
+    )
+    assert report.exit_code() is ExitCode.OK
+    assert [f.code for f in report.findings] == ["JD206"]
