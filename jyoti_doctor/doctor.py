@@ -407,7 +407,12 @@ def doctor(
     not_checked = [TITLES[r.check] for r in results if r.mark is not Mark.SKIPPED and not r.checked]
     if not_checked:
         lines.append(f"Not checked: {', '.join(not_checked)} (see above).")
-    lines.append(f"Next: {first_next}" if first_next else "No issues found.")
+    if first_next:
+        lines.append(f"Next: {first_next}")
+    elif not_checked:
+        lines.append("No issues found in what was checked; the rest was not checked (see above).")
+    else:
+        lines.append("No issues found.")
     summary: dict[str, SummaryValue] = {
         "checks": len([r for r in results if r.mark is not Mark.SKIPPED]),
         "not_checked": len(not_checked),
