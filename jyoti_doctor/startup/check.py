@@ -32,8 +32,9 @@ from .environment import (
 from .failures import Failure, Prediction, Resolution
 from .finder import Finder, ProjectIndex
 from .latent import predict
+from .syntax import Trees, parse_file, top_level_imports
 from .syspath import EntryKind, Launch, model_launch
-from .walker import ASSUMPTIONS, Trees, parse_file, top_level_imports
+from .walker import ASSUMPTIONS
 
 if TYPE_CHECKING:
     from .run import Observation

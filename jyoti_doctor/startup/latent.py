@@ -12,18 +12,17 @@ from ..rules import Rule
 from .environment import Environment
 from .failures import Failure, Prediction, Resolution
 from .finder import ProjectIndex, Spec
-from .syspath import EntryKind, Launch
-from .walker import (
-    CATCH_MNF,
+from .syntax import (
     Trees,
     Unresolved,
-    Walker,
     as_root_style,
     exc_names,
     from_module,
     is_type_checking,
     spelled,
 )
+from .syspath import EntryKind, Launch
+from .walker import CATCH_MNF, Walker
 
 
 def predict(
