@@ -8,6 +8,7 @@ launcher's own options (``--app-dir``, ``--chdir``, ``--pythonpath``...). Nothin
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -261,6 +262,36 @@ def _parse_app_option(
     )
 
 
+_GUNICORN_SETTINGS = ("chdir", "pythonpath", "wsgi_app", "worker_class")
+
+
+def _gunicorn_config(cwd: Path, given: str | None) -> dict[str, str]:
+    """The settings of a gunicorn config file that move the launch: ``-c FILE``, else the
+    ``gunicorn.conf.py`` gunicorn reads from the working directory by itself. Only literal
+    top-level assignments are read; the command line wins over them."""
+    path = cwd / (given.removeprefix("python:") if given else "gunicorn.conf.py")
+    if given and given.startswith("python:"):
+        return {}  # a module on sys.path: not read
+    try:
+        if not path.is_file() or path.stat().st_size > 1_000_000:
+            return {}
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return {}
+    out: dict[str, str] = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in _GUNICORN_SETTINGS
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out[node.targets[0].id] = node.value.value
+    return out
+
+
 def _dotenv_value(path: Path, name: str) -> str | None:
     try:
         text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
@@ -366,6 +397,13 @@ def _parse_launcher(
             entrypoint=options.get("--entrypoint") or options.get("-e"),
             python_m=python_m,
         )
+    conf: dict[str, str] = {}
+    if launcher is Launcher.GUNICORN:
+        conf = _gunicorn_config(base["cwd"], options.get("-c") or options.get("--config"))
+        if "worker_class" in conf and not ({"-k", "--worker-class"} & set(options)):
+            args = [*args, "-k", conf["worker_class"]]  # the worker decides the pre-imports
+    if not positional and conf.get("wsgi_app"):
+        positional = [conf["wsgi_app"]]
     if not positional:
         raise UsageError(f"no application given to {launcher.value}: {base['raw']!r}")
     target = positional[0]
@@ -375,8 +413,12 @@ def _parse_launcher(
         target=target,
         argv=tuple(args),
         app_dir=options.get("--app-dir") if launcher is Launcher.UVICORN else None,
-        chdir=options.get("--chdir") if launcher is Launcher.GUNICORN else None,
-        pythonpath_opt=options.get("--pythonpath") if launcher is Launcher.GUNICORN else None,
+        chdir=(options.get("--chdir") or conf.get("chdir"))
+        if launcher is Launcher.GUNICORN
+        else None,
+        pythonpath_opt=(options.get("--pythonpath") or conf.get("pythonpath"))
+        if launcher is Launcher.GUNICORN
+        else None,
         env_file=options.get("--env-file") if launcher is Launcher.UVICORN else None,
         # waitress-serve --call: the attribute is a factory it calls
         app_name="()" if launcher is Launcher.WAITRESS and "--call" in options else None,

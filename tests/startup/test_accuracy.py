@@ -279,6 +279,16 @@ def scenarios() -> list[Scenario]:
     add_django(add)
     add_wsgi(add)
     add_script_servers(add)
+    conf = {
+        "gunicorn.conf.py": "chdir = 'backend'\nworker_class = 'uvicorn.workers.UvicornWorker'\n"
+    }
+    for style in ("root", "relative"):
+        add(
+            f"gunicorn-conf-py-chdir-{style}",
+            "gunicorn main:app",
+            f"{style} (chdir and worker from gunicorn.conf.py)",
+            {**project(style), **conf},
+        )
     return s
 
 
@@ -784,7 +794,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 70
+    assert len(SCENARIOS) >= 72
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}
