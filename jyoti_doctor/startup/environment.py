@@ -70,6 +70,8 @@ class Environment:
     declared: frozenset[str] = frozenset()
     # The Python the project says it runs on (.python-version, FROM python:X, requires-python).
     target: tuple[int, int] | None = None
+    # Collecting the names to ask: every outside name is "not checked" for now.
+    collecting: bool = False
 
     def newer_target(self) -> str | None:
         """The version the code targets, when it is newer than the interpreter parsing it."""
@@ -91,7 +93,7 @@ class Environment:
         """True/False when the environment was asked about ``name``; None when not known."""
         if name in self.stdlib:
             return True
-        if not self.known or name not in self.asked:
+        if self.collecting or not self.known or name not in self.asked:
             return None
         return name in self.installed
 

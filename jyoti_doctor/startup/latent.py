@@ -32,6 +32,7 @@ def predict(
     *,
     root_style: Path | None = None,
     trees: Trees | None = None,
+    asked: set[str] | None = None,
 ) -> Prediction:
     """The start-up of ``launch`` as the interpreter would run it, predicted statically.
 
@@ -39,7 +40,7 @@ def predict(
     root`` would write them. ``index``, ``environment`` and ``trees`` let several predictions
     for one project share the tree walk, the environment's answers and the parsed files."""
     self_names = index.self_names(e.path for e in launch.sys_path)
-    walker = Walker(launch, environment, self_names, root_style, trees)
+    walker = Walker(launch, environment, self_names, root_style, trees, asked)
     try:
         prediction = walker.predict()
     except RecursionError:

@@ -4,7 +4,7 @@ its environment's answers, its parsed files; and a start command with its modell
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .command import StartCommand
@@ -18,7 +18,7 @@ from .environment import (
 from .failures import Prediction
 from .finder import ProjectIndex
 from .latent import predict
-from .syntax import Trees, parse_file, top_level_imports
+from .syntax import Trees
 from .syspath import Launch
 
 
@@ -28,15 +28,35 @@ class Resolved:
     launch: Launch
 
 
-@dataclass(frozen=True)
 class Project:
     """One project's files, its environment's answers and its parsed files, computed once and
-    shared by every prediction made for it (the start command's and each alternative's)."""
+    shared by every prediction made for it (the start command's and each alternative's).
 
-    directory: Path
-    index: ProjectIndex
-    environment: Environment
-    trees: Trees = field(default_factory=dict)
+    With an interpreter, the environment is asked once, lazily: the first prediction walks
+    with every outside name "not checked" to collect them (only the files the start-up can
+    reach are parsed), the names go to the interpreter in one subprocess, and predictions are
+    made with its answers from then on."""
+
+    def __init__(
+        self,
+        directory: Path,
+        index: ProjectIndex,
+        environment: Environment,
+        trees: Trees | None = None,
+        *,
+        interpreter: Interpreter | None = None,
+        extra_names: Iterable[str] = (),
+    ) -> None:
+        self.directory = directory
+        self.index = index
+        self.trees: Trees = {} if trees is None else trees
+        self._environment = environment
+        self._pending = interpreter
+        self._extra = tuple(extra_names)
+
+    @property
+    def environment(self) -> Environment:
+        return self._environment
 
     @classmethod
     def at(
@@ -47,15 +67,6 @@ class Project:
         launch_dir: Path | None = None,
     ) -> Project:
         index = ProjectIndex.of(directory)
-        trees: Trees = {}
-        names: set[str] = set(extra_names)
-        if interpreter is not None:
-            # Every absolute top-level name any file imports, asked in one subprocess.
-            for path in index.files:
-                parsed = parse_file(path, trees)
-                if not isinstance(parsed, SyntaxError):
-                    names |= top_level_imports(parsed[0])
-        environment = probe(interpreter, names)
         homes = {directory, *(launch_dir.parents if launch_dir else ())}
         if launch_dir is not None:
             homes.add(launch_dir)
@@ -64,12 +75,26 @@ class Project:
             (d for d in homes if d == directory or directory in d.parents),
             key=lambda d: -len(d.parts),
         )
-        environment = replace(environment, target=target_python(inside))
-        if not environment.known:
-            environment = replace(environment, declared=declared_imports(inside))
-        return cls(directory, index, environment, trees)
+        environment = replace(
+            probe(None, ()), target=target_python(inside), declared=declared_imports(inside)
+        )
+        return cls(directory, index, environment, interpreter=interpreter, extra_names=extra_names)
+
+    def _ask(self, launch: Launch) -> None:
+        if self._pending is None:
+            return
+        asked: set[str] = set(self._extra)
+        collecting = replace(self._environment, collecting=True)
+        predict(launch, self.index, collecting, trees=self.trees, asked=asked)
+        answered = probe(self._pending, asked)
+        answered = replace(answered, target=self._environment.target)
+        if not answered.known:
+            answered = replace(answered, declared=self._environment.declared)
+        self._environment = answered
+        self._pending = None
 
     def predict(self, launch: Launch, *, root_style: Path | None = None) -> Prediction:
+        self._ask(launch)
         return predict(
-            launch, self.index, self.environment, root_style=root_style, trees=self.trees
+            launch, self.index, self._environment, root_style=root_style, trees=self.trees
         )

@@ -97,8 +97,11 @@ class Walker:
         self_names: frozenset[str],
         root_style: Path | None = None,
         trees: Trees | None = None,
+        asked: set[str] | None = None,
     ) -> None:
         self.launch = launch
+        # Outside names met while collecting (see Environment.collecting).
+        self.asked: set[str] = set() if asked is None else asked
         # When set, every self-import of this package directory is read as if rewritten to the
         # root-absolute style (``from backend.deps`` and ``from ..deps`` become ``from deps``).
         self.root_style = root_style
@@ -350,6 +353,9 @@ class Walker:
     def top_level(self, top: str, importer: Path | None = None) -> Resolution:
         """Where an absolute top-level name not found on the first-party path comes from;
         ``importer`` is the file whose import statement asks."""
+        if self.environment.collecting:
+            self.asked.add(top)  # the target's standard library may differ: asked too
+            return Resolution.STDLIB if self.environment.is_stdlib(top) else Resolution.NOT_CHECKED
         if self.environment.is_stdlib(top):
             return Resolution.STDLIB
         has = self.environment.has(top)
