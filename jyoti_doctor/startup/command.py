@@ -245,11 +245,7 @@ def _parse_app_option(
         target = options.get("--app") or options.get("-A") or env.get("FLASK_APP") or flaskenv or ""
         if not target:
             target = next((f for f in ("wsgi.py", "app.py") if (cwd / f).is_file()), "")
-        if not target:
-            raise UsageError(
-                f"flask finds no app here (no --app, FLASK_APP, .flaskenv, wsgi.py or app.py): "
-                f"{base['raw']!r}"
-            )
+        # No app to find: flask itself stops with "Could not locate a Flask application."
     return StartCommand(
         **base,
         launcher=launcher,

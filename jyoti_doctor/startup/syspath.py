@@ -222,6 +222,15 @@ _WHY = {
 
 def _app_launcher(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -> Launch:
     cwd = cmd.cwd
+    if cmd.launcher is Launcher.FLASK and not cmd.target:
+        return Launch(
+            cmd,
+            cwd,
+            tuple(pp),
+            Entry(EntryKind.MODULE, "", None),
+            "Could not locate a Flask application. Use the 'flask --app' option, 'FLASK_APP' "
+            "environment variable, or a 'wsgi.py' or 'app.py' file in the current directory.",
+        )
     module, sep, attr = cmd.target.partition(":")
     first = PathEntry(cwd, _WHY[cmd.launcher])
     if cmd.launcher is Launcher.FLASK:

@@ -362,6 +362,13 @@ def add_wsgi(add: Any) -> None:
         known_env=True,
     )
     add(
+        "flask-run-no-app",
+        "flask run",
+        "no app to find",
+        {"backend/__init__.py": "", "backend/main.py": FLASK_APP},
+        known_env=True,
+    )
+    add(
         "waitress-package-relative",
         "waitress-serve backend.main:app",
         "relative",
@@ -794,7 +801,7 @@ def test_prediction_equals_real_launch(
 
 
 def test_scenario_table_is_large_enough() -> None:
-    assert len(SCENARIOS) >= 72
+    assert len(SCENARIOS) >= 73
     launchers = {s.launcher for s in SCENARIOS}
     assert {"uvicorn", "gunicorn", "hypercorn", "fastapi", "python", "python -m"} <= launchers
     assert {s.package for s in SCENARIOS} == {"regular", "namespace"}

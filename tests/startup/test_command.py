@@ -378,3 +378,9 @@ def test_daphne_waitress_celery_flask_launches(tmp_path: Path) -> None:
     assert (flask.entry.module, flask.sys_path[0].path) == ("backend.main", tmp_path)
     with pytest.raises(UsageError, match="only `flask run`"):
         parse_command("flask db upgrade", tmp_path)
+    # No app to find is flask's own failure at start-up, not a usage error of this tool.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = model_launch(parse_command("python -m flask run", empty))
+    assert nothing.problem is not None
+    assert nothing.problem.startswith("Could not locate a Flask application.")
