@@ -9,11 +9,13 @@ next. Each engine is called directly and returns its typed result; a check that 
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import UsageError
@@ -27,6 +29,10 @@ from .findings import (
     combine_exit_codes,
 )
 from .masking import mask_text
+from .rules import Rule
+
+if TYPE_CHECKING:
+    from .startup.check import StartupResult
 
 
 class Check(StrEnum):
@@ -100,7 +106,7 @@ def _short(text: str, limit: int = 140) -> str:
 
 
 def _unavailable(check: Check, exc: ImportError) -> CheckResult:
-    reason = f"the check failed to load ({type(exc).__name__}: {exc})"
+    reason = f"the check is not available ({type(exc).__name__}: {exc})"
     return CheckResult(
         check,
         Mark.FAIL,
@@ -119,6 +125,13 @@ def _arg(path: Path) -> str:
     return text if text not in ("", ".") else "."
 
 
+def suggest(subcommand: str, *positionals: str, options: tuple[str, ...] = ()) -> str:
+    """A ``jyoti-doctor`` command line to copy: shell-quoted, options first, and ``--`` before
+    the arguments when one starts with ``-`` (it would otherwise read as an option)."""
+    dash = ["--"] if any(p.startswith("-") for p in positionals) else []
+    return shlex.join(["jyoti-doctor", subcommand, *options, *dash, *positionals])
+
+
 def check_env_line(project_dir: Path, settings: Settings) -> CheckResult:
     try:
         from .env.check import check_env
@@ -127,7 +140,7 @@ def check_env_line(project_dir: Path, settings: Settings) -> CheckResult:
     try:
         report = check_env(project_dir, settings).to_report()
     except UsageError as exc:
-        return _usage(Check.ENV, exc, f"jyoti-doctor check-env {_arg(project_dir)}")
+        return _usage(Check.ENV, exc, suggest("check-env", _arg(project_dir)))
     code = report.exit_code()
     found = _counts_text(report)
     if code is not ExitCode.OK:
@@ -137,13 +150,16 @@ def check_env_line(project_dir: Path, settings: Settings) -> CheckResult:
         _mark(report),
         code,
         _short(found),
-        None if code is ExitCode.OK else f"jyoti-doctor check-env {_arg(project_dir)}",
+        None if code is ExitCode.OK else suggest("check-env", _arg(project_dir)),
         report,
     )
 
 
 def check_imports_line(
-    project_dir: Path, settings: Settings, fix_command: str | None
+    project_dir: Path,
+    settings: Settings,
+    fix_command: str | None,
+    startup: StartupResult | None = None,
 ) -> CheckResult:
     try:
         from .imports.run import scan_imports
@@ -152,17 +168,34 @@ def check_imports_line(
     try:
         result = scan_imports([project_dir], settings)
     except UsageError as exc:
-        return _usage(Check.IMPORTS, exc, f"jyoti-doctor scan-imports {_arg(project_dir)}")
+        return _usage(Check.IMPORTS, exc, suggest("scan-imports", _arg(project_dir)))
     report = result.to_report()
+    verdict = ""
+    self_imports = sum(1 for f in report.findings if f.rule is Rule.ABSOLUTE_SELF_IMPORT)
+    if self_imports and startup is not None and not _launch_breaks_on(startup, result.packages):
+        # Absolute self-imports are an error only for a launch that breaks on them: the one
+        # this project uses does not. scan-imports itself stays strict.
+        report = replace(
+            report,
+            findings=tuple(
+                replace(f, severity=Severity.INFO) if f.rule is Rule.ABSOLUTE_SELF_IMPORT else f
+                for f in report.findings
+            ),
+        )
+        inside = " or ".join(f"`cd {p} && …`" for p in result.packages[:2])
+        verdict = (
+            f"{self_imports} absolute self-import(s): fine for `{startup.start_command}` "
+            f"({startup.source}); they break a launch from inside the package ({inside}) — "
+        )
     code = report.exit_code()
-    found = (
+    found = verdict + (
         f"{_counts_text(report)} in {result.files} file(s) "
         f"(packages: {', '.join(result.packages) or 'none found'}; "
         f"safe fixes: {result.fixable})"
     )
     next_command = None
     if code is not ExitCode.OK:
-        next_command = fix_command or f"jyoti-doctor fix-imports {_arg(project_dir)}"
+        next_command = fix_command or suggest("fix-imports", _arg(project_dir))
     return CheckResult(Check.IMPORTS, _mark(report), code, _short(found, 200), next_command, report)
 
 
@@ -170,41 +203,76 @@ def check_imports_line(
 class _StartupLine:
     line: CheckResult
     recommended_command: str | None = None
+    result: StartupResult | None = None
+
+
+def _launch_breaks_on(startup: StartupResult, packages: tuple[str, ...] | list[str]) -> bool:
+    """Whether the project's known launch meets an import error on one of its own packages."""
+    prediction = startup.prediction
+    failures = [*(s.failure for s in prediction.swallowed if not s.fallback), *prediction.latent]
+    if prediction.fatal is not None:
+        failures.append(prediction.fatal)
+    tops = {(f.missing or "").split(".")[0] for f in failures}
+    return bool(tops & set(packages)) or any(
+        f.rule is Rule.ENTRY_NOT_FOUND for f in startup.findings if f.counts
+    )
 
 
 def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     try:
-        from .startup.check import NoStartCommand, check_startup
+        from .startup.check import NoStartCommand, UnknownStartDirectory, check_startup
+        from .startup.deploy import likely_command
     except ImportError as exc:
         return _StartupLine(_unavailable(Check.STARTUP, exc))
     try:
         result = check_startup(project_dir, settings)
+    except UnknownStartDirectory as exc:
+        return _StartupLine(CheckResult(Check.STARTUP, Mark.WARN, ExitCode.FINDINGS, str(exc)))
     except NoStartCommand:
+        # Only a command that can work: one naming a file and an app object that exist.
+        candidate = likely_command(project_dir)
         return _StartupLine(
             CheckResult(
                 Check.STARTUP,
                 Mark.WARN,
                 ExitCode.FINDINGS,
                 "not checked: no start command found ([tool.jyoti-doctor] start, Procfile, "
-                "render.yaml, Dockerfile)",
-                f"jyoti-doctor check-startup 'uvicorn main:app' --project {_arg(project_dir)}",
+                "render.yaml, compose file, Dockerfile)"
+                + ("" if candidate else "; pass yours: jyoti-doctor check-startup 'COMMAND'"),
+                suggest("check-startup", candidate, options=("--project", _arg(project_dir)))
+                if candidate
+                else None,
             )
         )
     except UsageError as exc:
         return _StartupLine(
-            _usage(Check.STARTUP, exc, f"jyoti-doctor check-startup --project {_arg(project_dir)}")
+            _usage(
+                Check.STARTUP,
+                exc,
+                suggest("check-startup", options=("--project", _arg(project_dir))),
+            )
         )
     report = result.to_report()
     code = report.exit_code()
     found = f"`{result.start_command}` ({result.source}): {result.predicted}"
+    if not result.prediction.complete:
+        # Nothing was claimed about the start-up: never shown as passing.
+        line = CheckResult(Check.STARTUP, Mark.WARN, ExitCode.FINDINGS, _short(found, 240))
+        return _StartupLine(line, None, result)
     worst = next((f"{f.code} {f.message}" for f in report.findings if f.counts), "")
     if worst:
         found += f" — {worst}"
     next_command = result.recommended_command if code is not ExitCode.OK else None
     if code is not ExitCode.OK and not next_command:
-        next_command = f"jyoti-doctor check-startup --project {_arg(project_dir)}"
+        next_command = suggest("check-startup", options=("--project", _arg(project_dir)))
     line = CheckResult(Check.STARTUP, _mark(report), code, _short(found, 240), next_command, report)
-    return _StartupLine(line, result.recommended_command)
+    return _StartupLine(line, result.recommended_command, result)
+
+
+def _no_database_configured(exc: UsageError) -> bool:
+    """probe-db's "no URL anywhere" error (it has no class of its own yet): the project names no
+    database, which is a finding of this check, not a usage error of doctor."""
+    return str(exc).startswith("no database URL")
 
 
 def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> CheckResult:
@@ -226,7 +294,16 @@ def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> Che
             retry_auth=db.retry_auth,
         )
     except UsageError as exc:
-        return _usage(Check.DB, exc, f"jyoti-doctor check-env {_arg(project_dir)}")
+        if _no_database_configured(exc):
+            # Not a bad invocation: this project names no database. Reported, never passed.
+            return CheckResult(
+                Check.DB,
+                Mark.WARN,
+                ExitCode.FINDINGS,
+                f"not configured: {exc}",
+                suggest("check-env", _arg(project_dir)),
+            )
+        return _usage(Check.DB, exc, suggest("check-env", _arg(project_dir)))
     report = build_report(result)
     code = report.exit_code()
     if code is ExitCode.OK:
@@ -263,30 +340,57 @@ def doctor(
         result = fn()
         return replace(result, seconds=time.monotonic() - started)
 
+    def guarded(check: Check, fn: Callable[[], CheckResult]) -> CheckResult:
+        # A pathological file (a 20,000-term expression) must not end the whole summary.
+        try:
+            return timed(fn)
+        except (RecursionError, MemoryError) as exc:
+            return CheckResult(
+                check,
+                Mark.FAIL,
+                ExitCode.FINDINGS,
+                f"not checked: a file is too deeply nested to analyse ({type(exc).__name__})",
+            )
+
     def skipped(check: Check) -> CheckResult:
         return CheckResult(check, Mark.SKIPPED, ExitCode.OK, "skipped (--skip)")
 
     # Start-up runs before imports in code so the import line can name the fix that suits the
     # start command; they are shown (and happen, for the app) in the documented order.
     fix_command: str | None = None
+    startup_result: StartupResult | None = None
     if Check.STARTUP in skip:
         startup = skipped(Check.STARTUP)
     else:
         started = time.monotonic()
-        startup_line = check_startup_line(project_dir, settings)
+        try:
+            startup_line = check_startup_line(project_dir, settings)
+        except (RecursionError, MemoryError) as exc:
+            startup_line = _StartupLine(
+                CheckResult(
+                    Check.STARTUP,
+                    Mark.FAIL,
+                    ExitCode.FINDINGS,
+                    f"not checked: a file is too deeply nested to analyse ({type(exc).__name__})",
+                )
+            )
         startup = replace(startup_line.line, seconds=time.monotonic() - started)
         fix_command = startup_line.recommended_command
+        startup_result = startup_line.result
     results = [
         skipped(Check.ENV)
         if Check.ENV in skip
-        else timed(lambda: check_env_line(project_dir, settings)),
+        else guarded(Check.ENV, lambda: check_env_line(project_dir, settings)),
         skipped(Check.IMPORTS)
         if Check.IMPORTS in skip
-        else timed(lambda: check_imports_line(project_dir, settings, fix_command)),
+        else guarded(
+            Check.IMPORTS,
+            lambda: check_imports_line(project_dir, settings, fix_command, startup_result),
+        ),
         startup,
         skipped(Check.DB)
         if Check.DB in skip
-        else timed(lambda: check_db_line(project_dir, settings, db_deadline)),
+        else guarded(Check.DB, lambda: check_db_line(project_dir, settings, db_deadline)),
     ]
 
     findings: list[Finding] = []
@@ -303,7 +407,12 @@ def doctor(
     not_checked = [TITLES[r.check] for r in results if r.mark is not Mark.SKIPPED and not r.checked]
     if not_checked:
         lines.append(f"Not checked: {', '.join(not_checked)} (see above).")
-    lines.append(f"Next: {first_next}" if first_next else "No issues found.")
+    if first_next:
+        lines.append(f"Next: {first_next}")
+    elif not_checked:
+        lines.append("No issues found in what was checked; the rest was not checked (see above).")
+    else:
+        lines.append("No issues found.")
     summary: dict[str, SummaryValue] = {
         "checks": len([r for r in results if r.mark is not Mark.SKIPPED]),
         "not_checked": len(not_checked),

@@ -132,6 +132,22 @@ class Rule(Enum):
         Applicability.NONE,
         "startup.md",
     )
+    NOT_CHECKED = (
+        "JD206",
+        "not-checked",
+        "part of the start-up not checked",
+        Severity.INFO,
+        Applicability.NONE,
+        "startup.md",
+    )
+    STATIC_MODEL_MISSED = (
+        "JD207",
+        "static-model-missed",
+        "--run saw what the static model missed",
+        Severity.INFO,
+        Applicability.NONE,
+        "startup.md",
+    )
     SERVER_NOT_READY = (
         "JD230",
         "server-not-ready",
@@ -211,7 +227,6 @@ class Rule(Enum):
         Severity.ERROR,
         Applicability.NONE,
         "serve.md",
-    )
     MISSING_VARIABLE = (
         "JD301",
         "missing-variable",

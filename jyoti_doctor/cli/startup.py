@@ -29,7 +29,7 @@ def check_startup_cmd(
         str | None,
         typer.Argument(
             help="The start command, e.g. 'cd backend && uvicorn main:app' "
-            "(default: [tool.jyoti-doctor] start, Procfile, render.yaml, "
+            "(default: [tool.jyoti-doctor] start, Procfile, render.yaml, compose file, "
             "Dockerfile)."
         ),
     ] = None,
@@ -66,7 +66,11 @@ def check_startup_cmd(
     python: Annotated[
         str | None,
         typer.Option(
-            "--python", help="Interpreter for --run [default: the project's .venv, else this one]."
+            "--python",
+            help="The interpreter the app runs under (a path, relative to here, or a name on "
+            "PATH): decides which third-party imports exist, and runs --run [default: "
+            "VIRTUAL_ENV, the project's .venv/ or venv/, its poetry env; without one, "
+            "third-party imports are not checked].",
         ),
     ] = None,
     fmt: FormatOpt = None,

@@ -7,9 +7,8 @@ by predicting the start-up again after the change.
 
 from __future__ import annotations
 
-import os
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,66 +17,56 @@ from ..errors import UsageError
 from ..files import display_path
 from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
 from ..rules import Rule
-from .command import (
-    Launcher,
-    StartCommand,
-    configured_cwd,
-    discover,
-    parse_command,
-    shell_join,
+from .advice import recommend
+from .command import StartCommand, parse_command
+from .deploy import configured_cwd, discover, likely_command
+from .environment import (
+    Environment,
+    locate,
 )
-from .graph import (
-    ASSUMPTIONS,
-    Failure,
-    Finder,
-    Prediction,
-    Trees,
-    predict,
-    project_module_names,
-)
-from .syspath import EntryKind, Launch, model_launch
+from .failures import Failure, Prediction, Resolution
+from .project import Project, Resolved
+from .syspath import EntryKind, model_launch
+from .walker import ASSUMPTIONS
 
 if TYPE_CHECKING:
     from .run import Observation
+
+
+__all__ = [
+    "NoStartCommand",
+    "Project",
+    "Resolved",
+    "StartupResult",
+    "UnknownStartDirectory",
+    "check_startup",
+    "resolve_launch",
+]
 
 
 class NoStartCommand(UsageError):
     """No start command was given and the project names none."""
 
 
-@dataclass(frozen=True)
-class Resolved:
-    command: StartCommand
-    launch: Launch
-
-
-@dataclass(frozen=True)
-class Project:
-    """One project's directory with its module names and parsed files, computed once and
-    shared by every prediction made for it (the start command's and each alternative's)."""
-
-    directory: Path
-    names: frozenset[str]
-    trees: Trees = field(default_factory=dict)
-
-    @classmethod
-    def at(cls, directory: Path) -> Project:
-        return cls(directory, project_module_names(directory))
-
-    def predict(self, launch: Launch, *, root_style: Path | None = None) -> Prediction:
-        return predict(
-            launch,
-            self.directory,
-            root_style=root_style,
-            project_names=self.names,
-            trees=self.trees,
-        )
+class UnknownStartDirectory(NoStartCommand):
+    """The project names a start command, but not where it runs (a container ``WORKDIR`` that
+    nothing of the project is copied or mounted into): not modelled, never guessed."""
 
 
 def resolve_launch(
     project_dir: Path, config: Settings, *, command: str | None = None, cwd: Path | None = None
 ) -> Resolved:
     """The start command (given, configured or discovered) and its modelled launch."""
+    try:
+        return _resolve_launch(project_dir, config, command=command, cwd=cwd)
+    except OSError as exc:
+        # A path the system refuses (too long, a loop): the command cannot be used as given.
+        raise UsageError(f"cannot use the start command's paths: {exc.strerror or exc}") from None
+
+
+def _resolve_launch(
+    project_dir: Path, config: Settings, *, command: str | None = None, cwd: Path | None = None
+) -> Resolved:
     project_dir = project_dir.absolute()
     if not project_dir.is_dir():
         raise UsageError(f"not a directory: {project_dir}")
@@ -89,13 +78,25 @@ def resolve_launch(
     else:
         found = discover(project_dir, config)
         if found is None:
+            candidate = likely_command(project_dir)
             raise NoStartCommand(
                 f"no start command given and none found in {project_dir} ([tool.jyoti-doctor] "
-                "start, Procfile, render.yaml, Dockerfile); pass one, e.g. "
-                "jyoti-doctor check-startup 'uvicorn main:app' --cwd backend"
+                "start, Procfile, render.yaml, compose file, Dockerfile); pass yours: "
+                + (
+                    shlex.join(["jyoti-doctor", "check-startup", candidate])
+                    if candidate
+                    else "jyoti-doctor check-startup 'COMMAND'"
+                )
+            )
+        if found.unknown_cwd is not None and cwd is None:
+            raise UnknownStartDirectory(
+                f"`{found.command}` ({found.source}) not checked: {found.unknown_cwd}; pass "
+                "--cwd DIR (the project directory that ends up there)"
             )
         base = cwd or found.cwd
         cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))
+        if found.env_files:
+            cmd = replace(cmd, env_files=found.env_files)
     return Resolved(cmd, model_launch(cmd))
 
 
@@ -120,15 +121,94 @@ def chain_text(failure: Failure) -> str:
 
 
 def prediction_findings(prediction: Prediction) -> list[Finding]:
+    return [finding for finding, _ in prediction_pairs(prediction)]
+
+
+def chain_findings(cmd: StartCommand, project: Project) -> list[Finding]:
+    """The Python commands that run before the launch in the same chain: a failure there stops
+    the chain before the app starts."""
     findings: list[Finding] = []
-    fatal = prediction.fatal
-    if fatal is not None:
+    for first in cmd.before:
+        prediction = project.predict(model_launch(first))
+        fatal = prediction.fatal
+        if fatal is None:
+            continue
         findings.append(
             Finding.make(
                 fatal.code,
-                f"{fatal.text} — the app does not start ({chain_text(fatal)})",
+                f"`{first.raw}` runs before the launch in `{cmd.raw}` and fails: {fatal.text} "
+                f"({chain_text(fatal)})",
                 location=_location(fatal),
                 source=fatal.statement,
+            )
+        )
+    return findings
+
+
+def watched_names(prediction: Prediction) -> tuple[str, ...]:
+    """The module names the prediction says cannot be imported: ``--run`` reports where the
+    real import found each of them, if it did."""
+    failures = [*(s.failure for s in prediction.swallowed), *prediction.latent]
+    if prediction.fatal is not None:
+        failures.append(prediction.fatal)
+    return tuple(sorted({f.missing for f in failures if f.missing}))
+
+
+def not_checked_findings(environment: Environment, prediction: Prediction) -> list[Finding]:
+    """What the prediction could not decide, said once each, as info."""
+    findings = [Finding.make(Rule.NOT_CHECKED, note) for note in prediction.notes]
+    unchecked = sorted(n for n, r in prediction.external if r is Resolution.NOT_CHECKED)
+    if unchecked:
+        why = (
+            "no environment found (pass --python, or create the project's .venv)"
+            if environment.interpreter is None
+            else f"the environment {environment.describe()} could not be asked"
+        )
+        shown = ", ".join(unchecked[:12]) + (" …" if len(unchecked) > 12 else "")
+        findings.append(
+            Finding.make(
+                Rule.NOT_CHECKED,
+                f"{len(unchecked)} third-party module(s) not checked: {why}: {shown}",
+            )
+        )
+    return findings
+
+
+def environment_details(environment: Environment) -> dict[str, JsonValue]:
+    interpreter = environment.interpreter
+    return {
+        "python": interpreter.path if interpreter else None,
+        "from": interpreter.origin if interpreter else None,
+        "version": ".".join(map(str, environment.version)) if environment.version else None,
+        "problem": environment.problem,
+    }
+
+
+def _said_by(failure: Failure, environment: Environment | None) -> str:
+    """For a name the environment was asked about: which environment lacks it."""
+    missing = (failure.missing or "").split(".")[0]
+    if environment is None or environment.interpreter is None or missing not in environment.asked:
+        return ""
+    return f"; not installed in {environment.describe()}"
+
+
+def prediction_pairs(
+    prediction: Prediction, environment: Environment | None = None
+) -> list[tuple[Finding, Failure | None]]:
+    """Each finding of the prediction with the failure it reports."""
+    findings: list[tuple[Finding, Failure | None]] = []
+    fatal = prediction.fatal
+    if fatal is not None:
+        findings.append(
+            (
+                Finding.make(
+                    fatal.code,
+                    f"{fatal.text} — the app does not start ({chain_text(fatal)})"
+                    + _said_by(fatal, environment),
+                    location=_location(fatal),
+                    source=fatal.statement,
+                ),
+                fatal,
             )
         )
     for item in prediction.swallowed:
@@ -136,24 +216,47 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
         where = f"{_display(item.path)}:{item.line}"
         if item.fallback:
             findings.append(
-                Finding.make(
-                    Rule.SWALLOWED_IMPORT_ERROR,
-                    f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
-                    f"fallback instead ({chain_text(f)})",
-                    severity=Severity.INFO,
-                    location=_location(f),
-                    source=f.statement,
+                (
+                    Finding.make(
+                        Rule.SWALLOWED_IMPORT_ERROR,
+                        f"{f.text} is caught by `except {item.catches}` at {where}, which imports a "
+                        f"fallback instead ({chain_text(f)})",
+                        severity=Severity.INFO,
+                        location=_location(f),
+                        source=f.statement,
+                    ),
+                    f,
+                )
+            )
+            continue
+        if f.not_installed and f.exc_type in ("ModuleNotFoundError", "ImportError"):
+            # `try: import sentry_sdk except ImportError: ...`: an optional package, absent
+            # from this environment, handled the way its author meant.
+            findings.append(
+                (
+                    Finding.make(
+                        Rule.SWALLOWED_IMPORT_ERROR,
+                        f"{f.text} is handled by `except {item.catches}` at {where}: an optional "
+                        f"package{_said_by(f, environment)} ({chain_text(f)})",
+                        severity=Severity.INFO,
+                        location=_location(f),
+                        source=f.statement,
+                    ),
+                    f,
                 )
             )
             continue
         logged = f'; it logs "{item.logged[0]}"' if item.logged else "; nothing is logged"
         findings.append(
-            Finding.make(
-                Rule.SWALLOWED_IMPORT_ERROR,
-                f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
-                f"without what this import brings ({chain_text(f)}){logged}",
-                location=_location(f),
-                source=f.statement,
+            (
+                Finding.make(
+                    Rule.SWALLOWED_IMPORT_ERROR,
+                    f"{f.text} is swallowed by `except {item.catches}` at {where}: the app starts "
+                    f"without what this import brings ({chain_text(f)}){logged}",
+                    location=_location(f),
+                    source=f.statement,
+                ),
+                f,
             )
         )
     grouped: dict[tuple[Path | None, Rule, str], list[Failure]] = {}
@@ -162,235 +265,25 @@ def prediction_findings(prediction: Prediction) -> list[Finding]:
     for (_, code, _), group in grouped.items():
         first = group[0]
         more = f" (and {len(group) - 1} more line(s) of this file)" if len(group) > 1 else ""
+        said = _said_by(first, environment) if first.not_installed else ""
         findings.append(
-            Finding.make(
-                code,
-                f"{first.text} when this line runs (today's start-up does not reach it){more}",
-                location=_location(first),
-                source=first.statement,
+            (
+                Finding.make(
+                    code,
+                    f"{first.text} when this line runs (today's start-up does not reach it){more}"
+                    + (
+                        f"{said}: an optional dependency imported where it is used?" if said else ""
+                    ),
+                    # A package the environment lacks, imported by code the start-up does not
+                    # run, is often optional (a dev tool behind a setting): said, not counted.
+                    severity=Severity.INFO if said else None,
+                    location=_location(first),
+                    source=first.statement,
+                ),
+                first,
             )
         )
     return findings
-
-
-def _package_dir(launch: Launch) -> Path | None:
-    """The application's package directory: where the entry module's file lives."""
-    entry = launch.entry
-    if entry.file is not None:
-        return entry.file.parent
-    first = entry.module.split(".")[0]
-    spec = Finder([e.path for e in launch.sys_path]).find(first, None)
-    if spec is None or not spec.locations and spec.origin is None:
-        return None
-    if spec.locations:
-        return spec.locations[0]
-    return spec.origin.parent if spec.origin else None
-
-
-def _is_inside_launch(launch: Launch, package_dir: Path) -> bool:
-    """The entry runs as a top-level module from inside a directory that is itself a package."""
-    entry = launch.entry
-    if entry.kind is EntryKind.MAIN_MODULE:
-        return "." not in entry.module and package_dir in [e.path for e in launch.sys_path]
-    return "." not in entry.module or entry.kind is EntryKind.SCRIPT
-
-
-def _count(prediction: Prediction) -> int:
-    return (
-        (prediction.fatal is not None)
-        + sum(1 for s in prediction.swallowed if not s.fallback)
-        + len(prediction.latent)
-    )
-
-
-def _alternative_command(cmd: StartCommand, package_dir: Path) -> str | None:
-    """The same service launched as a package from ``package_dir``'s parent, written to run
-    where the original command starts."""
-    pkg = package_dir.name
-    parent = package_dir.parent
-    rel = os.path.relpath(parent, cmd.start_cwd)
-    prefix = f"cd {shlex.quote(rel)} && " if rel != "." else ""
-    env = "".join(f"{k}={shlex.quote(v)} " for k, v in cmd.env if k == "PYTHONPATH")
-    args = list(cmd.argv)
-    if cmd.launcher is Launcher.UVICORN:
-        module, _, attr = cmd.target.partition(":")
-        args = [a if a != cmd.target else f"{pkg}.{module}:{attr}" for a in args]
-        args = _drop_option(args, "--app-dir")
-        argv = ["uvicorn", *args]
-    elif cmd.launcher is Launcher.GUNICORN:
-        module, sep, obj = cmd.target.partition(":")
-        args = [a if a != cmd.target else f"{pkg}.{module}{sep}{obj}" for a in args]
-        argv = ["gunicorn", *_drop_option(args, "--chdir")]
-    elif cmd.launcher is Launcher.HYPERCORN:
-        module, sep, obj = cmd.target.partition(":")
-        spec = f"{pkg}.{Path(module).name.removesuffix('.py')}{sep}{obj}"
-        argv = ["hypercorn", *(a if a != cmd.target else spec for a in args)]
-    elif cmd.launcher in (Launcher.SCRIPT, Launcher.MODULE):
-        name = Path(cmd.target).stem if cmd.launcher is Launcher.SCRIPT else cmd.target
-        argv = ["python", "-m", f"{pkg}.{name}", *args]
-    else:
-        return None
-    if cmd.python_m and argv[0] != "python":
-        argv = ["python", "-m", *argv]
-    return prefix + env + shell_join(argv)
-
-
-def _drop_option(args: list[str], name: str) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg == name:
-            skip = True
-            continue
-        if arg.startswith(name + "="):
-            continue
-        out.append(arg)
-    return out
-
-
-def _predict_with(project: Project, launch: Launch, command: str) -> Prediction | None:
-    """The start-up predicted for another command, run where ``launch``'s command starts."""
-    cmd = launch.command
-    try:
-        alt = parse_command(command, cmd.start_cwd, source="recommendation", env=dict(cmd.env))
-    except UsageError:
-        return None
-    return project.predict(model_launch(alt))
-
-
-def _verdict(prediction: Prediction | None) -> str:
-    if prediction is None:
-        return "could not be checked"
-    n = _count(prediction)
-    if n == 0:
-        return "predicted: starts with every import resolved"
-    return f"predicted: {n} import problem(s) remain" + (
-        f" (first: {prediction.fatal.text})" if prediction.fatal else ""
-    )
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    text: str | None
-    command: str | None  # the one command to run next
-    findings: tuple[Finding, ...]
-
-
-def recommend(
-    resolved: Resolved, prediction: Prediction, project: Project, style: Style | None
-) -> Recommendation:
-    """The advice text, the one command to run next, and a finding when the requested style
-    cannot work with the start command."""
-    project_dir = project.directory
-    launch, cmd = resolved.launch, resolved.command
-    package_dir = _package_dir(launch)
-    findings: list[Finding] = []
-    # An entry at the project root, outside any package: there is no import style to choose.
-    if package_dir is None or (
-        package_dir == project_dir and not (package_dir / "__init__.py").exists()
-    ):
-        if _count(prediction):
-            return Recommendation(
-                "Fix the imports listed above; no package directory was found to recommend "
-                "an import style for.",
-                None,
-                (),
-            )
-        return Recommendation(None, None, ())
-    rel_pkg = _display(package_dir) + "/"
-    inside = _is_inside_launch(launch, package_dir)
-    root_cmd = f"jyoti-doctor fix-imports --style root --write {rel_pkg}"
-    rel_cmd = f"jyoti-doctor fix-imports --style relative --write {rel_pkg}"
-    lines: list[str] = []
-    if inside:
-        fails = ("relative", "absolute")
-        if style in fails:
-            findings.append(
-                Finding.make(
-                    Rule.NO_PARENT_PACKAGE if style is Style.RELATIVE else Rule.MODULE_NOT_FOUND,
-                    f"the requested import style {style!r} cannot work with this start command: "
-                    f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
-                    f"from {rel_pkg}, so "
-                    + (
-                        "relative imports fail with 'attempted relative import with no known parent "
-                        "package'"
-                        if style is Style.RELATIVE
-                        else f'`{package_dir.name}.` imports fail with "No module named '
-                        f"'{package_dir.name}'\""
-                    ),
-                    severity=Severity.WARNING,
-                )
-            )
-        if not _count(prediction) and style not in fails:
-            return Recommendation(None, None, tuple(findings))
-        next_command = root_cmd
-        after_root = project.predict(launch, root_style=package_dir)
-        alt = _alternative_command(cmd, package_dir)
-        after_alt = _predict_with(project, launch, alt) if alt else None
-        lines.append(
-            f"`{cmd.raw}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
-            f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
-        )
-        lines.append(
-            f"Option 1 — keep the start command, rewrite self-imports to the root style "
-            f"(`from deps import get_db`):\n    {root_cmd}\n  {_verdict(after_root)}"
-            + _remaining(after_root)
-        )
-        if alt:
-            lines.append(
-                f"Option 2 — launch the package as a package and use relative imports:\n"
-                f"    start command: {alt}\n    {rel_cmd}\n  {_verdict(after_alt)}"
-                + _remaining(after_alt)
-            )
-    else:
-        if style is Style.ROOT:
-            findings.append(
-                Finding.make(
-                    Rule.MODULE_NOT_FOUND,
-                    f"the requested import style 'root' cannot work with this start command: "
-                    f"`{cmd.raw}` imports {launch.entry.module} inside the package "
-                    f'{package_dir.name}, so `from deps import x` fails with "No module named '
-                    "'deps'\"; use relative imports",
-                    severity=Severity.WARNING,
-                )
-            )
-        if not _count(prediction):
-            return Recommendation(None, None, tuple(findings))
-        next_command = rel_cmd
-        lines.append(
-            f"`{cmd.raw}` ({cmd.source}) imports {launch.entry.module} as a package module: "
-            "relative and package-absolute imports work; root-absolute ones (`from deps import "
-            "x`) do not."
-        )
-        lines.append(
-            f"Rewrite self-imports to relative imports:\n    {rel_cmd}\n"
-            "  and turn any root-absolute import listed above into a relative one."
-        )
-    again = ["jyoti-doctor", "check-startup"]
-    if cmd.source == "command line":
-        again.append(cmd.raw)
-    if project_dir != Path.cwd():
-        again += ["--project", _display(project_dir)]
-    lines.append("Then re-run: " + shlex.join(again))
-    return Recommendation("\n".join(lines), next_command, tuple(findings))
-
-
-def _remaining(prediction: Prediction | None) -> str:
-    if prediction is None or not _count(prediction):
-        return ""
-    failures = (
-        ([prediction.fatal] if prediction.fatal else [])
-        + [s.failure for s in prediction.swallowed if not s.fallback]
-        + list(prediction.latent)
-    )
-    shown = [
-        f"\n    {_display(f.path)}:{f.line}: {f.statement or ''} → {f.text}" for f in failures[:5]
-    ]
-    extra = f"\n    … and {len(failures) - 5} more" if len(failures) > 5 else ""
-    return "\n  still failing after that (change these by hand):" + "".join(shown) + extra
 
 
 def launch_sections(resolved: Resolved) -> tuple[Section, ...]:
@@ -434,24 +327,37 @@ def check_startup(
     project_dir = project_dir.absolute()
     style = style or config.style
     resolved = resolve_launch(project_dir, config, command=command, cwd=cwd)
-    project = Project.at(project_dir)
-    prediction = project.predict(resolved.launch)
-    findings = prediction_findings(prediction)
+    launch = resolved.launch
+    interpreter = locate(project_dir, python, extra_dirs=(launch.cwd,))
+    project = Project.at(project_dir, interpreter, (launch.entry.module.split(".")[0],), launch.cwd)
+    prediction = project.predict(launch)
+    pairs = prediction_pairs(prediction, project.environment)
+    not_checked = not_checked_findings(project.environment, prediction)
     advice = recommend(resolved, prediction, project, style)
     text = advice.text
-    findings += advice.findings
     sections = list(launch_sections(resolved))
     details: dict[str, JsonValue] = {
         "prediction": prediction_details(prediction),
+        "environment": environment_details(project.environment),
         "assumptions": list(ASSUMPTIONS),
         "recommended_command": advice.command,
     }
     observation: Observation | None = None
+    observed_findings: list[Finding] = []
     if run:
-        from .run import compare, observe
+        from .run import compare, observe, overruled
 
-        observation = observe(resolved.launch, project_dir, timeout=timeout, python=python)
-        rows, mismatches = compare(prediction, observation)
+        observation = observe(
+            launch,
+            project_dir,
+            timeout=timeout,
+            python=interpreter.path if interpreter else None,
+            watch=watched_names(prediction),
+        )
+        rows, observed_findings = compare(prediction, observation)
+        # What was observed wins: a predicted import error the real import did not meet is
+        # the model's mistake, reported as such, never left standing as an error.
+        pairs = overruled(pairs, observation, prediction.fatal)
         sections.append(
             Section(
                 "observed_(--run)_vs_predicted",
@@ -461,10 +367,13 @@ def check_startup(
             )
         )
         details["observed"] = observation.as_dict()
-        findings += mismatches
+    findings = [f for f, _ in pairs] + not_checked + list(advice.findings) + observed_findings
+    findings += chain_findings(resolved.command, project)
     return StartupResult(
         start_command=resolved.command.raw,
         source=resolved.command.source,
+        prediction=prediction,
+        observation=observation,
         predicted=outcome_text(prediction),
         recommended_command=advice.command,
         observed=observation.outcome if observation else None,
@@ -481,6 +390,8 @@ class StartupResult:
 
     start_command: str
     source: str
+    prediction: Prediction
+    observation: Observation | None
     predicted: str
     recommended_command: str | None
     observed: str | None
@@ -508,9 +419,11 @@ class StartupResult:
 
 
 def outcome_text(prediction: Prediction) -> str:
+    if not prediction.complete:
+        return "not checked: " + "; ".join(prediction.notes)
     if prediction.fatal is not None:
         return f"fails: {prediction.fatal.text}"
-    lost = sum(1 for s in prediction.swallowed if not s.fallback)
+    lost = sum(1 for s in prediction.swallowed if not s.fallback and not s.failure.not_installed)
     if lost:
         return f"starts, {lost} import(s) swallowed"
     return "starts"
@@ -542,6 +455,9 @@ def prediction_details(prediction: Prediction) -> dict[str, JsonValue]:
         ],
         "latent": [failure(f) for f in prediction.latent],
         "executed": list(prediction.executed),
-        "assumed_installed": list(prediction.external),
+        "stdlib": [n for n, r in prediction.external if r is Resolution.STDLIB],
+        "installed": [n for n, r in prediction.external if r is Resolution.INSTALLED],
+        "not_checked": [n for n, r in prediction.external if r is Resolution.NOT_CHECKED],
+        "notes": list(prediction.notes),
         "sys_path": [str(e.path) for e in prediction.launch.sys_path],
     }

@@ -21,22 +21,42 @@ from pathlib import Path
 from ..findings import Finding, JsonValue, Severity
 from ..masking import mask_text
 from ..rules import Rule
-from .graph import Prediction
+from .failures import Failure, Prediction
+from .launchers import Launcher
+from .preimports import preimported
 from .syspath import EntryKind, Launch
 
 _CHILD = r"""
-import importlib, json, logging, os, runpy, sys, traceback
+import sys
+_baseline = set(sys.modules)
+_rest = sys.path[1:]  # without `python -c`'s own '' (the cwd): the project is not on it yet
+sys.path[:] = _rest
+import importlib, json, os, runpy, traceback
 out, spec = sys.argv[1], json.loads(sys.argv[2])
-sys.path[:] = spec["sys_path"] + sys.path[1:]
+# What the launcher has imported before the app, imported here too (from the environment's
+# own path, before the app's directories are on it); what only this script needed is dropped,
+# so a project module of that name is found the way the real launch finds it.
+for _name in spec["preimport"]:
+    try:
+        importlib.import_module(_name)
+    except BaseException:
+        pass
+_keep = _baseline | set(spec["preimport"])
+for _name in list(sys.modules):
+    if _name.split(".")[0] not in _keep and not _name.startswith("_"):
+        del sys.modules[_name]
+sys.path[:] = spec["sys_path"] + _rest
 os.chdir(spec["cwd"])
 records = []
-class _Recorder(logging.Handler):
-    def emit(self, record):
-        try:
-            records.append([record.levelname, record.getMessage()])
-        except Exception:
-            records.append([record.levelname, str(record.msg)])
-logging.getLogger().addHandler(_Recorder(logging.DEBUG))
+if "logging" in sys.modules:
+    import logging
+    class _Recorder(logging.Handler):
+        def emit(self, record):
+            try:
+                records.append([record.levelname, record.getMessage()])
+            except Exception:
+                records.append([record.levelname, str(record.msg)])
+    logging.getLogger().addHandler(_Recorder(logging.DEBUG))
 result = {"ok": False, "app_found": None}
 try:
     if spec["kind"] == "script":
@@ -64,6 +84,12 @@ except BaseException as exc:
     result["name"] = getattr(exc, "name", None)
     result["frames"] = [[f.filename, f.lineno] for f in traceback.extract_tb(exc.__traceback__)]
 result["records"] = records
+resolved = {}
+for _name in spec["watch"]:
+    _module = sys.modules.get(_name)
+    if _module is not None:
+        resolved[_name] = getattr(_module, "__file__", None) or "(built in or namespace)"
+result["resolved"] = resolved
 with open(out, "w", encoding="utf-8") as fh:
     json.dump(result, fh)
 sys.stdout.flush(); sys.stderr.flush()
@@ -74,7 +100,7 @@ os._exit(0)
 @dataclass(frozen=True)
 class Observation:
     python: str
-    outcome: str  # "imported", "failed", "timeout", "crashed"
+    outcome: str  # "imported", "failed", "timeout" (inconclusive), "crashed"
     exc_type: str | None = None
     message: str | None = None
     missing: str | None = None
@@ -83,6 +109,8 @@ class Observation:
     output: str = ""
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    # Modules the prediction called missing that the real import did load, and from where.
+    resolved: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, JsonValue]:
         return {
@@ -94,6 +122,7 @@ class Observation:
             "logged": [list(r) for r in self.records],
             "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
+            "resolved": {name: where for name, where in self.resolved},
         }
 
 
@@ -110,28 +139,30 @@ def project_python(project_dir: Path) -> str:
 def launch_environment(
     launch: Launch, project_dir: Path, base: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
-    """The child's environment and the secret values in it and in the ``.env`` files (for masking)."""
+    """The child's environment, as the real launcher starts with it, and the secret values in
+    it and in the project's ``.env`` files (for masking).
+
+    A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``), the platform
+    does (compose ``env_file``) or the launcher reads one itself (``flask run``): uvicorn, gunicorn, hypercorn and ``python``
+    never do, so loading it here would hide the very ``KeyError`` the real start-up meets."""
     from ..secrets import read_env_file, secret_values
 
     env = dict(os.environ if base is None else base)
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order
     cmd = launch.command
-    files = []
-    if cmd.env_file:
-        files.append(launch.cwd / cmd.env_file)
-    files += [launch.cwd / ".env", project_dir / ".env"]
     pairs: list[tuple[str, str]] = []
-    loaded = False
-    for path in files:
+    loaded = [*cmd.env_files, *([launch.cwd / cmd.env_file] if cmd.env_file else [])]
+    if cmd.launcher is Launcher.FLASK:
+        # flask run loads .env then .flaskenv itself (python-dotenv), never overriding.
+        loaded += [launch.cwd / ".env", launch.cwd / ".flaskenv"]
+    for path in loaded:
         values = read_env_file(path, env)
-        # Every file's values are masked, even those the launch does not load or the environment
-        # hides: the app may load a .env itself, with override=True.
         pairs.extend(values.items())
-        if not loaded and path.is_file():
-            loaded = True
-            for key, value in values.items():
-                if key not in env:
-                    env[key] = value
+        for key, value in values.items():
+            env.setdefault(key, value)
+    for path in (launch.cwd / ".env", project_dir / ".env"):
+        # Masked even when not loaded: the app may load a .env itself.
+        pairs.extend(read_env_file(path, env).items())
     for key, value in cmd.env:
         if key != "PYTHONPATH":
             env[key] = value
@@ -145,6 +176,7 @@ def observe(
     timeout: float = 20.0,
     python: str | None = None,
     base_env: dict[str, str] | None = None,
+    watch: tuple[str, ...] = (),
 ) -> Observation:
     """Import the app the way ``launch`` would, in a subprocess, and say what happened."""
     python = python or project_python(project_dir)
@@ -158,6 +190,8 @@ def observe(
         "module": entry.module,
         "attr": entry.app_attr,
         "file": str(entry.file) if entry.file else None,
+        "preimport": sorted(preimported(launch.command)),
+        "watch": list(watch),
     }
     notes = []
     if entry.kind is EntryKind.SCRIPT:
@@ -181,7 +215,7 @@ def observe(
             return Observation(
                 python,
                 "timeout",
-                message=f"import did not finish in {timeout:g} s",
+                message=f"inconclusive: the import did not finish in {timeout:g} s",
                 output=mask_text(text, secrets_t),
                 seconds=time.monotonic() - started,
                 notes=tuple(notes),
@@ -208,6 +242,7 @@ def observe(
                 notes=tuple(notes),
             )
     records = tuple((level, mask_text(msg, secrets_t)) for level, msg in data.get("records", []))
+    resolved = tuple(sorted((str(k), str(v)) for k, v in (data.get("resolved") or {}).items()))
     if data.get("ok"):
         return Observation(
             python,
@@ -217,6 +252,7 @@ def observe(
             output=output,
             seconds=elapsed,
             notes=tuple(notes),
+            resolved=resolved,
         )
     return Observation(
         python,
@@ -228,6 +264,7 @@ def observe(
         output=output,
         seconds=elapsed,
         notes=tuple(notes),
+        resolved=resolved,
     )
 
 
@@ -268,7 +305,15 @@ def compare(
     else:
         match = observed.outcome == "failed" and observed.message == fatal.message
     rows.append(("start-up", predicted, seen, "✓" if match else "✗"))
-    if not match and observed.outcome in ("failed", "timeout", "crashed"):
+    if observed.outcome == "timeout":
+        findings.append(
+            Finding.make(
+                Rule.NOT_CHECKED,
+                f"--run was inconclusive: {observed.message}; the prediction stands unconfirmed "
+                "(raise --timeout if the import is slow)",
+            )
+        )
+    elif not match and observed.outcome in ("failed", "crashed"):
         text = observed.message or ""
         code = (
             Rule.NO_PARENT_PACKAGE
@@ -316,3 +361,46 @@ def compare(
                 )
             )
     return rows, findings
+
+
+def overruled(
+    pairs: list[tuple[Finding, Failure | None]], observed: Observation, fatal: Failure | None
+) -> list[tuple[Finding, Failure | None]]:
+    """The prediction's findings after the real import: a predicted import error for a module
+    the real import loaded, or a predicted failed start-up of an app that imported, is the
+    model's mistake. It stays visible as info (JD207), naming what the model missed."""
+    if observed.outcome not in ("imported", "failed"):
+        return pairs
+    loaded = dict(observed.resolved)
+    started = observed.outcome == "imported" and observed.app_found is not False
+    out: list[tuple[Finding, Failure | None]] = []
+    for finding, failure in pairs:
+        if failure is None or finding.severity is Severity.INFO:
+            out.append((finding, failure))
+            continue
+        where = loaded.get(failure.missing or "")
+        if where is None and not (started and failure is fatal):
+            out.append((finding, failure))
+            continue
+        missed = (
+            f"`{failure.missing}` is importable: the real import loaded it from {where}"
+            if where
+            else "the real import got past it"
+        )
+        message = (
+            f"the static model predicted {failure.text} ({finding.location or '?'}), but "
+            f"importing the app with --run ({observed.python}) worked: the model missed that "
+            f"{missed}"
+        )
+        out.append(
+            (
+                Finding.make(
+                    Rule.STATIC_MODEL_MISSED,
+                    message,
+                    location=finding.location,
+                    source=finding.source,
+                ),
+                failure,
+            )
+        )
+    return out

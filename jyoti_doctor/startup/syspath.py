@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -83,6 +83,16 @@ def _dedupe(entries: list[PathEntry]) -> tuple[PathEntry, ...]:
 
 def model_launch(cmd: StartCommand) -> Launch:
     """The working directory, ``sys.path`` (first-party part) and entry of ``cmd``."""
+    launch = _model(cmd)
+    problem = launch.problem
+    if cmd.missing_dir is not None:
+        problem = f"cd: can't cd to {cmd.missing_dir} (the shell stops before the launcher)"
+    elif cmd.launcher is Launcher.GUNICORN and cmd.chdir and not launch.cwd.is_dir():
+        problem = f"can't chdir to '{cmd.chdir}'"
+    return launch if problem == launch.problem else replace(launch, problem=problem)
+
+
+def _model(cmd: StartCommand) -> Launch:
     cwd = cmd.cwd
     pp = _pythonpath(cmd)
     m_entry = (
@@ -119,6 +129,8 @@ def model_launch(cmd: StartCommand) -> Launch:
         chdir = _norm(cwd, cmd.chdir) if cmd.chdir else cwd
         module, sep, obj = cmd.target.partition(":")
         attr = re.split(r"[(\s]", obj, maxsplit=1)[0] if sep else "application"
+        if sep and "(" in obj:
+            attr += "()"  # a factory gunicorn calls after the import
         extra = [
             PathEntry(_norm(chdir, p), "gunicorn --pythonpath")
             for p in reversed((cmd.pythonpath_opt or "").split(","))
@@ -170,6 +182,8 @@ def model_launch(cmd: StartCommand) -> Launch:
         )
     if cmd.launcher is Launcher.FASTAPI:
         return _fastapi(cmd, pp, m_entry)
+    if cmd.launcher in (Launcher.DAPHNE, Launcher.WAITRESS, Launcher.CELERY, Launcher.FLASK):
+        return _app_launcher(cmd, pp, m_entry)
     if cmd.launcher is Launcher.SCRIPT:
         script = Path(os.path.normpath(cwd / cmd.target))
         entries = (
@@ -195,6 +209,66 @@ def model_launch(cmd: StartCommand) -> Launch:
         cwd,
         _dedupe([*entries, *pp]),
         Entry(EntryKind.MAIN_MODULE, cmd.target, None, not_found=f"No module named {cmd.target}"),
+    )
+
+
+_WHY = {
+    Launcher.DAPHNE: "daphne (the working directory, '.')",
+    Launcher.WAITRESS: "waitress-serve (the working directory, appended after site-packages)",
+    Launcher.CELERY: "celery (the working directory)",
+    Launcher.FLASK: "flask (the working directory)",
+}
+
+
+def _app_launcher(cmd: StartCommand, pp: list[PathEntry], m_entry: list[PathEntry]) -> Launch:
+    cwd = cmd.cwd
+    if cmd.launcher is Launcher.FLASK and not cmd.target:
+        return Launch(
+            cmd,
+            cwd,
+            tuple(pp),
+            Entry(EntryKind.MODULE, "", None),
+            "Could not locate a Flask application. Use the 'flask --app' option, 'FLASK_APP' "
+            "environment variable, or a 'wsgi.py' or 'app.py' file in the current directory.",
+        )
+    module, sep, attr = cmd.target.partition(":")
+    first = PathEntry(cwd, _WHY[cmd.launcher])
+    if cmd.launcher is Launcher.FLASK:
+        # flask's prepare_import, for every --app value: up the __init__.py directories
+        # above the named path, the first one without becomes sys.path[0] (so `main`
+        # inside a package directory is imported as `backend.main`).
+        path = os.path.realpath(cwd / module)
+        path = path.removesuffix(".py")
+        if os.path.basename(path) == "__init__":
+            path = os.path.dirname(path)
+        names: list[str] = []
+        while True:
+            path, name = os.path.split(path)
+            names.append(name)
+            if not os.path.exists(os.path.join(path, "__init__.py")):
+                break
+        module = ".".join(reversed(names))
+        first = PathEntry(
+            Path(path), "flask (the first directory above the app without __init__.py)"
+        )
+    if cmd.launcher is Launcher.CELERY:
+        attr = ""  # celery finds `app`/`celery` (or a submodule) itself: not judged
+    elif cmd.launcher is Launcher.WAITRESS and cmd.app_name == "()":
+        attr = attr + "()"
+    return Launch(
+        cmd,
+        cwd,
+        _dedupe([first, *m_entry, *pp]),
+        Entry(
+            EntryKind.MODULE,
+            module,
+            "" if cmd.launcher is Launcher.CELERY else (attr if sep or attr else None),
+            not_found=(
+                f"Could not import '{module}'."
+                if cmd.launcher is Launcher.FLASK
+                else f"No module named '{module.split('.')[0]}'"
+            ),
+        ),
     )
 
 

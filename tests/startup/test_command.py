@@ -6,10 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
-from jyoti_doctor.startup.command import Launcher, discover, parse_command, parse_render_services
+from jyoti_doctor.findings import ExitCode
+from jyoti_doctor.startup.check import check_startup
+from jyoti_doctor.startup.command import Launcher, parse_command
+from jyoti_doctor.startup.deploy import discover, parse_render_services
 from jyoti_doctor.startup.syspath import EntryKind, model_launch
 
 R = Path("/srv/app")
@@ -162,7 +167,7 @@ def test_discovery_prefers_config_then_procfile(tmp_path: Path) -> None:
     found = discover(tmp_path, Settings())
     assert found is not None
     assert (found.command, found.source) == ("cd backend && uvicorn main:app", "Procfile:2 (web)")
-    config = Settings(tmp_path / "pyproject.toml", {"start": "uvicorn main:app", "cwd": "backend"})
+    config = Settings(tmp_path / "pyproject.toml", start="uvicorn main:app", cwd="backend")
     found = discover(tmp_path, config)
     assert found is not None
     assert found.command == "uvicorn main:app"
@@ -284,3 +289,98 @@ def test_dockerfile_shell_form_and_entrypoint(tmp_path: Path) -> None:
 
 def test_nothing_to_discover(tmp_path: Path) -> None:
     assert discover(tmp_path, Settings()) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cd " + "a/" * 3000 + " && uvicorn main:app",
+        "uvicorn " + "m" * 100_000 + ":app",
+    ],
+    ids=["cd-3000-deep", "100k-characters"],
+)
+def test_hostile_start_commands_are_one_line_usage_errors(
+    runner: CliRunner, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    result = runner.invoke(app, ["check-startup", command, "--project", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("gunicorn --chdir /nonexistent main:app", "can't chdir to '/nonexistent'"),
+        ("cd nowhere && uvicorn main:app", "cd: can't cd to nowhere"),
+        ("sh -c 'cd nowhere && exec uvicorn main:app'", "cd: can't cd to nowhere"),
+    ],
+)
+def test_a_missing_start_directory_is_a_predicted_failure(
+    tmp_path: Path, command: str, problem: str
+) -> None:
+    (tmp_path / "main.py").write_text("app = 1\n")
+    result = check_startup(tmp_path, Settings(), command=command)
+    assert result.prediction.fatal is not None
+    assert result.prediction.fatal.message.startswith(problem)
+    assert result.to_report().exit_code() is ExitCode.FINDINGS
+
+
+def test_multi_line_and_semicolon_chains_read_alike(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    for command in (
+        "cd backend\nuvicorn main:app",
+        "cd backend; uvicorn main:app",
+        "cd backend && uvicorn main:app",
+        "alembic upgrade head && cd backend && uvicorn main:app && echo stopped",
+    ):
+        cmd = parse_command(command, tmp_path)
+        assert (cmd.launcher, cmd.cwd) == (Launcher.UVICORN, tmp_path / "backend"), command
+    # `cd missing; x` goes on where it was; `cd missing && x` never runs x.
+    assert parse_command("cd nowhere; uvicorn main:app", tmp_path).cwd == tmp_path
+    assert parse_command("cd nowhere; uvicorn main:app", tmp_path).missing_dir is None
+    assert parse_command("cd nowhere && uvicorn main:app", tmp_path).missing_dir == "nowhere"
+
+
+def test_runner_wrappers_keep_their_directory_and_env_files(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    cmd = parse_command(
+        "uv run --with httpx --directory backend --env-file .env.prod uvicorn main:app", tmp_path
+    )
+    assert (cmd.launcher, cmd.target, cmd.cwd) == (
+        Launcher.UVICORN,
+        "main:app",
+        tmp_path / "backend",
+    )
+    assert cmd.env_files == (tmp_path / "backend" / ".env.prod",)
+    assert parse_command("poetry run -C backend gunicorn main:app", tmp_path).cwd == (
+        tmp_path / "backend"
+    )
+    # pipenv run and `dotenv run --` load .env; `uv run` alone does not.
+    assert parse_command("pipenv run uvicorn main:app", tmp_path).env_files == (tmp_path / ".env",)
+    assert parse_command("uv run uvicorn main:app", tmp_path).env_files == ()
+
+
+def test_daphne_waitress_celery_flask_launches(tmp_path: Path) -> None:
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "__init__.py").write_text("")
+    (tmp_path / "backend" / "main.py").write_text("app = 1\n")
+    (tmp_path / ".flaskenv").write_text("FLASK_APP=backend.main\n")
+    daphne = model_launch(parse_command("daphne -b 0.0.0.0 -p 8000 backend.main:app", tmp_path))
+    assert (daphne.entry.module, daphne.entry.app_attr) == ("backend.main", "app")
+    assert daphne.sys_path[0].path == tmp_path
+    waitress = model_launch(parse_command("waitress-serve --call backend.main:make", tmp_path))
+    assert waitress.entry.app_attr == "make()"
+    celery = model_launch(parse_command("celery -A backend.main worker -l info", tmp_path))
+    assert (celery.entry.module, celery.entry.app_attr) == ("backend.main", "")
+    flask = model_launch(parse_command("flask run --port 5000", tmp_path))
+    assert (flask.entry.module, flask.sys_path[0].path) == ("backend.main", tmp_path)
+    with pytest.raises(UsageError, match="only `flask run`"):
+        parse_command("flask db upgrade", tmp_path)
+    # No app to find is flask's own failure at start-up, not a usage error of this tool.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = model_launch(parse_command("python -m flask run", empty))
+    assert nothing.problem is not None
+    assert nothing.problem.startswith("Could not locate a Flask application.")

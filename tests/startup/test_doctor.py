@@ -3,9 +3,10 @@ and a check that cannot run is never shown as passing."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-import types
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
-from jyoti_doctor.doctor import doctor
+from jyoti_doctor.doctor import Check, doctor
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Finding, Report
 from jyoti_doctor.rules import Rule
@@ -61,9 +62,18 @@ def test_unavailable_checks_are_not_passing(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _fake(monkeypatch: pytest.MonkeyPatch, name: str, attr: str, fn: object) -> None:
-    module = types.ModuleType(name)
-    setattr(module, attr, fn)
-    monkeypatch.setitem(sys.modules, name, module)
+    """Replace one function of a real core module (doctor imports it at call time)."""
+    monkeypatch.setattr(importlib.import_module(name), attr, fn)
+
+
+@dataclass(frozen=True)
+class _Result:
+    """A stand-in engine result: only ``to_report()`` is read by doctor."""
+
+    report: Report
+
+    def to_report(self) -> Report:
+        return self.report
 
 
 def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -71,19 +81,27 @@ def test_exit_code_combines_the_checks(monkeypatch: pytest.MonkeyPatch, tmp_path
     their own areas)."""
     seen: dict[str, object] = {}
 
-    def check_env(project_dir: Path, config: Settings, **_: object) -> Report:
-        return Report("check-env", findings=(Finding.make(Rule.MISSING_VARIABLE, "DATABASE_URL is missing"),))
+    def check_env(project_dir: Path, config: Settings, **_: object) -> _Result:
+        return _Result(
+            Report(
+                "check-env",
+                findings=(Finding.make(Rule.MISSING_VARIABLE, "DATABASE_URL is missing"),),
+            )
+        )
+
+    db_report = Report(
+        "probe-db",
+        findings=(Finding.make(Rule.DB_NOT_READY, "not ready after 5 s"),),
+        status=ExitCode.DB_NOT_READY,
+    )
 
     def probe_db(**kwargs: object) -> Report:
         seen.update(kwargs)
-        return Report(
-            "probe-db",
-            findings=(Finding.make(Rule.DB_NOT_READY, "not ready after 5 s"),),
-            status=ExitCode.DB_NOT_READY,
-        )
+        return db_report
 
     _fake(monkeypatch, "jyoti_doctor.env.check", "check_env", check_env)
     _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
+    _fake(monkeypatch, "jyoti_doctor.db.report", "build_report", lambda result: result)
     (tmp_path / "main.py").write_text("app = 1\n")
     (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
     report = doctor(tmp_path, Settings(), db_deadline=5.0)
@@ -104,14 +122,27 @@ def test_db_usage_error_says_what_could_not_be_checked(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     def probe_db(**_: object) -> Report:
-        raise UsageError("no database URL: set DATABASE_URL or pass --url")
+        raise UsageError("malformed connection URL: port 'x' is not a number")
 
     _fake(monkeypatch, "jyoti_doctor.db.probe", "probe_db", probe_db)
-    report = doctor(tmp_path, Settings(), skip=frozenset({"env", "imports", "startup"}))
-    assert "[✗] Database: not checked: no database URL: set DATABASE_URL or pass --url" in (
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.IMPORTS, Check.STARTUP}))
+    assert "[✗] Database: not checked: malformed connection URL: port 'x' is not a number" in (
         lines(report)
     )
     assert report.exit_code() is ExitCode.USAGE
+
+
+def test_no_database_configured_is_a_finding_of_the_db_check_not_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A project without DATABASE_URL anywhere: the real probe-db's own error, turned into a
+    "not configured" line; doctor still summarises and exits 1, not 2."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.IMPORTS, Check.STARTUP}))
+    line = next(x for x in lines(report) if "Database" in x)
+    assert line.startswith("[!] Database: not configured: no database URL")
+    assert "Not checked: Database (see above)." in lines(report)
+    assert report.exit_code() is ExitCode.FINDINGS
 
 
 def test_no_start_command_is_not_a_pass(tmp_path: Path) -> None:
@@ -152,16 +183,81 @@ def test_rich_shows_the_summary_and_verbose_the_findings(runner: CliRunner) -> N
 
 
 def test_start_command_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jyoti_doctor.startup import command
+    from jyoti_doctor.startup import deploy
 
     reads: list[str] = []
-    real = command._read
+    real = deploy._read
 
     def counting(path: Path) -> str | None:
         reads.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(command, "_read", counting)
+    monkeypatch.setattr(deploy, "_read", counting)
     report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"env", "imports", "db"}))
     assert lines(report)[3].startswith("[✗] Start-up: `cd backend && uvicorn main:app")
     assert reads.count("Procfile") == 1
+
+
+def test_absolute_self_imports_are_info_when_the_known_launch_works(tmp_path: Path) -> None:
+    """`uvicorn backend.main:app` from the root: `from backend.deps import x` works there. One
+    info line says so and which launch they would break; scan-imports stays strict."""
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "__init__.py").write_text("")
+    (tmp_path / "backend" / "deps.py").write_text("x = 1\n")
+    (tmp_path / "backend" / "main.py").write_text("from backend.deps import x\napp = 1\n")
+    (tmp_path / "Procfile").write_text("web: uvicorn backend.main:app\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB}))
+    line = next(x for x in lines(report) if "Imports:" in x)
+    assert line.startswith(
+        "[✓] Imports: 1 absolute self-import(s): fine for `uvicorn backend.main:app` "
+        "(Procfile:1 (web)); they break a launch from inside the package (`cd backend && …`)"
+    )
+    assert report.exit_code() is ExitCode.OK
+    from jyoti_doctor.imports.run import scan_imports
+
+    strict = scan_imports([tmp_path], Settings()).to_report()
+    assert strict.exit_code() is ExitCode.FINDINGS
+
+
+def test_suggested_commands_are_shell_quoted() -> None:
+    from jyoti_doctor.doctor import suggest
+
+    assert suggest("check-env", "my project") == "jyoti-doctor check-env 'my project'"
+    assert suggest("check-env", "-odd") == "jyoti-doctor check-env -- -odd"
+    assert (
+        suggest("check-startup", "uvicorn main:app", options=("--project", "a b"))
+        == "jyoti-doctor check-startup --project 'a b' 'uvicorn main:app'"
+    )
+
+
+def test_no_start_command_suggests_only_a_command_that_can_work(tmp_path: Path) -> None:
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert not any("uvicorn main:app" in x for x in lines(report))
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "main.py").write_text("app = object()\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert any(
+        "check-startup --project" in x and "'uvicorn app.main:app'" in x for x in lines(report)
+    )
+
+
+def test_a_pathological_entry_module_is_a_finding_and_doctor_still_summarises(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "main.py").write_text("x = " + " + ".join(["1"] * 20_000) + "\napp = 1\n")
+    (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB}))
+    text = lines(report)
+    startup = next(x for x in text if "Start-up:" in x)
+    assert startup.startswith("[✗] Start-up:")
+    assert "too deeply nested" in startup or "JD190" in startup
+    assert text[-1].startswith(("Next:", "No issues"))
+
+
+def test_a_script_that_starts_the_server_is_suggested(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(
+        "import uvicorn\nif __name__ == '__main__':\n    uvicorn.run('app.server:app')\n"
+    )
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
+    assert any("check-startup --project" in x and "'python main.py'" in x for x in lines(report))

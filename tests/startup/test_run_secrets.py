@@ -60,7 +60,8 @@ def assert_no_secret(text: str) -> None:
 def project(tmp_path: Path, main: str) -> Path:
     (tmp_path / "main.py").write_text(main)
     (tmp_path / ".env").write_text(DOTENV)
-    (tmp_path / "Procfile").write_text("web: uvicorn main:app\n")
+    # uvicorn loads a .env only when told to: --env-file makes the real launch read it.
+    (tmp_path / "Procfile").write_text("web: uvicorn main:app --env-file .env\n")
     return tmp_path
 
 
