@@ -227,6 +227,7 @@ class Rule(Enum):
         Severity.ERROR,
         Applicability.NONE,
         "serve.md",
+    )
     MISSING_VARIABLE = (
         "JD301",
         "missing-variable",
