@@ -166,6 +166,6 @@ def fix_imports(
             max_level=max_level,
         )
         options = FixOptions(style=chosen, unsafe=unsafe, max_level=settings.max_level)
-        return run_fix(settings, options, write=write)
+        return run_fix(settings, options, write=write).to_report()
 
     execute(common, targets[0], produce)

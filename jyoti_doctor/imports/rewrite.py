@@ -25,7 +25,7 @@ from .source import LineIndex
 # In `from <module> import`, no name can be the keyword `import`: the first whole word is it.
 _IMPORT_KEYWORD = re.compile(r"(?<![\w.])import(?!\w)")
 _ALONE_AFTER = re.compile(rb"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
-FIXABLE_CODES = frozenset(
+FIXABLE_RULES = frozenset(
     {Rule.ABSOLUTE_SELF_IMPORT, Rule.SELF_IMPORT_IN_SCRIPT, Rule.KEPT_BY_MAX_LEVEL}
 )
 
@@ -90,7 +90,7 @@ _COMPOUND = frozenset(
 )
 
 
-def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+def blocks_of(node: ast.stmt) -> Iterator[list[ast.stmt]]:
     for name in ("body", "orelse", "finalbody"):
         block = getattr(node, name, None)
         if block:
@@ -112,7 +112,7 @@ def statements_at(body: list[ast.stmt], line: int, out: list[ast.stmt]) -> None:
         node = body[i]
         if (node.end_lineno or node.lineno) >= line:
             if type(node) in _COMPOUND:
-                for block in _blocks(node):
+                for block in blocks_of(node):
                     statements_at(block, line, out)
             else:
                 out.append(node)
@@ -180,11 +180,11 @@ class _Refused(Exception):
 
 
 def _wanted(imp: SelfImport, style: Style, info: ModuleInfo, unsafe: bool) -> bool:
-    if imp.code not in FIXABLE_CODES or imp.replacement is None:
+    if imp.rule not in FIXABLE_RULES or imp.replacement is None:
         return False
-    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
+    if imp.rule is Rule.KEPT_BY_MAX_LEVEL:
         return style is Style.ROOT
-    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
+    if imp.rule is Rule.SELF_IMPORT_IN_SCRIPT:
         # `python file.py` puts the file's directory first on sys.path: root-absolute imports
         # still work there for a file directly in the package directory.
         return unsafe or (style is Style.ROOT and info.package == info.root.name)

@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..findings import Applicability, Finding, Fix, Location
@@ -35,7 +35,7 @@ _DYNAMIC_CALLS = frozenset(
 class SelfImport:
     """One self-import (or dynamic self-reference) and what becomes of it."""
 
-    code: Rule
+    rule: Rule
     line: int
     col: int
     end_line: int
@@ -132,11 +132,11 @@ class _Source:
         chunk[-1] = chunk[-1][:last]
         return "\n".join(c.decode("utf-8", errors="replace") for c in chunk)
 
-    def suppressed(self, start: int, end: int, code: Rule) -> bool:
+    def suppressed(self, start: int, end: int, rule: Rule) -> bool:
         for line in self.lines[start - 1 : end]:
             for match in _SUPPRESS.finditer(line):
                 codes = match.group("codes")
-                if codes is None or code.code in re.split(r"[\s,:]+", codes.upper()):
+                if codes is None or rule.code in re.split(r"[\s,:]+", codes.upper()):
                     return True
         return False
 
@@ -209,7 +209,7 @@ def scan_tree(
     found: list[SelfImport] = []
 
     def add(
-        code: Rule,
+        rule: Rule,
         node: ast.stmt | ast.alias,
         target: str,
         original: str,
@@ -220,11 +220,11 @@ def scan_tree(
     ) -> None:
         line = node.lineno
         end_line = node.end_lineno or line
-        if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, code):
+        if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, rule):
             return
         found.append(
             SelfImport(
-                code=code,
+                rule=rule,
                 line=line,
                 col=src.col(line, node.col_offset),
                 end_line=end_line,
@@ -242,13 +242,13 @@ def scan_tree(
             if stmt.level or stmt.module is None or not in_package(stmt.module, root):
                 continue
             level, rest = relative_module(package, stmt.module)
-            code, applicability, reason = _fix_kind(info, level, has_main, options)
+            rule, applicability, reason = _fix_kind(info, level, has_main, options)
             names = ", ".join(
                 a.name if a.asname is None else f"{a.name} as {a.asname}" for a in stmt.names
             )
             replacement = f"from {_dots(level, rest)} import {names}"
             add(
-                code, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt
+                rule, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt
             )
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -270,9 +270,9 @@ def scan_tree(
                     continue
                 parent, _, leaf = alias.name.rpartition(".")
                 level, rest = relative_module(package, parent)
-                code, applicability, reason = _fix_kind(info, level, has_main, options)
+                rule, applicability, reason = _fix_kind(info, level, has_main, options)
                 replacement = f"from {_dots(level, rest)} import {leaf} as {alias.asname}"
-                add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
+                add(rule, alias, alias.name, original, replacement, applicability, reason, stmt)
 
     quoted = (b'"' + root.encode(), b"'" + root.encode())
     if (
@@ -299,7 +299,7 @@ def scan_tree(
                     continue
                 found.append(
                     SelfImport(
-                        code=Rule.DYNAMIC_SELF_REFERENCE,
+                        rule=Rule.DYNAMIC_SELF_REFERENCE,
                         line=arg.lineno,
                         col=src.col(arg.lineno, arg.col_offset),
                         end_line=arg.end_lineno or arg.lineno,
@@ -313,6 +313,36 @@ def scan_tree(
                 )
     found.sort(key=lambda s: (s.line, s.col))
     return FileScan(path, info.module, tuple(found))
+
+
+# What a file run by path keeps absolute: every import rule except the dynamic references.
+_KEPT_BY_PATH = frozenset(
+    {
+        Rule.ABSOLUTE_SELF_IMPORT,
+        Rule.SELF_IMPORT_NO_RELATIVE_FORM,
+        Rule.SELF_IMPORT_IN_SCRIPT,
+        Rule.KEPT_BY_MAX_LEVEL,
+    }
+)
+
+
+def keep_run_by_path(scan: FileScan, reason: str) -> FileScan:
+    """``scan`` of a file that is run by path: its self-imports are kept, with ``reason``."""
+    if not scan.imports:
+        return scan
+    kept = tuple(
+        replace(
+            imp,
+            rule=Rule.RUN_BY_PATH,
+            applicability=Applicability.NONE,
+            replacement=None,
+            reason=reason,
+        )
+        if imp.rule in _KEPT_BY_PATH
+        else imp
+        for imp in scan.imports
+    )
+    return replace(scan, imports=kept)
 
 
 def scan_file(path: Path, roots: Sequence[PackageRoot], options: ScanOptions) -> FileScan:
@@ -355,7 +385,7 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
         for imp in scan.imports:
             out.append(
                 Finding.make(
-                    imp.code,
+                    imp.rule,
                     _message(imp),
                     location=Location(shown, imp.line, imp.col, imp.end_line, imp.end_col),
                     fix=Fix(imp.applicability, imp.replacement, imp.reason),
@@ -366,14 +396,16 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
 
 
 def _message(imp: SelfImport) -> str:
-    if imp.code is Rule.ABSOLUTE_SELF_IMPORT:
+    if imp.rule is Rule.ABSOLUTE_SELF_IMPORT:
         return f"absolute self-import of `{imp.target}`; use a relative import"
-    if imp.code is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
+    if imp.rule is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
         return f"`import {imp.target}` of the package itself has no relative form"
-    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
+    if imp.rule is Rule.SELF_IMPORT_IN_SCRIPT:
         return f"self-import of `{imp.target}` in a script file; the relative form breaks `python file.py`"
-    if imp.code is Rule.DYNAMIC_SELF_REFERENCE:
+    if imp.rule is Rule.DYNAMIC_SELF_REFERENCE:
         return f"dynamic reference to `{imp.target}` in a string"
-    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
+    if imp.rule is Rule.KEPT_BY_MAX_LEVEL:
         return f"self-import of `{imp.target}` kept absolute ({imp.reason})"
+    if imp.rule is Rule.RUN_BY_PATH:
+        return f"self-import of `{imp.target}` kept absolute: {imp.reason}"
     return imp.target

@@ -9,12 +9,14 @@ CPython resolves them; and a second pass over the new bytes must change nothing.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Sequence
 
 from ..config import Style
 from .rewrite import (
     Edit,
     bindings_of,
+    blocks_of,
     line_of,
     plan,
     root_absolutize,
@@ -117,3 +119,50 @@ def _show(bindings: Sequence[object]) -> str:
         f"{b.name}={b.module}" + (f".{b.attr}" if b.attr else "")  # type: ignore[attr-defined]
         for b in bindings
     )
+
+
+def _import_shape(tree: ast.Module, package: str) -> tuple[str, Counter[object]]:
+    """Everything but the imports, and each import's bindings keyed by the block it is in and
+    the number of other statements before it there."""
+    counts: Counter[object] = Counter()
+
+    def walk(body: Sequence[ast.stmt], where: tuple[tuple[int, int], ...]) -> None:
+        seen = 0
+        for stmt in body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for b in bindings_of(stmt, package, {}):
+                    counts[(where, seen, b)] += 1
+                continue
+            for j, block in enumerate(blocks_of(stmt)):
+                walk(block, (*where, (seen, j)))
+            seen += 1
+
+    walk(tree.body, ())
+
+    class _Drop(ast.NodeTransformer):
+        def visit_Import(self, node: ast.Import) -> None:
+            return None
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            return None
+
+    return ast.dump(_Drop().visit(tree)), counts
+
+
+def verify_reordered(before: bytes, after: bytes, info: ModuleInfo, path: str) -> None:
+    """``after`` (a sorter's output) only reorders, merges or splits the imports of ``before``:
+    it parses, every other statement is unchanged, and each block binds the same names to the
+    same modules between the same statements."""
+    try:
+        old = ast.parse(before, filename=path)
+        new = ast.parse(after, filename=path)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+        raise VerificationError(f"the sorted file does not parse: {exc}") from None
+    try:
+        old_shape, new_shape = _import_shape(old, info.package), _import_shape(new, info.package)
+    except ImportError as exc:
+        raise VerificationError(f"the sorted file: {exc}") from None
+    if old_shape[0] != new_shape[0]:
+        raise VerificationError("the sorter changed statements other than imports")
+    if old_shape[1] != new_shape[1]:
+        raise VerificationError("the sorter changed what the imports bind")
