@@ -15,9 +15,9 @@ from jyoti_doctor.cli import app
 from jyoti_doctor.findings import ExitCode
 from jyoti_doctor.imports import fix as fix_module
 from jyoti_doctor.imports import rewrite
-from jyoti_doctor.rules import Rule
 from jyoti_doctor.imports.fix import FixOptions, run_fix
 from jyoti_doctor.imports.run import ImportSettings
+from jyoti_doctor.rules import Rule
 from tests.imports._fixtrees import make_tree
 
 SELF_IMPORT = b"from backend.deps import get_db\n"

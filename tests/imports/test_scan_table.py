@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from jyoti_doctor.findings import Applicability
-from jyoti_doctor.rules import Rule
 from jyoti_doctor.imports.roots import PackageRoot, module_info
 from jyoti_doctor.imports.scan import ScanOptions, SelfImport, scan_source
+from jyoti_doctor.rules import Rule
 
 ROOT = PackageRoot("backend", Path("/proj"))
 
