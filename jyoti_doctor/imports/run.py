@@ -22,6 +22,7 @@ class ImportSettings:
     extend_exclude: tuple[str, ...] = ()
     max_level: int | None = None
     use_cache: bool = True
+    check_syntax: bool = False
     # The project's configuration, for what it says about start commands (files run by path).
     config: Settings | None = None
 
@@ -36,6 +37,7 @@ class ImportSettings:
         extend_exclude: Sequence[str] = (),
         max_level: int | None = None,
         use_cache: bool = True,
+        check_syntax: bool = False,
     ) -> ImportSettings:
         """Flags win over ``[tool.jyoti-doctor]``; config paths are relative to its file."""
         return cls(
@@ -45,6 +47,7 @@ class ImportSettings:
             extend_exclude=(*config.extend_exclude, *extend_exclude),
             max_level=max_level if max_level is not None else config.max_level,
             use_cache=use_cache and not os.environ.get("JYOTI_DOCTOR_NO_CACHE"),
+            check_syntax=check_syntax,
             config=config,
         )
 
@@ -99,7 +102,7 @@ def collect(
     all_roots, discovery = targets(settings)
     if on_total:
         on_total(len(discovery.files))
-    options = ScanOptions(max_level=settings.max_level)
+    options = ScanOptions(max_level=settings.max_level, check_syntax=settings.check_syntax)
     if not settings.use_cache:
         scans = scan_paths(discovery.files, all_roots, options, on_progress=on_progress)
         kept = run_by_path(settings, all_roots, discovery.files)

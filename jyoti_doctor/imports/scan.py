@@ -60,6 +60,8 @@ class FileScan:
 @dataclass(frozen=True)
 class ScanOptions:
     max_level: int | None = None
+    # Parse every whole file (so any syntax error is reported), not just its import statements.
+    check_syntax: bool = False
 
 
 def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
@@ -93,6 +95,23 @@ def is_main_guard(node: ast.stmt) -> bool:
     return bool(names and consts)
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _is_utf8_source(data: bytes) -> bool:
+    """UTF-8 without a byte-order mark or a coding cookie naming anything else."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return False
+    for line in data.split(b"\n", 2)[:2]:
+        if _COOKIE.match(line):
+            return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _dots(level: int, rest: str) -> str:
     return "." * level + rest
 
@@ -102,16 +121,21 @@ class _Source:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self._lines: list[str] | None = None
+        self._raw: list[bytes] | None = None
         self._index: LineIndex | None = None
 
     @property
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
-            text = self.data.decode(encoding, errors="replace")
-            self._lines = TEXT_LINE_BREAK.split(text)
-        return self._lines
+    def raw_lines(self) -> list[bytes]:
+        """The file's lines as CPython numbers them, each as UTF-8 bytes."""
+        if self._raw is None:
+            if b"\r" not in self.data and (self.data.isascii() or _is_utf8_source(self.data)):
+                # The common case: split at C speed and decode nothing up front.
+                self._raw = self.data.split(b"\n")
+            else:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
+                text = self.data.decode(encoding, errors="replace")
+                self._raw = [ln.encode("utf-8") for ln in TEXT_LINE_BREAK.split(text)]
+        return self._raw
 
     def col(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
@@ -123,17 +147,19 @@ class _Source:
         start, end = node.lineno, node.end_lineno or node.lineno
         first = node.col_offset
         last = node.end_col_offset
-        chunk = [ln.encode("utf-8") for ln in self.lines[start - 1 : end]]
+        chunk = self.raw_lines[start - 1 : end]
         if not chunk:
             return ""
         if len(chunk) == 1:
             return chunk[0][first:last].decode("utf-8", errors="replace")
-        chunk[0] = chunk[0][first:]
-        chunk[-1] = chunk[-1][:last]
+        chunk = [chunk[0][first:], *chunk[1:-1], chunk[-1][:last]]
         return "\n".join(c.decode("utf-8", errors="replace") for c in chunk)
 
     def suppressed(self, start: int, end: int, rule: Rule) -> bool:
-        for line in self.lines[start - 1 : end]:
+        for raw in self.raw_lines[start - 1 : end]:
+            if b"#" not in raw:
+                continue
+            line = raw.decode("utf-8", errors="replace")
             for match in _SUPPRESS.finditer(line):
                 codes = match.group("codes")
                 if codes is None or rule.code in re.split(r"[\s,:]+", codes.upper()):
@@ -183,6 +209,12 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
     """All self-imports in one file's bytes. Never raises: a bad file becomes ``error``."""
     if info is None:
         return FileScan(path, None)
+    if not options.check_syntax:
+        from .quick import quick_scan
+
+        quick = quick_scan(data, path, info, options)
+        if quick is not None:
+            return quick
     tree = parse_source(data, path, info.module)
     if isinstance(tree, FileScan):
         return tree

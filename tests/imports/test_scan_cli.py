@@ -181,7 +181,10 @@ def test_bad_inputs_become_findings_and_the_rest_is_scanned(
     (tmp_path / "backend" / "x.py").mkdir()
     write(tmp_path, {"backend/x.py/inner.py": bad})
     os.symlink("loop", tmp_path / "backend" / "loop")
+    # A syntax error outside the imports is seen only when whole files are parsed.
     code, doc = run_json(runner, str(tmp_path / "backend"))
+    assert not any(name == "syntax.py" for name, _, _ in codes(doc))
+    code, doc = run_json(runner, str(tmp_path / "backend"), "--check-syntax")
     assert code == 1
     found = set(codes(doc))
     assert ("syntax.py", "JD190", 1) in found
