@@ -7,6 +7,7 @@ runs it over a discovered tree, in worker processes when the tree is large.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import io
 import re
@@ -80,6 +81,30 @@ def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
         for case in getattr(node, "cases", ()):
             children.extend(case.body)
         stack.extend(reversed(children))
+
+
+def _lines_with(data: bytes, needles: Sequence[bytes]) -> list[int]:
+    """The (CPython) line numbers of every occurrence of any needle, sorted."""
+    index = LineIndex(data)
+    found: set[int] = set()
+    for needle in needles:
+        at = data.find(needle)
+        while at >= 0:
+            found.add(bisect.bisect_right(index.starts, at))
+            at = data.find(needle, at + 1)
+    return sorted(found)
+
+
+def _walk_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[ast.AST]:
+    """``ast.walk`` over just the top-level statements that span one of ``lines``."""
+    for stmt in tree.body:
+        first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+        # Decorators start before the statement's own line.
+        for deco in getattr(stmt, "decorator_list", ()):
+            first = min(first, deco.lineno)
+        i = bisect.bisect_left(lines, first)
+        if i < len(lines) and lines[i] <= last:
+            yield from ast.walk(stmt)
 
 
 def is_main_guard(node: ast.stmt) -> bool:
@@ -312,7 +337,7 @@ def scan_tree(
         and any(q in data for q in quoted)
         and any(name.encode() in data for name in _DYNAMIC_CALLS)
     ):
-        for node in ast.walk(tree):
+        for node in _walk_lines(tree, _lines_with(data, quoted)):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func
