@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..findings import Applicability, Finding, Fix, Location
 from ..rules import Rule
-from .parallel import map_files, read_module
+from .parallel import PARALLEL_THRESHOLD, QUICK_PARALLEL_THRESHOLD, map_files, read_module
 from .roots import ModuleInfo, PackageRoot, in_package, relative_module
 from .source import TEXT_LINE_BREAK, LineIndex
 
@@ -422,7 +422,8 @@ def scan_paths(
 ) -> list[FileScan]:
     """Scan ``files`` in order; uses worker processes for large trees."""
     one = functools.partial(scan_file, roots=tuple(roots), options=options)
-    return map_files(one, files, jobs=jobs, on_progress=on_progress)
+    threshold = PARALLEL_THRESHOLD if options.check_syntax else QUICK_PARALLEL_THRESHOLD
+    return map_files(one, files, jobs=jobs, on_progress=on_progress, threshold=threshold)
 
 
 def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) -> list[Finding]:
