@@ -151,6 +151,7 @@ def fix_imports(
     exclude: ExcludeOpt = None,
     extend_exclude: ExtendExcludeOpt = None,
     max_level: MaxLevelOpt = None,
+    check_syntax: CheckSyntaxOpt = False,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -176,7 +177,12 @@ def fix_imports(
             extend_exclude=extend_exclude or (),
             max_level=max_level,
         )
-        options = FixOptions(style=chosen, unsafe=unsafe, max_level=settings.max_level)
+        options = FixOptions(
+            style=chosen,
+            unsafe=unsafe,
+            max_level=settings.max_level,
+            check_syntax=check_syntax,
+        )
         return run_fix(settings, options, write=write).to_report()
 
     execute(common, targets[0], produce)

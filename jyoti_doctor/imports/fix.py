@@ -19,6 +19,7 @@ from ..findings import Applicability, ExitCode, Finding, Location, Report, Secti
 from ..rules import Rule
 from .lint import LintPolicy, RelativeBan, SortError, detect, find_tool, run_sorter
 from .parallel import PARALLEL_THRESHOLD, map_files, read_module
+from .quick import import_tree
 from .rewrite import FIXABLE_RULES, plan, splice
 from .roots import ModuleInfo, PackageRoot, module_info
 from .run import ImportSettings, run_by_path, skipped_section, targets
@@ -42,6 +43,8 @@ class FixOptions:
     style: Style = Style.RELATIVE
     unsafe: bool = False
     max_level: int | None = None
+    # Parse (and verify) whole files, as before the statement scanner.
+    check_syntax: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,12 +136,18 @@ def fix_source(
     """Rewrite one file's bytes. Never raises; a failure leaves ``new`` unset."""
     # Dots are what --max-level limits; root-absolute imports have none.
     relative = options.style is Style.RELATIVE
-    scan_options = ScanOptions(max_level=options.max_level if relative else None)
+    scan_options = ScanOptions(
+        max_level=options.max_level if relative else None, check_syntax=options.check_syntax
+    )
     if info is None:
         return FileFix(FileScan(path, None))
-    tree = parse_source(data, path, info.module)
-    if isinstance(tree, FileScan):
-        return FileFix(tree)
+    tree = None if options.check_syntax else import_tree(data, info.root.name, path)
+    by_statements = tree is not None
+    if tree is None:
+        parsed = parse_source(data, path, info.module)
+        if isinstance(parsed, FileScan):
+            return FileFix(parsed)
+        tree = parsed
     scan = scan_tree(tree, data, path, info, scan_options)
     if rules is not None:
         scan = apply_rules(scan, info, rules, options.style)
@@ -161,6 +170,7 @@ def fix_source(
             scan_options,
             style=options.style,
             unsafe=options.unsafe,
+            whole_file=not by_statements,
         )
     except VerificationError as exc:
         return FileFix(scan, refused=refused, replacements=replacements, error=str(exc))

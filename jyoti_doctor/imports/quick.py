@@ -98,20 +98,32 @@ def _statement_end(data: bytes, start: int) -> int | None:
 
 def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -> FileScan | None:
     """The file's self-imports from its import statements alone, or ``None`` when unsure."""
-    root = info.root.name.encode()
+    tree = import_tree(data, info.root.name, path)
+    if tree is None:
+        return None
+    if not tree.body:
+        return FileScan(path, info.module)
+    return scan_tree(tree, data, path, info, options)
+
+
+def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
+    """A module of the file's import statements that name ``root_name``, each at its own
+    position in the file (line and column), or ``None`` when unsure."""
+    root = root_name.encode()
     if _unsure(data, root):
         return None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    empty = ast.Module(body=[], type_ignores=[])
     if root not in data:
-        return FileScan(path, info.module)
+        return empty
     starts = [m.start() + 1 for m in _CANDIDATE.finditer(data)]
     if _FIRST_CANDIDATE.match(data):
         starts.insert(0, 0)
     if not starts:
-        return FileScan(path, info.module)
+        return empty
     # Drop the candidates inside multi-line strings; stop once past the last one.
     inside: set[int] = set()
     last = starts[-1]
@@ -144,7 +156,7 @@ def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -
             continue
         pieces.append((line, text_start - start, text_start, end))
     if not pieces:
-        return FileScan(path, info.module)
+        return empty
     chunks: list[bytes] = []
     at = 1
     for line, _, start, end in pieces:
@@ -168,4 +180,4 @@ def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -
                 node.col_offset += indent  # type: ignore[attr-defined]
             if getattr(node, "end_lineno", None) == line:
                 node.end_col_offset += indent  # type: ignore[attr-defined]
-    return scan_tree(tree, data, path, info, options)
+    return tree

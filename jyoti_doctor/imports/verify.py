@@ -41,8 +41,17 @@ def verify(
     *,
     style: Style,
     unsafe: bool,
+    whole_file: bool = True,
 ) -> None:
-    """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``."""
+    """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``.
+
+    ``whole_file=False`` checks the rewritten spans alone: the bytes outside them are the old
+    bytes, each span parses as import statements binding the same names to the same modules,
+    and a second pass over the new file's import statements changes nothing.
+    """
+    if not whole_file:
+        _verify_spans(data, new, edits, info, path, options, style=style, unsafe=unsafe)
+        return
     spans = _check_outside(data, new, edits)
     try:
         tree = ast.parse(new, filename=path)
@@ -82,6 +91,77 @@ def verify(
                 f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
                 f"{_show(edit.bindings)}"
             )
+    again = plan(
+        tree,
+        new,
+        info,
+        scan_tree(tree, new, path, info, options, dynamic=False),
+        style=style,
+        unsafe=unsafe,
+        index=index,
+    )
+    if again.edits:
+        raise VerificationError(
+            f"line {again.edits[0].line}: a second pass would change the file again"
+        )
+
+
+def _verify_spans(
+    data: bytes,
+    new: bytes,
+    edits: Sequence[Edit],
+    info: ModuleInfo,
+    path: str,
+    options: ScanOptions,
+    *,
+    style: Style,
+    unsafe: bool,
+) -> None:
+    from .quick import import_tree
+
+    spans = _check_outside(data, new, edits)
+    index = LineIndex(new)
+    for edit, (start, end) in zip(edits, spans, strict=True):
+        text = new[start:end]
+        line_start = index.line_start(line_of(index, start))
+        prefix = new[line_start:start]
+        nested = b"\n" in text and prefix != b""
+        if nested and prefix.strip(b" \t\f"):
+            raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
+        # An indented rewrite spanning lines parses as the body of a block, as it sits.
+        source = b"if 1:\n" + prefix + text if nested else text
+        try:
+            module = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            raise VerificationError(
+                f"line {edit.line}: the rewritten statement does not parse: {exc}"
+            ) from None
+        body = module.body
+        if nested:
+            first = body[0] if len(body) == 1 else None
+            body = first.body if isinstance(first, ast.If) else []
+        if not body or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
+            raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
+        absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
+        try:
+            bound = tuple(
+                b
+                for s in body
+                for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
+            )
+        except ImportError as exc:
+            raise VerificationError(f"line {edit.line}: {exc}") from None
+        if bound != edit.bindings:
+            raise VerificationError(
+                f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
+                f"{_show(edit.bindings)}"
+            )
+    tree = import_tree(new, info.root.name, path)
+    if tree is None:
+        try:
+            tree = ast.parse(new, filename=path)
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            raise VerificationError(f"the rewritten file does not parse: {exc}") from None
     again = plan(
         tree,
         new,

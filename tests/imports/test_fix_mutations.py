@@ -47,12 +47,16 @@ def routes(tmp_path: Path) -> Path:
 
 
 def _assert_caught(path: Path) -> None:
-    before = path.stat().st_mtime_ns
-    report = run_fix(ImportSettings(paths=(path,)), FixOptions(), write=True).to_report()
-    assert path.read_bytes() == SOURCE
-    assert path.stat().st_mtime_ns == before
-    assert Rule.VERIFICATION_FAILED in [f.rule for f in report.findings]
-    assert report.exit_code() is ExitCode.INTERNAL
+    # Both verifications: of the rewritten spans (the default) and of the whole file.
+    for whole in (False, True):
+        rewrite._CACHE.clear()
+        before = path.stat().st_mtime_ns
+        options = FixOptions(check_syntax=whole)
+        report = run_fix(ImportSettings(paths=(path,)), options, write=True).to_report()
+        assert path.read_bytes() == SOURCE
+        assert path.stat().st_mtime_ns == before
+        assert Rule.VERIFICATION_FAILED in [f.rule for f in report.findings]
+        assert report.exit_code() is ExitCode.INTERNAL
 
 
 @pytest.mark.parametrize("name", sorted(TEXT_MUTATIONS))

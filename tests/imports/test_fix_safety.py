@@ -77,7 +77,10 @@ def test_failed_verification_writes_nothing(project: Path, monkeypatch: pytest.M
     report = run_fix(ImportSettings(paths=(routes,)), FixOptions(), write=True).to_report()
     assert routes.read_bytes() == SELF_IMPORT
     assert routes.stat().st_mtime_ns == before
-    assert [f.rule for f in report.findings] == [Rule.VERIFICATION_FAILED, Rule.ABSOLUTE_SELF_IMPORT]
+    assert [f.rule for f in report.findings] == [
+        Rule.VERIFICATION_FAILED,
+        Rule.ABSOLUTE_SELF_IMPORT,
+    ]
     assert report.exit_code() is ExitCode.INTERNAL
 
 
@@ -126,10 +129,16 @@ def test_syntax_error_is_a_finding_and_untouched(project: Path, runner: CliRunne
     broken = project / "backend/api/broken.py"
     data = SELF_IMPORT + b"def f(:\n"
     broken.write_bytes(data)
-    result = runner.invoke(app, ["fix-imports", str(broken), "--write", "--format", "json"])
+    args = ["fix-imports", str(broken), "--write", "--format", "json", "--check-syntax"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["JD190"]
     assert broken.read_bytes() == data
+    # Without --check-syntax only the import statements are parsed: they are rewritten, and
+    # every other byte (the syntax error too) is kept.
+    result = runner.invoke(app, args[:-1])
+    assert result.exit_code == 0, result.output
+    assert broken.read_bytes() == b"from ..deps import get_db\n" + b"def f(:\n"
 
 
 def test_no_final_newline(project: Path, runner: CliRunner) -> None:

@@ -32,7 +32,11 @@ FIX_CASES = [
     ("import backend.deps as d", Rule.ABSOLUTE_SELF_IMPORT, "from .. import deps as d"),
     ("import backend.deps.sub as s", Rule.ABSOLUTE_SELF_IMPORT, "from ..deps import sub as s"),
     ("from backend.api.routes import x", Rule.ABSOLUTE_SELF_IMPORT, "from .routes import x"),
-    ("from backend.deps import (a as b, c)", Rule.ABSOLUTE_SELF_IMPORT, "from ..deps import a as b, c"),
+    (
+        "from backend.deps import (a as b, c)",
+        Rule.ABSOLUTE_SELF_IMPORT,
+        "from ..deps import a as b, c",
+    ),
 ]
 
 
@@ -84,7 +88,9 @@ def test_nested_imports_are_found(name: str) -> None:
 
 def test_script_file_gets_unsafe_fix() -> None:
     found = scan('from backend.deps import x\n\nif __name__ == "__main__":\n    x()\n')
-    assert [(f.rule, f.applicability) for f in found] == [(Rule.SELF_IMPORT_IN_SCRIPT, Applicability.UNSAFE)]
+    assert [(f.rule, f.applicability) for f in found] == [
+        (Rule.SELF_IMPORT_IN_SCRIPT, Applicability.UNSAFE)
+    ]
 
 
 def test_main_guard_reversed_operands() -> None:
@@ -163,7 +169,9 @@ def test_suppression_comments(line: str) -> None:
 
 
 def test_noqa_for_another_code_does_not_suppress() -> None:
-    assert [f.rule for f in scan("from backend.deps import x  # noqa: E501\n")] == [Rule.ABSOLUTE_SELF_IMPORT]
+    assert [f.rule for f in scan("from backend.deps import x  # noqa: E501\n")] == [
+        Rule.ABSOLUTE_SELF_IMPORT
+    ]
 
 
 def test_columns_are_characters_not_bytes() -> None:
