@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -73,7 +74,7 @@ def main() -> int:
             )
             would = json.loads(second.stdout)["summary"]["files_would_change"]
     t_theirs, t_ours = statistics.median(theirs_times), statistics.median(ours_times)
-    print(f"files: {len(files)}")
+    print(f"files: {len(files)}; load average after the runs: {os.getloadavg()}")
     print(f"rounds: {args.rounds} (medians; each round times both tools back to back)")
     print(f"absolufy-imports --never: {t_theirs:.2f} s {[round(t, 2) for t in theirs_times]}")
     print(

@@ -18,6 +18,7 @@ import argparse
 import ast
 import io
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -142,6 +143,10 @@ def main() -> int:
     files = list(pkg.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"corpus: {pkg.relative_to(HERE.parent)}: {len(files)} files, {lines} lines")
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(HERE.parent / "jyoti_doctor")], check=False
+    )
+    print(f"load average at start: {os.getloadavg()}")
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -228,10 +233,40 @@ def main() -> int:
         print("  only in scan-imports:", sorted(ours - ref)[:10])
         print("  only in reference:", sorted(ref - ours)[:10])
 
-    help_times = []
-    for _ in range(args.runs):
-        elapsed, _ = timed([*jd, "--help"])
-        help_times.append(elapsed)
+    print(f"load average before start-up timings: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        small = synthetic_tree(Path(tmpdir), 20)
+        startup = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "jyoti-doctor --help": [*jd, "--help"],
+            "scan-imports small (json)": [*jd, "scan-imports", "--format", "json", str(small)],
+            "scan-imports small (rich)": [*jd, "scan-imports", str(small)],
+            "scan-imports small --no-cache": [
+                *jd,
+                "scan-imports",
+                "--no-cache",
+                "--format",
+                "json",
+                str(small),
+            ],
+            "fix-imports small (dry run, json)": [
+                *jd,
+                "fix-imports",
+                "--format",
+                "json",
+                str(small),
+            ],
+        }
+        start_times: dict[str, list[float]] = {k: [] for k in startup}
+        for _ in range(max(args.runs, 5)):
+            for label, cmd in startup.items():
+                start_times[label].append(timed(cmd)[0])
+    base_start = statistics.median(start_times["python -c pass"])
+    print(f"\n{'start-up (20-file package)':36} {'median s':>9} {'over python -c pass':>20}")
+    for label, values in start_times.items():
+        med = statistics.median(values)
+        print(f"{label:36} {med:9.3f} {med - base_start:19.3f}s")
+    help_times = start_times["jyoti-doctor --help"]
     probe = subprocess.run(
         [
             sys.executable,
@@ -250,16 +285,21 @@ def main() -> int:
         f"heavy modules imported: {probe.stdout.strip().splitlines()[-1]}"
     )
 
+    print(f"\nload average before growth: {os.getloadavg()}")
     print("\nsynthetic trees (7 lines x3 per file, 2 self-imports each):")
-    print(f"{'files':>7} {'seconds':>8} {'us/file':>8}")
+    print(f"{'files':>7} {'seconds':>8} {'us/file':>8}  (no cache; then cached)")
     for n in [int(x) for x in args.synthetic.split(",") if x]:
         with tempfile.TemporaryDirectory() as tmpdir:
             synth = synthetic_tree(Path(tmpdir), n)
-            elapsed, proc = timed(
-                [*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)]
-            )
+            cmd = [*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)]
+            elapsed, proc = timed([*cmd, "--no-cache"])
             count = len(json.loads(proc.stdout)["findings"])
-            print(f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings)")
+            timed(cmd)  # fills the cache
+            cached, _ = timed(cmd)
+            print(
+                f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings); "
+                f"cached {cached:.2f} s"
+            )
     return 0
 
 

@@ -390,8 +390,31 @@ def _rewrite_text(text: str, key: tuple[object, ...]) -> str:
     """libcst on one statement's text. Same text and same rewrite: same answer, so cached."""
     cached = _CACHE.get((text, key))
     if cached is None:
-        cached = _CACHE[(text, key)] = _rewrite_uncached(text, key)
+        fast = rewrite_plain_head(text, key)
+        cached = _CACHE[(text, key)] = fast if fast is not None else _rewrite_uncached(text, key)
     return cached
+
+
+# `from <dotted> import _` with plain spaces: the common head, rewritten without libcst (whose
+# import alone costs more than a small run). Anything else (comments, backslashes, tabs) goes to
+# libcst; tests/imports/test_fix_properties.py checks that both give the same text.
+_PLAIN_HEAD = re.compile(r"from( +)([^\W\d]\w*(?:\.[^\W\d]\w*)*)( +)import _")
+
+
+def rewrite_plain_head(text: str, key: tuple[object, ...]) -> str | None:
+    """The rewritten head of a plain ``from X import`` (``text`` ends in `` _``), or None."""
+    if key[0] not in ("from-rel", "from-root"):
+        return None
+    match = _PLAIN_HEAD.fullmatch(text)
+    if match is None:
+        return None
+    before, _, after = match.groups()
+    if key[0] == "from-rel":
+        _, level, rest = key
+        module = "." * int(level) + str(rest)  # type: ignore[call-overload]
+    else:
+        module = str(key[1])
+    return f"from{before}{module}{after}import _"
 
 
 def _dotted(name: str):  # type: ignore[no-untyped-def]
