@@ -18,7 +18,7 @@ from ..files import ChangedOnDisk, Discovery, display_path, write_atomic
 from ..findings import Applicability, ExitCode, Finding, Location, Report, Section, SummaryValue
 from ..rules import Rule
 from .lint import LintPolicy, RelativeBan, SortError, detect, find_tool, run_sorter
-from .parallel import PARALLEL_THRESHOLD, map_files, read_module
+from .parallel import PARALLEL_THRESHOLD, QUICK_PARALLEL_THRESHOLD, map_files, read_module
 from .quick import import_tree
 from .rewrite import FIXABLE_RULES, plan, splice
 from .roots import ModuleInfo, PackageRoot, module_info
@@ -208,11 +208,14 @@ def fix_paths(
     jobs: int | None = None,
     rules: FileRules | None = None,
 ) -> list[FileFix]:
-    if len(files) >= PARALLEL_THRESHOLD:
+    # Parsing import statements alone is cheaper than shipping results between processes;
+    # whole-file parsing (--check-syntax) still pays for a pool on large trees.
+    threshold = PARALLEL_THRESHOLD if options.check_syntax else QUICK_PARALLEL_THRESHOLD
+    if len(files) >= threshold:
         # Imported once here so that forked workers share it instead of each importing it.
         import libcst  # noqa: F401
     one = functools.partial(fix_file, roots=tuple(roots), options=options, rules=rules)
-    return map_files(one, files, jobs=jobs)
+    return map_files(one, files, jobs=jobs, threshold=threshold)
 
 
 def _display_lines(data: bytes, encoding: str) -> list[str]:

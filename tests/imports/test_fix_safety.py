@@ -218,8 +218,10 @@ def test_large_tree_in_worker_processes_matches_serial(tmp_path: Path) -> None:
         (top / f"backend/api/m{i}.py").write_bytes(SELF_IMPORT + b"import os, backend.deps as d\n")
     files = sorted((top / "backend").rglob("*.py"))
     roots = fix_module.targets(ImportSettings(paths=(top / "backend",)))[0]
-    serial = fix_module.fix_paths(files, roots, FixOptions(), jobs=1)
-    parallel = fix_module.fix_paths(files, roots, FixOptions(), jobs=2)
+    # Whole-file parsing uses worker processes from PARALLEL_THRESHOLD files on.
+    options = FixOptions(check_syntax=True)
+    serial = fix_module.fix_paths(files, roots, options, jobs=1)
+    parallel = fix_module.fix_paths(files, roots, options, jobs=2)
     assert [(r.scan, r.new) for r in parallel] == [(r.scan, r.new) for r in serial]
     assert sum(r.changed for r in parallel) == fix_module.PARALLEL_THRESHOLD + 10
 
