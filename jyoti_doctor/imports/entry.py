@@ -110,8 +110,9 @@ class RunByPath:
         hit = self._files.get(file)
         if hit is not None:
             return hit
+        text = str(file)
         for directory, why in self._dirs.items():
-            if file.is_relative_to(directory):
+            if text.startswith(str(directory) + os.sep):
                 return why
         parent = file.parent
         if file.name == "env.py" and (parent / "script.py.mako").is_file():
@@ -123,18 +124,20 @@ class RunByPath:
     def _bare_directory(self, parent: Path, name: str) -> str | None:
         if parent not in self._bare:
             why = None
-            above = parent.parent
-            while (
-                not _is_regular_package(above)
-                and above != above.parent
-                and not any((above / m).exists() for m in PROJECT_MARKERS)
-            ):
-                above = above.parent
-            if not _is_regular_package(parent) and _is_regular_package(above):
-                why = (
-                    f"{parent.name}/ has no __init__.py inside a package: its files are run by "
-                    "path (scripts, migrations), not imported as modules"
-                )
+            # Most directories are regular packages: one stat answers for all their files.
+            if not _is_regular_package(parent):
+                above = parent.parent
+                while (
+                    not _is_regular_package(above)
+                    and above != above.parent
+                    and not any((above / m).exists() for m in PROJECT_MARKERS)
+                ):
+                    above = above.parent
+                if _is_regular_package(above):
+                    why = (
+                        f"{parent.name}/ has no __init__.py inside a package: its files are run "
+                        "by path (scripts, migrations), not imported as modules"
+                    )
             self._bare[parent] = why
         why = self._bare[parent]
         if why is None and name == "conftest.py" and not _is_regular_package(parent):

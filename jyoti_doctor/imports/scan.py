@@ -96,15 +96,22 @@ def _lines_with(data: bytes, needles: Sequence[bytes]) -> list[int]:
 
 
 def _walk_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[ast.AST]:
-    """``ast.walk`` over just the top-level statements that span one of ``lines``."""
-    for stmt in tree.body:
-        first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
-        # Decorators start before the statement's own line.
-        for deco in getattr(stmt, "decorator_list", ()):
-            first = min(first, deco.lineno)
-        i = bisect.bisect_left(lines, first)
-        if i < len(lines) and lines[i] <= last:
-            yield from ast.walk(stmt)
+    """The nodes of ``tree`` that may contain one of ``lines``: a subtree whose span holds none
+    of them is skipped whole (a node without a position is always entered)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        first = getattr(node, "lineno", None)
+        if first is not None:
+            last = getattr(node, "end_lineno", None) or first
+            # Decorators start before the statement's own line.
+            for deco in getattr(node, "decorator_list", ()):
+                first = min(first, deco.lineno)
+            i = bisect.bisect_left(lines, first)
+            if i == len(lines) or lines[i] > last:
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def is_main_guard(node: ast.stmt) -> bool:
