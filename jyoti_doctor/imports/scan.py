@@ -462,6 +462,9 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
 
 def _message(imp: SelfImport) -> str:
     if imp.rule is Rule.ABSOLUTE_SELF_IMPORT:
+        if imp.applicability is Applicability.NONE:
+            # Kept by a refusal (a lint ban, no root form...): the reason is the fix's.
+            return f"absolute self-import of `{imp.target}`; not rewritten"
         return f"absolute self-import of `{imp.target}`; use a relative import"
     if imp.rule is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
         return f"`import {imp.target}` of the package itself has no relative form"
@@ -472,5 +475,5 @@ def _message(imp: SelfImport) -> str:
     if imp.rule is Rule.KEPT_BY_MAX_LEVEL:
         return f"self-import of `{imp.target}` kept absolute ({imp.reason})"
     if imp.rule is Rule.RUN_BY_PATH:
-        return f"self-import of `{imp.target}` kept absolute: {imp.reason}"
+        return f"self-import of `{imp.target}` kept absolute: the file is run by path"
     return imp.target
