@@ -19,6 +19,7 @@ import ast
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,12 +35,25 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
 
+# CPU seconds (user + system) of the last command timed: on a shared machine wall time swings
+# with the load, CPU time much less (ruff's threads add up; ours is one process).
+LAST_CPU: list[float] = [0.0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(
     cmd: list[str], cwd: Path | None = None
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, proc
+    elapsed = time.perf_counter() - start
+    LAST_CPU[0] = _children_cpu() - cpu
+    return elapsed, proc
 
 
 def _suppressing_comments(data: bytes) -> dict[int, str]:
@@ -190,11 +204,13 @@ def main() -> int:
             ],
         }
         times: dict[str, list[float]] = {k: [] for k in commands}
+        cpu: dict[str, list[float]] = {k: [] for k in commands}
         last: dict[str, subprocess.CompletedProcess[str]] = {}
         for _ in range(args.runs):
             for label, cmd in commands.items():
                 elapsed, proc = timed(cmd, cwd=tree)
                 times[label].append(elapsed)
+                cpu[label].append(LAST_CPU[0])
                 last[label] = proc
 
         # absolufy-imports rewrites in place: time it on fresh copies.
@@ -214,6 +230,12 @@ def main() -> int:
     print(f"\n{'tool':32} {'median s':>9} {'min s':>7} {'vs ruff --no-cache':>19}")
     for label, med in medians.items():
         print(f"{label:32} {med:9.3f} {min(times[label]):7.3f} {med / base:18.2f}x")
+    cpu_base = statistics.median(cpu["ruff TID251 (--no-cache)"])
+    print("CPU seconds (user+sys), median:")
+    for label, values in cpu.items():
+        print(
+            f"  {label:32} {statistics.median(values):7.3f}  {statistics.median(values) / cpu_base:5.2f}x"
+        )
     print(
         f"ratio scan-imports (warm cache) / ruff (cached): "
         f"{medians['jyoti-doctor scan-imports'] / medians['ruff TID251 (cached)']:.2f}x"
@@ -258,14 +280,21 @@ def main() -> int:
             ],
         }
         start_times: dict[str, list[float]] = {k: [] for k in startup}
+        start_cpu: dict[str, list[float]] = {k: [] for k in startup}
         for _ in range(max(args.runs, 5)):
             for label, cmd in startup.items():
                 start_times[label].append(timed(cmd)[0])
+                start_cpu[label].append(LAST_CPU[0])
     base_start = statistics.median(start_times["python -c pass"])
-    print(f"\n{'start-up (20-file package)':36} {'median s':>9} {'over python -c pass':>20}")
+    cpu_start = statistics.median(start_cpu["python -c pass"])
+    print(
+        f"\n{'start-up (20-file package)':36} {'median s':>9} {'over python -c pass':>20}"
+        f" {'CPU s over':>11}"
+    )
     for label, values in start_times.items():
         med = statistics.median(values)
-        print(f"{label:36} {med:9.3f} {med - base_start:19.3f}s")
+        over_cpu = statistics.median(start_cpu[label]) - cpu_start
+        print(f"{label:36} {med:9.3f} {med - base_start:19.3f}s {over_cpu:10.3f}s")
     help_times = start_times["jyoti-doctor --help"]
     probe = subprocess.run(
         [
