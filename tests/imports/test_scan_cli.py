@@ -462,3 +462,25 @@ def test_a_path_the_system_refuses_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["scan-imports", "x" * 300])
     assert result.exit_code == 2, result.output
     assert "File name too long" in result.stderr
+
+
+def test_cache_file_of_another_key_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jyoti_doctor.imports.cache import ScanCache
+    from jyoti_doctor.imports.scan import FileScan
+
+    monkeypatch.setenv("JYOTI_DOCTOR_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "m.py"
+    src.write_text("x = 1\n")
+    first = ScanCache(["options A"])
+    cached, stamp = first.get(src)
+    assert cached is None
+    first.put(src, stamp, FileScan(str(src), "pkg.m"))
+    first.save()
+    assert ScanCache(["options A"]).get(src)[0] == FileScan(str(src), "pkg.m")
+    # Another key whose file name collides (forced here) must not see those entries.
+    other = ScanCache(["options B"])
+    other.path.parent.mkdir(parents=True, exist_ok=True)
+    first.path.replace(other.path)
+    assert ScanCache(["options B"]).get(src)[0] is None
