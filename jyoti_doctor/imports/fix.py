@@ -3,6 +3,7 @@ then (with ``write``) the changed files are replaced atomically (docs/contract.m
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import re
@@ -73,6 +74,9 @@ class FileFix:
     refused: tuple[tuple[SelfImport, str, bool], ...] = ()
     replacements: tuple[tuple[tuple[int, int], str], ...] = ()
     error: str | None = None
+    # The rewrite could not be finished for a reason that is the file's, not a bug (it does not
+    # parse with this Python, so the project's sorter cannot be verified on it).
+    unsortable: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -340,6 +344,12 @@ def _sort_files(
         path = Path(res.scan.path).absolute()
         info = module_info(path, roots)
         assert info is not None
+        try:
+            ast.parse(res.old, filename=str(path))
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            reason = f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"
+            out.append(replace(res, new=None, unsortable=reason))
+            continue
         new = res.new
         try:
             for use, exe in tools:
@@ -457,6 +467,16 @@ class FixResult:
             elif res.changed and not self.write:
                 assert res.old is not None and res.new is not None
                 diffs.append(unified_diff(shown, res.old, res.new))
+            if res.unsortable is not None:
+                findings.append(
+                    Finding.make(
+                        Rule.UNPARSABLE_FILE,
+                        f"the file does not parse with this Python ({res.unsortable}), so the "
+                        "project's import sorter cannot be verified on it; its imports are left "
+                        "unchanged",
+                        location=Location(shown),
+                    )
+                )
             if res.error is not None:
                 status = ExitCode.INTERNAL
                 findings.append(

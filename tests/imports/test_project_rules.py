@@ -303,3 +303,25 @@ def test_sorter_output_is_verified(after: bytes) -> None:
     verify_reordered(before, b"import os\nfrom .b import c, e\nx = 1\n", info, "routes.py")
     with pytest.raises(VerificationError):
         verify_reordered(before, after, info, "routes.py")
+
+
+def test_sorted_project_file_that_does_not_parse_is_left_alone(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    # Python 3.14's `except A, B:` in a project that targets it, read by an older Python: the
+    # imports alone parse, the file does not, so the sorter cannot be verified on it.
+    broken = b"import os\n\nfrom app.core.config import DATABASE\n\nprint(os, DATABASE\n"
+    base = service(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\n[tool.ruff.lint]\nselect = ['I']\n",
+            "app/api/routes.py": broken,
+            "app/api/fine.py": ROUTES,
+        },
+    )
+    result = runner.invoke(app, ["fix-imports", str(base), "--write", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert (base / "app/api/routes.py").read_bytes() == broken
+    assert (base / "app/api/fine.py").read_bytes() == b"from ..core.config import DATABASE\n"
+    codes = [f[0] for f in findings(result.stdout)]
+    assert "JD190" in codes and "JD199" not in codes
