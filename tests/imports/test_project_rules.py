@@ -323,5 +323,5 @@ def test_sorted_project_file_that_does_not_parse_is_left_alone(
     assert result.exit_code == 1, result.output
     assert (base / "app/api/routes.py").read_bytes() == broken
     assert (base / "app/api/fine.py").read_bytes() == b"from ..core.config import DATABASE\n"
-    codes = [f[0] for f in findings(result.stdout)]
+    codes = [f["code"] for f in json.loads(result.stdout)["findings"]]
     assert "JD190" in codes and "JD199" not in codes
