@@ -44,6 +44,9 @@ _STRING_OR_COMMENT = re.compile(
 _INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
+_DYNAMIC_WORD = re.compile(
+    rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
+)
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
 
 
@@ -59,7 +62,9 @@ def _unsure(data: bytes, root: bytes) -> bool:
     if b"__main__" in data:
         return True
     quoted = (b'"' + root, b"'" + root)
-    if any(q in data for q in quoted) and any(n.encode() in data for n in _DYNAMIC_CALLS):
+    # The whole-file search looks at calls whose function is named exactly one of these, so
+    # only the whole words matter (`dispatch` and `autoreload` do not).
+    if any(q in data for q in quoted) and _DYNAMIC_WORD.search(data):
         return True
     if _INLINE_IMPORT.search(data):
         return True
