@@ -118,6 +118,11 @@ PIECES = [
     "importlib = 1\nfromage = 2\n",
     "async def a():\n    import backend.deps.sub as s\n",
     "lambda: 0\n",
+    'importlib.import_module("backend.deps")\n',
+    'dispatch("backend.api")\n',
+    "autoreload('backend')\n",
+    'm = mock.patch(  # c\n    "backend.deps.get_db")\n',
+    "x = (reload)('backend.deps')\n",
     "r'\\'' ; b = 1\n",
     "'''a \\''' still''' + 'from backend.deps import in_string'\n",
 ]
