@@ -121,7 +121,6 @@ def _verify_spans(
 
     spans = _check_outside(data, new, edits)
     index = LineIndex(new)
-    sources: list[tuple[bytes, bool]] = []
     for edit, (start, end) in zip(edits, spans, strict=True):
         text = new[start:end]
         line_start = index.line_start(line_of(index, start))
@@ -130,18 +129,14 @@ def _verify_spans(
         if nested and prefix.strip(b" \t\f"):
             raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
         # An indented rewrite spanning lines parses as the body of a block, as it sits.
-        sources.append((b"if 1:\n" + prefix + text if nested else text, nested))
-    bodies = _parse_together(sources, path)
-    for i, (edit, (source, nested)) in enumerate(zip(edits, sources, strict=True)):
-        if bodies is not None:
-            body = bodies[i]
-        else:
-            try:
-                body = ast.parse(source, filename=path).body
-            except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
-                raise VerificationError(
-                    f"line {edit.line}: the rewritten statement does not parse: {exc}"
-                ) from None
+        source = b"if 1:\n" + prefix + text if nested else text
+        try:
+            module = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            raise VerificationError(
+                f"line {edit.line}: the rewritten statement does not parse: {exc}"
+            ) from None
+        body = module.body
         if nested:
             first = body[0] if len(body) == 1 else None
             body = first.body if isinstance(first, ast.If) else []
@@ -180,36 +175,6 @@ def _verify_spans(
         raise VerificationError(
             f"line {again.edits[0].line}: a second pass would change the file again"
         )
-
-
-def _parse_together(
-    sources: Sequence[tuple[bytes, bool]], path: str
-) -> list[list[ast.stmt]] | None:
-    """Each source's top-level statements from one parse of them all, one after another; None
-    when that parse fails or a statement spans two sources (each is then parsed alone, which
-    is what this must equal)."""
-    ranges: list[tuple[int, int]] = []
-    line = 1
-    for source, _ in sources:
-        last = line + source.count(b"\n")
-        ranges.append((line, last))
-        line = last + 1
-    try:
-        module = ast.parse(b"\n".join(s for s, _ in sources), filename=path)
-    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
-        return None
-    bodies: list[list[ast.stmt]] = [[] for _ in sources]
-    k = 0
-    for stmt in module.body:
-        while k < len(ranges) and stmt.lineno > ranges[k][1]:
-            k += 1
-        if (
-            k == len(ranges)
-            or not ranges[k][0] <= stmt.lineno <= (stmt.end_lineno or 0) <= ranges[k][1]
-        ):
-            return None
-        bodies[k].append(stmt)
-    return bodies
 
 
 def _check_outside(data: bytes, new: bytes, edits: Sequence[Edit]) -> list[tuple[int, int]]:
