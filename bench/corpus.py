@@ -14,7 +14,8 @@ CORPUS = Path(__file__).resolve().parent / ".corpus"
 def sdist(spec: str, into: Path = CORPUS) -> Path:
     """The source distribution of ``spec`` (``name==version``), downloaded if not there yet."""
     name, _, version = spec.partition("==")
-    pattern = f"[{name[0].upper()}{name[0].lower()}]{name[1:]}-{version}*.tar.gz"
+    # "5.2.*" names a release series: the glob takes its prefix.
+    pattern = f"[{name[0].upper()}{name[0].lower()}]{name[1:]}-{version.removesuffix('*')}*.tar.gz"
     found = sorted(into.glob(pattern))
     if not found:
         into.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,13 +24,25 @@ from pathlib import Path
 
 from corpus import django_package
 
+CPU: dict[str, list[float]] = {"absolufy": [], "jyoti": []}
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path, label: str = "") -> tuple[float, int]:
+    """Wall seconds and exit code; the CPU seconds (user+sys) go to ``CPU[label]``."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(
         cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
     )
-    return time.perf_counter() - start, proc.returncode
+    elapsed = time.perf_counter() - start
+    if label:
+        CPU[label].append(_children_cpu() - cpu)
+    return elapsed, proc.returncode
 
 
 def main() -> int:
@@ -53,8 +67,10 @@ def main() -> int:
             for d in (ours, theirs):
                 shutil.copytree(source, d / "django")
             files = sorted(str(p.relative_to(theirs)) for p in (theirs / "django").rglob("*.py"))
-            t_theirs, _ = timed([args.absolufy, "--never", *files], theirs)
-            t_ours, rc = timed([args.jyoti, "fix-imports", "django", "--write", "-q"], ours)
+            t_theirs, _ = timed([args.absolufy, "--never", *files], theirs, "absolufy")
+            t_ours, rc = timed(
+                [args.jyoti, "fix-imports", "django", "--write", "-q"], ours, "jyoti"
+            )
             theirs_times.append(t_theirs)
             ours_times.append(t_ours)
             compiled = subprocess.run(
@@ -73,7 +89,7 @@ def main() -> int:
             )
             would = json.loads(second.stdout)["summary"]["files_would_change"]
     t_theirs, t_ours = statistics.median(theirs_times), statistics.median(ours_times)
-    print(f"files: {len(files)}")
+    print(f"files: {len(files)}; load average after the runs: {os.getloadavg()}")
     print(f"rounds: {args.rounds} (medians; each round times both tools back to back)")
     print(f"absolufy-imports --never: {t_theirs:.2f} s {[round(t, 2) for t in theirs_times]}")
     print(
@@ -81,6 +97,11 @@ def main() -> int:
         f" (exit {rc})"
     )
     print(f"ratio: {t_ours / t_theirs:.2f} (target <= 0.5)")
+    per_round = [round(o / t, 2) for o, t in zip(ours_times, theirs_times, strict=True)]
+    print(f"per-round ratios: {per_round}")
+    c_theirs, c_ours = statistics.median(CPU["absolufy"]), statistics.median(CPU["jyoti"])
+    print(f"CPU seconds (user+sys) medians: absolufy {c_theirs:.2f}, jyoti-doctor {c_ours:.2f}")
+    print(f"CPU ratio: {c_ours / c_theirs:.2f}")
     print(f"compileall after rewrite: {'ok' if compiled.returncode == 0 else 'FAILED'}")
     print(f"second fix-imports would change: {would} file(s)")
     return 0 if compiled.returncode == 0 and would == 0 else 1

@@ -18,6 +18,8 @@ import argparse
 import ast
 import io
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,12 +35,25 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 
 
+# CPU seconds (user + system) of the last command timed: on a shared machine wall time swings
+# with the load, CPU time much less (ruff's threads add up; ours is one process).
+LAST_CPU: list[float] = [0.0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(
     cmd: list[str], cwd: Path | None = None
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, proc
+    elapsed = time.perf_counter() - start
+    LAST_CPU[0] = _children_cpu() - cpu
+    return elapsed, proc
 
 
 def _suppressing_comments(data: bytes) -> dict[int, str]:
@@ -142,6 +157,10 @@ def main() -> int:
     files = list(pkg.rglob("*.py"))
     lines = sum(p.read_bytes().count(b"\n") for p in files)
     print(f"corpus: {pkg.relative_to(HERE.parent)}: {len(files)} files, {lines} lines")
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(HERE.parent / "jyoti_doctor")], check=False
+    )
+    print(f"load average at start: {os.getloadavg()}")
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -185,11 +204,13 @@ def main() -> int:
             ],
         }
         times: dict[str, list[float]] = {k: [] for k in commands}
+        cpu: dict[str, list[float]] = {k: [] for k in commands}
         last: dict[str, subprocess.CompletedProcess[str]] = {}
         for _ in range(args.runs):
             for label, cmd in commands.items():
                 elapsed, proc = timed(cmd, cwd=tree)
                 times[label].append(elapsed)
+                cpu[label].append(LAST_CPU[0])
                 last[label] = proc
 
         # absolufy-imports rewrites in place: time it on fresh copies.
@@ -209,6 +230,12 @@ def main() -> int:
     print(f"\n{'tool':32} {'median s':>9} {'min s':>7} {'vs ruff --no-cache':>19}")
     for label, med in medians.items():
         print(f"{label:32} {med:9.3f} {min(times[label]):7.3f} {med / base:18.2f}x")
+    cpu_base = statistics.median(cpu["ruff TID251 (--no-cache)"])
+    print("CPU seconds (user+sys), median:")
+    for label, values in cpu.items():
+        print(
+            f"  {label:32} {statistics.median(values):7.3f}  {statistics.median(values) / cpu_base:5.2f}x"
+        )
     print(
         f"ratio scan-imports (warm cache) / ruff (cached): "
         f"{medians['jyoti-doctor scan-imports'] / medians['ruff TID251 (cached)']:.2f}x"
@@ -228,10 +255,47 @@ def main() -> int:
         print("  only in scan-imports:", sorted(ours - ref)[:10])
         print("  only in reference:", sorted(ref - ours)[:10])
 
-    help_times = []
-    for _ in range(args.runs):
-        elapsed, _ = timed([*jd, "--help"])
-        help_times.append(elapsed)
+    print(f"load average before start-up timings: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        small = synthetic_tree(Path(tmpdir), 20)
+        startup = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "jyoti-doctor --help": [*jd, "--help"],
+            "scan-imports small (json)": [*jd, "scan-imports", "--format", "json", str(small)],
+            "scan-imports small (rich)": [*jd, "scan-imports", str(small)],
+            "scan-imports small --no-cache": [
+                *jd,
+                "scan-imports",
+                "--no-cache",
+                "--format",
+                "json",
+                str(small),
+            ],
+            "fix-imports small (dry run, json)": [
+                *jd,
+                "fix-imports",
+                "--format",
+                "json",
+                str(small),
+            ],
+        }
+        start_times: dict[str, list[float]] = {k: [] for k in startup}
+        start_cpu: dict[str, list[float]] = {k: [] for k in startup}
+        for _ in range(max(args.runs, 5)):
+            for label, cmd in startup.items():
+                start_times[label].append(timed(cmd)[0])
+                start_cpu[label].append(LAST_CPU[0])
+    base_start = statistics.median(start_times["python -c pass"])
+    cpu_start = statistics.median(start_cpu["python -c pass"])
+    print(
+        f"\n{'start-up (20-file package)':36} {'median s':>9} {'over python -c pass':>20}"
+        f" {'CPU s over':>11}"
+    )
+    for label, values in start_times.items():
+        med = statistics.median(values)
+        over_cpu = statistics.median(start_cpu[label]) - cpu_start
+        print(f"{label:36} {med:9.3f} {med - base_start:19.3f}s {over_cpu:10.3f}s")
+    help_times = start_times["jyoti-doctor --help"]
     probe = subprocess.run(
         [
             sys.executable,
@@ -250,16 +314,21 @@ def main() -> int:
         f"heavy modules imported: {probe.stdout.strip().splitlines()[-1]}"
     )
 
+    print(f"\nload average before growth: {os.getloadavg()}")
     print("\nsynthetic trees (7 lines x3 per file, 2 self-imports each):")
-    print(f"{'files':>7} {'seconds':>8} {'us/file':>8}")
+    print(f"{'files':>7} {'seconds':>8} {'us/file':>8}  (no cache; then cached)")
     for n in [int(x) for x in args.synthetic.split(",") if x]:
         with tempfile.TemporaryDirectory() as tmpdir:
             synth = synthetic_tree(Path(tmpdir), n)
-            elapsed, proc = timed(
-                [*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)]
-            )
+            cmd = [*jd, "scan-imports", "--format", "json", "--exit-zero", str(synth)]
+            elapsed, proc = timed([*cmd, "--no-cache"])
             count = len(json.loads(proc.stdout)["findings"])
-            print(f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings)")
+            timed(cmd)  # fills the cache
+            cached, _ = timed(cmd)
+            print(
+                f"{n:7d} {elapsed:8.2f} {elapsed / n * 1e6:8.0f}   ({count} findings); "
+                f"cached {cached:.2f} s"
+            )
     return 0
 
 

@@ -6,7 +6,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +125,24 @@ def discover(
     return Discovery(tuple(Path(f) for f in walker.files), tuple(walker.skipped))
 
 
+def exclude_matcher(spec: pathspec.GitIgnoreSpec) -> Callable[[str], bool]:
+    """``spec.match_file`` as one compiled regular expression when no pattern negates another
+    (the default excludes): one search per path instead of one per pattern."""
+    patterns = [p for p in spec.patterns if getattr(p, "include", None) is not None]
+    regexes = [getattr(p, "regex", None) for p in patterns]
+    if patterns and all(p.include for p in patterns) and all(
+        isinstance(r, re.Pattern) and isinstance(r.pattern, str) for r in regexes
+    ):
+        # Group names repeat between patterns; the groups themselves are not used here.
+        parts = [re.sub(r"\(\?P<\w+>", "(?:", r.pattern) for r in regexes]  # type: ignore[union-attr]
+        try:
+            combined = re.compile("|".join(f"(?:{part})" for part in parts))
+        except re.error:
+            return spec.match_file
+        return lambda path: combined.search(path) is not None
+    return spec.match_file
+
+
 class _Walker:
     """One discovery run. Works on strings: pathlib costs more than the walk itself."""
 
@@ -132,6 +150,7 @@ class _Walker:
         self, excludes: pathspec.GitIgnoreSpec, respect_gitignore: bool, suffixes: tuple[str, ...]
     ) -> None:
         self.excludes = excludes
+        self.excluded = exclude_matcher(excludes)
         self.respect_gitignore = respect_gitignore
         self.suffixes = suffixes
         self.files: list[str] = []
@@ -200,7 +219,7 @@ class _Walker:
             rel = f"{rel_dir}{entry.name}"
             if not is_dir and not entry.name.endswith(self.suffixes):
                 continue
-            if self.excludes.match_file(rel + "/" if is_dir else rel):
+            if self.excluded(rel + "/" if is_dir else rel):
                 continue
             if specs and self.ignored(os.path.abspath(path), is_dir, specs):
                 continue

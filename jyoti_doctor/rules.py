@@ -68,6 +68,14 @@ class Rule(Enum):
         Applicability.NONE,
         "imports.md",
     )
+    RUN_BY_PATH = (
+        "JD106",
+        "run-by-path",
+        "file run by path: kept absolute",
+        Severity.INFO,
+        Applicability.NONE,
+        "imports.md",
+    )
     UNPARSABLE_FILE = (
         "JD190",
         "unparsable-file",

@@ -1,14 +1,44 @@
-"""The Typer application. Each command lives in its own module and registers itself on ``app``."""
+"""The Typer application. Each command lives in its own module and registers itself on ``app``.
+
+``main`` imports only the module of the command being run (``--help`` and ``--version`` import
+them all), and installs pydantic-free argument coercion (cli/lightparams.py): start-up time is
+most of the time of a small run. ``from jyoti_doctor.cli import app`` gives the full app.
+A bad flag is still a usage error (exit 2), and a CI step that asked for a machine format gets
+its document even then.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
-import typer
+# Which module registers which command.
+_MODULES = {
+    "scan-imports": "imports",
+    "fix-imports": "imports",
+    "probe-db": "db",
+    "check-env": "env",
+    "check-startup": "startup",
+    "doctor": "startup",
+    "check-serve": "serve",
+    "check-routes": "serve",
+    "init": "init",
+}
 
-from . import db, env, imports, init, serve, startup  # noqa: F401  (registration side effects)
-from .common import app, env_format
+
+def _register(modules: list[str]) -> None:
+    for name in modules:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        _register(sorted(set(_MODULES.values())))
+        from .common import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _format_in(argv: list[str]) -> str | None:
@@ -24,11 +54,10 @@ def _format_in(argv: list[str]) -> str | None:
 
 
 def _usage_document(argv: list[str], message: str) -> None:
-    """A bad flag is a usage error (exit 2) found by the parser, before any command runs;
-    a CI step that asked for a machine format still gets its document."""
+    """Write the machine document of a usage error the parser found, when one was asked for."""
     from ..config import OutputFormat
     from ..report import emit_error
-    from .common import sarif_help_base
+    from .common import env_format, sarif_help_base
 
     typed = _format_in(argv)
     try:
@@ -37,8 +66,7 @@ def _usage_document(argv: list[str], message: str) -> None:
         fmt = None
     if fmt is None:
         return
-    names = {c.name for c in app.registered_commands}
-    command = next((a for a in argv if a in names), "jyoti-doctor")
+    command = next((a for a in argv if a in _MODULES), "jyoti-doctor")
     emit_error(command, fmt, 2, message, sarif_help_base=sarif_help_base())
 
 
@@ -52,19 +80,28 @@ class _ParserError(Protocol):
     def format_message(self) -> str: ...
 
 
-_ClickException: type[Exception] = next(
-    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
-)
-
-
 def main() -> None:
     argv = sys.argv[1:]
+    command_name = next((a for a in argv if not a.startswith("-")), "")
+    module = _MODULES.get(command_name)
+    _register([module] if module else sorted(set(_MODULES.values())))
+    import typer
+    import typer.main
+
+    from .common import app
+    from .lightparams import lighten
+
+    click_exception: type[Exception] = next(
+        c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+    )
+    command = typer.main.get_command(app)
+    lighten(command)
     try:
-        code = app(args=argv, prog_name="jyoti-doctor", standalone_mode=False)
+        code = command.main(args=argv, prog_name="jyoti-doctor", standalone_mode=False)
     except typer.Abort:
         sys.stderr.write("jyoti-doctor: interrupted\n")
         sys.exit(130)
-    except _ClickException as exc:
+    except click_exception as exc:
         error = cast(_ParserError, exc)
         error.show()
         _usage_document(argv, error.format_message())

@@ -51,6 +51,15 @@ NoCacheOpt = Annotated[
     typer.Option("--no-cache", help="Parse every file again instead of reusing cached results."),
 ]
 
+CheckSyntaxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--check-syntax",
+        help="Parse every whole file and report any syntax error (default: parse only the "
+        "import statements, which is faster).",
+    ),
+]
+
 # Below this many files the progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
 
@@ -83,6 +92,7 @@ def scan_imports(
     extend_exclude: ExtendExcludeOpt = None,
     max_level: MaxLevelOpt = None,
     no_cache: NoCacheOpt = False,
+    check_syntax: CheckSyntaxOpt = False,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -105,6 +115,7 @@ def scan_imports(
             extend_exclude=extend_exclude or (),
             max_level=max_level,
             use_cache=not no_cache,
+            check_syntax=check_syntax,
         )
         return ScanResult.of(run_with_progress(settings, common)).to_report()
 
@@ -140,6 +151,7 @@ def fix_imports(
     exclude: ExcludeOpt = None,
     extend_exclude: ExtendExcludeOpt = None,
     max_level: MaxLevelOpt = None,
+    check_syntax: CheckSyntaxOpt = False,
     fmt: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -165,7 +177,12 @@ def fix_imports(
             extend_exclude=extend_exclude or (),
             max_level=max_level,
         )
-        options = FixOptions(style=chosen, unsafe=unsafe, max_level=settings.max_level)
-        return run_fix(settings, options, write=write)
+        options = FixOptions(
+            style=chosen,
+            unsafe=unsafe,
+            max_level=settings.max_level,
+            check_syntax=check_syntax,
+        )
+        return run_fix(settings, options, write=write).to_report()
 
     execute(common, targets[0], produce)

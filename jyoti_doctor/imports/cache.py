@@ -9,10 +9,10 @@ stale or unreadable cache is simply rebuilt.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import pickle
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,15 +41,18 @@ def _stamp(path: str) -> _Stamp | None:
 
 class ScanCache:
     def __init__(self, key_parts: Sequence[object]) -> None:
-        digest = hashlib.sha256(repr((__version__, *key_parts)).encode()).hexdigest()[:24]
+        # The full key is stored in the file and compared on load, so a short checksum names
+        # the file (hashlib's import alone costs more than a small cached scan).
+        self.key = repr((__version__, *key_parts))
+        digest = f"{zlib.crc32(self.key.encode()):08x}{len(self.key):04x}"
         self.path = cache_dir() / f"scan-{digest}.pickle"
         self.entries: dict[str, tuple[_Stamp, FileScan]] = {}
         self.dirty = False
         try:
             with open(self.path, "rb") as fh:
                 loaded = pickle.load(fh)
-            if isinstance(loaded, dict):
-                self.entries = loaded
+            if isinstance(loaded, tuple) and len(loaded) == 2 and loaded[0] == self.key:
+                self.entries = loaded[1]
         except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
             self.entries = {}
 
@@ -78,7 +81,7 @@ class ScanCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scan-", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(self.entries, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.key, self.entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs time

@@ -18,6 +18,9 @@ R = TypeVar("R")
 
 # Below this many files a process pool costs more than it saves (measured on 2 cores).
 PARALLEL_THRESHOLD = 200
+# Scanning import statements alone is about as fast as pickling its results to another
+# process: below this many files one process is faster (bench/scan_imports.py).
+QUICK_PARALLEL_THRESHOLD = 20_000
 
 
 def read_module(path: Path, roots: Sequence[PackageRoot]) -> tuple[ModuleInfo | None, bytes | str]:
@@ -47,6 +50,7 @@ def map_files(
     *,
     jobs: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    threshold: int = PARALLEL_THRESHOLD,
 ) -> list[R]:
     """``[one(f) for f in files]``, in order; ``one`` must be picklable (a module-level function
     or a ``functools.partial`` of one)."""
@@ -54,7 +58,7 @@ def map_files(
     size = max(16, len(files) // (workers * 8))
     chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
     results: list[R] = []
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+    if workers <= 1 or len(files) < threshold:
         for chunk in chunks:
             part = _run_chunk((one, chunk))
             results.extend(part)

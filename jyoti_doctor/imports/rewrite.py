@@ -25,7 +25,7 @@ from .source import LineIndex
 # In `from <module> import`, no name can be the keyword `import`: the first whole word is it.
 _IMPORT_KEYWORD = re.compile(r"(?<![\w.])import(?!\w)")
 _ALONE_AFTER = re.compile(rb"[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n|$)")
-FIXABLE_CODES = frozenset(
+FIXABLE_RULES = frozenset(
     {Rule.ABSOLUTE_SELF_IMPORT, Rule.SELF_IMPORT_IN_SCRIPT, Rule.KEPT_BY_MAX_LEVEL}
 )
 
@@ -90,7 +90,7 @@ _COMPOUND = frozenset(
 )
 
 
-def _blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+def blocks_of(node: ast.stmt) -> Iterator[list[ast.stmt]]:
     for name in ("body", "orelse", "finalbody"):
         block = getattr(node, name, None)
         if block:
@@ -112,7 +112,7 @@ def statements_at(body: list[ast.stmt], line: int, out: list[ast.stmt]) -> None:
         node = body[i]
         if (node.end_lineno or node.lineno) >= line:
             if type(node) in _COMPOUND:
-                for block in _blocks(node):
+                for block in blocks_of(node):
                     statements_at(block, line, out)
             else:
                 out.append(node)
@@ -180,11 +180,11 @@ class _Refused(Exception):
 
 
 def _wanted(imp: SelfImport, style: Style, info: ModuleInfo, unsafe: bool) -> bool:
-    if imp.code not in FIXABLE_CODES or imp.replacement is None:
+    if imp.rule not in FIXABLE_RULES or imp.replacement is None:
         return False
-    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
+    if imp.rule is Rule.KEPT_BY_MAX_LEVEL:
         return style is Style.ROOT
-    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
+    if imp.rule is Rule.SELF_IMPORT_IN_SCRIPT:
         # `python file.py` puts the file's directory first on sys.path: root-absolute imports
         # still work there for a file directly in the package directory.
         return unsafe or (style is Style.ROOT and info.package == info.root.name)
@@ -390,8 +390,31 @@ def _rewrite_text(text: str, key: tuple[object, ...]) -> str:
     """libcst on one statement's text. Same text and same rewrite: same answer, so cached."""
     cached = _CACHE.get((text, key))
     if cached is None:
-        cached = _CACHE[(text, key)] = _rewrite_uncached(text, key)
+        fast = rewrite_plain_head(text, key)
+        cached = _CACHE[(text, key)] = fast if fast is not None else _rewrite_uncached(text, key)
     return cached
+
+
+# `from <dotted> import _` with plain spaces: the common head, rewritten without libcst (whose
+# import alone costs more than a small run). Anything else (comments, backslashes, tabs) goes to
+# libcst; tests/imports/test_fix_properties.py checks that both give the same text.
+_PLAIN_HEAD = re.compile(r"from( +)([^\W\d]\w*(?:\.[^\W\d]\w*)*)( +)import _")
+
+
+def rewrite_plain_head(text: str, key: tuple[object, ...]) -> str | None:
+    """The rewritten head of a plain ``from X import`` (``text`` ends in `` _``), or None."""
+    if key[0] not in ("from-rel", "from-root"):
+        return None
+    match = _PLAIN_HEAD.fullmatch(text)
+    if match is None:
+        return None
+    before, _, after = match.groups()
+    if key[0] == "from-rel":
+        _, level, rest = key
+        module = "." * int(level) + str(rest)  # type: ignore[call-overload]
+    else:
+        module = str(key[1])
+    return f"from{before}{module}{after}import _"
 
 
 def _dotted(name: str):  # type: ignore[no-untyped-def]

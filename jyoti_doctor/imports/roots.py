@@ -3,6 +3,8 @@ an absolute self-import is spelled relatively (docs/contract.md)."""
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,24 +147,38 @@ def _roots_for_file(path: Path) -> tuple[PackageRoot, ...]:
 
 def module_info(path: Path, roots: Sequence[PackageRoot]) -> ModuleInfo | None:
     """The module a file is, under the root that contains it; ``None`` outside every root."""
-    absolute = path.absolute()
+    absolute = os.path.abspath(path)
+    directory, name = os.path.split(absolute)
+    place = _directory_place(directory, tuple(roots))
+    if place is None:
+        return None
+    root, parts = place
+    # The file's own name may be no identifier: Django's `0001_initial.py` migrations are
+    # loaded with import_module and their relative imports work like any module's.
+    stem = name.removesuffix(".py")
+    if not stem or "." in stem:
+        return None
+    if stem == "__init__":
+        module = ".".join(parts)
+        return ModuleInfo(root, module, module)
+    package = ".".join(parts)
+    return ModuleInfo(root, f"{package}.{stem}", package)
+
+
+@functools.lru_cache(maxsize=4096)
+def _directory_place(
+    directory: str, roots: tuple[PackageRoot, ...]
+) -> tuple[PackageRoot, tuple[str, ...]] | None:
+    """The root a directory is under and its package's dotted parts, once per directory."""
     for root in roots:
-        try:
-            rel = absolute.relative_to(root.directory.absolute())
-        except ValueError:
+        top = os.path.abspath(root.directory)
+        if directory != top and not directory.startswith(top + os.sep):
             continue
-        parts = [root.name, *rel.parts]
-        parts[-1] = parts[-1].removesuffix(".py")
-        # The file's own name may be no identifier: Django's `0001_initial.py` migrations are
-        # loaded with import_module and their relative imports work like any module's.
-        stem = parts[-1]
-        if not all(p.isidentifier() for p in parts[:-1]) or not stem or "." in stem:
+        rel = directory[len(top) + 1 :]
+        parts = (root.name, *(rel.split(os.sep) if rel else ()))
+        if not all(p.isidentifier() for p in parts):
             return None
-        if parts[-1] == "__init__":
-            parts.pop()
-            module = ".".join(parts)
-            return ModuleInfo(root, module, module)
-        return ModuleInfo(root, ".".join(parts), ".".join(parts[:-1]))
+        return root, parts
     return None
 
 

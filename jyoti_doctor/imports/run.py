@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from ..config import Settings
 from ..files import Discovery, Skipped, discover, display_path
 from ..findings import Applicability, Finding, Report, Section
 from .roots import PackageRoot, infer_roots, module_info
-from .scan import FileScan, ScanOptions, scan_paths, to_findings
+from .scan import FileScan, ScanOptions, keep_run_by_path, scan_paths, to_findings
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class ImportSettings:
     extend_exclude: tuple[str, ...] = ()
     max_level: int | None = None
     use_cache: bool = True
+    check_syntax: bool = False
+    # The project's configuration, for what it says about start commands (files run by path).
+    config: Settings | None = None
 
     @classmethod
     def build(
@@ -34,6 +37,7 @@ class ImportSettings:
         extend_exclude: Sequence[str] = (),
         max_level: int | None = None,
         use_cache: bool = True,
+        check_syntax: bool = False,
     ) -> ImportSettings:
         """Flags win over ``[tool.jyoti-doctor]``; config paths are relative to its file."""
         return cls(
@@ -43,6 +47,8 @@ class ImportSettings:
             extend_exclude=(*config.extend_exclude, *extend_exclude),
             max_level=max_level if max_level is not None else config.max_level,
             use_cache=use_cache and not os.environ.get("JYOTI_DOCTOR_NO_CACHE"),
+            check_syntax=check_syntax,
+            config=config,
         )
 
 
@@ -73,6 +79,21 @@ def targets(settings: ImportSettings) -> tuple[list[PackageRoot], Discovery]:
     return all_roots, discovery
 
 
+def run_by_path(
+    settings: ImportSettings, roots: Sequence[PackageRoot], files: Sequence[Path]
+) -> Mapping[str, str]:
+    """The files among ``files`` that something runs by path, each with the reason."""
+    from .entry import RunByPath
+
+    return RunByPath(roots, settings.config).reasons(files)
+
+
+def _keep(scans: Sequence[FileScan], kept: Mapping[str, str]) -> tuple[FileScan, ...]:
+    if not kept:
+        return tuple(scans)
+    return tuple(keep_run_by_path(s, kept[s.path]) if s.path in kept else s for s in scans)
+
+
 def collect(
     settings: ImportSettings,
     on_progress: Callable[[int], None] | None = None,
@@ -81,10 +102,11 @@ def collect(
     all_roots, discovery = targets(settings)
     if on_total:
         on_total(len(discovery.files))
-    options = ScanOptions(max_level=settings.max_level)
+    options = ScanOptions(max_level=settings.max_level, check_syntax=settings.check_syntax)
     if not settings.use_cache:
         scans = scan_paths(discovery.files, all_roots, options, on_progress=on_progress)
-        return ScanOutcome(tuple(all_roots), discovery, tuple(scans))
+        kept = run_by_path(settings, all_roots, discovery.files)
+        return ScanOutcome(tuple(all_roots), discovery, _keep(scans, kept))
 
     from .cache import ScanCache
 
@@ -103,7 +125,9 @@ def collect(
         results[index] = scan
         cache.put(path, stamp, scan)
     cache.save()
-    return ScanOutcome(tuple(all_roots), discovery, tuple(r for r in results if r is not None))
+    kept = run_by_path(settings, all_roots, discovery.files)
+    done = [r for r in results if r is not None]
+    return ScanOutcome(tuple(all_roots), discovery, _keep(done, kept))
 
 
 @dataclass(frozen=True)

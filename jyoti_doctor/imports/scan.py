@@ -7,17 +7,18 @@ runs it over a discovered tree, in worker processes when the tree is large.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import io
 import re
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..findings import Applicability, Finding, Fix, Location
 from ..rules import Rule
-from .parallel import map_files, read_module
+from .parallel import PARALLEL_THRESHOLD, QUICK_PARALLEL_THRESHOLD, map_files, read_module
 from .roots import ModuleInfo, PackageRoot, in_package, relative_module
 from .source import TEXT_LINE_BREAK, LineIndex
 
@@ -35,7 +36,7 @@ _DYNAMIC_CALLS = frozenset(
 class SelfImport:
     """One self-import (or dynamic self-reference) and what becomes of it."""
 
-    code: Rule
+    rule: Rule
     line: int
     col: int
     end_line: int
@@ -60,6 +61,8 @@ class FileScan:
 @dataclass(frozen=True)
 class ScanOptions:
     max_level: int | None = None
+    # Parse every whole file (so any syntax error is reported), not just its import statements.
+    check_syntax: bool = False
 
 
 def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
@@ -80,6 +83,37 @@ def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
         stack.extend(reversed(children))
 
 
+def _lines_with(data: bytes, needles: Sequence[bytes]) -> list[int]:
+    """The (CPython) line numbers of every occurrence of any needle, sorted."""
+    index = LineIndex(data)
+    found: set[int] = set()
+    for needle in needles:
+        at = data.find(needle)
+        while at >= 0:
+            found.add(bisect.bisect_right(index.starts, at))
+            at = data.find(needle, at + 1)
+    return sorted(found)
+
+
+def _walk_lines(tree: ast.Module, lines: Sequence[int]) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` that may contain one of ``lines``: a subtree whose span holds none
+    of them is skipped whole (a node without a position is always entered)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        first = getattr(node, "lineno", None)
+        if first is not None:
+            last = getattr(node, "end_lineno", None) or first
+            # Decorators start before the statement's own line.
+            for deco in getattr(node, "decorator_list", ()):
+                first = min(first, deco.lineno)
+            i = bisect.bisect_left(lines, first)
+            if i == len(lines) or lines[i] > last:
+                continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def is_main_guard(node: ast.stmt) -> bool:
     """``if __name__ == "__main__":`` in either operand order."""
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
@@ -93,6 +127,23 @@ def is_main_guard(node: ast.stmt) -> bool:
     return bool(names and consts)
 
 
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _is_utf8_source(data: bytes) -> bool:
+    """UTF-8 without a byte-order mark or a coding cookie naming anything else."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return False
+    for line in data.split(b"\n", 2)[:2]:
+        if _COOKIE.match(line):
+            return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _dots(level: int, rest: str) -> str:
     return "." * level + rest
 
@@ -102,16 +153,21 @@ class _Source:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self._lines: list[str] | None = None
+        self._raw: list[bytes] | None = None
         self._index: LineIndex | None = None
 
     @property
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
-            text = self.data.decode(encoding, errors="replace")
-            self._lines = TEXT_LINE_BREAK.split(text)
-        return self._lines
+    def raw_lines(self) -> list[bytes]:
+        """The file's lines as CPython numbers them, each as UTF-8 bytes."""
+        if self._raw is None:
+            if b"\r" not in self.data and (self.data.isascii() or _is_utf8_source(self.data)):
+                # The common case: split at C speed and decode nothing up front.
+                self._raw = self.data.split(b"\n")
+            else:
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(self.data).readline)
+                text = self.data.decode(encoding, errors="replace")
+                self._raw = [ln.encode("utf-8") for ln in TEXT_LINE_BREAK.split(text)]
+        return self._raw
 
     def col(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
@@ -123,20 +179,22 @@ class _Source:
         start, end = node.lineno, node.end_lineno or node.lineno
         first = node.col_offset
         last = node.end_col_offset
-        chunk = [ln.encode("utf-8") for ln in self.lines[start - 1 : end]]
+        chunk = self.raw_lines[start - 1 : end]
         if not chunk:
             return ""
         if len(chunk) == 1:
             return chunk[0][first:last].decode("utf-8", errors="replace")
-        chunk[0] = chunk[0][first:]
-        chunk[-1] = chunk[-1][:last]
+        chunk = [chunk[0][first:], *chunk[1:-1], chunk[-1][:last]]
         return "\n".join(c.decode("utf-8", errors="replace") for c in chunk)
 
-    def suppressed(self, start: int, end: int, code: Rule) -> bool:
-        for line in self.lines[start - 1 : end]:
+    def suppressed(self, start: int, end: int, rule: Rule) -> bool:
+        for raw in self.raw_lines[start - 1 : end]:
+            if b"#" not in raw:
+                continue
+            line = raw.decode("utf-8", errors="replace")
             for match in _SUPPRESS.finditer(line):
                 codes = match.group("codes")
-                if codes is None or code.code in re.split(r"[\s,:]+", codes.upper()):
+                if codes is None or rule.code in re.split(r"[\s,:]+", codes.upper()):
                     return True
         return False
 
@@ -183,6 +241,12 @@ def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOp
     """All self-imports in one file's bytes. Never raises: a bad file becomes ``error``."""
     if info is None:
         return FileScan(path, None)
+    if not options.check_syntax:
+        from .quick import quick_scan
+
+        quick = quick_scan(data, path, info, options)
+        if quick is not None:
+            return quick
     tree = parse_source(data, path, info.module)
     if isinstance(tree, FileScan):
         return tree
@@ -209,7 +273,7 @@ def scan_tree(
     found: list[SelfImport] = []
 
     def add(
-        code: Rule,
+        rule: Rule,
         node: ast.stmt | ast.alias,
         target: str,
         original: str,
@@ -220,11 +284,11 @@ def scan_tree(
     ) -> None:
         line = node.lineno
         end_line = node.end_lineno or line
-        if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, code):
+        if src.suppressed(stmt.lineno, stmt.end_lineno or stmt.lineno, rule):
             return
         found.append(
             SelfImport(
-                code=code,
+                rule=rule,
                 line=line,
                 col=src.col(line, node.col_offset),
                 end_line=end_line,
@@ -242,13 +306,13 @@ def scan_tree(
             if stmt.level or stmt.module is None or not in_package(stmt.module, root):
                 continue
             level, rest = relative_module(package, stmt.module)
-            code, applicability, reason = _fix_kind(info, level, has_main, options)
+            rule, applicability, reason = _fix_kind(info, level, has_main, options)
             names = ", ".join(
                 a.name if a.asname is None else f"{a.name} as {a.asname}" for a in stmt.names
             )
             replacement = f"from {_dots(level, rest)} import {names}"
             add(
-                code, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt
+                rule, stmt, stmt.module, src.segment(stmt), replacement, applicability, reason, stmt
             )
         elif isinstance(stmt, ast.Import):
             for alias in stmt.names:
@@ -270,9 +334,9 @@ def scan_tree(
                     continue
                 parent, _, leaf = alias.name.rpartition(".")
                 level, rest = relative_module(package, parent)
-                code, applicability, reason = _fix_kind(info, level, has_main, options)
+                rule, applicability, reason = _fix_kind(info, level, has_main, options)
                 replacement = f"from {_dots(level, rest)} import {leaf} as {alias.asname}"
-                add(code, alias, alias.name, original, replacement, applicability, reason, stmt)
+                add(rule, alias, alias.name, original, replacement, applicability, reason, stmt)
 
     quoted = (b'"' + root.encode(), b"'" + root.encode())
     if (
@@ -280,7 +344,7 @@ def scan_tree(
         and any(q in data for q in quoted)
         and any(name.encode() in data for name in _DYNAMIC_CALLS)
     ):
-        for node in ast.walk(tree):
+        for node in _walk_lines(tree, _lines_with(data, quoted)):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             func = node.func
@@ -299,7 +363,7 @@ def scan_tree(
                     continue
                 found.append(
                     SelfImport(
-                        code=Rule.DYNAMIC_SELF_REFERENCE,
+                        rule=Rule.DYNAMIC_SELF_REFERENCE,
                         line=arg.lineno,
                         col=src.col(arg.lineno, arg.col_offset),
                         end_line=arg.end_lineno or arg.lineno,
@@ -313,6 +377,36 @@ def scan_tree(
                 )
     found.sort(key=lambda s: (s.line, s.col))
     return FileScan(path, info.module, tuple(found))
+
+
+# What a file run by path keeps absolute: every import rule except the dynamic references.
+_KEPT_BY_PATH = frozenset(
+    {
+        Rule.ABSOLUTE_SELF_IMPORT,
+        Rule.SELF_IMPORT_NO_RELATIVE_FORM,
+        Rule.SELF_IMPORT_IN_SCRIPT,
+        Rule.KEPT_BY_MAX_LEVEL,
+    }
+)
+
+
+def keep_run_by_path(scan: FileScan, reason: str) -> FileScan:
+    """``scan`` of a file that is run by path: its self-imports are kept, with ``reason``."""
+    if not scan.imports:
+        return scan
+    kept = tuple(
+        replace(
+            imp,
+            rule=Rule.RUN_BY_PATH,
+            applicability=Applicability.NONE,
+            replacement=None,
+            reason=reason,
+        )
+        if imp.rule in _KEPT_BY_PATH
+        else imp
+        for imp in scan.imports
+    )
+    return replace(scan, imports=kept)
 
 
 def scan_file(path: Path, roots: Sequence[PackageRoot], options: ScanOptions) -> FileScan:
@@ -335,7 +429,8 @@ def scan_paths(
 ) -> list[FileScan]:
     """Scan ``files`` in order; uses worker processes for large trees."""
     one = functools.partial(scan_file, roots=tuple(roots), options=options)
-    return map_files(one, files, jobs=jobs, on_progress=on_progress)
+    threshold = PARALLEL_THRESHOLD if options.check_syntax else QUICK_PARALLEL_THRESHOLD
+    return map_files(one, files, jobs=jobs, on_progress=on_progress, threshold=threshold)
 
 
 def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) -> list[Finding]:
@@ -355,7 +450,7 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
         for imp in scan.imports:
             out.append(
                 Finding.make(
-                    imp.code,
+                    imp.rule,
                     _message(imp),
                     location=Location(shown, imp.line, imp.col, imp.end_line, imp.end_col),
                     fix=Fix(imp.applicability, imp.replacement, imp.reason),
@@ -366,14 +461,19 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
 
 
 def _message(imp: SelfImport) -> str:
-    if imp.code is Rule.ABSOLUTE_SELF_IMPORT:
+    if imp.rule is Rule.ABSOLUTE_SELF_IMPORT:
+        if imp.applicability is Applicability.NONE:
+            # Kept by a refusal (a lint ban, no root form...): the reason is the fix's.
+            return f"absolute self-import of `{imp.target}`; not rewritten"
         return f"absolute self-import of `{imp.target}`; use a relative import"
-    if imp.code is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
+    if imp.rule is Rule.SELF_IMPORT_NO_RELATIVE_FORM:
         return f"`import {imp.target}` of the package itself has no relative form"
-    if imp.code is Rule.SELF_IMPORT_IN_SCRIPT:
+    if imp.rule is Rule.SELF_IMPORT_IN_SCRIPT:
         return f"self-import of `{imp.target}` in a script file; the relative form breaks `python file.py`"
-    if imp.code is Rule.DYNAMIC_SELF_REFERENCE:
+    if imp.rule is Rule.DYNAMIC_SELF_REFERENCE:
         return f"dynamic reference to `{imp.target}` in a string"
-    if imp.code is Rule.KEPT_BY_MAX_LEVEL:
+    if imp.rule is Rule.KEPT_BY_MAX_LEVEL:
         return f"self-import of `{imp.target}` kept absolute ({imp.reason})"
+    if imp.rule is Rule.RUN_BY_PATH:
+        return f"self-import of `{imp.target}` kept absolute: the file is run by path"
     return imp.target

@@ -9,12 +9,14 @@ CPython resolves them; and a second pass over the new bytes must change nothing.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Sequence
 
 from ..config import Style
 from .rewrite import (
     Edit,
     bindings_of,
+    blocks_of,
     line_of,
     plan,
     root_absolutize,
@@ -39,8 +41,17 @@ def verify(
     *,
     style: Style,
     unsafe: bool,
+    whole_file: bool = True,
 ) -> None:
-    """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``."""
+    """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``.
+
+    ``whole_file=False`` checks the rewritten spans alone: the bytes outside them are the old
+    bytes, each span parses as import statements binding the same names to the same modules,
+    and a second pass over the new file's import statements changes nothing.
+    """
+    if not whole_file:
+        _verify_spans(data, new, edits, info, path, options, style=style, unsafe=unsafe)
+        return
     spans = _check_outside(data, new, edits)
     try:
         tree = ast.parse(new, filename=path)
@@ -95,6 +106,77 @@ def verify(
         )
 
 
+def _verify_spans(
+    data: bytes,
+    new: bytes,
+    edits: Sequence[Edit],
+    info: ModuleInfo,
+    path: str,
+    options: ScanOptions,
+    *,
+    style: Style,
+    unsafe: bool,
+) -> None:
+    from .quick import import_tree
+
+    spans = _check_outside(data, new, edits)
+    index = LineIndex(new)
+    for edit, (start, end) in zip(edits, spans, strict=True):
+        text = new[start:end]
+        line_start = index.line_start(line_of(index, start))
+        prefix = new[line_start:start]
+        nested = b"\n" in text and prefix != b""
+        if nested and prefix.strip(b" \t\f"):
+            raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
+        # An indented rewrite spanning lines parses as the body of a block, as it sits.
+        source = b"if 1:\n" + prefix + text if nested else text
+        try:
+            module = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            raise VerificationError(
+                f"line {edit.line}: the rewritten statement does not parse: {exc}"
+            ) from None
+        body = module.body
+        if nested:
+            first = body[0] if len(body) == 1 else None
+            body = first.body if isinstance(first, ast.If) else []
+        if not body or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
+            raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
+        absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
+        try:
+            bound = tuple(
+                b
+                for s in body
+                for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
+            )
+        except ImportError as exc:
+            raise VerificationError(f"line {edit.line}: {exc}") from None
+        if bound != edit.bindings:
+            raise VerificationError(
+                f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
+                f"{_show(edit.bindings)}"
+            )
+    tree = import_tree(new, info.root.name, path)
+    if tree is None:
+        try:
+            tree = ast.parse(new, filename=path)
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+            raise VerificationError(f"the rewritten file does not parse: {exc}") from None
+    again = plan(
+        tree,
+        new,
+        info,
+        scan_tree(tree, new, path, info, options, dynamic=False),
+        style=style,
+        unsafe=unsafe,
+        index=index,
+    )
+    if again.edits:
+        raise VerificationError(
+            f"line {again.edits[0].line}: a second pass would change the file again"
+        )
+
+
 def _check_outside(data: bytes, new: bytes, edits: Sequence[Edit]) -> list[tuple[int, int]]:
     """Where each edit landed in ``new``; every byte between them must be the old byte."""
     spans: list[tuple[int, int]] = []
@@ -117,3 +199,50 @@ def _show(bindings: Sequence[object]) -> str:
         f"{b.name}={b.module}" + (f".{b.attr}" if b.attr else "")  # type: ignore[attr-defined]
         for b in bindings
     )
+
+
+def _import_shape(tree: ast.Module, package: str) -> tuple[str, Counter[object]]:
+    """Everything but the imports, and each import's bindings keyed by the block it is in and
+    the number of other statements before it there."""
+    counts: Counter[object] = Counter()
+
+    def walk(body: Sequence[ast.stmt], where: tuple[tuple[int, int], ...]) -> None:
+        seen = 0
+        for stmt in body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for b in bindings_of(stmt, package, {}):
+                    counts[(where, seen, b)] += 1
+                continue
+            for j, block in enumerate(blocks_of(stmt)):
+                walk(block, (*where, (seen, j)))
+            seen += 1
+
+    walk(tree.body, ())
+
+    class _Drop(ast.NodeTransformer):
+        def visit_Import(self, node: ast.Import) -> None:
+            return None
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            return None
+
+    return ast.dump(_Drop().visit(tree)), counts
+
+
+def verify_reordered(before: bytes, after: bytes, info: ModuleInfo, path: str) -> None:
+    """``after`` (a sorter's output) only reorders, merges or splits the imports of ``before``:
+    it parses, every other statement is unchanged, and each block binds the same names to the
+    same modules between the same statements."""
+    try:
+        old = ast.parse(before, filename=path)
+        new = ast.parse(after, filename=path)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+        raise VerificationError(f"the sorted file does not parse: {exc}") from None
+    try:
+        old_shape, new_shape = _import_shape(old, info.package), _import_shape(new, info.package)
+    except ImportError as exc:
+        raise VerificationError(f"the sorted file: {exc}") from None
+    if old_shape[0] != new_shape[0]:
+        raise VerificationError("the sorter changed statements other than imports")
+    if old_shape[1] != new_shape[1]:
+        raise VerificationError("the sorter changed what the imports bind")

@@ -123,3 +123,40 @@ def test_rewrite_is_exact_and_stable(
     # A second pass changes nothing.
     again = fix_source(new, "generated.py", info, FixOptions())
     assert not again.changed and again.error is None
+
+
+HEADS = st.builds(
+    lambda sp1, name, sp2: f"from{sp1}{name}{sp2}import _",
+    st.sampled_from([" ", "  ", "\t", " \\\n "]),
+    st.lists(st.sampled_from([ROOT, "deps", "api", "é", "v1"]), min_size=1, max_size=4).map(
+        ".".join
+    ),
+    st.sampled_from([" ", "   ", "\t", " # c\n "]),
+)
+KEYS = st.one_of(
+    st.tuples(st.just("from-rel"), st.integers(1, 4), st.sampled_from(["", "deps", "a.b"])),
+    st.tuples(st.just("from-root"), st.sampled_from(["deps", "a.b"])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HEADS, KEYS)
+def test_plain_head_rewrite_is_libcsts(head: str, key: tuple[object, ...]) -> None:
+    from jyoti_doctor.imports.rewrite import _rewrite_uncached, rewrite_plain_head
+
+    fast = rewrite_plain_head(head, key)
+    if fast is not None:
+        assert fast == _rewrite_uncached(head, key)
+
+
+def test_plain_head_rewrite_is_taken() -> None:
+    from jyoti_doctor.imports.rewrite import rewrite_plain_head
+
+    assert rewrite_plain_head("from backend.deps import _", ("from-rel", 2, "deps")) == (
+        "from ..deps import _"
+    )
+    assert rewrite_plain_head("from  backend  import _", ("from-rel", 1, "")) == "from  .  import _"
+    assert rewrite_plain_head("from backend.deps import _", ("from-root", "deps")) == (
+        "from deps import _"
+    )
+    assert rewrite_plain_head("from backend.deps import _", ("import", "x")) is None

@@ -17,6 +17,7 @@ from jyoti_doctor.imports import fix as fix_module
 from jyoti_doctor.imports import rewrite
 from jyoti_doctor.imports.fix import FixOptions, run_fix
 from jyoti_doctor.imports.run import ImportSettings
+from jyoti_doctor.rules import Rule
 from tests.imports._fixtrees import make_tree
 
 SELF_IMPORT = b"from backend.deps import get_db\n"
@@ -73,10 +74,13 @@ def test_failed_verification_writes_nothing(project: Path, monkeypatch: pytest.M
     rewrite._CACHE.clear()
     routes = project / "backend/api/routes.py"
     before = routes.stat().st_mtime_ns
-    report = run_fix(ImportSettings(paths=(routes,)), FixOptions(), write=True)
+    report = run_fix(ImportSettings(paths=(routes,)), FixOptions(), write=True).to_report()
     assert routes.read_bytes() == SELF_IMPORT
     assert routes.stat().st_mtime_ns == before
-    assert [f.code for f in report.findings if f.code == "JD199"] == ["JD199"]
+    assert [f.rule for f in report.findings] == [
+        Rule.VERIFICATION_FAILED,
+        Rule.ABSOLUTE_SELF_IMPORT,
+    ]
     assert report.exit_code() is ExitCode.INTERNAL
 
 
@@ -91,9 +95,9 @@ def test_file_changed_on_disk_is_skipped(project: Path, monkeypatch: pytest.Monk
         return results
 
     monkeypatch.setattr(fix_module, "fix_paths", racing)
-    report = run_fix(ImportSettings(paths=(routes,)), FixOptions(), write=True)
+    report = run_fix(ImportSettings(paths=(routes,)), FixOptions(), write=True).to_report()
     assert routes.read_bytes() == edited
-    assert "JD191" in [f.code for f in report.findings]
+    assert Rule.CHANGED_WHILE_FIXING in [f.rule for f in report.findings]
     assert report.exit_code() is ExitCode.FINDINGS
 
 
@@ -125,10 +129,16 @@ def test_syntax_error_is_a_finding_and_untouched(project: Path, runner: CliRunne
     broken = project / "backend/api/broken.py"
     data = SELF_IMPORT + b"def f(:\n"
     broken.write_bytes(data)
-    result = runner.invoke(app, ["fix-imports", str(broken), "--write", "--format", "json"])
+    args = ["fix-imports", str(broken), "--write", "--format", "json", "--check-syntax"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["JD190"]
     assert broken.read_bytes() == data
+    # Without --check-syntax only the import statements are parsed: they are rewritten, and
+    # every other byte (the syntax error too) is kept.
+    result = runner.invoke(app, args[:-1])
+    assert result.exit_code == 0, result.output
+    assert broken.read_bytes() == b"from ..deps import get_db\n" + b"def f(:\n"
 
 
 def test_no_final_newline(project: Path, runner: CliRunner) -> None:
@@ -208,8 +218,10 @@ def test_large_tree_in_worker_processes_matches_serial(tmp_path: Path) -> None:
         (top / f"backend/api/m{i}.py").write_bytes(SELF_IMPORT + b"import os, backend.deps as d\n")
     files = sorted((top / "backend").rglob("*.py"))
     roots = fix_module.targets(ImportSettings(paths=(top / "backend",)))[0]
-    serial = fix_module.fix_paths(files, roots, FixOptions(), jobs=1)
-    parallel = fix_module.fix_paths(files, roots, FixOptions(), jobs=2)
+    # Whole-file parsing uses worker processes from PARALLEL_THRESHOLD files on.
+    options = FixOptions(check_syntax=True)
+    serial = fix_module.fix_paths(files, roots, options, jobs=1)
+    parallel = fix_module.fix_paths(files, roots, options, jobs=2)
     assert [(r.scan, r.new) for r in parallel] == [(r.scan, r.new) for r in serial]
     assert sum(r.changed for r in parallel) == fix_module.PARALLEL_THRESHOLD + 10
 
@@ -250,4 +262,6 @@ def test_style_and_unsafe_fixes_come_from_config(tmp_path: Path, runner: CliRunn
     (top / "pyproject.toml").write_text('[tool.jyoti-doctor]\nstyle = "absolute"\n')
     result = runner.invoke(app, ["fix-imports", str(top / "backend")])
     assert result.exit_code == 2
-    assert "cannot write style 'absolute'" in result.stderr
+    # The config may only name a style fix-imports can write; the error names file and line.
+    assert "pyproject.toml:2:" in result.stderr
+    assert "`style` must be one of relative, root (got 'absolute')" in result.stderr

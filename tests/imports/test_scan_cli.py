@@ -181,7 +181,10 @@ def test_bad_inputs_become_findings_and_the_rest_is_scanned(
     (tmp_path / "backend" / "x.py").mkdir()
     write(tmp_path, {"backend/x.py/inner.py": bad})
     os.symlink("loop", tmp_path / "backend" / "loop")
+    # A syntax error outside the imports is seen only when whole files are parsed.
     code, doc = run_json(runner, str(tmp_path / "backend"))
+    assert not any(name == "syntax.py" for name, _, _ in codes(doc))
+    code, doc = run_json(runner, str(tmp_path / "backend"), "--check-syntax")
     assert code == 1
     found = set(codes(doc))
     assert ("syntax.py", "JD190", 1) in found
@@ -301,7 +304,8 @@ def test_malformed_config_is_a_usage_error(tmp_path: Path, runner: CliRunner) ->
     )
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     assert result.exit_code == 2
-    assert "unknown key(s) in [tool.jyoti-doctor]: max-levl" in result.stderr
+    assert "pyproject.toml:2:" in result.stderr
+    assert "max-levl" in result.stderr and "known: " in result.stderr
     write(tmp_path, {"pyproject.toml": "[tool.jyoti-doctor\n"})
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     assert result.exit_code == 2
@@ -424,7 +428,7 @@ def test_non_utf8_pyproject_is_a_usage_error(tmp_path: Path, runner: CliRunner) 
     write(tmp_path, {"pyproject.toml": b"\xff\xfe[tool.jyoti-doctor]\n", "backend/__init__.py": ""})
     result = runner.invoke(app, ["scan-imports", str(tmp_path / "backend")])
     assert result.exit_code == 2
-    assert "not UTF-8" in result.stderr
+    assert "is not valid utf-8 (byte 0)" in result.stderr
 
 
 def test_exit_zero_is_reflected_in_the_json_summary(runner: CliRunner) -> None:
@@ -458,3 +462,25 @@ def test_a_path_the_system_refuses_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["scan-imports", "x" * 300])
     assert result.exit_code == 2, result.output
     assert "File name too long" in result.stderr
+
+
+def test_cache_file_of_another_key_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jyoti_doctor.imports.cache import ScanCache
+    from jyoti_doctor.imports.scan import FileScan
+
+    monkeypatch.setenv("JYOTI_DOCTOR_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "m.py"
+    src.write_text("x = 1\n")
+    first = ScanCache(["options A"])
+    cached, stamp = first.get(src)
+    assert cached is None
+    first.put(src, stamp, FileScan(str(src), "pkg.m"))
+    first.save()
+    assert ScanCache(["options A"]).get(src)[0] == FileScan(str(src), "pkg.m")
+    # Another key whose file name collides (forced here) must not see those entries.
+    other = ScanCache(["options B"])
+    other.path.parent.mkdir(parents=True, exist_ok=True)
+    first.path.replace(other.path)
+    assert ScanCache(["options B"]).get(src)[0] is None

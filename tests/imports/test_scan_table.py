@@ -9,6 +9,7 @@ import pytest
 from jyoti_doctor.findings import Applicability
 from jyoti_doctor.imports.roots import PackageRoot, module_info
 from jyoti_doctor.imports.scan import ScanOptions, SelfImport, scan_source
+from jyoti_doctor.rules import Rule
 
 ROOT = PackageRoot("backend", Path("/proj"))
 
@@ -23,22 +24,26 @@ def scan(code: str, rel: str = "backend/api/routes.py", **options: object) -> li
 
 # (source line, code, replacement) for a file backend/api/routes.py (package backend.api).
 FIX_CASES = [
-    ("from backend.deps import get_db", "JD101", "from ..deps import get_db"),
-    ("from backend.api.models import M", "JD101", "from .models import M"),
-    ("from backend.api import models", "JD101", "from . import models"),
-    ("from backend import deps", "JD101", "from .. import deps"),
-    ("from backend.deps import *", "JD101", "from ..deps import *"),
-    ("import backend.deps as d", "JD101", "from .. import deps as d"),
-    ("import backend.deps.sub as s", "JD101", "from ..deps import sub as s"),
-    ("from backend.api.routes import x", "JD101", "from .routes import x"),
-    ("from backend.deps import (a as b, c)", "JD101", "from ..deps import a as b, c"),
+    ("from backend.deps import get_db", Rule.ABSOLUTE_SELF_IMPORT, "from ..deps import get_db"),
+    ("from backend.api.models import M", Rule.ABSOLUTE_SELF_IMPORT, "from .models import M"),
+    ("from backend.api import models", Rule.ABSOLUTE_SELF_IMPORT, "from . import models"),
+    ("from backend import deps", Rule.ABSOLUTE_SELF_IMPORT, "from .. import deps"),
+    ("from backend.deps import *", Rule.ABSOLUTE_SELF_IMPORT, "from ..deps import *"),
+    ("import backend.deps as d", Rule.ABSOLUTE_SELF_IMPORT, "from .. import deps as d"),
+    ("import backend.deps.sub as s", Rule.ABSOLUTE_SELF_IMPORT, "from ..deps import sub as s"),
+    ("from backend.api.routes import x", Rule.ABSOLUTE_SELF_IMPORT, "from .routes import x"),
+    (
+        "from backend.deps import (a as b, c)",
+        Rule.ABSOLUTE_SELF_IMPORT,
+        "from ..deps import a as b, c",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("line", "code", "replacement"), FIX_CASES)
 def test_fixable_forms(line: str, code: str, replacement: str) -> None:
     [found] = scan(line + "\n")
-    assert (found.code, found.replacement, found.applicability) == (
+    assert (found.rule, found.replacement, found.applicability) == (
         code,
         replacement,
         Applicability.SAFE,
@@ -48,7 +53,7 @@ def test_fixable_forms(line: str, code: str, replacement: str) -> None:
 @pytest.mark.parametrize("line", ["import backend.deps", "import backend", "import backend as b"])
 def test_forms_without_relative_equivalent(line: str) -> None:
     [found] = scan(line + "\n")
-    assert found.code == "JD102"
+    assert found.rule is Rule.SELF_IMPORT_NO_RELATIVE_FORM
     assert found.replacement is None
     assert found.applicability is Applicability.NONE
     assert "binds the name" in (found.reason or "")
@@ -56,7 +61,7 @@ def test_forms_without_relative_equivalent(line: str) -> None:
 
 def test_mixed_import_statement_reports_only_the_self_import() -> None:
     [found] = scan("import os, backend.deps as d\n")
-    assert found.code == "JD101"
+    assert found.rule is Rule.ABSOLUTE_SELF_IMPORT
     assert found.replacement == "from .. import deps as d"
     assert (found.line, found.col) == (1, 12)
 
@@ -77,18 +82,20 @@ NESTED = {
 @pytest.mark.parametrize("name", sorted(NESTED))
 def test_nested_imports_are_found(name: str) -> None:
     found = scan(NESTED[name])
-    assert [f.code for f in found] == ["JD101"]
+    assert [f.rule for f in found] == [Rule.ABSOLUTE_SELF_IMPORT]
     assert found[0].replacement == "from ..deps import x"
 
 
 def test_script_file_gets_unsafe_fix() -> None:
     found = scan('from backend.deps import x\n\nif __name__ == "__main__":\n    x()\n')
-    assert [(f.code, f.applicability) for f in found] == [("JD103", Applicability.UNSAFE)]
+    assert [(f.rule, f.applicability) for f in found] == [
+        (Rule.SELF_IMPORT_IN_SCRIPT, Applicability.UNSAFE)
+    ]
 
 
 def test_main_guard_reversed_operands() -> None:
     found = scan('from backend.deps import x\nif "__main__" == __name__:\n    pass\n')
-    assert found[0].code == "JD103"
+    assert found[0].rule is Rule.SELF_IMPORT_IN_SCRIPT
 
 
 @pytest.mark.parametrize(
@@ -102,7 +109,7 @@ def test_main_guard_reversed_operands() -> None:
 )
 def test_dynamic_references_are_information(line: str) -> None:
     [found] = scan(line + "\n")
-    assert found.code == "JD104"
+    assert found.rule is Rule.DYNAMIC_SELF_REFERENCE
     assert found.replacement is None
 
 
@@ -141,9 +148,9 @@ def test_apiv2_is_not_api() -> None:
 def test_max_level_keeps_deep_imports_absolute() -> None:
     code = "from backend.deps import x\nfrom backend.api.models import M\n"
     found = scan(code, rel="backend/api/v1/routes.py", max_level=2)
-    assert [(f.code, f.replacement) for f in found] == [
-        ("JD105", "from ...deps import x"),
-        ("JD101", "from ..models import M"),
+    assert [(f.rule, f.replacement) for f in found] == [
+        (Rule.KEPT_BY_MAX_LEVEL, "from ...deps import x"),
+        (Rule.ABSOLUTE_SELF_IMPORT, "from ..models import M"),
     ]
 
 
@@ -162,7 +169,9 @@ def test_suppression_comments(line: str) -> None:
 
 
 def test_noqa_for_another_code_does_not_suppress() -> None:
-    assert [f.code for f in scan("from backend.deps import x  # noqa: E501\n")] == ["JD101"]
+    assert [f.rule for f in scan("from backend.deps import x  # noqa: E501\n")] == [
+        Rule.ABSOLUTE_SELF_IMPORT
+    ]
 
 
 def test_columns_are_characters_not_bytes() -> None:

@@ -1,0 +1,86 @@
+"""Start-up: a run imports only what it uses (no pydantic through typer's coercion, no rich
+unless printing rich), and the pydantic-free coercion means exactly what typer's does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jyoti_doctor.cli import app
+from tests.imports._fixtrees import make_tree
+
+PROBE = """
+import json, sys
+from jyoti_doctor.cli import main
+sys.argv = ["jyoti-doctor", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "rich", "libcst", "psycopg"})
+print(json.dumps(heavy), file=sys.stderr)
+"""
+
+
+def heavy_modules(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+    )
+    return list(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    top = make_tree(tmp_path)
+    (top / "backend/api/routes.py").write_bytes(b"from backend.deps import get_db\n")
+    return top / "backend"
+
+
+def test_help_and_json_runs_import_nothing_heavy(package: Path) -> None:
+    assert heavy_modules("--help") == []
+    assert heavy_modules("scan-imports", "--help") == []
+    assert heavy_modules("scan-imports", str(package), "--no-cache", "--format", "json") == []
+    # A plain `from X import` head is rewritten without libcst.
+    assert heavy_modules("fix-imports", str(package), "--format", "json") == []
+    # Printing rich imports rich, and still not pydantic.
+    assert heavy_modules("scan-imports", str(package), "--no-cache") == ["rich"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--max-level", "0"],
+        ["--max-level", "x"],
+        ["--format", "xml"],
+        ["--config", "."],
+        ["--format", "JSON", "--max-level", "2", "--package", "backend", "--exclude", "x"],
+        ["--extend-exclude", "a", "--extend-exclude", "b", "--no-cache", "--format", "github"],
+    ],
+)
+def test_light_coercion_matches_typer(package: Path, args: list[str]) -> None:
+    argv = ["scan-imports", str(package), *args]
+    typer_run = CliRunner().invoke(app, argv)
+    ours = subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=package.parent,
+    )
+    assert ours.returncode == typer_run.exit_code
+    if typer_run.exit_code == 2:
+        assert ours.stderr.strip().splitlines()[-1] == typer_run.stderr.strip().splitlines()[-1]
+
+
+def test_every_plain_parameter_is_lightened() -> None:
+    import typer.main
+
+    from jyoti_doctor.cli.lightparams import lighten
+
+    command = typer.main.get_command(app)
+    assert lighten(command) >= 20
