@@ -220,8 +220,8 @@ def _launch_breaks_on(startup: StartupResult, packages: tuple[str, ...] | list[s
 
 def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     try:
+        from .launch.deploy import likely_command
         from .startup.check import NoStartCommand, UnknownStartDirectory, check_startup
-        from .startup.deploy import likely_command
     except ImportError as exc:
         return _StartupLine(_unavailable(Check.STARTUP, exc))
     try:

@@ -130,8 +130,10 @@ def exclude_matcher(spec: pathspec.GitIgnoreSpec) -> Callable[[str], bool]:
     (the default excludes): one search per path instead of one per pattern."""
     patterns = [p for p in spec.patterns if getattr(p, "include", None) is not None]
     regexes = [getattr(p, "regex", None) for p in patterns]
-    if patterns and all(p.include for p in patterns) and all(
-        isinstance(r, re.Pattern) and isinstance(r.pattern, str) for r in regexes
+    if (
+        patterns
+        and all(p.include for p in patterns)
+        and all(isinstance(r, re.Pattern) and isinstance(r.pattern, str) for r in regexes)
     ):
         # Group names repeat between patterns; the groups themselves are not used here.
         parts = [re.sub(r"\(\?P<\w+>", "(?:", r.pattern) for r in regexes]  # type: ignore[union-attr]

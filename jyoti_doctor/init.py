@@ -218,7 +218,7 @@ def _pre_commit_piece(project: Path) -> Piece:
 
 def discover_project(project: Path, settings: Settings) -> Discovered:
     from .imports.roots import infer_roots
-    from .startup.deploy import discover
+    from .launch.deploy import discover
 
     # A Procfile or Dockerfile that cannot be read must not stop init: the table says so.
     try:

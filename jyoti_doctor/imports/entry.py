@@ -76,7 +76,8 @@ def _alembic_locations(project: Path, bases: Iterable[Path]) -> dict[Path, str]:
 def _start_scripts(project: Path, config: Settings) -> dict[Path, str]:
     """The ``python path/x.py`` of the project's discovered start command, if it has one."""
     from ..errors import UsageError
-    from ..startup.command import Launcher, discover, parse_command
+    from ..launch.command import Launcher, parse_command
+    from ..launch.deploy import discover
 
     try:
         found = discover(project, config)

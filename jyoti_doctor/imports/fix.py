@@ -375,7 +375,8 @@ def _sort_files(
 def _ban_advice(roots: Sequence[PackageRoot], config: Settings | None) -> str:
     """Which fix fits a project whose lint bans relative imports: the launch, or root style."""
     from ..errors import UsageError as _Usage
-    from ..startup.command import discover, parse_command
+    from ..launch.command import parse_command
+    from ..launch.deploy import discover
     from .entry import project_dir
 
     lines = []

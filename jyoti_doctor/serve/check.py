@@ -361,7 +361,7 @@ def _database_finding(event: Event, where: str, ready: bool) -> Finding:
 
 
 def _is_fastapi(resolved: Resolved) -> bool:
-    from ..startup.command import Launcher
+    from ..launch.command import Launcher
 
     if resolved.command.launcher is Launcher.FASTAPI:
         return True

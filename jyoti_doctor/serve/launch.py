@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import display_path
+from ..launch.command import Launcher, StartCommand
 from ..startup.check import Resolved
-from ..startup.command import Launcher, StartCommand
 
 HOST = "127.0.0.1"
 

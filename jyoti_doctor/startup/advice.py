@@ -12,8 +12,8 @@ from ..config import Style
 from ..errors import UsageError
 from ..files import display_path
 from ..findings import Finding, Severity
+from ..launch.command import Launcher, StartCommand, parse_command, shell_join
 from ..rules import Rule
-from .command import Launcher, StartCommand, parse_command, shell_join
 from .failures import Prediction
 from .finder import Finder
 from .project import Project, Resolved

@@ -16,10 +16,10 @@ from ..config import Settings, Style
 from ..errors import UsageError
 from ..files import display_path
 from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
+from ..launch.command import StartCommand, parse_command
+from ..launch.deploy import configured_cwd, discover, likely_command
 from ..rules import Rule
 from .advice import recommend
-from .command import StartCommand, parse_command
-from .deploy import configured_cwd, discover, likely_command
 from .environment import (
     Environment,
     locate,

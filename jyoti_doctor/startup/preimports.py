@@ -10,8 +10,8 @@ private (``_x``) names are left out: no project names a module that way.
 
 from __future__ import annotations
 
-from .command import StartCommand
-from .launchers import Launcher
+from ..launch.command import StartCommand
+from ..launch.launchers import Launcher
 
 
 def _names(text: str) -> frozenset[str]:

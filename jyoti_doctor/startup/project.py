@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .command import StartCommand
+from ..launch.command import StartCommand
 from .environment import (
     Environment,
     Interpreter,

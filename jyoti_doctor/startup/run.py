@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding, JsonValue, Severity
+from ..launch.launchers import Launcher
 from ..masking import mask_text
 from ..rules import Rule
 from .failures import Failure, Prediction
-from .launchers import Launcher
 from .preimports import preimported
 from .syspath import EntryKind, Launch
 

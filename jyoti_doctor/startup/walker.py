@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..imports.scan import is_main_guard
+from ..launch.launchers import Launcher
 from ..rules import Rule
 from .environment import Environment
 from .failures import Failure, Prediction, Resolution, Swallowed
 from .finder import Finder, Spec
-from .launchers import Launcher
 from .messages import attr_missing, logged, raised
 from .preimports import preimported
 from .syntax import (

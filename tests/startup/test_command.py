@@ -12,9 +12,9 @@ from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode
+from jyoti_doctor.launch.command import Launcher, parse_command
+from jyoti_doctor.launch.deploy import discover, parse_render_services
 from jyoti_doctor.startup.check import check_startup
-from jyoti_doctor.startup.command import Launcher, parse_command
-from jyoti_doctor.startup.deploy import discover, parse_render_services
 from jyoti_doctor.startup.syspath import EntryKind, model_launch
 
 R = Path("/srv/app")
