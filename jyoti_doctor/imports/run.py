@@ -11,7 +11,8 @@ from ..config import Settings
 from ..files import Discovery, Skipped, discover, display_path
 from ..findings import Applicability, Finding, Report, Section
 from .roots import PackageRoot, infer_roots, module_info
-from .scan import FileScan, ScanOptions, keep_run_by_path, scan_paths, to_findings
+from .scan import FileScan, ScanOptions, keep_run_by_path, to_findings
+from .scanner import scan_paths
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,23 @@
 """Finding absolute self-imports, statically, with ``ast`` (libcst is kept for rewriting).
 
-The core is :func:`scan_source` (bytes in, :class:`FileScan` out, never raises); :func:`scan_paths`
-runs it over a discovered tree, in worker processes when the tree is large.
+This module is the whole-file scan: :func:`parse_source` and :func:`scan_tree` over a file's
+full ``ast``. ``scanner.py`` runs the statement scanner of ``quick.py`` first and comes here when
+it is unsure; both return the same :class:`FileScan`.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
-import functools
 import io
 import re
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from ..findings import Applicability, Finding, Fix, Location
 from ..rules import Rule
-from .parallel import PARALLEL_THRESHOLD, QUICK_PARALLEL_THRESHOLD, map_files, read_module
-from .roots import ModuleInfo, PackageRoot, in_package, relative_module
+from .roots import ModuleInfo, in_package, relative_module
 from .source import TEXT_LINE_BREAK, LineIndex
 
 _SUPPRESS = re.compile(
@@ -237,22 +235,6 @@ def parse_source(data: bytes, path: str, module: str | None) -> ast.Module | Fil
         return FileScan(path, module, error=f"cannot parse: {type(exc).__name__}")
 
 
-def scan_source(data: bytes, path: str, info: ModuleInfo | None, options: ScanOptions) -> FileScan:
-    """All self-imports in one file's bytes. Never raises: a bad file becomes ``error``."""
-    if info is None:
-        return FileScan(path, None)
-    if not options.check_syntax:
-        from .quick import quick_scan
-
-        quick = quick_scan(data, path, info, options)
-        if quick is not None:
-            return quick
-    tree = parse_source(data, path, info.module)
-    if isinstance(tree, FileScan):
-        return tree
-    return scan_tree(tree, data, path, info, options)
-
-
 def scan_tree(
     tree: ast.Module,
     data: bytes,
@@ -407,30 +389,6 @@ def keep_run_by_path(scan: FileScan, reason: str) -> FileScan:
         for imp in scan.imports
     )
     return replace(scan, imports=kept)
-
-
-def scan_file(path: Path, roots: Sequence[PackageRoot], options: ScanOptions) -> FileScan:
-    """Read and scan one file; unreadable files become an ``error``, never an exception."""
-    info, data = read_module(path, roots)
-    if info is None:
-        return FileScan(str(path), None)
-    if isinstance(data, str):
-        return FileScan(str(path), info.module, error=data)
-    return scan_source(data, str(path), info, options)
-
-
-def scan_paths(
-    files: Sequence[Path],
-    roots: Sequence[PackageRoot],
-    options: ScanOptions,
-    *,
-    jobs: int | None = None,
-    on_progress: Callable[[int], None] | None = None,
-) -> list[FileScan]:
-    """Scan ``files`` in order; uses worker processes for large trees."""
-    one = functools.partial(scan_file, roots=tuple(roots), options=options)
-    threshold = PARALLEL_THRESHOLD if options.check_syntax else QUICK_PARALLEL_THRESHOLD
-    return map_files(one, files, jobs=jobs, on_progress=on_progress, threshold=threshold)
 
 
 def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) -> list[Finding]:

@@ -16,7 +16,8 @@ from jyoti_doctor.config import Style
 from jyoti_doctor.imports.fix import FixOptions, fix_source
 from jyoti_doctor.imports.quick import quick_scan
 from jyoti_doctor.imports.roots import PackageRoot, module_info
-from jyoti_doctor.imports.scan import FileScan, ScanOptions, scan_source
+from jyoti_doctor.imports.scan import FileScan, ScanOptions
+from jyoti_doctor.imports.scanner import scan_source
 
 WHOLE = ScanOptions(check_syntax=True)
 FAST = ScanOptions()

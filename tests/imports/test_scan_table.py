@@ -8,7 +8,8 @@ import pytest
 
 from jyoti_doctor.findings import Applicability
 from jyoti_doctor.imports.roots import PackageRoot, module_info
-from jyoti_doctor.imports.scan import ScanOptions, SelfImport, scan_source
+from jyoti_doctor.imports.scan import ScanOptions, SelfImport
+from jyoti_doctor.imports.scanner import scan_source
 from jyoti_doctor.rules import Rule
 
 ROOT = PackageRoot("backend", Path("/proj"))
