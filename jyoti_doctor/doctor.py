@@ -41,6 +41,7 @@ class Check(StrEnum):
     ENV = "env"
     IMPORTS = "imports"
     STARTUP = "startup"
+    ROUTES = "routes"
     DB = "db"
 
 
@@ -49,6 +50,7 @@ TITLES = {
     Check.ENV: "Environment",
     Check.IMPORTS: "Imports",
     Check.STARTUP: "Start-up",
+    Check.ROUTES: "Routes",
     Check.DB: "Database",
 }
 DEFAULT_DB_DEADLINE = 5.0
@@ -275,6 +277,32 @@ def _no_database_configured(exc: UsageError) -> bool:
     return str(exc).startswith("no database URL")
 
 
+def check_routes_line(project_dir: Path, settings: Settings) -> CheckResult | None:
+    """The registered routes, against ``routes.json`` when it exists; ``None`` when there is
+    nothing to say (no baseline and an app that does not import)."""
+    try:
+        from .serve.routes import RoutesStatus, routes_line
+    except ImportError as exc:
+        return _unavailable(Check.ROUTES, exc)
+    line = routes_line(project_dir, settings)
+    if line.status is RoutesStatus.SKIPPED:
+        return None
+    next_command = suggest("check-routes", options=("--project", _arg(project_dir)))
+    if line.report is None:  # a baseline exists but the launch cannot be resolved
+        return CheckResult(Check.ROUTES, Mark.WARN, ExitCode.OK, line.text, next_command)
+    report = line.report
+    first = _first(report)
+    code = report.exit_code()
+    return CheckResult(
+        Check.ROUTES,
+        _mark(report),
+        code,
+        _short(line.text + (f" — {first}" if first else ""), 240),
+        next_command if code is not ExitCode.OK else None,
+        report,
+    )
+
+
 def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> CheckResult:
     try:
         from .db.probe import probe_db
@@ -303,7 +331,15 @@ def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> Che
                 f"not configured: {exc}",
                 suggest("check-env", _arg(project_dir)),
             )
-        return _usage(Check.DB, exc, suggest("check-env", _arg(project_dir)))
+        # A malformed or unreadable database setting is the project's configuration, which the
+        # environment line reports too: a finding of this check, not a usage error of doctor's.
+        return CheckResult(
+            Check.DB,
+            Mark.FAIL,
+            ExitCode.FINDINGS,
+            f"not checked: {exc}",
+            suggest("check-env", _arg(project_dir)),
+        )
     report = build_report(result)
     code = report.exit_code()
     if code is ExitCode.OK:
@@ -377,6 +413,16 @@ def doctor(
         startup = replace(startup_line.line, seconds=time.monotonic() - started)
         fix_command = startup_line.recommended_command
         startup_result = startup_line.result
+    # Routes are registered once the app has imported: listed only when start-up does not
+    # already predict that the import fails (the routes line would repeat it, slowly).
+    routes: CheckResult | None = None
+    if Check.ROUTES in skip:
+        routes = skipped(Check.ROUTES)
+    elif startup_result is not None and startup_result.prediction.fatal is None:
+        started = time.monotonic()
+        found_routes = check_routes_line(project_dir, settings)
+        if found_routes is not None:
+            routes = replace(found_routes, seconds=time.monotonic() - started)
     results = [
         skipped(Check.ENV)
         if Check.ENV in skip
@@ -388,6 +434,7 @@ def doctor(
             lambda: check_imports_line(project_dir, settings, fix_command, startup_result),
         ),
         startup,
+        *([routes] if routes is not None else []),
         skipped(Check.DB)
         if Check.DB in skip
         else guarded(Check.DB, lambda: check_db_line(project_dir, settings, db_deadline)),
