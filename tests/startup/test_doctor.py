@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.doctor import Check, doctor
-from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Finding, Report
 from jyoti_doctor.rules import Rule
 
