@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .errors import UsageError
-from .files import read_bounded_text
+from .textfile import read_bounded_text
 
 ENV_PREFIX = "JYOTI_DOCTOR_"
 _E = TypeVar("_E", bound=StrEnum)

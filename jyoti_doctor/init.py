@@ -20,8 +20,9 @@ from pathlib import Path
 from . import __version__
 from .config import Settings, parse_settings
 from .errors import UsageError
-from .files import ChangedOnDisk, create_new, printable, read_bounded_text, write_atomic
+from .files import ChangedOnDisk, create_new, printable, write_atomic
 from .findings import Report, Section
+from .textfile import read_bounded_text
 
 PYPROJECT = "pyproject.toml"
 PRE_COMMIT = ".pre-commit-config.yaml"

@@ -21,7 +21,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "doctor": {"cli", "report"},
     **{
         base: CORES | {"cli", "report", "doctor"}
-        for base in ("rules", "findings", "errors", "files", "config", "masking")
+        for base in ("rules", "findings", "errors", "files", "textfile", "config", "masking")
     },
 }
 

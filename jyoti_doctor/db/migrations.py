@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..files import read_bounded_text
+from ..textfile import read_bounded_text
 
 VERSION_SQL = "SELECT version_num FROM alembic_version"
 # Directories below the project to look for alembic.ini in (a backend/ next to a frontend/).

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from ..files import read_bounded_text
+from ..textfile import read_bounded_text
 from .live import Route
 
 SCHEMA = 1
