@@ -18,7 +18,7 @@ from envhelpers import (
     run_check,
 )
 
-from jyoti_doctor.config import Settings
+from jyoti_doctor.config import load_config
 from jyoti_doctor.env.load import Source, read_database_url, read_variable
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Severity
@@ -90,10 +90,7 @@ def test_default_value_is_a_source(tmp_path: Path) -> None:
     root = make_project(tmp_path, pyproject=pyproject)
     report = run_check(
         root,
-        config=Settings(
-            root / "pyproject.toml",
-            {"env": {"APP_MODE": {"type": "enum", "choices": ["dev", "prod"], "default": "dev"}}},
-        ),
+        config=load_config(None, root),
     )
     assert rows(report)["APP_MODE"][2:5] == ("default", "ok", "dev")
 
