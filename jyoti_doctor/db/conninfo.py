@@ -12,14 +12,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import UsageError
 from ..masking import looks_like_secret, mask_secret, mask_text, password_candidates
-
-if TYPE_CHECKING:
-    from ..env.load import DotenvFile
 
 ENV_NAME = "DATABASE_URL"
 DEFAULT_PORT = 5432
@@ -52,6 +48,17 @@ class RawUrl:
     source: str
     path: Path | None = None
     line: int | None = None  # of the ``DATABASE_URL=`` line that python-dotenv keeps
+
+    @property
+    def described(self) -> str:
+        """The source as a message names it: ``the --url flag``, ``DATABASE_URL in .env:3``."""
+        if self.source == "--url":
+            return "the --url flag"
+        if self.source == "environment":
+            return f"{ENV_NAME} in the environment"
+        if self.path is not None:
+            return f"{ENV_NAME} in {self.path}" + (f":{self.line}" if self.line else "")
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -107,25 +114,12 @@ def mask(raw: str, secrets: Sequence[str] = ()) -> str:
     return mask_text(raw, (*secrets, *password_candidates(raw)))
 
 
-def _read(path: Path, environ: Mapping[str, str]) -> DotenvFile:
-    """One env file through the shared reader; undecodable text is a usage error, as it is for
-    the app's ``load_dotenv()``, which fails on it."""
-    from ..env.load import read_dotenv
+class NoDatabaseConfigured(UsageError):
+    """No source names a database at all: a configuration gap, not a malformed input.
 
-    if not path.is_file():
-        raise UsageError(f"env file {'is a directory' if path.is_dir() else 'not found'}: {path}")
-    loaded = read_dotenv(path, str(path), environ, explicit=True)
-    if loaded.undecodable is not None:
-        # The reader's message names the line, never the bytes (they may be part of a password).
-        raise UsageError(f"{loaded.undecodable.message}; {loaded.undecodable.fix}")
-    return loaded
-
-
-def _found(loaded: DotenvFile) -> RawUrl | None:
-    entry = loaded.effective().get(ENV_NAME)
-    if entry is None or entry.value is None:
-        return None
-    return RawUrl(entry.value, str(loaded.path), loaded.path, entry.line)
+    doctor reports it as a "not configured" finding of its database check; probe-db, whose one
+    job is to connect, still exits 2 with it.
+    """
 
 
 def find_url(
@@ -135,41 +129,31 @@ def find_url(
     environ: Mapping[str, str] | None = None,
     config: Settings | None = None,
 ) -> RawUrl:
-    """The connection string, by precedence; each file is read once.
+    """The connection string, by the one precedence rule of :mod:`jyoti_doctor.env.resolve`.
 
-    ``--url``; then the env files named explicitly (later files override earlier ones, as they do
-    for ``docker compose``); then ``DATABASE_URL`` from the environment; then the config's
-    ``env-file`` list (the first file that sets it wins, as successive ``load_dotenv()`` calls
-    do), else ``.env`` in the project directory. The real environment beats those files the way
-    python-dotenv's ``load_dotenv()`` does at the application's startup; ``os.environ`` is never
-    modified. Within a file the last ``DATABASE_URL`` line wins, as it does for python-dotenv.
+    ``--url``; then ``DATABASE_URL`` as check-env resolves it (``--env-file`` files, later
+    winning; the process environment; the app's own files: config ``env-file``, the settings
+    class's ``env_file``, ``.env``). Each file is read once, ``os.environ`` is never modified,
+    and within a file the last ``DATABASE_URL`` line wins, as it does for python-dotenv.
+    Raises :class:`NoDatabaseConfigured` when nothing names a database.
     """
-    from ..env.load import env_file_paths
+    from ..env.model import Source
+    from ..env.resolve import load_environment
 
-    env = os.environ if environ is None else environ
-    project = project_dir or Path(".")
     if url is not None:
         return RawUrl(url, "--url")
-    if env_files:
-        found: RawUrl | None = None
-        for path in env_files:
-            found = _found(_read(Path(path), env)) or found
-        if found is None:
-            names = ", ".join(str(p) for p in env_files)
-            raise UsageError(f"{ENV_NAME} is not set in {names}")
-        return found
-    if env.get(ENV_NAME) is not None:
-        return RawUrl(env[ENV_NAME], "environment")
-    paths = env_file_paths(project, config or Settings())
-    for path, explicit in paths:
-        if explicit or path.is_file():
-            found = _found(_read(path, env))
-            if found is not None:
-                return found
-    where = ", ".join(str(p) for p, _ in paths) if paths else str(project / ".env")
-    raise UsageError(
-        f"no database URL: pass --url, set {ENV_NAME} in the environment, "
-        f"or put it in {where} (or name a file with --env-file)"
+    project = project_dir or Path(".")
+    environment = load_environment(project, config or Settings(), env_files, environ)
+    found = environment.lookup(ENV_NAME)
+    if found.value is not None:
+        if found.file is not None and found.entry is not None:
+            return RawUrl(found.value, str(found.file.path), found.file.path, found.entry.line)
+        return RawUrl(found.value, Source.ENVIRONMENT.value)
+    read = ", ".join(f.display for f in environment.files)
+    where = f" (read: the environment, {read})" if read else " (read: the environment; no .env file)"
+    raise NoDatabaseConfigured(
+        f"no database URL{where}: pass --url, set {ENV_NAME} in the environment or in .env, "
+        "or name a file with --env-file"
     )
 
 
@@ -238,7 +222,7 @@ def parse_target(raw: RawUrl) -> Target:
     shown = mask_text(value, secrets)
     where = "" if raw.source == "--url" else f" (from {raw.source})"
     if not value.strip():
-        raise UsageError(f"{ENV_NAME}{where} is empty")
+        raise UsageError(f"{raw.described} is empty")
     if value != value.strip():
         raise UsageError(
             f"connection string{where} has leading or trailing whitespace: {shown!r}; "

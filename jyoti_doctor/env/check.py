@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..errors import UsageError
+from ..files import read_bounded_bytes
 from ..findings import (
     Applicability,
     Finding,
@@ -31,17 +32,9 @@ from ..findings import (
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
 from ..rules import Rule
 from ..secrets import variants
-from .load import (
-    DotenvFile,
-    Resolved,
-    Source,
-    display_key,
-    env_file_paths,
-    git_issues,
-    load_files,
-    resolve,
-)
-from .model import Issue, Level
+from .load import DotenvFile, display_key, git_issues
+from .model import Issue, Level, Source
+from .resolve import Environment, Resolved, candidate_files, load_environment
 from .schema import Schema, VarSpec, VarType, load_schema
 from .validators import clean_value, placeholder_issue, supabase_role, validate
 
@@ -181,15 +174,16 @@ def _type_label(spec: VarSpec, schema: Schema) -> str:
 def _check_declared(
     spec: VarSpec,
     schema: Schema,
-    files: Sequence[DotenvFile],
-    environ: Mapping[str, str],
+    environment: Environment,
     out: _Builder,
 ) -> tuple[str, ...]:
-    resolved = resolve(spec.name, files, environ, spec.default)
+    files = environment.files
+    resolved = environment.lookup(spec.name, spec.default)
     value = resolved.value
     secret = spec.is_secret or (value is not None and looks_like_secret(value))
     if secret:
         out.remember(value)
+        out.remember(resolved.hidden_environment)
         if resolved.shadowed is not None:
             out.remember(resolved.shadowed[1].value)
     shown = hint(value, secret)
@@ -214,7 +208,9 @@ def _check_declared(
         issues.append(
             Issue(
                 Rule.MISSING_VARIABLE,
-                f"{spec.name} is required but empty",
+                f"{spec.name} is required but empty"
+                + ("" if resolved.source is Source.ENVIRONMENT else f" in {resolved.where}")
+                + (" (the environment)" if resolved.source is Source.ENVIRONMENT else ""),
                 fix=f"give {spec.name} a value",
             )
         )
@@ -236,10 +232,13 @@ def _check_declared(
         message = f"{worst.rule.code} {worst.rule.title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
+    where = resolved.where
+    if resolved.hidden_environment is not None:
+        where += " (over the environment)"
     return (
         spec.name,
         _type_label(spec, schema),
-        resolved.where,
+        where,
         _status(value, spec, issues),
         shown,
         message,
@@ -286,11 +285,12 @@ def _shadow(
 def _check_undeclared(
     file: DotenvFile,
     schema: Schema,
-    environ: Mapping[str, str],
+    environment: Environment,
     out: _Builder,
     done: set[str],
 ) -> None:
     """Values in a .env that no schema declares still get the generic checks (as advice)."""
+    environ = environment.process
     for key, entry in file.effective().items():
         if schema.get(key) is not None or key in done or entry.value is None:
             continue
@@ -310,7 +310,7 @@ def _check_undeclared(
                 found.append(placeholder)
             for issue in found:
                 out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
-        if key in environ and environ[key] != entry.value:
+        if not environment.files_win and key in environ and environ[key] != entry.value:
             _shadow(name, environ[key], file, entry, secret, out, declared=False)
 
 
@@ -348,8 +348,9 @@ def _raw_values(project_dir: Path, config: Settings, env_files: Sequence[Path]) 
     """Everything after `=` in the env files, read naively: the failure may precede parsing."""
     found: list[str] = []
     try:
-        for path, _ in env_file_paths(project_dir, config, env_files):
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for path in candidate_files(project_dir, config, env_files):
+            text = read_bounded_bytes(path, what="env file").decode("utf-8", errors="replace")
+            for line in text.splitlines():
                 value = line.partition("=")[2].strip()
                 found += [v for v in (value, value.strip("'\"")) if len(v) >= 8]
     except Exception:  # noqa: BLE001, S110  (best effort on a path that is already failing)
@@ -372,7 +373,8 @@ def _check(
     strict: bool,
 ) -> EnvResult:
     declared = load_schema(project_dir, config, schema, require)
-    files = load_files(project_dir, config, env_files, env)
+    environment = load_environment(project_dir, config, env_files, env, declared.app_files)
+    files = environment.files
     candidates += [e.value for f in files for e in f.entries if e.value and len(e.value) >= 8]
     out = _Builder(strict)
     details: dict[str, JsonValue] = {}
@@ -387,11 +389,12 @@ def _check(
             git_not_checked[file.display] = f"not checked: {reason}"
     if git_not_checked:
         details["git"] = git_not_checked
-    rows = [_check_declared(spec, declared, files, env, out) for spec in declared.variables]
+    rows = [_check_declared(spec, declared, environment, out) for spec in declared.variables]
     done: set[str] = set()
-    for file in files:
-        _check_undeclared(file, declared, env, out, done)
-    _check_exposed(declared, files, env, out)
+    # The file that wins comes first, so the value the app sees is the one judged.
+    for file in reversed(files):
+        _check_undeclared(file, declared, environment, out, done)
+    _check_exposed(declared, environment, out)
     secrets = tuple(out.secrets)
     findings = tuple(_scrub(f, secrets) for f in out.findings)
     rows = [tuple(mask_text(cell, secrets) if cell else cell for cell in row) for row in rows]
@@ -441,15 +444,12 @@ class EnvResult:
         )
 
 
-def _check_exposed(
-    schema: Schema, files: Sequence[DotenvFile], environ: Mapping[str, str], out: _Builder
-) -> None:
+def _check_exposed(schema: Schema, environment: Environment, out: _Builder) -> None:
     names = dict.fromkeys(spec.name for spec in schema.variables)
-    for file in files:
-        names.update(dict.fromkeys(file.effective()))
+    names.update(dict.fromkeys(environment.file_names()))
     for name in names:
         spec = schema.get(name)
-        resolved = resolve(name, files, environ, spec.default if spec else None)
+        resolved = environment.lookup(name, spec.default if spec else None)
         if not resolved.value:
             continue
         reason = client_exposed_reason(name, resolved.value)

@@ -29,3 +29,16 @@ class Issue:
     level: Level = Level.ERROR
     fix: str | None = None
     line: int | None = None
+
+
+class Source(StrEnum):
+    """Where a value came from; the value is the word a report shows."""
+
+    FLAG = "flag"
+    ENV_FILE_FLAG = "--env-file"
+    ENVIRONMENT = "environment"
+    CONFIG_ENV_FILE = "config env-file"
+    SETTINGS_ENV_FILE = "settings env_file"
+    DOTENV = ".env"
+    DEFAULT = "default"
+    MISSING = "missing"

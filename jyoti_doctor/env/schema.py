@@ -25,12 +25,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..config import EnvVarSetting, Settings, read_settings
 from ..errors import UsageError
 from ..masking import is_secret_name
+from .resolve import AppEnvFiles
 
 
 class VarType(StrEnum):
@@ -88,9 +90,15 @@ class Schema:
     origin: str
     consumer_guess: Consumer | None = None
     notes: tuple[str, ...] = field(default=())
+    # The env_file of the app's settings class, when the schema was read from it.
+    app_files: AppEnvFiles | None = None
 
     def get(self, name: str) -> VarSpec | None:
-        return next((v for v in self.variables if v.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, VarSpec]:
+        return {v.name: v for v in self.variables}
 
 
 _NAME_TYPES: tuple[tuple[re.Pattern[str], VarType], ...] = (

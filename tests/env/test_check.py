@@ -19,7 +19,7 @@ from envhelpers import (
 )
 
 from jyoti_doctor.config import load_config
-from jyoti_doctor.env.load import Source, read_database_url, read_variable
+from jyoti_doctor.env.resolve import Source, read_database_url, read_variable
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode, Severity
 from tests.conftest import require
