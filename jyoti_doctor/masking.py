@@ -59,7 +59,7 @@ def looks_like_secret(value: str) -> bool:
     text = value.strip().strip("'\"")
     if not text:
         return False
-    if any(text.startswith(p) for p in KNOWN_PREFIXES) and len(text) >= 12:
+    if text.startswith(KNOWN_PREFIXES) and len(text) >= 12:
         return True
     scheme = _SCHEME.match(text)
     if scheme:

@@ -31,7 +31,6 @@ EnvFileOpt = Annotated[
         "--env-file",
         help="A .env file to load (repeatable; loaded in order, the first to set a name wins "
         "after the real environment). Default: ./.env when it exists.",
-        dir_okay=False,
     ),
 ]
 SchemaOpt = Annotated[

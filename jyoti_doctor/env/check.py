@@ -54,6 +54,8 @@ _HINT_WIDTH = 60
 
 def printable(text: str) -> str:
     """Control and invisible characters spelled out, so a hint shows what is really there."""
+    if text.isascii() and text.isprintable():
+        return text
     out: list[str] = []
     for char in text:
         if char == "\n":
@@ -86,9 +88,10 @@ def hint(value: str | None, secret: bool) -> str:
 
 def client_exposed_reason(name: str, value: str) -> str | None:
     """Why a client-exposed variable (NEXT_PUBLIC_..., VITE_...) holds a secret, or None."""
-    prefix = next((p for p in CLIENT_PREFIXES if name.upper().startswith(p)), None)
-    if prefix is None or not value.strip():
+    upper = name.upper()
+    if not upper.startswith(CLIENT_PREFIXES) or not value.strip():
         return None
+    prefix = next(p for p in CLIENT_PREFIXES if upper.startswith(p))
     rest = name[len(prefix) :].upper()
     role = supabase_role(value.strip())
     if role in ("service_role", "secret"):
@@ -299,15 +302,16 @@ def _check_undeclared(
         if secret:
             out.remember(entry.value)
             out.remember(environ.get(key))
-        location = Location(file.display, entry.line)
         name = display_key(key, entry.line)
-        source = f"{name}={hint(entry.value, secret)}"
         if entry.value:
             cleaned = clean_value(name, entry.value)
             found = list(cleaned.issues)
             placeholder = placeholder_issue(name, cleaned.value) if cleaned.value else None
             if placeholder is not None:
                 found.append(placeholder)
+            if found:
+                location = Location(file.display, entry.line)
+                source = f"{name}={hint(entry.value, secret)}"
             for issue in found:
                 out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
         if not environment.files_win and key in environ and environ[key] != entry.value:
@@ -448,6 +452,8 @@ def _check_exposed(schema: Schema, environment: Environment, out: _Builder) -> N
     names = dict.fromkeys(spec.name for spec in schema.variables)
     names.update(dict.fromkeys(environment.file_names()))
     for name in names:
+        if not name.upper().startswith(CLIENT_PREFIXES):
+            continue
         spec = schema.get(name)
         resolved = environment.lookup(name, spec.default if spec else None)
         if not resolved.value:

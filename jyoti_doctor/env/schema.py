@@ -20,7 +20,7 @@ In ``.env.example`` the same keys are ``@``-annotations on the comment lines abo
 
 from __future__ import annotations
 
-import io
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +31,7 @@ from typing import Any
 
 from ..config import EnvVarSetting, Settings, read_settings
 from ..errors import UsageError
+from ..files import read_bounded_text
 from ..masking import is_secret_name
 from .resolve import AppEnvFiles
 
@@ -222,20 +223,13 @@ def _annotations(comment: str, where: str) -> dict[str, str]:
 
 def schema_from_example(path: Path, display: str) -> list[VarSpec]:
     """Variables from a ``.env.example``: keys with the annotations of the comments above them."""
-    from dotenv.parser import parse_stream
+    from .load import binding_line, parse_bindings, split_lines
 
-    from .load import binding_line, split_lines
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"cannot read schema {display}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    text = read_bounded_text(path, what="schema file", encoding="utf-8-sig")
     lines = split_lines(text)
     specs: list[VarSpec] = []
     seen: set[str] = set()
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in parse_bindings(text):
         if binding.key is None:
             continue
         key_line = binding_line(binding)
@@ -297,8 +291,8 @@ def _guess_consumer(project_dir: Path) -> Consumer | None:
         candidate = project_dir / name
         if candidate.is_file():
             try:
-                texts.append(candidate.read_text(encoding="utf-8", errors="replace").lower())
-            except OSError:
+                texts.append(read_bounded_text(candidate, what="requirements file").lower())
+            except UsageError:
                 continue
     words = set(re.findall(r"(?m)^[\s\"']*([a-z0-9_.\-]+)", "\n".join(texts)))
     words |= set(re.findall(r"[\"']([a-z0-9_.\-]+)", "\n".join(texts)))
@@ -325,7 +319,7 @@ def load_schema(
     origins: list[str] = []
     if schema is None:
         example = project_dir / ".env.example"
-        if example.is_file():
+        if os.path.lexists(example):
             for spec in schema_from_example(example, ".env.example"):
                 specs[spec.name] = spec
             origins.append(".env.example")
@@ -344,7 +338,7 @@ def load_schema(
         path = Path(schema)
         if not path.is_absolute() and not path.exists():
             path = project_dir / path
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise UsageError(f"schema file not found: {schema}")
         if path.suffix == ".toml":
             settings = read_settings(path)

@@ -102,7 +102,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     """JD304: quotes left in the value, surrounding whitespace, line breaks, invisible characters."""
     issues: list[Issue] = []
     text = value
-    if any(c in "\r\n" for c in text):
+    if "\r" in text or "\n" in text:
         issues.append(
             Issue(
                 Rule.STRAY_CHARACTERS,
@@ -129,7 +129,9 @@ def clean_value(name: str, value: str) -> Cleaned:
             )
         )
         text = text[1:-1]
-    smart = [c for c in text if c in SMART_QUOTES]
+    # Plain printable ASCII (nearly every value) has neither typographic quotes nor invisibles.
+    plain = text.isascii() and text.isprintable()
+    smart = [] if plain else [c for c in text if c in SMART_QUOTES]
     if smart:
         issues.append(
             Issue(
@@ -141,7 +143,7 @@ def clean_value(name: str, value: str) -> Cleaned:
         )
         if text and text[0] in SMART_QUOTES and text[-1] in SMART_QUOTES:
             text = text[1:-1]
-    invisible = [
+    invisible = [] if plain else [
         (i, c)
         for i, c in enumerate(text)
         if c not in _ALLOWED_CONTROL
@@ -159,12 +161,25 @@ def clean_value(name: str, value: str) -> Cleaned:
             )
         )
         text = "".join(c for i, c in enumerate(text) if (i, c) not in invisible)
-    text = "".join(c for c in text if c not in "\r\n")
+    if "\r" in text or "\n" in text:
+        text = text.replace("\r", "").replace("\n", "")
     return Cleaned(text, tuple(issues))
+
+
+# One pass that rules most values out; the table above then says which pattern hit, in its order.
+_ANY_PLACEHOLDER = re.compile(
+    "|".join(
+        f"(?:{p.pattern})" if label not in _WHOLE_ONLY else f"(?:\\A(?:{p.pattern})\\Z)"
+        for p, label in _PLACEHOLDERS
+    ),
+    re.IGNORECASE,
+)
 
 
 def placeholder_issue(name: str, value: str) -> Issue | None:
     """JD303: a value that is still the template's stand-in."""
+    if _ANY_PLACEHOLDER.search(value) is None:
+        return None
     for pattern, label in _PLACEHOLDERS:
         hit = pattern.fullmatch(value) if label in _WHOLE_ONLY else pattern.search(value)
         if hit:
