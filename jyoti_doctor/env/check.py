@@ -151,7 +151,22 @@ def _location(resolved: Resolved) -> Location | None:
     return None
 
 
+def _empty_for_code(spec: VarSpec, where: str) -> list[Issue]:
+    if spec.ignore_empty:
+        return []
+    return [
+        Issue(
+            Rule.MALFORMED_VALUE,
+            f"{spec.name} is set but empty ({where}); the settings class parses it as "
+            f"{spec.type.value} and fails at startup",
+            fix=f"give {spec.name} a value, or remove the line to use the default",
+        )
+    ]
+
+
 def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
+    if spec.unchecked and value:
+        return "not checked"
     if value is None:
         return "missing" if spec.required else "unset (optional)"
     if value == "":
@@ -181,7 +196,7 @@ def _check_declared(
     out: _Builder,
 ) -> tuple[str, ...]:
     files = environment.files
-    resolved = environment.lookup(spec.name, spec.default)
+    resolved = environment.lookup(spec.name, spec.default, ignore_case=not spec.case_sensitive)
     value = resolved.value
     secret = spec.is_secret or (value is not None and looks_like_secret(value))
     if secret:
@@ -207,19 +222,37 @@ def _check_declared(
                 fix=f"set {spec.name} in the environment or in .env",
             )
         )
-    elif value == "" and spec.required:
+    elif (
+        value == ""
+        and spec.required
+        and (not spec.from_code or spec.ignore_empty or spec.type is VarType.STRING)
+    ):
+        # A settings class accepts "" for a str field (the app starts, with an empty value);
+        # with env_ignore_empty, or for any other declared variable, empty is missing.
+        accepted = spec.from_code and spec.type is VarType.STRING and not spec.ignore_empty
         issues.append(
             Issue(
                 Rule.MISSING_VARIABLE,
                 f"{spec.name} is required but empty"
                 + ("" if resolved.source is Source.ENVIRONMENT else f" in {resolved.where}")
-                + (" (the environment)" if resolved.source is Source.ENVIRONMENT else ""),
+                + (" (the environment)" if resolved.source is Source.ENVIRONMENT else "")
+                + (
+                    "; the settings class accepts it, so the app starts with an empty value"
+                    if accepted
+                    else ""
+                ),
+                level=Level.ADVISORY if accepted else Level.ERROR,
                 fix=f"give {spec.name} a value",
             )
         )
-    elif value:
+    elif spec.unchecked and value:
+        pass  # said in the table: the code changes the value before pydantic judges it
+    elif value or (value == "" and spec.from_code and spec.type is not VarType.STRING):
+        # An empty value is still parsed by pydantic (and fails for a number or a URL).
         issues.extend(
             validate(spec, value, shown=None if secret else value, consumer=schema.consumer_guess)
+            if value
+            else _empty_for_code(spec, resolved.where)
         )
     for issue in issues:
         out.add(issue, location=location, source=source)
@@ -235,6 +268,8 @@ def _check_declared(
         message = f"{worst.rule.code} {worst.rule.title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
+    if spec.unchecked and value:
+        message = f"not checked: {spec.unchecked}"
     where = resolved.where
     if resolved.hidden_environment is not None:
         where += " (over the environment)"

@@ -27,11 +27,9 @@ from ..errors import UsageError
 from ..files import read_bounded_text
 from .resolve import AppEnvFiles
 
-# Cheap textual filter: only files mentioning one of these are parsed.
-_INTERESTING = re.compile(
-    r"BaseSettings|environ|getenv|dotenv_values|decouple|starlette\.config|environs|"
-    r"import environ|Config\("
-)
+# Cheap textual filter: only files that read the environment or define a class are parsed (a
+# settings class may subclass one defined in a file that never names pydantic).
+_INTERESTING = re.compile(r"environ|getenv|dotenv_values|config\(|^\s*class\s", re.MULTILINE)
 _SETTINGS_BASES = frozenset(
     {
         "pydantic_settings.BaseSettings",
@@ -82,6 +80,7 @@ class CodeVar:
     unchecked: str | None = None
     # What the code itself does to the value before use ("rewrites postgres:// ...").
     fixed_by_code: str | None = None
+    ignore_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +216,7 @@ class _Config:
     case_sensitive: bool = False
     nested_delimiter: str | None = None
     env_file: tuple[str, ...] | None = None
+    ignore_empty: bool = False
     unknown: list[str] = field(default_factory=list)
 
 
@@ -321,6 +321,7 @@ class _Index:
         if prefix is _UNKNOWN:
             config.unknown.append("env_prefix")
         config.case_sensitive = merged.get("case_sensitive") is True
+        config.ignore_empty = merged.get("env_ignore_empty") is True
         delimiter = merged.get("env_nested_delimiter")
         config.nested_delimiter = delimiter if isinstance(delimiter, str) and delimiter else None
         config.env_file = _env_files(merged.get("env_file"))
@@ -541,8 +542,9 @@ def _fields(index: _Index, cls: _Class, config: _Config, prefix: str) -> Iterato
             if annotation.model is not None and config.nested_delimiter:
                 sub_config = _Config(case_sensitive=config.case_sensitive)
                 for sub in _fields(index, annotation.model, sub_config, ""):
+                    nested = f"{names[0]}{config.nested_delimiter}{sub.name}"
                     seen[f"{name}.{sub.name}"] = CodeVar(
-                        name=f"{names[0]}{config.nested_delimiter}{sub.name}",
+                        name=nested if config.case_sensitive else nested.upper(),
                         kind=sub.kind,
                         required=sub.required and required,
                         default=sub.default,
@@ -564,7 +566,7 @@ def _fields(index: _Index, cls: _Class, config: _Config, prefix: str) -> Iterato
             if has_default and isinstance(default, (str, int, float, bool)):
                 shown_default = str(default).lower() if isinstance(default, bool) else str(default)
             seen[name] = CodeVar(
-                name=names[0],
+                name=names[0] if config.case_sensitive else names[0].upper(),
                 kind=annotation.kind,
                 required=required,
                 default=shown_default,
@@ -577,6 +579,7 @@ def _fields(index: _Index, cls: _Class, config: _Config, prefix: str) -> Iterato
                 origin=where,
                 unchecked=unchecked,
                 fixed_by_code=fixes.get(name),
+                ignore_empty=config.ignore_empty,
             )
     yield from seen.values()
 
@@ -757,6 +760,8 @@ def infer(project_dir: Path) -> Inferred:
             )
     reads: list[tuple[str, str]] = []
     for module in modules:
+        if _is_test(module.path):
+            continue  # tests set up their own environment; they are not the app
         for name, required, default, line in _direct_reads(module):
             where = f"{module.display}:{line}"
             reads.append((name, where))
@@ -777,6 +782,14 @@ def infer(project_dir: Path) -> Inferred:
         env_file_owner=owner,
         settings_file=settings_file,
         notes=tuple(notes),
+    )
+
+
+def _is_test(path: Path) -> bool:
+    return (
+        path.name == "conftest.py"
+        or path.name.startswith("test_")
+        or any(part in ("tests", "test") for part in path.parts[:-1])
     )
 
 

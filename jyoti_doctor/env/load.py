@@ -52,8 +52,10 @@ def display_key(key: str, line: int) -> str:
 def _nameable(key: str) -> bool:
     from ..masking import looks_like_secret
 
-    return bool(_PLAIN_NAME.fullmatch(key)) and ("_" in key or len(key) <= 20) and (
-        not looks_like_secret(key)
+    return (
+        bool(_PLAIN_NAME.fullmatch(key))
+        and ("_" in key or len(key) <= 20)
+        and (not looks_like_secret(key))
     )
 
 

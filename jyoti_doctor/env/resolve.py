@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from ..config import Settings
@@ -138,22 +139,43 @@ class Environment:
     # True when the files were named with --env-file: then they beat the process environment.
     files_win: bool = False
 
-    def lookup(self, name: str, default: str | None = None) -> Resolved:
-        """The value the app would see for ``name`` (see the module docstring)."""
+    def lookup(
+        self, name: str, default: str | None = None, *, ignore_case: bool = False
+    ) -> Resolved:
+        """The value the app would see for ``name`` (see the module docstring); with
+        ``ignore_case`` any spelling matches, as pydantic-settings matches by default."""
+        if ignore_case:
+            spelled = self._spelling(name)
+            if spelled != name:
+                return self.lookup(spelled, default)
         in_files = [(f, f.effective()[name]) for f in reversed(self.files) if name in f.effective()]
         env_value = self.process.get(name)
         if in_files and (self.files_win or env_value is None):
             file, entry = in_files[0]
             hidden = env_value if env_value is not None and env_value != entry.value else None
-            return Resolved(
-                name, entry.value, file.source, file, entry, hidden_environment=hidden
-            )
+            return Resolved(name, entry.value, file.source, file, entry, hidden_environment=hidden)
         if env_value is not None:
             shadowed = next(((f, e) for f, e in in_files if e.value != env_value), None)
             return Resolved(name, env_value, Source.ENVIRONMENT, shadowed=shadowed)
         if default is not None:
             return Resolved(name, default, Source.DEFAULT)
         return Resolved(name, None, Source.MISSING)
+
+    def _spelling(self, name: str) -> str:
+        """The spelling of ``name`` that the environment or a file uses, if only one differs."""
+        if name in self.process or any(name in f.effective() for f in self.files):
+            return name
+        return self._folded.get(name.upper(), name)
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        folded: dict[str, str] = {}
+        for file in self.files:
+            for key in file.effective():
+                folded.setdefault(key.upper(), key)
+        for key in self.process:
+            folded[key.upper()] = key  # the environment wins, as it does for the value
+        return folded
 
     def get(self, name: str) -> str | None:
         return self.lookup(name).value

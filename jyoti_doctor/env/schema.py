@@ -33,6 +33,7 @@ from ..config import EnvVarSetting, Settings, read_settings
 from ..errors import UsageError
 from ..files import read_bounded_text
 from ..masking import is_secret_name
+from .infer import CodeVar, Inferred, app_env_files, infer
 from .resolve import AppEnvFiles
 
 
@@ -43,6 +44,10 @@ class VarType(StrEnum):
     SUPABASE_URL = "supabase-url"
     SUPABASE_KEY = "supabase-key"
     URL = "url"
+    HTTP_URL = "http-url"
+    EMAIL = "email"
+    JSON = "json"
+    FLOAT = "float"
     INT = "int"
     PORT = "port"
     BOOL = "bool"
@@ -74,8 +79,24 @@ class VarSpec:
     choices: tuple[str, ...] = ()
     pattern: str | None = None
     default: str | None = None
-    # Where it was declared: "pyproject.toml", ".env.example:7", "--require", "built-in".
+    # Where it was declared: "pyproject.toml", ".env.example:7", "--require", "built-in", or the
+    # code ("app/core/config.py:12 (Settings.X)").
     origin: str = "built-in"
+    # Declared by the app's code: its values are judged as pydantic coerces them (bool accepts
+    # t/f/y/n, int accepts `1_000` and surrounding spaces...).
+    from_code: bool = False
+    # pydantic-settings matches names case-insensitively unless the class says otherwise.
+    case_sensitive: bool = True
+    # For json: "array", "object", or "" for any JSON value.
+    json_shape: str = ""
+    # Why the value is not judged (a validator the code runs first); None when it is.
+    unchecked: str | None = None
+    # What the code does to the value itself (a scheme it rewrites), so that is no error.
+    fixed_by_code: str | None = None
+    # pydantic-settings' env_ignore_empty: an empty value counts as unset.
+    ignore_empty: bool = False
+    # Set by an explicit config table or an annotated .env.example line (not a bare key).
+    explicit: bool = False
 
     @property
     def is_secret(self) -> bool:
@@ -179,6 +200,7 @@ def schema_from_table(table: Mapping[str, EnvVarSetting], where: str) -> list[Va
             pattern=value.pattern,
             default=value.default,
             origin="pyproject.toml",
+            explicit=True,
         )
         specs.append(_finish(spec, here))
     return specs
@@ -280,6 +302,7 @@ def _spec_from_notes(
         pattern=notes.get("pattern") or None,
         default=notes.get("default"),
         origin=where,
+        explicit=bool(notes),
     )
     return _finish(spec, next(iter(note_at.values()), where) if note_at else where)
 
@@ -305,27 +328,102 @@ def _guess_consumer(project_dir: Path) -> Consumer | None:
     return None
 
 
+_KINDS = {
+    "string": VarType.STRING,
+    "int": VarType.INT,
+    "float": VarType.FLOAT,
+    "bool": VarType.BOOL,
+    "enum": VarType.ENUM,
+    "json": VarType.JSON,
+    "url": VarType.URL,
+    "http-url": VarType.HTTP_URL,
+    "postgres-url": VarType.POSTGRES_URL,
+    "email": VarType.EMAIL,
+}
+
+
+def _from_code(var: CodeVar) -> VarSpec:
+    """A code-declared variable as a spec; a well-known name refines a plain string type."""
+    var_type = _KINDS.get(var.kind, VarType.STRING)
+    if var_type is VarType.STRING and not var.unchecked:
+        named = infer_type(var.name)
+        # A name says more than `str` only for the types that are strings anyway.
+        if named in (
+            VarType.OPENAI_KEY,
+            VarType.SENTRY_DSN,
+            VarType.SUPABASE_URL,
+            VarType.SUPABASE_KEY,
+            VarType.POSTGRES_URL,
+        ):
+            var_type = named
+    if var_type is VarType.ENUM and not var.choices:
+        var_type = VarType.STRING
+    return VarSpec(
+        name=var.name,
+        type=var_type,
+        required=var.required,
+        secret=True if var.secret else None,
+        choices=var.choices,
+        default=var.default,
+        origin=var.origin,
+        from_code=True,
+        case_sensitive=var.case_sensitive,
+        json_shape=var.json_shape,
+        unchecked=var.unchecked,
+        fixed_by_code=var.fixed_by_code,
+        ignore_empty=var.ignore_empty,
+    )
+
+
+def _merge(lower: VarSpec | None, higher: VarSpec) -> VarSpec:
+    """``higher`` wins; a bare ``.env.example`` key only confirms what the code declares."""
+    if lower is None:
+        return higher
+    if not higher.explicit and lower.from_code:
+        return replace(lower, origin=f"{lower.origin} + {higher.origin}")
+    return replace(higher, case_sensitive=lower.case_sensitive)
+
+
 def load_schema(
     project_dir: Path,
     config: Settings,
     schema: str | None = None,
     require: Sequence[str] = (),
+    *,
+    code: Inferred | None = None,
 ) -> Schema:
-    """The schema for ``project_dir``: ``--schema`` if given, else pyproject and ``.env.example``.
+    """The schema for ``project_dir``: ``--schema`` if given; else, per variable, the config's
+    table over ``.env.example`` over the app's code; the built-in default only when none of
+    them declares anything.
 
     Raises :class:`UsageError` for a named schema file that is missing or malformed.
     """
     specs: dict[str, VarSpec] = {}
     origins: list[str] = []
+    app_files: AppEnvFiles | None = None
+    notes: list[str] = []
+    # Upper-cased name -> key, for the code's case-insensitive (pydantic-settings) variables.
+    folded: dict[str, str] = {}
     if schema is None:
+        found = code if code is not None else infer(project_dir)
+        if found.found:
+            for var in found.variables:
+                specs[var.name] = _from_code(var)
+                if not var.case_sensitive:
+                    folded[var.name.upper()] = var.name
+            origins.append("the code")
+            notes += found.notes
+        app_files = app_env_files(project_dir, found)
         example = project_dir / ".env.example"
         if os.path.lexists(example):
             for spec in schema_from_example(example, ".env.example"):
-                specs[spec.name] = spec
+                key = folded.get(spec.name.upper(), spec.name)
+                specs[key] = _merge(specs.get(key), spec)
             origins.append(".env.example")
         if config.env:
             for spec in schema_from_table(config.env, config.where()):
-                specs[spec.name] = spec
+                key = folded.get(spec.name.upper(), spec.name)
+                specs[key] = _merge(specs.get(key), spec)
             origins.append("pyproject.toml")
     elif schema == "pyproject":
         if not config.env:
@@ -336,7 +434,7 @@ def load_schema(
         origins.append("pyproject.toml")
     else:
         path = Path(schema)
-        if not path.is_absolute() and not path.exists():
+        if not path.is_absolute() and not os.path.lexists(path):
             path = project_dir / path
         if not os.path.lexists(path):
             raise UsageError(f"schema file not found: {schema}")
@@ -344,10 +442,10 @@ def load_schema(
             settings = read_settings(path)
             if settings is None or not settings.env:
                 raise UsageError(f"{schema}: no [tool.jyoti-doctor.env] table")
-            found = schema_from_table(settings.env, schema)
+            found_specs = schema_from_table(settings.env, schema)
         else:
-            found = schema_from_example(path, schema)
-        for spec in found:
+            found_specs = schema_from_example(path, schema)
+        for spec in found_specs:
             specs[spec.name] = spec
         origins.append(schema)
     if not specs:
@@ -357,11 +455,18 @@ def load_schema(
     for name in require:
         if not _VALID_NAME.fullmatch(name):
             raise UsageError(f"--require: invalid variable name {name!r}")
-        existing = specs.get(name)
-        specs[name] = (
+        key = folded.get(name.upper(), name)
+        existing = specs.get(key)
+        specs[key] = (
             replace(existing, required=True)
             if existing
             else VarSpec(name, infer_type(name), required=True, origin="--require")
         )
     guess = _guess_consumer(project_dir)
-    return Schema(tuple(specs.values()), " + ".join(origins), consumer_guess=guess)
+    return Schema(
+        tuple(specs.values()),
+        " + ".join(origins),
+        consumer_guess=guess,
+        notes=tuple(notes),
+        app_files=app_files,
+    )

@@ -15,11 +15,12 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..masking import mask_text
 from ..rules import Rule
+from .coerce import check_coerced, check_postgres_scheme
 from .model import Issue, Level
 from .schema import Consumer, VarSpec, VarType
 
@@ -143,12 +144,16 @@ def clean_value(name: str, value: str) -> Cleaned:
         )
         if text and text[0] in SMART_QUOTES and text[-1] in SMART_QUOTES:
             text = text[1:-1]
-    invisible = [] if plain else [
-        (i, c)
-        for i, c in enumerate(text)
-        if c not in _ALLOWED_CONTROL
-        and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or (c.isspace() and c != " "))
-    ]
+    invisible = (
+        []
+        if plain
+        else [
+            (i, c)
+            for i, c in enumerate(text)
+            if c not in _ALLOWED_CONTROL
+            and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or (c.isspace() and c != " "))
+        ]
+    )
     if invisible:
         kinds = ", ".join(sorted({_describe_char(c) for _, c in invisible}))
         where = ", ".join(str(i + 1) for i, _ in invisible[:5])
@@ -746,7 +751,30 @@ _CHECKS: dict[VarType, Callable[[str, str, str | None], list[Issue]]] = {
     VarType.URL: check_url,
 }
 # Types whose own check already rejects any stand-in; a placeholder check would only add noise.
-_NO_PLACEHOLDER = frozenset({VarType.INT, VarType.PORT, VarType.BOOL, VarType.ENUM})
+_NO_PLACEHOLDER = frozenset(
+    {VarType.INT, VarType.PORT, VarType.BOOL, VarType.ENUM, VarType.FLOAT, VarType.JSON}
+)
+
+
+# Types judged by pydantic's coercion rules (coerce.py) when the code declares them.
+_COERCED = frozenset(
+    {
+        VarType.BOOL,
+        VarType.INT,
+        VarType.FLOAT,
+        VarType.ENUM,
+        VarType.JSON,
+        VarType.EMAIL,
+        VarType.HTTP_URL,
+    }
+)
+
+
+def _fixed(issue: Issue, how: str) -> Issue:
+    """A scheme problem the app's own code repairs is information, not an error."""
+    if "postgres://" not in issue.message and "scheme" not in issue.message:
+        return issue
+    return replace(issue, message=f"{issue.message}; the code fixes it: {how}", level=Level.INFO)
 
 
 def validate(
@@ -769,9 +797,22 @@ def validate(
     if not text:
         return issues
     shown_clean = shown if shown is None else mask_text(text)
+    quoted = f"`{shown_clean}` " if shown_clean is not None and len(shown_clean) <= 60 else ""
     try:
+        if spec.from_code and spec.type in _COERCED:
+            # pydantic sees the raw value: what it accepts works, whatever the stray characters.
+            coerced = check_coerced(spec, value, quoted) or []
+            if not coerced:
+                return [replace(i, level=Level.ADVISORY) for i in issues]
+            return [*issues, *coerced]
         if spec.type is VarType.POSTGRES_URL:
             issues += check_postgres_url(spec.name, text, spec.consumer or consumer, shown_clean)
+            if spec.from_code:
+                issues += check_postgres_scheme(spec, text)
+            if spec.fixed_by_code:
+                issues = [_fixed(i, spec.fixed_by_code) for i in issues]
+        elif spec.type in (VarType.FLOAT, VarType.JSON, VarType.EMAIL, VarType.HTTP_URL):
+            issues += check_coerced(spec, text, quoted) or []
         elif spec.type in _CHECKS:
             issues += _CHECKS[spec.type](spec.name, text, shown_clean)
         else:
