@@ -170,7 +170,9 @@ def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
     if value is None:
         return "missing" if spec.required else "unset (optional)"
     if value == "":
-        return "empty" if spec.required else "empty (optional)"
+        if spec.required:
+            return "empty"
+        return "invalid" if any(i.level is Level.ERROR for i in issues) else "empty (optional)"
     codes = {i.rule for i in issues if i.level is Level.ERROR}
     for code, word in (
         (Rule.PLACEHOLDER_VALUE, "placeholder"),
