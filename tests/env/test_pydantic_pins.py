@@ -17,8 +17,8 @@ import pytest
 
 pydantic_settings = pytest.importorskip("pydantic_settings")
 
-from jyoti_doctor.config import Settings  # noqa: E402
-from jyoti_doctor.env.check import check_env  # noqa: E402
+from jyoti_doctor.config import Settings
+from jyoti_doctor.env.check import check_env
 
 BAD = {"missing", "empty", "invalid", "placeholder", "stray characters"}
 
