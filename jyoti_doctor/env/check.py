@@ -118,6 +118,8 @@ class _Builder:
     def severity(self, level: Level) -> Severity:
         if level is Level.ERROR:
             return Severity.ERROR
+        if level is Level.WARNING:
+            return Severity.WARNING
         if level is Level.ADVISORY:
             return Severity.WARNING if self.strict else Severity.INFO
         return Severity.INFO
@@ -162,6 +164,35 @@ def _empty_for_code(spec: VarSpec, where: str) -> list[Issue]:
             fix=f"give {spec.name} a value, or remove the line to use the default",
         )
     ]
+
+
+_PRODUCTION_FILES = frozenset(
+    {".env.production", ".env.prod", "production.env", "prod.env", ".env.production.local"}
+)
+
+
+def _production_like(resolved: Resolved, environment: Environment) -> bool:
+    """Whether the value is meant for production: it comes from a production env file, or the
+    environment says so (ENVIRONMENT=production, as project templates spell it)."""
+    if resolved.file is not None and resolved.file.path.name.lower() in _PRODUCTION_FILES:
+        return True
+    for name in ("ENVIRONMENT", "APP_ENV", "ENV"):
+        value = environment.lookup(name).value
+        if value is not None and value.strip().lower() in ("production", "prod"):
+            return True
+    return False
+
+
+def _placeholder_level(issue: Issue, production: bool) -> Issue:
+    """A placeholder secret fails a production env file; in a development .env it is a warning
+    (templates ship `changethis` on purpose, to be changed before deploying)."""
+    if issue.rule is not Rule.PLACEHOLDER_VALUE:
+        return issue
+    if production:
+        return replace(issue, level=Level.ERROR, message=f"{issue.message} (in a production env)")
+    return replace(
+        issue, level=Level.WARNING, message=f"{issue.message}; change it before deploying"
+    )
 
 
 def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
@@ -256,13 +287,16 @@ def _check_declared(
             if value
             else _empty_for_code(spec, resolved.where)
         )
+    if secret:
+        production = _production_like(resolved, environment)
+        issues = [_placeholder_level(i, production) for i in issues]
     for issue in issues:
         out.add(issue, location=location, source=source)
     if resolved.shadowed is not None:
         shadow_file, entry = resolved.shadowed
         _shadow(spec.name, value or "", shadow_file, entry, secret, out, declared=True)
     # Short: the findings carry the full explanation, and a narrow terminal must fit the table.
-    rank = {Level.ERROR: 0, Level.ADVISORY: 1, Level.INFO: 2}
+    rank = {Level.ERROR: 0, Level.WARNING: 1, Level.ADVISORY: 2, Level.INFO: 3}
     message = ""
     if issues:
         worst = min(issues, key=lambda i: rank[i.level])
@@ -349,8 +383,13 @@ def _check_undeclared(
             if found:
                 location = Location(file.display, entry.line)
                 source = f"{name}={hint(entry.value, secret)}"
+            production = secret and _production_like(environment.lookup(key), environment)
             for issue in found:
-                out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
+                if secret and issue.rule is Rule.PLACEHOLDER_VALUE:
+                    issue = _placeholder_level(issue, production)
+                else:
+                    issue = replace(issue, level=Level.ADVISORY)
+                out.add(issue, location=location, source=source)
         if not environment.files_win and key in environ and environ[key] != entry.value:
             _shadow(name, environ[key], file, entry, secret, out, declared=False)
 

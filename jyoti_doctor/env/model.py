@@ -16,6 +16,8 @@ class Level(StrEnum):
     """
 
     ERROR = "error"
+    # Always a warning (exit 1), whatever --strict says: a placeholder secret in a dev .env.
+    WARNING = "warning"
     ADVISORY = "advisory"
     INFO = "info"
 

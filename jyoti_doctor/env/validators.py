@@ -39,7 +39,7 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"(?<![a-z])(?:change[-_ ]?me|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
+            r"(?<![a-z])(?:change[-_ ]?(?:me|this|it)|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
             r"(?![a-z])",
             re.IGNORECASE,
         ),
@@ -55,6 +55,21 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "a stand-in word",
     ),
+)
+# Defaults that project templates ship and deployments keep by mistake (whole value, any case).
+TEMPLATE_DEFAULTS = frozenset(
+    {
+        "supersecret",
+        "supersecretkey",
+        "secretkey",
+        "secret_key",
+        "mysecret",
+        "mysecretkey",
+        "your_secret_key",
+        "notsecret",
+        "insecure",
+        "password123",
+    }
 )
 # The stand-in words count only as the whole value (`test` inside a real key is not a placeholder).
 _WHOLE_ONLY = frozenset({"a stand-in word"})
@@ -183,6 +198,19 @@ _ANY_PLACEHOLDER = re.compile(
 
 def placeholder_issue(name: str, value: str) -> Issue | None:
     """JD303: a value that is still the template's stand-in."""
+    lowered = value.lower()
+    if lowered in TEMPLATE_DEFAULTS or lowered.startswith("django-insecure-"):
+        return Issue(
+            Rule.PLACEHOLDER_VALUE,
+            f"{name} is a well-known template default, not a real value",
+            fix=f"set {name} to a freshly generated value",
+        )
+    if name and lowered == name.lower():
+        return Issue(
+            Rule.PLACEHOLDER_VALUE,
+            f"{name} holds its own name, not a real value",
+            fix=f"set {name} to the real value",
+        )
     if _ANY_PLACEHOLDER.search(value) is None:
         return None
     for pattern, label in _PLACEHOLDERS:
