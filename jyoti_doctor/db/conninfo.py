@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Settings
+from ..env.resolve import Environment, Resolved
 from ..errors import UsageError
 from ..masking import looks_like_secret, mask_secret, mask_text, password_candidates
 
@@ -56,7 +57,7 @@ class RawUrl:
             return "the --url flag"
         if self.source == "environment":
             return f"{ENV_NAME} in the environment"
-        if self.path is not None:
+        if self.path is not None and self.source == str(self.path):
             return f"{ENV_NAME} in {self.path}" + (f":{self.line}" if self.line else "")
         return self.source
 
@@ -129,32 +130,106 @@ def find_url(
     environ: Mapping[str, str] | None = None,
     config: Settings | None = None,
 ) -> RawUrl:
-    """The connection string, by the one precedence rule of :mod:`jyoti_doctor.env.resolve`.
+    """The connection string, found the way the app finds it, by the one precedence rule of
+    :mod:`jyoti_doctor.env.resolve` (the same files and environment check-env reads).
 
-    ``--url``; then ``DATABASE_URL`` as check-env resolves it (``--env-file`` files, later
-    winning; the process environment; the app's own files: config ``env-file``, the settings
-    class's ``env_file``, ``.env``). Each file is read once, ``os.environ`` is never modified,
-    and within a file the last ``DATABASE_URL`` line wins, as it does for python-dotenv.
-    Raises :class:`NoDatabaseConfigured` when nothing names a database.
+    In order: ``--url``; ``DATABASE_URL``; the URL field of the app's settings class
+    (``SQLALCHEMY_DATABASE_URI``, ``database_url``...); the variables such a class builds it from
+    (``POSTGRES_SERVER``/``POSTGRES_HOST``, ``POSTGRES_PORT``, ``POSTGRES_USER``,
+    ``POSTGRES_PASSWORD``, ``POSTGRES_DB``); libpq's own ``PGHOST``, ``PGPORT``, ``PGUSER``,
+    ``PGPASSWORD``, ``PGDATABASE``, ``PGSERVICE``. Each file is read once and ``os.environ`` is
+    never modified. Raises :class:`NoDatabaseConfigured` when none of them names a database.
     """
-    from ..env.model import Source
+    from ..env.infer import app_env_files, infer
     from ..env.resolve import load_environment
 
     if url is not None:
         return RawUrl(url, "--url")
     project = project_dir or Path(".")
-    environment = load_environment(project, config or Settings(), env_files, environ)
-    found = environment.lookup(ENV_NAME)
-    if found.value is not None:
-        if found.file is not None and found.entry is not None:
-            return RawUrl(found.value, str(found.file.path), found.file.path, found.entry.line)
-        return RawUrl(found.value, Source.ENVIRONMENT.value)
+    settings = config or Settings()
+    code = infer(project) if not env_files and settings.env_file is None else None
+    app_files = app_env_files(project, code) if code is not None else None
+    environment = load_environment(project, settings, env_files, environ, app_files)
+    for name, ignore_case in (
+        (ENV_NAME, False),
+        *(
+            (v.name, not v.case_sensitive)
+            for v in (code.variables if code else ())
+            if v.kind == "postgres-url" and v.name != ENV_NAME
+        ),
+    ):
+        found = environment.lookup(name, ignore_case=ignore_case)
+        if found.value is not None:
+            return _raw(found, name)
+    composed = _from_parts(environment)
+    if composed is not None:
+        return composed
     read = ", ".join(f.display for f in environment.files)
-    where = f" (read: the environment, {read})" if read else " (read: the environment; no .env file)"
+    where = (
+        f" (read: the environment, {read})" if read else " (read: the environment; no .env file)"
+    )
     raise NoDatabaseConfigured(
-        f"no database URL{where}: pass --url, set {ENV_NAME} in the environment or in .env, "
+        f"no database URL{where}: no --url, no {ENV_NAME}, no POSTGRES_SERVER/POSTGRES_HOST "
+        "and no PGHOST/PGSERVICE; pass --url, set one of them in the environment or in .env, "
         "or name a file with --env-file"
     )
+
+
+def _raw(found: Resolved, name: str) -> RawUrl:
+    value = found.value or ""
+    if found.file is not None and found.entry is not None:
+        source = str(found.file.path) if name == ENV_NAME else f"{name} in {found.where}"
+        return RawUrl(value, source, found.file.path, found.entry.line)
+    return RawUrl(value, "environment" if name == ENV_NAME else f"{name} in the environment")
+
+
+# The host variable of a URL built from parts, as project templates spell it.
+_POSTGRES_PARTS = ("POSTGRES_SERVER", "POSTGRES_HOST")
+_LIBPQ = {
+    "PGHOST": "host",
+    "PGPORT": "port",
+    "PGUSER": "user",
+    "PGPASSWORD": "password",
+    "PGDATABASE": "dbname",
+    "PGSERVICE": "service",
+    "PGSSLMODE": "sslmode",
+}
+
+
+def _conninfo_value(value: str) -> str:
+    """A libpq keyword value, quoted when it must be."""
+    if value and not re.search(r"[\s'\\]", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _from_parts(environment: Environment) -> RawUrl | None:
+    from urllib.parse import quote
+
+    host_var = next((n for n in _POSTGRES_PARTS if environment.get(n)), None)
+    if host_var is not None:
+        host = environment.lookup(host_var)
+        user = environment.get("POSTGRES_USER") or ""
+        password = environment.get("POSTGRES_PASSWORD") or ""
+        port = environment.get("POSTGRES_PORT") or str(DEFAULT_PORT)
+        db = environment.get("POSTGRES_DB") or ""
+        auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+        netloc = f"{auth}@" if auth else ""
+        shown_host = f"[{host.value}]" if ":" in (host.value or "") else host.value
+        value = f"postgresql://{netloc}{shown_host}:{port}/{quote(db, safe='')}"
+        where = host.where
+        source = (
+            f"{host_var}, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB ({where})"
+        )
+        path = host.file.path if host.file is not None else None
+        line = host.entry.line if host.entry is not None else None
+        return RawUrl(value, source, path, line)
+    present = {name: environment.get(name) for name in _LIBPQ}
+    if present.get("PGHOST") or present.get("PGSERVICE"):
+        parts = [f"{_LIBPQ[n]}={_conninfo_value(v)}" for n, v in present.items() if v]
+        names = ", ".join(n for n, v in present.items() if v)
+        return RawUrl(" ".join(parts), f"libpq variables {names}")
+    return None
 
 
 def strip_driver(raw: str) -> tuple[str, str | None]:

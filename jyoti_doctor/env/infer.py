@@ -27,9 +27,9 @@ from ..errors import UsageError
 from ..files import read_bounded_text
 from .resolve import AppEnvFiles
 
-# Cheap textual filter: only files that read the environment or define a class are parsed (a
-# settings class may subclass one defined in a file that never names pydantic).
-_INTERESTING = re.compile(r"environ|getenv|dotenv_values|config\(|^\s*class\s", re.MULTILINE)
+# Cheap textual filter: only files that read the environment or may define settings (or a model
+# nested in them) are parsed; a subclass of a project's own settings class names "Settings".
+_INTERESTING = re.compile(r"Settings|BaseModel|environ|getenv|dotenv_values|config\(")
 _SETTINGS_BASES = frozenset(
     {
         "pydantic_settings.BaseSettings",
