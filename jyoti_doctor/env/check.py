@@ -477,7 +477,9 @@ def _check(
     _check_exposed(declared, environment, out)
     secrets = tuple(out.secrets)
     findings = tuple(_scrub(f, secrets) for f in out.findings)
-    rows = [tuple(mask_text(cell, secrets) if cell else cell for cell in row) for row in rows]
+    # By position: only the value and message cells can hold a value; the name, the type and
+    # the status are the tool's own words (a password `postgres` must not eat `postgres-url`).
+    rows = [(*row[:4], *(mask_text(c, secrets) if c else c for c in row[4:])) for row in rows]
     invalid = sum(
         1
         for row in rows
