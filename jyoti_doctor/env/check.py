@@ -204,7 +204,7 @@ def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
         if spec.required:
             return "empty"
         return "invalid" if any(i.level is Level.ERROR for i in issues) else "empty (optional)"
-    codes = {i.rule for i in issues if i.level is Level.ERROR}
+    codes = {i.rule for i in issues if i.level in (Level.ERROR, Level.WARNING)}
     for code, word in (
         (Rule.PLACEHOLDER_VALUE, "placeholder"),
         (Rule.MALFORMED_VALUE, "invalid"),

@@ -89,7 +89,7 @@ def _present(path: Path) -> bool:
 
 def display_path(path: Path, project_dir: Path) -> str:
     """A path relative to the working directory (or the project) when below it."""
-    absolute = path.absolute()
+    absolute = Path(os.path.normpath(path.absolute()))
     for base in (Path.cwd().absolute(), project_dir.absolute()):
         if absolute.is_relative_to(base):
             return str(absolute.relative_to(base))
