@@ -1,3 +1,4 @@
+# ruff: noqa: UP006, UP035, RUF012  (written the way pydantic v1 projects are)
 from typing import List
 
 from pydantic import PostgresDsn, SecretStr
