@@ -10,6 +10,7 @@ otherwise, so that, with the one exit-code rule of docs/contract.md (errors and 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,7 +35,13 @@ from ..rules import Rule
 from ..secrets import variants
 from .load import DotenvFile, display_key, git_issues
 from .model import Issue, Level, Source
-from .resolve import Environment, Resolved, candidate_files, load_environment
+from .resolve import (
+    Environment,
+    Resolved,
+    candidate_files,
+    display_path,
+    load_environment,
+)
 from .schema import Schema, VarSpec, VarType, load_schema
 from .validators import clean_value, placeholder_issue, supabase_role, validate
 
@@ -475,6 +482,9 @@ def _check(
     for file in reversed(files):
         _check_undeclared(file, declared, environment, out, done)
     _check_exposed(declared, environment, out)
+    usage = _check_usage(declared, environment, out)
+    if usage:
+        details["code_reads"] = usage
     secrets = tuple(out.secrets)
     findings = tuple(_scrub(f, secrets) for f in out.findings)
     # By position: only the value and message cells can hold a value; the name, the type and
@@ -487,6 +497,16 @@ def _check(
     )
     if declared.consumer_guess:
         details["postgres_consumer_guess"] = declared.consumer_guess
+    app_files = declared.app_files
+    if app_files is not None:
+        used = any(f.source is Source.SETTINGS_ENV_FILE for f in files)
+        details["settings_env_file"] = (
+            f"{', '.join(display_path(p, project_dir) for p in app_files.paths)} "
+            f"(env_file of {app_files.owner}), relative to {app_files.assumed}"
+            + ("" if used else "; not read: --env-file or the config's env-file take its place")
+        )
+    if declared.notes:
+        details["schema_notes"] = list(declared.notes)
     return EnvResult(
         schema=declared.origin,
         env_files=tuple(f.display for f in files),
@@ -553,6 +573,83 @@ def _check_exposed(schema: Schema, environment: Environment, out: _Builder) -> N
             location=_location(resolved),
             source=f"{shown}={hint(resolved.value, True)}",
         )
+
+
+# Variables that libraries and platforms read by themselves: never "unused" for want of a
+# read in the app's own code.
+_READ_BY_OTHERS = re.compile(
+    r"(SENTRY|OPENAI|ANTHROPIC|AWS|AZURE|GOOGLE|GCP|HF|HUGGINGFACE|PG|PYTHON|UVICORN|GUNICORN|"
+    r"HYPERCORN|OTEL|NEW_RELIC|DD|LOGFIRE|LANGCHAIN|LANGSMITH|REDIS|CELERY|DJANGO|FLASK)_.*|"
+    r"PORT|HOST|TZ|LANG|LC_.*|PATH|WEB_CONCURRENCY|FORWARDED_ALLOW_IPS|GUNICORN_CMD_ARGS|"
+    r"(HTTP|HTTPS|NO|ALL)_PROXY|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|DATABASE_URL"
+)
+
+
+def _check_usage(schema: Schema, environment: Environment, out: _Builder) -> str:
+    """JD309/JD310: what the code reads against what the files and the schema declare.
+
+    Returns what the details should say about it ("" when the code was not read).
+    """
+    code = schema.code
+    if code is None or not code.found:
+        return ""
+    read = {v.name.upper() for v in code.variables}
+    read |= {alias.upper() for v in code.variables for alias in v.aliases}
+    read |= {name.upper() for name, _ in code.reads}
+    declared: dict[str, str] = {}  # upper-cased name -> where it is declared or set
+    for spec in schema.variables:
+        if not spec.from_code or " + " in spec.origin:
+            declared.setdefault(spec.name.upper(), spec.origin.rsplit(" + ", 1)[-1])
+    for file in environment.files:
+        for key, entry in file.effective().items():
+            declared.setdefault(key.upper(), f"{file.display}:{entry.line}")
+    if code.dynamic:
+        unused = "not checked: the code reads the environment by computed names at " + ", ".join(
+            code.dynamic[:3]
+        )
+    else:
+        unused = "checked"
+        for upper, where in declared.items():
+            if upper in read or _READ_BY_OTHERS.fullmatch(upper):
+                continue
+            path, _, line = where.rpartition(":")
+            location = Location(path, int(line)) if line.isdigit() else None
+            name = next(
+                (k for f in environment.files for k in f.effective() if k.upper() == upper),
+                upper,
+            )
+            out.add(
+                Issue(
+                    Rule.UNUSED_VARIABLE,
+                    f"{display_key(name, (location.line or 0) if location else 0)} is declared "
+                    f"({where}) but the code never reads it: no settings field, no "
+                    "os.environ read (docker compose, the frontend or a tool may still use it)",
+                    level=Level.INFO,
+                    fix="remove it if nothing uses it, or check the spelling against the code",
+                ),
+                location=location,
+            )
+    documented = any(not s.from_code or " + " in s.origin for s in schema.variables)
+    if documented:
+        for var in code.variables:
+            upper = var.name.upper()
+            if (
+                upper in declared
+                or environment.lookup(var.name, ignore_case=True).value is not None
+            ):
+                continue
+            if var.required or not var.direct:
+                continue  # JD301 says it already; a settings class is a declaration itself
+            out.add(
+                Issue(
+                    Rule.UNDECLARED_VARIABLE,
+                    f"{var.name} is read by the code ({var.origin}) but declared nowhere "
+                    "(not in .env.example, the config or an env file)",
+                    level=Level.INFO,
+                    fix=f"add {var.name} to .env.example, with its default if it has one",
+                )
+            )
+    return f"never-read variables: {unused}"
 
 
 def _scrub(finding: Finding, secrets: tuple[str, ...]) -> Finding:

@@ -81,6 +81,8 @@ class CodeVar:
     # What the code itself does to the value before use ("rewrites postgres:// ...").
     fixed_by_code: str | None = None
     ignore_empty: bool = False
+    # Read directly (os.environ, getenv, config(...)), not declared by a settings class.
+    direct: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class Inferred:
     env_file_owner: str = ""
     settings_file: Path | None = None
     notes: tuple[str, ...] = ()
+    # Where the code reads the environment by a name it computes (os.environ[name], a copy of
+    # os.environ): "never read" cannot be told then.
+    dynamic: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -658,6 +663,20 @@ def _direct_reads(module: _Module) -> Iterator[tuple[str, bool, str | None, int]
             key = _literal(node.slice)
             if isinstance(key, str) and isinstance(node.ctx, ast.Load):
                 yield key, True, None, node.lineno
+            elif not isinstance(key, str) and isinstance(node.ctx, ast.Load):
+                yield "", False, None, node.lineno
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "items", "copy", "keys", "values")
+            and is_environ(node.func.value)
+            and (
+                node.func.attr != "get"
+                or not node.args
+                or not isinstance(_literal(node.args[0]), str)
+            )
+        ):
+            yield "", False, None, node.lineno
         if not isinstance(node, ast.Call) or not node.args:
             continue
         key = _literal(node.args[0])
@@ -759,11 +778,15 @@ def infer(project_dir: Path) -> Inferred:
                 cls.module.path,
             )
     reads: list[tuple[str, str]] = []
+    dynamic: list[str] = []
     for module in modules:
         if _is_test(module.path):
             continue  # tests set up their own environment; they are not the app
         for name, required, default, line in _direct_reads(module):
             where = f"{module.display}:{line}"
+            if not name:
+                dynamic.append(where)
+                continue
             reads.append((name, where))
             if name not in variables and name.upper() not in variables:
                 variables[name] = CodeVar(
@@ -771,6 +794,7 @@ def infer(project_dir: Path) -> Inferred:
                     required=required,
                     default=default,
                     origin=where,
+                    direct=True,
                 )
             elif required and name in variables and not variables[name].required:
                 variables[name] = CodeVar(**{**variables[name].__dict__, "required": True})
@@ -782,6 +806,7 @@ def infer(project_dir: Path) -> Inferred:
         env_file_owner=owner,
         settings_file=settings_file,
         notes=tuple(notes),
+        dynamic=tuple(dynamic),
     )
 
 

@@ -114,6 +114,8 @@ class Schema:
     notes: tuple[str, ...] = field(default=())
     # The env_file of the app's settings class, when the schema was read from it.
     app_files: AppEnvFiles | None = None
+    # What the code reads, when it was read (None with --schema, which leaves the code out).
+    code: Inferred | None = None
 
     def get(self, name: str) -> VarSpec | None:
         return self._by_name.get(name)
@@ -404,8 +406,10 @@ def load_schema(
     notes: list[str] = []
     # Upper-cased name -> key, for the code's case-insensitive (pydantic-settings) variables.
     folded: dict[str, str] = {}
+    code_found: Inferred | None = None
     if schema is None:
         found = code if code is not None else infer(project_dir)
+        code_found = found
         if found.found:
             for var in found.variables:
                 specs[var.name] = _from_code(var)
@@ -469,4 +473,5 @@ def load_schema(
         consumer_guess=guess,
         notes=tuple(notes),
         app_files=app_files,
+        code=code_found,
     )

@@ -61,6 +61,31 @@ def test_fullstack_schema_is_the_settings_class(project: Path) -> None:
         "POSTGRES_PASSWORD": "warning",
     }
     assert "changethis" not in json.dumps(doc)
+    unused = {f["message"].split()[0] for f in doc["findings"] if f["code"] == "JD310"}  # type: ignore[attr-defined]
+    assert unused == {"DOMAIN", "STACK_NAME", "DOCKER_IMAGE_BACKEND"}
+
+
+def test_a_direct_read_declared_nowhere_and_a_declared_variable_never_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "main.py").write_text(
+        "import os\nfrom os import getenv\n"
+        "DB = os.environ['DATABASE_URL']\nLEVEL = getenv('LOG_LEVEL', 'info')\n"
+    )
+    (tmp_path / ".env.example").write_text("DATABASE_URL=\nFEATURE_X=\n")
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://u@h/d\nFEATURE_X=1\n")
+    doc = _check_env(tmp_path)
+    codes = sorted(
+        (f["code"], f["message"].split()[0])
+        for f in doc["findings"]
+        if f["code"] in ("JD309", "JD310")
+    )  # type: ignore[attr-defined]
+    assert codes == [("JD309", "LOG_LEVEL"), ("JD310", "FEATURE_X")]
+    # A name the code computes makes "never read" undecidable: said, not guessed.
+    (tmp_path / "more.py").write_text("import os\nname = 'X'\nvalue = os.environ[name]\n")
+    doc = _check_env(tmp_path)
+    assert not [f for f in doc["findings"] if f["code"] == "JD310"]  # type: ignore[attr-defined]
+    assert doc["details"]["code_reads"].startswith("never-read variables: not checked")  # type: ignore[index]
 
 
 @pytest.mark.parametrize("project", ["fullstack"], indirect=True)
