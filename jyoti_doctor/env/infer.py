@@ -631,11 +631,7 @@ def _direct_reads(module: _Module) -> Iterator[tuple[str, bool, str | None, int]
     """(name, required, default, line) for every literal read of the environment."""
     environ_names = {k for k, v in module.imports.items() if v == "os.environ"}
     getenv_names = {k for k, v in module.imports.items() if v == "os.getenv"}
-    config_names = {
-        k
-        for k, v in module.imports.items()
-        if v in ("decouple.config", "decouple.AutoConfig", "starlette.config.Config")
-    }
+    config_names = {k for k, v in module.imports.items() if v == "decouple.config"}
     # `config = Config(".env")` (starlette), `env = Env()` (environs), `env = environ.Env()`.
     helpers: set[str] = set()
     for node in ast.walk(module.tree):
@@ -650,7 +646,21 @@ def _direct_reads(module: _Module) -> Iterator[tuple[str, bool, str | None, int]
             ):
                 helpers |= {t.id for t in node.targets if isinstance(t, ast.Name)}
 
+    # `values = dotenv_values(".env")`: a mapping read like os.environ.
+    mappings: set[str] = set()
+    for node in ast.walk(module.tree):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and _qualify(module, node.value.func) == "dotenv.dotenv_values"
+        ):
+            mappings |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+
     def is_environ(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name) and node.id in mappings:
+            return True
+        if isinstance(node, ast.Call) and _qualify(module, node.func) == "dotenv.dotenv_values":
+            return True
         dotted = _dotted(node)
         return dotted in environ_names or (
             dotted is not None
