@@ -11,8 +11,10 @@ from jyoti_doctor.env.infer import infer
 # (source, {name: (required, default)})
 CASES = [
     (
-        "import os\nA = os.environ['ALPHA']\nB = os.environ.get('BETA')\n"
-        "C = os.getenv('GAMMA', '3')\n",
+        (
+            "import os\nA = os.environ['ALPHA']\nB = os.environ.get('BETA')\n"
+            "C = os.getenv('GAMMA', '3')\n"
+        ),
         {"ALPHA": (True, None), "BETA": (False, None), "GAMMA": (False, "3")},
     ),
     (
@@ -20,13 +22,17 @@ CASES = [
         {"ALPHA": (True, None), "BETA": (False, "b")},
     ),
     (
-        "from dotenv import dotenv_values\nvalues = dotenv_values('.env')\n"
-        "A = values['ALPHA']\nB = values.get('BETA')\n",
+        (
+            "from dotenv import dotenv_values\nvalues = dotenv_values('.env')\n"
+            "A = values['ALPHA']\nB = values.get('BETA')\n"
+        ),
         {"ALPHA": (True, None), "BETA": (False, None)},
     ),
     (
-        "from starlette.config import Config\nconfig = Config('.env')\n"
-        "A = config('ALPHA', cast=int)\nB = config('BETA', default='x')\n",
+        (
+            "from starlette.config import Config\nconfig = Config('.env')\n"
+            "A = config('ALPHA', cast=int)\nB = config('BETA', default='x')\n"
+        ),
         {"ALPHA": (True, None), "BETA": (False, "x")},
     ),
     (
