@@ -67,7 +67,11 @@ def split_lines(text: str) -> list[str]:
 # A line python-dotenv reads as KEY=value with nothing to unquote, unescape, expand or cut: its
 # binding is built here directly, because python-dotenv's reader costs ~20 µs a line (0.9 s for a
 # 50,000-line file). Anything else goes through python-dotenv's own parser, from the same spot.
-_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^\s'\"#\\$]*)(\r\n|\n|\r|\Z)")
+_SIMPLE_LINE = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*)="
+    r"(?:([^\s'\"#\\$]*)|\"([^\"\\\r\n$]*)\"|'([^'\\\r\n$]*)')"
+    r"(\r\n|\n|\r|\Z)"
+)
 
 
 def parse_bindings(text: str) -> Iterator[Binding]:
@@ -82,9 +86,10 @@ def parse_bindings(text: str) -> Iterator[Binding]:
         if match is None:
             yield parse_binding(reader)
             continue
-        yield Binding(match[1], match[2], Original(match[0], position.line), False)
+        value = match[2] if match[2] is not None else match[3] if match[3] is not None else match[4]
+        yield Binding(match[1], value, Original(match[0], position.line), False)
         position.chars = match.end()
-        position.line += 1 if match[3] else 0
+        position.line += 1 if match[5] else 0
 
 
 def binding_line(binding: Binding) -> int:
