@@ -150,6 +150,11 @@ def find_url(
     code = infer(project) if not env_files and settings.env_file is None else None
     app_files = app_env_files(project, code) if code is not None else None
     environment = load_environment(project, settings, env_files, environ, app_files)
+    for loaded in environment.files:
+        if loaded.undecodable is not None:
+            # load_dotenv() fails on such a file, so the app would not start either. The reader's
+            # message names the line, never the bytes (they may be part of a password).
+            raise UsageError(f"{loaded.undecodable.message}; {loaded.undecodable.fix}")
     for name, ignore_case in (
         (ENV_NAME, False),
         *(
