@@ -763,6 +763,8 @@ def _python_files(project_dir: Path) -> Iterator[Path]:
 def _modules(project_dir: Path) -> list[_Module]:
     modules: list[_Module] = []
     for path in _python_files(project_dir):
+        if _is_test(path.relative_to(project_dir)):
+            continue  # tests set up their own environment and settings; they are not the app
         try:
             text = read_bounded_text(path, what="source file", encoding="utf-8-sig")
         except UsageError:
@@ -812,8 +814,6 @@ def infer(project_dir: Path) -> Inferred:
     reads: list[tuple[str, str]] = []
     dynamic: list[str] = []
     for module in modules:
-        if _is_test(module.path):
-            continue  # tests set up their own environment; they are not the app
         for name, required, default, line in _direct_reads(module):
             where = f"{module.display}:{line}"
             if not name:

@@ -349,14 +349,15 @@ def _from_code(var: CodeVar) -> VarSpec:
     var_type = _KINDS.get(var.kind, VarType.STRING)
     if var_type is VarType.STRING and not var.unchecked:
         named = infer_type(var.name)
-        # A name says more than `str` only for the types that are strings anyway.
+        # A name says more than `str` only for the types that are strings anyway. A settings
+        # field annotated `str` may hold any database's URL (`WRITER_DB_URL: str = "mysql://..."`):
+        # only a bare read (no annotation to go by) is taken for a PostgreSQL URL by its name.
         if named in (
             VarType.OPENAI_KEY,
             VarType.SENTRY_DSN,
             VarType.SUPABASE_URL,
             VarType.SUPABASE_KEY,
-            VarType.POSTGRES_URL,
-        ):
+        ) or (named is VarType.POSTGRES_URL and var.direct):
             var_type = named
     if var_type is VarType.ENUM and not var.choices:
         var_type = VarType.STRING

@@ -192,6 +192,13 @@ CASES: list[tuple[str, str, dict[str, str], set[str]]] = [
         {"DATABASE_URL"},
     ),
     (
+        "str-url-of-another-database",
+        V2 + "class Settings(BaseSettings):\n"
+        "    writer_db_url: str = 'mysql+aiomysql://u:p@h:3306/d'\n",
+        {},
+        {"WRITER_DB_URL"},
+    ),
+    (
         "v1-config-prefix",
         V1 + "class Settings(BaseSettings):\n    port: int\n    class Config:\n        env_prefix = 'SVC_'\n",
         {"SVC_PORT": "80"},
