@@ -621,9 +621,10 @@ def _check_usage(schema: Schema, environment: Environment, out: _Builder) -> str
             out.add(
                 Issue(
                     Rule.UNUSED_VARIABLE,
-                    f"{display_key(name, (location.line or 0) if location else 0)} is declared "
-                    f"({where}) but the code never reads it: no settings field, no "
-                    "os.environ read (docker compose, the frontend or a tool may still use it)",
+                    f"{display_key(name, (location.line or 0) if location else 0)} is "
+                    f"{'set in' if location else 'declared in'} {where} but the code never "
+                    "reads it: no settings field, no os.environ read (docker compose, the "
+                    "frontend or a tool may still use it)",
                     level=Level.INFO,
                     fix="remove it if nothing uses it, or check the spelling against the code",
                 ),
