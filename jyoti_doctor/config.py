@@ -143,11 +143,11 @@ class _Table:
             raise self.error(key, "must be a non-empty string")
         return value
 
-    def strings(self, key: str) -> tuple[str, ...] | None:
+    def strings(self, key: str, *, single: bool = True) -> tuple[str, ...] | None:
         value = self.get(key)
         if value is None:
             return None
-        if isinstance(value, str):
+        if isinstance(value, str) and single:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.error(key, "must be a list of strings")
@@ -233,7 +233,8 @@ def _env_variables(table: _Table) -> dict[str, EnvVarSetting]:
             required=var.boolean("required"),
             secret=var.boolean("secret"),
             consumer=var.string("consumer"),
-            choices=var.strings("choices") or (),
+            # "a,b" would silently become one choice named "a,b".
+            choices=var.strings("choices", single=False) or (),
             pattern=var.string("pattern"),
             default=_plain_string(var, "default"),
         )

@@ -59,7 +59,7 @@ def looks_like_secret(value: str) -> bool:
     text = value.strip().strip("'\"")
     if not text:
         return False
-    if any(text.startswith(p) for p in KNOWN_PREFIXES) and len(text) >= 12:
+    if text.startswith(KNOWN_PREFIXES) and len(text) >= 12:
         return True
     scheme = _SCHEME.match(text)
     if scheme:
@@ -199,12 +199,46 @@ def _mask_token(match: re.Match[str]) -> str:
     return "".join(mask_key(p) if _is_secret_token(p) else p for p in _TOKEN_JOINS.split(token))
 
 
+# A known secret is masked in free text only from this length up, and only as a whole token: a
+# short password (`postgres`) would otherwise eat `postgresql://` and `postgres-url`. Short
+# secrets are still masked where their position says what they are (a URL's userinfo, the value
+# of a secret variable, a `password=` field).
+LONG_SECRET = 10
+_WORDISH = re.compile(r"[A-Za-z0-9_]")
+
+
+def _mask_whole(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` that is not part of a longer word masked."""
+    out: list[str] = []
+    start = 0
+    while True:
+        at = text.find(secret, start)
+        if at == -1:
+            break
+        end = at + len(secret)
+        before = text[at - 1] if at else ""
+        after = text[end] if end < len(text) else ""
+        inside_word = (before and _WORDISH.match(before) and _WORDISH.match(secret[0])) or (
+            after and _WORDISH.match(after) and _WORDISH.match(secret[-1])
+        )
+        if inside_word:
+            out.append(text[start : at + 1])
+            start = at + 1
+            continue
+        out.append(text[start:at])
+        out.append(MASK)
+        start = end
+    out.append(text[start:])
+    return "".join(out)
+
+
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Mask URL passwords, ``password=`` conninfo fields, known secret values and any token that
-    looks like a credential (a key pasted where it does not belong) in free text."""
+    """Mask URL passwords, ``password=`` conninfo fields, known secret values (whole tokens of
+    :data:`LONG_SECRET` characters or more) and any token that looks like a credential (a key
+    pasted where it does not belong) in free text."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        if len(secret) >= 4:
-            text = text.replace(secret, MASK)
+        if len(secret) >= LONG_SECRET and secret in text:
+            text = _mask_whole(text, secret)
     text = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
     text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
     return _TOKEN_IN_TEXT.sub(_mask_token, text)

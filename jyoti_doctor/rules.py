@@ -300,6 +300,22 @@ class Rule(Enum):
         Applicability.NONE,
         "env.md",
     )
+    UNDECLARED_VARIABLE = (
+        "JD309",
+        "undeclared-variable",
+        "variable read by the code but declared nowhere",
+        Severity.INFO,
+        Applicability.NONE,
+        "env.md",
+    )
+    UNUSED_VARIABLE = (
+        "JD310",
+        "unused-variable",
+        "variable declared but never read by the code",
+        Severity.INFO,
+        Applicability.NONE,
+        "env.md",
+    )
     DB_NOT_READY = (
         "JD401",
         "db-not-ready",

@@ -103,10 +103,12 @@ def project_secrets(
     *more_dirs: Path | None,
     environ: Mapping[str, str] | None = None,
 ) -> tuple[str, ...]:
-    """The secrets of the environment and of the ``.env`` files in the project (and ``more_dirs``).
+    """The secrets of the environment and of every env file the project's commands may read.
 
-    A file as ``project_dir`` stands for its directory. Every value of every file counts, even
-    one the environment hides: an app may load its ``.env`` with ``override=True``.
+    The files are those of :func:`jyoti_doctor.env.resolve.candidate_files` (the config's
+    ``env-file`` list, the settings class's ``env_file``, ``.env``) for ``project_dir`` and each
+    of ``more_dirs``; a file as a directory stands for its directory. Every value of every file
+    counts, even one the environment hides: an app may load its ``.env`` with ``override=True``.
     """
     env = dict(os.environ if environ is None else environ)
     pairs: list[tuple[str, str]] = list(env.items())
@@ -116,9 +118,29 @@ def project_secrets(
             continue
         if _is_file(directory):
             directory = directory.parent
-        path = (directory / ".env").absolute()
-        if path in seen:
-            continue
-        seen.add(path)
-        pairs.extend(read_env_file(path, env).items())
+        for path in _candidates(directory):
+            path = path.absolute()
+            if path in seen:
+                continue
+            seen.add(path)
+            pairs.extend(read_env_file(path, env).items())
     return secret_values(pairs)
+
+
+def _candidates(directory: Path) -> tuple[Path, ...]:
+    """The env files of ``directory``'s plan; ``.env`` alone when the config cannot be read."""
+    from .config import Settings, find_config
+    from .env.resolve import candidate_files
+
+    try:
+        config = find_config(directory)
+    except Exception:  # noqa: BLE001  (a broken config must not stop the masking)
+        config = Settings()
+    app_files = None
+    try:
+        from .env.infer import app_env_files
+
+        app_files = app_env_files(directory)
+    except Exception:  # noqa: BLE001, S110  (best effort: the settings class may be unparsable)
+        pass
+    return candidate_files(directory, config, (), app_files)

@@ -19,6 +19,18 @@ def read_bounded_text(path: Path, *, what: str, encoding: str = "utf-8") -> str:
     A FIFO, a device or a directory would hang or never end, a symlink loop cannot be opened,
     and a huge file is not a config: each is refused before anything is read.
     """
+    data = read_bounded_bytes(path, what=what)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{what} {path} is not valid {encoding} (byte {exc.start})") from None
+    except LookupError:
+        raise UsageError(f"{what} {path}: unknown encoding {encoding!r}") from None
+
+
+def read_bounded_bytes(path: Path, *, what: str) -> bytes:
+    """The bytes of a small regular file (see :func:`read_bounded_text`), for readers that must
+    see a BOM or undecodable bytes themselves (``.env`` files)."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -40,9 +52,4 @@ def read_bounded_text(path: Path, *, what: str, encoding: str = "utf-8") -> str:
         raise UsageError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_TEXT_FILE_BYTES:
         raise UsageError(f"{what} {path} grew past {MAX_TEXT_FILE_BYTES:,} bytes while read")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{what} {path} is not valid {encoding} (byte {exc.start})") from None
-    except LookupError:
-        raise UsageError(f"{what} {path}: unknown encoding {encoding!r}") from None
+    return data

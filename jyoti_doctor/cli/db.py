@@ -44,7 +44,6 @@ EnvFileOpt = Annotated[
     typer.Option(
         "--env-file",
         help="Read DATABASE_URL from this file (repeatable; later files win).",
-        dir_okay=False,
     ),
 ]
 DeadlineOpt = Annotated[

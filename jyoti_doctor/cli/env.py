@@ -29,9 +29,9 @@ EnvFileOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--env-file",
-        help="A .env file to load (repeatable; loaded in order, the first to set a name wins "
-        "after the real environment). Default: ./.env when it exists.",
-        dir_okay=False,
+        help="A .env file to check (repeatable; a later file wins, and named files win over "
+        "the process environment). Default: the config's env-file, else the settings class's "
+        "env_file, else ./.env (docs/env.md: Which value wins).",
     ),
 ]
 SchemaOpt = Annotated[
@@ -39,7 +39,8 @@ SchemaOpt = Annotated[
     typer.Option(
         "--schema",
         help="Where the schema comes from: `pyproject` ([tool.jyoti-doctor.env]) or a file "
-        "(.env.example style, or a .toml). Default: pyproject and .env.example, else built-in.",
+        "(.env.example style, or a .toml). Default: pyproject over .env.example over the "
+        "app's code (settings classes, os.environ reads), else built-in.",
     ),
 ]
 RequireOpt = Annotated[

@@ -12,14 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..env.resolve import Environment, Resolved
 from ..errors import UsageError
 from ..masking import looks_like_secret, mask_secret, mask_text, password_candidates
-
-if TYPE_CHECKING:
-    from ..env.load import DotenvFile
 
 ENV_NAME = "DATABASE_URL"
 DEFAULT_PORT = 5432
@@ -52,6 +49,17 @@ class RawUrl:
     source: str
     path: Path | None = None
     line: int | None = None  # of the ``DATABASE_URL=`` line that python-dotenv keeps
+
+    @property
+    def described(self) -> str:
+        """The source as a message names it: ``the --url flag``, ``DATABASE_URL in .env:3``."""
+        if self.source == "--url":
+            return "the --url flag"
+        if self.source == "environment":
+            return f"{ENV_NAME} in the environment"
+        if self.path is not None and self.source == str(self.path):
+            return f"{ENV_NAME} in {self.path}" + (f":{self.line}" if self.line else "")
+        return self.source
 
 
 @dataclass(frozen=True)
@@ -107,25 +115,12 @@ def mask(raw: str, secrets: Sequence[str] = ()) -> str:
     return mask_text(raw, (*secrets, *password_candidates(raw)))
 
 
-def _read(path: Path, environ: Mapping[str, str]) -> DotenvFile:
-    """One env file through the shared reader; undecodable text is a usage error, as it is for
-    the app's ``load_dotenv()``, which fails on it."""
-    from ..env.load import read_dotenv
+class NoDatabaseConfigured(UsageError):
+    """No source names a database at all: a configuration gap, not a malformed input.
 
-    if not path.is_file():
-        raise UsageError(f"env file {'is a directory' if path.is_dir() else 'not found'}: {path}")
-    loaded = read_dotenv(path, str(path), environ, explicit=True)
-    if loaded.undecodable is not None:
-        # The reader's message names the line, never the bytes (they may be part of a password).
-        raise UsageError(f"{loaded.undecodable.message}; {loaded.undecodable.fix}")
-    return loaded
-
-
-def _found(loaded: DotenvFile) -> RawUrl | None:
-    entry = loaded.effective().get(ENV_NAME)
-    if entry is None or entry.value is None:
-        return None
-    return RawUrl(entry.value, str(loaded.path), loaded.path, entry.line)
+    doctor reports it as a "not configured" finding of its database check; probe-db, whose one
+    job is to connect, still exits 2 with it.
+    """
 
 
 def find_url(
@@ -135,42 +130,111 @@ def find_url(
     environ: Mapping[str, str] | None = None,
     config: Settings | None = None,
 ) -> RawUrl:
-    """The connection string, by precedence; each file is read once.
+    """The connection string, found the way the app finds it, by the one precedence rule of
+    :mod:`jyoti_doctor.env.resolve` (the same files and environment check-env reads).
 
-    ``--url``; then the env files named explicitly (later files override earlier ones, as they do
-    for ``docker compose``); then ``DATABASE_URL`` from the environment; then the config's
-    ``env-file`` list (the first file that sets it wins, as successive ``load_dotenv()`` calls
-    do), else ``.env`` in the project directory. The real environment beats those files the way
-    python-dotenv's ``load_dotenv()`` does at the application's startup; ``os.environ`` is never
-    modified. Within a file the last ``DATABASE_URL`` line wins, as it does for python-dotenv.
+    In order: ``--url``; ``DATABASE_URL``; the URL field of the app's settings class
+    (``SQLALCHEMY_DATABASE_URI``, ``database_url``...); the variables such a class builds it from
+    (``POSTGRES_SERVER``/``POSTGRES_HOST``, ``POSTGRES_PORT``, ``POSTGRES_USER``,
+    ``POSTGRES_PASSWORD``, ``POSTGRES_DB``); libpq's own ``PGHOST``, ``PGPORT``, ``PGUSER``,
+    ``PGPASSWORD``, ``PGDATABASE``, ``PGSERVICE``. Each file is read once and ``os.environ`` is
+    never modified. Raises :class:`NoDatabaseConfigured` when none of them names a database.
     """
-    from ..env.load import env_file_paths
+    from ..env.infer import app_env_files, infer
+    from ..env.resolve import load_environment
 
-    env = os.environ if environ is None else environ
-    project = project_dir or Path(".")
     if url is not None:
         return RawUrl(url, "--url")
-    if env_files:
-        found: RawUrl | None = None
-        for path in env_files:
-            found = _found(_read(Path(path), env)) or found
-        if found is None:
-            names = ", ".join(str(p) for p in env_files)
-            raise UsageError(f"{ENV_NAME} is not set in {names}")
-        return found
-    if env.get(ENV_NAME) is not None:
-        return RawUrl(env[ENV_NAME], "environment")
-    paths = env_file_paths(project, config or Settings())
-    for path, explicit in paths:
-        if explicit or path.is_file():
-            found = _found(_read(path, env))
-            if found is not None:
-                return found
-    where = ", ".join(str(p) for p, _ in paths) if paths else str(project / ".env")
-    raise UsageError(
-        f"no database URL: pass --url, set {ENV_NAME} in the environment, "
-        f"or put it in {where} (or name a file with --env-file)"
+    project = project_dir or Path(".")
+    settings = config or Settings()
+    code = infer(project) if not env_files and settings.env_file is None else None
+    app_files = app_env_files(project, code) if code is not None else None
+    environment = load_environment(project, settings, env_files, environ, app_files)
+    for loaded in environment.files:
+        if loaded.undecodable is not None:
+            # load_dotenv() fails on such a file, so the app would not start either. The reader's
+            # message names the line, never the bytes (they may be part of a password).
+            raise UsageError(f"{loaded.undecodable.message}; {loaded.undecodable.fix}")
+    for name, ignore_case in (
+        (ENV_NAME, False),
+        *(
+            (v.name, not v.case_sensitive)
+            for v in (code.variables if code else ())
+            if v.kind == "postgres-url" and v.name != ENV_NAME
+        ),
+    ):
+        found = environment.lookup(name, ignore_case=ignore_case)
+        if found.value is not None:
+            return _raw(found, name)
+    composed = _from_parts(environment)
+    if composed is not None:
+        return composed
+    read = ", ".join(f.display for f in environment.files)
+    where = (
+        f" (read: the environment, {read})" if read else " (read: the environment; no .env file)"
     )
+    raise NoDatabaseConfigured(
+        f"no database URL{where}: no --url, no {ENV_NAME}, no POSTGRES_SERVER/POSTGRES_HOST "
+        "and no PGHOST/PGSERVICE; pass --url, set one of them in the environment or in .env, "
+        "or name a file with --env-file"
+    )
+
+
+def _raw(found: Resolved, name: str) -> RawUrl:
+    value = found.value or ""
+    if found.file is not None and found.entry is not None:
+        source = str(found.file.path) if name == ENV_NAME else f"{name} in {found.where}"
+        return RawUrl(value, source, found.file.path, found.entry.line)
+    return RawUrl(value, "environment" if name == ENV_NAME else f"{name} in the environment")
+
+
+# The host variable of a URL built from parts, as project templates spell it.
+_POSTGRES_PARTS = ("POSTGRES_SERVER", "POSTGRES_HOST")
+_LIBPQ = {
+    "PGHOST": "host",
+    "PGPORT": "port",
+    "PGUSER": "user",
+    "PGPASSWORD": "password",
+    "PGDATABASE": "dbname",
+    "PGSERVICE": "service",
+    "PGSSLMODE": "sslmode",
+}
+
+
+def _conninfo_value(value: str) -> str:
+    """A libpq keyword value, quoted when it must be."""
+    if value and not re.search(r"[\s'\\]", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _from_parts(environment: Environment) -> RawUrl | None:
+    from urllib.parse import quote
+
+    host_var = next((n for n in _POSTGRES_PARTS if environment.get(n)), None)
+    if host_var is not None:
+        host = environment.lookup(host_var)
+        user = environment.get("POSTGRES_USER") or ""
+        password = environment.get("POSTGRES_PASSWORD") or ""
+        port = environment.get("POSTGRES_PORT") or str(DEFAULT_PORT)
+        db = environment.get("POSTGRES_DB") or ""
+        auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+        netloc = f"{auth}@" if auth else ""
+        shown_host = f"[{host.value}]" if ":" in (host.value or "") else host.value
+        value = f"postgresql://{netloc}{shown_host}:{port}/{quote(db, safe='')}"
+        where = host.where
+        source = (
+            f"{host_var}, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB ({where})"
+        )
+        path = host.file.path if host.file is not None else None
+        line = host.entry.line if host.entry is not None else None
+        return RawUrl(value, source, path, line)
+    present = {name: environment.get(name) for name in _LIBPQ}
+    if present.get("PGHOST") or present.get("PGSERVICE"):
+        parts = [f"{_LIBPQ[n]}={_conninfo_value(v)}" for n, v in present.items() if v]
+        names = ", ".join(n for n, v in present.items() if v)
+        return RawUrl(" ".join(parts), f"libpq variables {names}")
+    return None
 
 
 def strip_driver(raw: str) -> tuple[str, str | None]:
@@ -238,7 +302,7 @@ def parse_target(raw: RawUrl) -> Target:
     shown = mask_text(value, secrets)
     where = "" if raw.source == "--url" else f" (from {raw.source})"
     if not value.strip():
-        raise UsageError(f"{ENV_NAME}{where} is empty")
+        raise UsageError(f"{raw.described} is empty")
     if value != value.strip():
         raise UsageError(
             f"connection string{where} has leading or trailing whitespace: {shown!r}; "

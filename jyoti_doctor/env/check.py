@@ -10,6 +10,7 @@ otherwise, so that, with the one exit-code rule of docs/contract.md (errors and 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,17 +32,16 @@ from ..findings import (
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
 from ..rules import Rule
 from ..secrets import variants
-from .load import (
-    DotenvFile,
+from ..textfile import read_bounded_bytes
+from .load import DotenvFile, display_key, git_issues
+from .model import Issue, Level, Source
+from .resolve import (
+    Environment,
     Resolved,
-    Source,
-    display_key,
-    env_file_paths,
-    git_issues,
-    load_files,
-    resolve,
+    candidate_files,
+    display_path,
+    load_environment,
 )
-from .model import Issue, Level
 from .schema import Schema, VarSpec, VarType, load_schema
 from .validators import clean_value, placeholder_issue, supabase_role, validate
 
@@ -61,6 +61,8 @@ _HINT_WIDTH = 60
 
 def printable(text: str) -> str:
     """Control and invisible characters spelled out, so a hint shows what is really there."""
+    if text.isascii() and text.isprintable():
+        return text
     out: list[str] = []
     for char in text:
         if char == "\n":
@@ -93,9 +95,10 @@ def hint(value: str | None, secret: bool) -> str:
 
 def client_exposed_reason(name: str, value: str) -> str | None:
     """Why a client-exposed variable (NEXT_PUBLIC_..., VITE_...) holds a secret, or None."""
-    prefix = next((p for p in CLIENT_PREFIXES if name.upper().startswith(p)), None)
-    if prefix is None or not value.strip():
+    upper = name.upper()
+    if not upper.startswith(CLIENT_PREFIXES) or not value.strip():
         return None
+    prefix = next(p for p in CLIENT_PREFIXES if upper.startswith(p))
     rest = name[len(prefix) :].upper()
     role = supabase_role(value.strip())
     if role in ("service_role", "secret"):
@@ -122,6 +125,8 @@ class _Builder:
     def severity(self, level: Level) -> Severity:
         if level is Level.ERROR:
             return Severity.ERROR
+        if level is Level.WARNING:
+            return Severity.WARNING
         if level is Level.ADVISORY:
             return Severity.WARNING if self.strict else Severity.INFO
         return Severity.INFO
@@ -155,12 +160,58 @@ def _location(resolved: Resolved) -> Location | None:
     return None
 
 
+def _empty_for_code(spec: VarSpec, where: str) -> list[Issue]:
+    if spec.ignore_empty:
+        return []
+    return [
+        Issue(
+            Rule.MALFORMED_VALUE,
+            f"{spec.name} is set but empty ({where}); the settings class parses it as "
+            f"{spec.type.value} and fails at startup",
+            fix=f"give {spec.name} a value, or remove the line to use the default",
+        )
+    ]
+
+
+_PRODUCTION_FILES = frozenset(
+    {".env.production", ".env.prod", "production.env", "prod.env", ".env.production.local"}
+)
+
+
+def _production_like(resolved: Resolved, environment: Environment) -> bool:
+    """Whether the value is meant for production: it comes from a production env file, or the
+    environment says so (ENVIRONMENT=production, as project templates spell it)."""
+    if resolved.file is not None and resolved.file.path.name.lower() in _PRODUCTION_FILES:
+        return True
+    for name in ("ENVIRONMENT", "APP_ENV", "ENV"):
+        value = environment.lookup(name).value
+        if value is not None and value.strip().lower() in ("production", "prod"):
+            return True
+    return False
+
+
+def _placeholder_level(issue: Issue, production: bool) -> Issue:
+    """A placeholder secret fails a production env file; in a development .env it is a warning
+    (templates ship `changethis` on purpose, to be changed before deploying)."""
+    if issue.rule is not Rule.PLACEHOLDER_VALUE:
+        return issue
+    if production:
+        return replace(issue, level=Level.ERROR, message=f"{issue.message} (in a production env)")
+    return replace(
+        issue, level=Level.WARNING, message=f"{issue.message}; change it before deploying"
+    )
+
+
 def _status(value: str | None, spec: VarSpec, issues: list[Issue]) -> str:
+    if spec.unchecked and value:
+        return "not checked"
     if value is None:
         return "missing" if spec.required else "unset (optional)"
     if value == "":
-        return "empty" if spec.required else "empty (optional)"
-    codes = {i.rule for i in issues if i.level is Level.ERROR}
+        if spec.required:
+            return "empty"
+        return "invalid" if any(i.level is Level.ERROR for i in issues) else "empty (optional)"
+    codes = {i.rule for i in issues if i.level in (Level.ERROR, Level.WARNING)}
     for code, word in (
         (Rule.PLACEHOLDER_VALUE, "placeholder"),
         (Rule.MALFORMED_VALUE, "invalid"),
@@ -181,15 +232,16 @@ def _type_label(spec: VarSpec, schema: Schema) -> str:
 def _check_declared(
     spec: VarSpec,
     schema: Schema,
-    files: Sequence[DotenvFile],
-    environ: Mapping[str, str],
+    environment: Environment,
     out: _Builder,
 ) -> tuple[str, ...]:
-    resolved = resolve(spec.name, files, environ, spec.default)
+    files = environment.files
+    resolved = environment.lookup(spec.name, spec.default, ignore_case=not spec.case_sensitive)
     value = resolved.value
     secret = spec.is_secret or (value is not None and looks_like_secret(value))
     if secret:
         out.remember(value)
+        out.remember(resolved.hidden_environment)
         if resolved.shadowed is not None:
             out.remember(resolved.shadowed[1].value)
     shown = hint(value, secret)
@@ -210,25 +262,48 @@ def _check_declared(
                 fix=f"set {spec.name} in the environment or in .env",
             )
         )
-    elif value == "" and spec.required:
+    elif (
+        value == ""
+        and spec.required
+        and (not spec.from_code or spec.ignore_empty or spec.type is VarType.STRING)
+    ):
+        # A settings class accepts "" for a str field (the app starts, with an empty value);
+        # with env_ignore_empty, or for any other declared variable, empty is missing.
+        accepted = spec.from_code and spec.type is VarType.STRING and not spec.ignore_empty
         issues.append(
             Issue(
                 Rule.MISSING_VARIABLE,
-                f"{spec.name} is required but empty",
+                f"{spec.name} is required but empty"
+                + ("" if resolved.source is Source.ENVIRONMENT else f" in {resolved.where}")
+                + (" (the environment)" if resolved.source is Source.ENVIRONMENT else "")
+                + (
+                    "; the settings class accepts it, so the app starts with an empty value"
+                    if accepted
+                    else ""
+                ),
+                level=Level.ADVISORY if accepted else Level.ERROR,
                 fix=f"give {spec.name} a value",
             )
         )
-    elif value:
+    elif spec.unchecked and value:
+        pass  # said in the table: the code changes the value before pydantic judges it
+    elif value or (value == "" and spec.from_code and spec.type is not VarType.STRING):
+        # An empty value is still parsed by pydantic (and fails for a number or a URL).
         issues.extend(
             validate(spec, value, shown=None if secret else value, consumer=schema.consumer_guess)
+            if value
+            else _empty_for_code(spec, resolved.where)
         )
+    if secret:
+        production = _production_like(resolved, environment)
+        issues = [_placeholder_level(i, production) for i in issues]
     for issue in issues:
         out.add(issue, location=location, source=source)
     if resolved.shadowed is not None:
         shadow_file, entry = resolved.shadowed
         _shadow(spec.name, value or "", shadow_file, entry, secret, out, declared=True)
     # Short: the findings carry the full explanation, and a narrow terminal must fit the table.
-    rank = {Level.ERROR: 0, Level.ADVISORY: 1, Level.INFO: 2}
+    rank = {Level.ERROR: 0, Level.WARNING: 1, Level.ADVISORY: 2, Level.INFO: 3}
     message = ""
     if issues:
         worst = min(issues, key=lambda i: rank[i.level])
@@ -236,10 +311,15 @@ def _check_declared(
         message = f"{worst.rule.code} {worst.rule.title}{more}"
     if not message and value is None and not spec.required:
         message = "optional, not set"
+    if spec.unchecked and value:
+        message = f"not checked: {spec.unchecked}"
+    where = resolved.where
+    if resolved.hidden_environment is not None:
+        where += " (over the environment)"
     return (
         spec.name,
         _type_label(spec, schema),
-        resolved.where,
+        where,
         _status(value, spec, issues),
         shown,
         message,
@@ -286,11 +366,12 @@ def _shadow(
 def _check_undeclared(
     file: DotenvFile,
     schema: Schema,
-    environ: Mapping[str, str],
+    environment: Environment,
     out: _Builder,
     done: set[str],
 ) -> None:
     """Values in a .env that no schema declares still get the generic checks (as advice)."""
+    environ = environment.process
     for key, entry in file.effective().items():
         if schema.get(key) is not None or key in done or entry.value is None:
             continue
@@ -299,18 +380,24 @@ def _check_undeclared(
         if secret:
             out.remember(entry.value)
             out.remember(environ.get(key))
-        location = Location(file.display, entry.line)
         name = display_key(key, entry.line)
-        source = f"{name}={hint(entry.value, secret)}"
         if entry.value:
             cleaned = clean_value(name, entry.value)
             found = list(cleaned.issues)
             placeholder = placeholder_issue(name, cleaned.value) if cleaned.value else None
             if placeholder is not None:
                 found.append(placeholder)
+            if found:
+                location = Location(file.display, entry.line)
+                source = f"{name}={hint(entry.value, secret)}"
+            production = secret and _production_like(environment.lookup(key), environment)
             for issue in found:
-                out.add(replace(issue, level=Level.ADVISORY), location=location, source=source)
-        if key in environ and environ[key] != entry.value:
+                if secret and issue.rule is Rule.PLACEHOLDER_VALUE:
+                    issue = _placeholder_level(issue, production)
+                else:
+                    issue = replace(issue, level=Level.ADVISORY)
+                out.add(issue, location=location, source=source)
+        if not environment.files_win and key in environ and environ[key] != entry.value:
             _shadow(name, environ[key], file, entry, secret, out, declared=False)
 
 
@@ -348,8 +435,9 @@ def _raw_values(project_dir: Path, config: Settings, env_files: Sequence[Path]) 
     """Everything after `=` in the env files, read naively: the failure may precede parsing."""
     found: list[str] = []
     try:
-        for path, _ in env_file_paths(project_dir, config, env_files):
-            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        for path in candidate_files(project_dir, config, env_files):
+            text = read_bounded_bytes(path, what="env file").decode("utf-8", errors="replace")
+            for line in text.splitlines():
                 value = line.partition("=")[2].strip()
                 found += [v for v in (value, value.strip("'\"")) if len(v) >= 8]
     except Exception:  # noqa: BLE001, S110  (best effort on a path that is already failing)
@@ -372,7 +460,8 @@ def _check(
     strict: bool,
 ) -> EnvResult:
     declared = load_schema(project_dir, config, schema, require)
-    files = load_files(project_dir, config, env_files, env)
+    environment = load_environment(project_dir, config, env_files, env, declared.app_files)
+    files = environment.files
     candidates += [e.value for f in files for e in f.entries if e.value and len(e.value) >= 8]
     out = _Builder(strict)
     details: dict[str, JsonValue] = {}
@@ -387,14 +476,20 @@ def _check(
             git_not_checked[file.display] = f"not checked: {reason}"
     if git_not_checked:
         details["git"] = git_not_checked
-    rows = [_check_declared(spec, declared, files, env, out) for spec in declared.variables]
+    rows = [_check_declared(spec, declared, environment, out) for spec in declared.variables]
     done: set[str] = set()
-    for file in files:
-        _check_undeclared(file, declared, env, out, done)
-    _check_exposed(declared, files, env, out)
+    # The file that wins comes first, so the value the app sees is the one judged.
+    for file in reversed(files):
+        _check_undeclared(file, declared, environment, out, done)
+    _check_exposed(declared, environment, out)
+    usage = _check_usage(declared, environment, out)
+    if usage:
+        details["code_reads"] = usage
     secrets = tuple(out.secrets)
     findings = tuple(_scrub(f, secrets) for f in out.findings)
-    rows = [tuple(mask_text(cell, secrets) if cell else cell for cell in row) for row in rows]
+    # By position: only the value and message cells can hold a value; the name, the type and
+    # the status are the tool's own words (a password `postgres` must not eat `postgres-url`).
+    rows = [(*row[:4], *(mask_text(c, secrets) if c else c for c in row[4:])) for row in rows]
     invalid = sum(
         1
         for row in rows
@@ -402,6 +497,16 @@ def _check(
     )
     if declared.consumer_guess:
         details["postgres_consumer_guess"] = declared.consumer_guess
+    app_files = declared.app_files
+    if app_files is not None:
+        used = any(f.source is Source.SETTINGS_ENV_FILE for f in files)
+        details["settings_env_file"] = (
+            f"{', '.join(display_path(p, project_dir) for p in app_files.paths)} "
+            f"(env_file of {app_files.owner}), relative to {app_files.assumed}"
+            + ("" if used else "; not read: --env-file or the config's env-file take its place")
+        )
+    if declared.notes:
+        details["schema_notes"] = list(declared.notes)
     return EnvResult(
         schema=declared.origin,
         env_files=tuple(f.display for f in files),
@@ -441,15 +546,14 @@ class EnvResult:
         )
 
 
-def _check_exposed(
-    schema: Schema, files: Sequence[DotenvFile], environ: Mapping[str, str], out: _Builder
-) -> None:
+def _check_exposed(schema: Schema, environment: Environment, out: _Builder) -> None:
     names = dict.fromkeys(spec.name for spec in schema.variables)
-    for file in files:
-        names.update(dict.fromkeys(file.effective()))
+    names.update(dict.fromkeys(environment.file_names()))
     for name in names:
+        if not name.upper().startswith(CLIENT_PREFIXES):
+            continue
         spec = schema.get(name)
-        resolved = resolve(name, files, environ, spec.default if spec else None)
+        resolved = environment.lookup(name, spec.default if spec else None)
         if not resolved.value:
             continue
         reason = client_exposed_reason(name, resolved.value)
@@ -469,6 +573,84 @@ def _check_exposed(
             location=_location(resolved),
             source=f"{shown}={hint(resolved.value, True)}",
         )
+
+
+# Variables that libraries and platforms read by themselves: never "unused" for want of a
+# read in the app's own code.
+_READ_BY_OTHERS = re.compile(
+    r"(SENTRY|OPENAI|ANTHROPIC|AWS|AZURE|GOOGLE|GCP|HF|HUGGINGFACE|PG|PYTHON|UVICORN|GUNICORN|"
+    r"HYPERCORN|OTEL|NEW_RELIC|DD|LOGFIRE|LANGCHAIN|LANGSMITH|REDIS|CELERY|DJANGO|FLASK)_.*|"
+    r"PORT|HOST|TZ|LANG|LC_.*|PATH|WEB_CONCURRENCY|FORWARDED_ALLOW_IPS|GUNICORN_CMD_ARGS|"
+    r"(HTTP|HTTPS|NO|ALL)_PROXY|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|DATABASE_URL"
+)
+
+
+def _check_usage(schema: Schema, environment: Environment, out: _Builder) -> str:
+    """JD309/JD310: what the code reads against what the files and the schema declare.
+
+    Returns what the details should say about it ("" when the code was not read).
+    """
+    code = schema.code
+    if code is None or not code.found:
+        return ""
+    read = {v.name.upper() for v in code.variables}
+    read |= {alias.upper() for v in code.variables for alias in v.aliases}
+    read |= {name.upper() for name, _ in code.reads}
+    declared: dict[str, str] = {}  # upper-cased name -> where it is declared or set
+    for spec in schema.variables:
+        if not spec.from_code or " + " in spec.origin:
+            declared.setdefault(spec.name.upper(), spec.origin.rsplit(" + ", 1)[-1])
+    for file in environment.files:
+        for key, entry in file.effective().items():
+            declared.setdefault(key.upper(), f"{file.display}:{entry.line}")
+    if code.dynamic:
+        unused = "not checked: the code reads the environment by computed names at " + ", ".join(
+            code.dynamic[:3]
+        )
+    else:
+        unused = "checked"
+        for upper, where in declared.items():
+            if upper in read or _READ_BY_OTHERS.fullmatch(upper):
+                continue
+            path, _, line = where.rpartition(":")
+            location = Location(path, int(line)) if line.isdigit() else None
+            name = next(
+                (k for f in environment.files for k in f.effective() if k.upper() == upper),
+                upper,
+            )
+            out.add(
+                Issue(
+                    Rule.UNUSED_VARIABLE,
+                    f"{display_key(name, (location.line or 0) if location else 0)} is "
+                    f"{'set in' if location else 'declared in'} {where} but the code never "
+                    "reads it: no settings field, no os.environ read (docker compose, the "
+                    "frontend or a tool may still use it)",
+                    level=Level.INFO,
+                    fix="remove it if nothing uses it, or check the spelling against the code",
+                ),
+                location=location,
+            )
+    documented = any(not s.from_code or " + " in s.origin for s in schema.variables)
+    if documented:
+        for var in code.variables:
+            upper = var.name.upper()
+            if (
+                upper in declared
+                or environment.lookup(var.name, ignore_case=True).value is not None
+            ):
+                continue
+            if var.required or not var.direct:
+                continue  # JD301 says it already; a settings class is a declaration itself
+            out.add(
+                Issue(
+                    Rule.UNDECLARED_VARIABLE,
+                    f"{var.name} is read by the code ({var.origin}) but declared nowhere "
+                    "(not in .env.example, the config or an env file)",
+                    level=Level.INFO,
+                    fix=f"add {var.name} to .env.example, with its default if it has one",
+                )
+            )
+    return f"never-read variables: {unused}"
 
 
 def _scrub(finding: Finding, secrets: tuple[str, ...]) -> Finding:

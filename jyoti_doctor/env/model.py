@@ -16,6 +16,8 @@ class Level(StrEnum):
     """
 
     ERROR = "error"
+    # Always a warning (exit 1), whatever --strict says: a placeholder secret in a dev .env.
+    WARNING = "warning"
     ADVISORY = "advisory"
     INFO = "info"
 
@@ -29,3 +31,16 @@ class Issue:
     level: Level = Level.ERROR
     fix: str | None = None
     line: int | None = None
+
+
+class Source(StrEnum):
+    """Where a value came from; the value is the word a report shows."""
+
+    FLAG = "flag"
+    ENV_FILE_FLAG = "--env-file"
+    ENVIRONMENT = "environment"
+    CONFIG_ENV_FILE = "config env-file"
+    SETTINGS_ENV_FILE = "settings env_file"
+    DOTENV = ".env"
+    DEFAULT = "default"
+    MISSING = "missing"

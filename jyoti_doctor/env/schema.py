@@ -20,17 +20,21 @@ In ``.env.example`` the same keys are ``@``-annotations on the comment lines abo
 
 from __future__ import annotations
 
-import io
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..config import EnvVarSetting, Settings, read_settings
 from ..errors import UsageError
 from ..masking import is_secret_name
+from ..textfile import read_bounded_text
+from .infer import CodeVar, Inferred, app_env_files, infer
+from .resolve import AppEnvFiles
 
 
 class VarType(StrEnum):
@@ -40,6 +44,10 @@ class VarType(StrEnum):
     SUPABASE_URL = "supabase-url"
     SUPABASE_KEY = "supabase-key"
     URL = "url"
+    HTTP_URL = "http-url"
+    EMAIL = "email"
+    JSON = "json"
+    FLOAT = "float"
     INT = "int"
     PORT = "port"
     BOOL = "bool"
@@ -71,8 +79,24 @@ class VarSpec:
     choices: tuple[str, ...] = ()
     pattern: str | None = None
     default: str | None = None
-    # Where it was declared: "pyproject.toml", ".env.example:7", "--require", "built-in".
+    # Where it was declared: "pyproject.toml", ".env.example:7", "--require", "built-in", or the
+    # code ("app/core/config.py:12 (Settings.X)").
     origin: str = "built-in"
+    # Declared by the app's code: its values are judged as pydantic coerces them (bool accepts
+    # t/f/y/n, int accepts `1_000` and surrounding spaces...).
+    from_code: bool = False
+    # pydantic-settings matches names case-insensitively unless the class says otherwise.
+    case_sensitive: bool = True
+    # For json: "array", "object", or "" for any JSON value.
+    json_shape: str = ""
+    # Why the value is not judged (a validator the code runs first); None when it is.
+    unchecked: str | None = None
+    # What the code does to the value itself (a scheme it rewrites), so that is no error.
+    fixed_by_code: str | None = None
+    # pydantic-settings' env_ignore_empty: an empty value counts as unset.
+    ignore_empty: bool = False
+    # Set by an explicit config table or an annotated .env.example line (not a bare key).
+    explicit: bool = False
 
     @property
     def is_secret(self) -> bool:
@@ -88,9 +112,17 @@ class Schema:
     origin: str
     consumer_guess: Consumer | None = None
     notes: tuple[str, ...] = field(default=())
+    # The env_file of the app's settings class, when the schema was read from it.
+    app_files: AppEnvFiles | None = None
+    # What the code reads, when it was read (None with --schema, which leaves the code out).
+    code: Inferred | None = None
 
     def get(self, name: str) -> VarSpec | None:
-        return next((v for v in self.variables if v.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, VarSpec]:
+        return {v.name: v for v in self.variables}
 
 
 _NAME_TYPES: tuple[tuple[re.Pattern[str], VarType], ...] = (
@@ -170,6 +202,7 @@ def schema_from_table(table: Mapping[str, EnvVarSetting], where: str) -> list[Va
             pattern=value.pattern,
             default=value.default,
             origin="pyproject.toml",
+            explicit=True,
         )
         specs.append(_finish(spec, here))
     return specs
@@ -214,20 +247,13 @@ def _annotations(comment: str, where: str) -> dict[str, str]:
 
 def schema_from_example(path: Path, display: str) -> list[VarSpec]:
     """Variables from a ``.env.example``: keys with the annotations of the comments above them."""
-    from dotenv.parser import parse_stream
+    from .load import binding_line, parse_bindings, split_lines
 
-    from .load import binding_line, split_lines
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"cannot read schema {display}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    text = read_bounded_text(path, what="schema file", encoding="utf-8-sig")
     lines = split_lines(text)
     specs: list[VarSpec] = []
     seen: set[str] = set()
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in parse_bindings(text):
         if binding.key is None:
             continue
         key_line = binding_line(binding)
@@ -278,6 +304,7 @@ def _spec_from_notes(
         pattern=notes.get("pattern") or None,
         default=notes.get("default"),
         origin=where,
+        explicit=bool(notes),
     )
     return _finish(spec, next(iter(note_at.values()), where) if note_at else where)
 
@@ -289,8 +316,8 @@ def _guess_consumer(project_dir: Path) -> Consumer | None:
         candidate = project_dir / name
         if candidate.is_file():
             try:
-                texts.append(candidate.read_text(encoding="utf-8", errors="replace").lower())
-            except OSError:
+                texts.append(read_bounded_text(candidate, what="requirements file").lower())
+            except UsageError:
                 continue
     words = set(re.findall(r"(?m)^[\s\"']*([a-z0-9_.\-]+)", "\n".join(texts)))
     words |= set(re.findall(r"[\"']([a-z0-9_.\-]+)", "\n".join(texts)))
@@ -303,27 +330,105 @@ def _guess_consumer(project_dir: Path) -> Consumer | None:
     return None
 
 
+_KINDS = {
+    "string": VarType.STRING,
+    "int": VarType.INT,
+    "float": VarType.FLOAT,
+    "bool": VarType.BOOL,
+    "enum": VarType.ENUM,
+    "json": VarType.JSON,
+    "url": VarType.URL,
+    "http-url": VarType.HTTP_URL,
+    "postgres-url": VarType.POSTGRES_URL,
+    "email": VarType.EMAIL,
+}
+
+
+def _from_code(var: CodeVar) -> VarSpec:
+    """A code-declared variable as a spec; a well-known name refines a plain string type."""
+    var_type = _KINDS.get(var.kind, VarType.STRING)
+    if var_type is VarType.STRING and not var.unchecked:
+        named = infer_type(var.name)
+        # A name says more than `str` only for the types that are strings anyway. A settings
+        # field annotated `str` may hold any database's URL (`WRITER_DB_URL: str = "mysql://..."`):
+        # only a bare read (no annotation to go by) is taken for a PostgreSQL URL by its name.
+        if named in (
+            VarType.OPENAI_KEY,
+            VarType.SENTRY_DSN,
+            VarType.SUPABASE_URL,
+            VarType.SUPABASE_KEY,
+        ) or (named is VarType.POSTGRES_URL and var.direct):
+            var_type = named
+    if var_type is VarType.ENUM and not var.choices:
+        var_type = VarType.STRING
+    return VarSpec(
+        name=var.name,
+        type=var_type,
+        required=var.required,
+        secret=True if var.secret else None,
+        choices=var.choices,
+        default=var.default,
+        origin=var.origin,
+        from_code=True,
+        case_sensitive=var.case_sensitive,
+        json_shape=var.json_shape,
+        unchecked=var.unchecked,
+        fixed_by_code=var.fixed_by_code,
+        ignore_empty=var.ignore_empty,
+    )
+
+
+def _merge(lower: VarSpec | None, higher: VarSpec) -> VarSpec:
+    """``higher`` wins; a bare ``.env.example`` key only confirms what the code declares."""
+    if lower is None:
+        return higher
+    if not higher.explicit and lower.from_code:
+        return replace(lower, origin=f"{lower.origin} + {higher.origin}")
+    return replace(higher, case_sensitive=lower.case_sensitive)
+
+
 def load_schema(
     project_dir: Path,
     config: Settings,
     schema: str | None = None,
     require: Sequence[str] = (),
+    *,
+    code: Inferred | None = None,
 ) -> Schema:
-    """The schema for ``project_dir``: ``--schema`` if given, else pyproject and ``.env.example``.
+    """The schema for ``project_dir``: ``--schema`` if given; else, per variable, the config's
+    table over ``.env.example`` over the app's code; the built-in default only when none of
+    them declares anything.
 
     Raises :class:`UsageError` for a named schema file that is missing or malformed.
     """
     specs: dict[str, VarSpec] = {}
     origins: list[str] = []
+    app_files: AppEnvFiles | None = None
+    notes: list[str] = []
+    # Upper-cased name -> key, for the code's case-insensitive (pydantic-settings) variables.
+    folded: dict[str, str] = {}
+    code_found: Inferred | None = None
     if schema is None:
+        found = code if code is not None else infer(project_dir)
+        code_found = found
+        if found.found:
+            for var in found.variables:
+                specs[var.name] = _from_code(var)
+                if not var.case_sensitive:
+                    folded[var.name.upper()] = var.name
+            origins.append("the code")
+            notes += found.notes
+        app_files = app_env_files(project_dir, found)
         example = project_dir / ".env.example"
-        if example.is_file():
+        if os.path.lexists(example):
             for spec in schema_from_example(example, ".env.example"):
-                specs[spec.name] = spec
+                key = folded.get(spec.name.upper(), spec.name)
+                specs[key] = _merge(specs.get(key), spec)
             origins.append(".env.example")
         if config.env:
             for spec in schema_from_table(config.env, config.where()):
-                specs[spec.name] = spec
+                key = folded.get(spec.name.upper(), spec.name)
+                specs[key] = _merge(specs.get(key), spec)
             origins.append("pyproject.toml")
     elif schema == "pyproject":
         if not config.env:
@@ -334,18 +439,18 @@ def load_schema(
         origins.append("pyproject.toml")
     else:
         path = Path(schema)
-        if not path.is_absolute() and not path.exists():
+        if not path.is_absolute() and not os.path.lexists(path):
             path = project_dir / path
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise UsageError(f"schema file not found: {schema}")
         if path.suffix == ".toml":
             settings = read_settings(path)
             if settings is None or not settings.env:
                 raise UsageError(f"{schema}: no [tool.jyoti-doctor.env] table")
-            found = schema_from_table(settings.env, schema)
+            found_specs = schema_from_table(settings.env, schema)
         else:
-            found = schema_from_example(path, schema)
-        for spec in found:
+            found_specs = schema_from_example(path, schema)
+        for spec in found_specs:
             specs[spec.name] = spec
         origins.append(schema)
     if not specs:
@@ -355,11 +460,19 @@ def load_schema(
     for name in require:
         if not _VALID_NAME.fullmatch(name):
             raise UsageError(f"--require: invalid variable name {name!r}")
-        existing = specs.get(name)
-        specs[name] = (
+        key = folded.get(name.upper(), name)
+        existing = specs.get(key)
+        specs[key] = (
             replace(existing, required=True)
             if existing
             else VarSpec(name, infer_type(name), required=True, origin="--require")
         )
     guess = _guess_consumer(project_dir)
-    return Schema(tuple(specs.values()), " + ".join(origins), consumer_guess=guess)
+    return Schema(
+        tuple(specs.values()),
+        " + ".join(origins),
+        consumer_guess=guess,
+        notes=tuple(notes),
+        app_files=app_files,
+        code=code_found,
+    )

@@ -15,11 +15,12 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..masking import mask_text
 from ..rules import Rule
+from .coerce import check_coerced, check_postgres_scheme
 from .model import Issue, Level
 from .schema import Consumer, VarSpec, VarType
 
@@ -38,7 +39,7 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"(?<![a-z])(?:change[-_ ]?me|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
+            r"(?<![a-z])(?:change[-_ ]?(?:me|this|it)|replace[-_ ]?me|placeholder|fill[-_ ]?me[-_ ]?in)"
             r"(?![a-z])",
             re.IGNORECASE,
         ),
@@ -54,6 +55,21 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "a stand-in word",
     ),
+)
+# Defaults that project templates ship and deployments keep by mistake (whole value, any case).
+TEMPLATE_DEFAULTS = frozenset(
+    {
+        "supersecret",
+        "supersecretkey",
+        "secretkey",
+        "secret_key",
+        "mysecret",
+        "mysecretkey",
+        "your_secret_key",
+        "notsecret",
+        "insecure",
+        "password123",
+    }
 )
 # The stand-in words count only as the whole value (`test` inside a real key is not a placeholder).
 _WHOLE_ONLY = frozenset({"a stand-in word"})
@@ -102,7 +118,7 @@ def clean_value(name: str, value: str) -> Cleaned:
     """JD304: quotes left in the value, surrounding whitespace, line breaks, invisible characters."""
     issues: list[Issue] = []
     text = value
-    if any(c in "\r\n" for c in text):
+    if "\r" in text or "\n" in text:
         issues.append(
             Issue(
                 Rule.STRAY_CHARACTERS,
@@ -129,7 +145,9 @@ def clean_value(name: str, value: str) -> Cleaned:
             )
         )
         text = text[1:-1]
-    smart = [c for c in text if c in SMART_QUOTES]
+    # Plain printable ASCII (nearly every value) has neither typographic quotes nor invisibles.
+    plain = text.isascii() and text.isprintable()
+    smart = [] if plain else [c for c in text if c in SMART_QUOTES]
     if smart:
         issues.append(
             Issue(
@@ -141,12 +159,16 @@ def clean_value(name: str, value: str) -> Cleaned:
         )
         if text and text[0] in SMART_QUOTES and text[-1] in SMART_QUOTES:
             text = text[1:-1]
-    invisible = [
-        (i, c)
-        for i, c in enumerate(text)
-        if c not in _ALLOWED_CONTROL
-        and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or (c.isspace() and c != " "))
-    ]
+    invisible = (
+        []
+        if plain
+        else [
+            (i, c)
+            for i, c in enumerate(text)
+            if c not in _ALLOWED_CONTROL
+            and (unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") or (c.isspace() and c != " "))
+        ]
+    )
     if invisible:
         kinds = ", ".join(sorted({_describe_char(c) for _, c in invisible}))
         where = ", ".join(str(i + 1) for i, _ in invisible[:5])
@@ -159,12 +181,38 @@ def clean_value(name: str, value: str) -> Cleaned:
             )
         )
         text = "".join(c for i, c in enumerate(text) if (i, c) not in invisible)
-    text = "".join(c for c in text if c not in "\r\n")
+    if "\r" in text or "\n" in text:
+        text = text.replace("\r", "").replace("\n", "")
     return Cleaned(text, tuple(issues))
+
+
+# One pass that rules most values out; the table above then says which pattern hit, in its order.
+_ANY_PLACEHOLDER = re.compile(
+    "|".join(
+        f"(?:{p.pattern})" if label not in _WHOLE_ONLY else f"(?:\\A(?:{p.pattern})\\Z)"
+        for p, label in _PLACEHOLDERS
+    ),
+    re.IGNORECASE,
+)
 
 
 def placeholder_issue(name: str, value: str) -> Issue | None:
     """JD303: a value that is still the template's stand-in."""
+    lowered = value.lower()
+    if lowered in TEMPLATE_DEFAULTS or lowered.startswith("django-insecure-"):
+        return Issue(
+            Rule.PLACEHOLDER_VALUE,
+            f"{name} is a well-known template default, not a real value",
+            fix=f"set {name} to a freshly generated value",
+        )
+    if name and lowered == name.lower():
+        return Issue(
+            Rule.PLACEHOLDER_VALUE,
+            f"{name} holds its own name, not a real value",
+            fix=f"set {name} to the real value",
+        )
+    if _ANY_PLACEHOLDER.search(value) is None:
+        return None
     for pattern, label in _PLACEHOLDERS:
         hit = pattern.fullmatch(value) if label in _WHOLE_ONLY else pattern.search(value)
         if hit:
@@ -731,7 +779,30 @@ _CHECKS: dict[VarType, Callable[[str, str, str | None], list[Issue]]] = {
     VarType.URL: check_url,
 }
 # Types whose own check already rejects any stand-in; a placeholder check would only add noise.
-_NO_PLACEHOLDER = frozenset({VarType.INT, VarType.PORT, VarType.BOOL, VarType.ENUM})
+_NO_PLACEHOLDER = frozenset(
+    {VarType.INT, VarType.PORT, VarType.BOOL, VarType.ENUM, VarType.FLOAT, VarType.JSON}
+)
+
+
+# Types judged by pydantic's coercion rules (coerce.py) when the code declares them.
+_COERCED = frozenset(
+    {
+        VarType.BOOL,
+        VarType.INT,
+        VarType.FLOAT,
+        VarType.ENUM,
+        VarType.JSON,
+        VarType.EMAIL,
+        VarType.HTTP_URL,
+    }
+)
+
+
+def _fixed(issue: Issue, how: str) -> Issue:
+    """A scheme problem the app's own code repairs is information, not an error."""
+    if "postgres://" not in issue.message and "scheme" not in issue.message:
+        return issue
+    return replace(issue, message=f"{issue.message}; the code fixes it: {how}", level=Level.INFO)
 
 
 def validate(
@@ -754,9 +825,22 @@ def validate(
     if not text:
         return issues
     shown_clean = shown if shown is None else mask_text(text)
+    quoted = f"`{shown_clean}` " if shown_clean is not None and len(shown_clean) <= 60 else ""
     try:
+        if spec.from_code and spec.type in _COERCED:
+            # pydantic sees the raw value: what it accepts works, whatever the stray characters.
+            coerced = check_coerced(spec, value, quoted) or []
+            if not coerced:
+                return [replace(i, level=Level.ADVISORY) for i in issues]
+            return [*issues, *coerced]
         if spec.type is VarType.POSTGRES_URL:
             issues += check_postgres_url(spec.name, text, spec.consumer or consumer, shown_clean)
+            if spec.from_code:
+                issues += check_postgres_scheme(spec, text)
+            if spec.fixed_by_code:
+                issues = [_fixed(i, spec.fixed_by_code) for i in issues]
+        elif spec.type in (VarType.FLOAT, VarType.JSON, VarType.EMAIL, VarType.HTTP_URL):
+            issues += check_coerced(spec, text, quoted) or []
         elif spec.type in _CHECKS:
             issues += _CHECKS[spec.type](spec.name, text, shown_clean)
         else:

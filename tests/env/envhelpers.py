@@ -40,9 +40,14 @@ def run_check(
     config: Settings | None = None,
     **kwargs: object,
 ) -> Report:
-    return check_env(
-        root, config or Settings(), environ=dict(environ or {}), strict=strict, **kwargs
-    )  # type: ignore[arg-type]
+    result = check_env(
+        root,
+        config or Settings(),
+        environ=dict(environ or {}),
+        strict=strict,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return result.to_report()
 
 
 def codes_lines(report: Report) -> list[tuple[str, int | None]]:

@@ -55,7 +55,9 @@ def test_fixture_report(runner: CliRunner, jyotiflow: Path) -> None:
         "p@ss#word1" not in result.stdout
         and "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A" not in result.stdout
     )
-    assert doc["summary"]["exit_code"] == 1 and doc["summary"]["schema"] == ".env.example"
+    assert (
+        doc["summary"]["exit_code"] == 1 and doc["summary"]["schema"] == "the code + .env.example"
+    )
 
 
 def test_fixture_strict_counts_advice(runner: CliRunner, jyotiflow: Path) -> None:

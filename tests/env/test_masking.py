@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,37 @@ def test_password_candidates(
         assert candidate in found
     assert list(found) == sorted(found, key=len, reverse=True)
     assert password_candidates("postgresql://u@h:5432/db") == ()
+
+
+# -- masking by position, never parts of words ----------------------------------------------
+
+
+def test_a_short_password_does_not_eat_the_scheme_or_the_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from jyoti_doctor.cli import app
+
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:1/app\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    probed = runner.invoke(app, ["probe-db", "--deadline", "0.2", "--format", "json"])
+    assert '"postgresql://postgres:********@127.0.0.1:1/app"' in probed.stdout, probed.output
+    checked = runner.invoke(app, ["check-env", ".", "--format", "json"])
+    row = json.loads(checked.stdout)["sections"]["environment_variables"][0]
+    assert row["type"].startswith("postgres-url") and row["value"].startswith("postgresql://")
+    assert ":postgres@" not in checked.stdout + probed.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "expected"),
+    [
+        ("password is s3cretPassw0rd.", "s3cretPassw0rd", "password is ********."),
+        ("xs3cretPassw0rd", "s3cretPassw0rd", "xs3cretPassw0rd"),
+        ("postgres-url postgresql", "postgres", "postgres-url postgresql"),
+        ("key=abcdefghij12 end", "abcdefghij12", "key=******** end"),
+    ],
+)
+def test_known_secrets_are_masked_as_whole_tokens(text: str, secret: str, expected: str) -> None:
+    assert mask_text(text, (secret,)) == expected

@@ -137,7 +137,7 @@ def test_quoted_value_in_a_message_is_masked() -> None:
     spec = VarSpec("COUNT", VarType.INT)
     value = f"n {TOKEN}9"
     [issue] = validate(spec, value, shown=value)
-    assert issue.code == "JD302" and TOKEN[:12] not in issue.message
+    assert issue.rule.code == "JD302" and TOKEN[:12] not in issue.message
 
 
 # -- properties --------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_no_validator_raises(spec: VarSpec, value: str, quoted: bool) -> None:
     if not value:
         return
     issues = validate(spec, value, shown=value if quoted else None)
-    assert all(i.code in ("JD302", "JD303", "JD304") for i in issues)
+    assert all(i.rule.code in ("JD302", "JD303", "JD304") for i in issues)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -243,7 +243,7 @@ def test_deeply_nested_jwt_payload_is_not_a_key() -> None:
     payload = base64.urlsafe_b64encode(b"[" * 200_000).decode().rstrip("=")
     token = f"eyJhbGciOiJIUzI1NiJ9.{payload}.sig"
     [issue] = validate(VarSpec("SUPABASE_ANON_KEY", VarType.SUPABASE_KEY), token, shown=None)
-    assert issue.code == "JD302" and "neither a Supabase JWT key" in issue.message
+    assert issue.rule.code == "JD302" and "neither a Supabase JWT key" in issue.message
 
 
 def test_an_unforeseen_parser_error_is_a_finding_without_the_value(
@@ -254,6 +254,6 @@ def test_an_unforeseen_parser_error_is_a_finding_without_the_value(
 
     monkeypatch.setitem(validators._CHECKS, VarType.URL, explode)
     [issue] = validate(VarSpec("V", VarType.URL), f"https://{KEY}", shown=None)
-    assert issue.code == "JD302" and issue.level is Level.ERROR
+    assert issue.rule.code == "JD302" and issue.level is Level.ERROR
     assert issue.message == "V is not a valid url value (it makes the parser raise ValueError)"
     assert KEY[8:] not in f"{issue.message} {issue.fix}"

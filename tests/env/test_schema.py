@@ -108,7 +108,7 @@ def test_schema_pyproject_only(tmp_path: Path) -> None:
     ("table", "message"),
     [
         ('A = { type = "nope" }', "unknown type 'nope'"),
-        ('A = { type = "int", colour = "red" }', "unknown key"),
+        ('A = { type = "int", colour = "red" }', "`colour` is not a known key"),
         ("A = 3", "must be a type name or a table"),
         ('A = { type = "bool", required = "yes" }', "must be true or false"),
         ('A = { type = "enum", choices = "a,b" }', "must be a list of strings"),

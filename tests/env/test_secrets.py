@@ -27,6 +27,8 @@ class Kind:
     name: str
     annotation: str  # the .env.example comment; "" leaves the variable undeclared
     template: str  # {s} is the secret
+    # The annotation of a field in the app's settings class (the schema read from the code).
+    code: str = ""
 
     def value(self, secret: str) -> str:
         return self.template.replace("{s}", secret)
@@ -95,6 +97,23 @@ KINDS = (
     Kind("CACHE_PASS", "@type=bool", "{s}"),
     Kind("OTHER_KEY", "", " {s}\u00a0"),
     Kind("TOKEN_X", "", "${NOPE}{s}"),
+    # Declared by a settings class in the code, not by .env.example.
+    Kind("APP_API_KEY", "", "{s}", code="SecretStr"),
+    Kind("APP_SIGNING_SECRET", "", "{s}", code="int"),
+    Kind("APP_DB_DSN", "", "postgresql://app:{s}@db.internal/app", code="PostgresDsn"),
+    Kind("APP_DB_DSN", "", "mysql://app:{s}@db.internal/app", code="PostgresDsn"),
+    Kind("APP_AUTH_FLAG", "", "{s}", code="bool"),
+    Kind("APP_TOKEN_LIST", "", "[{s}", code="list[str]"),
+    Kind("APP_HOOK_TOKEN", "", "ftp://u:{s}@h/", code="HttpUrl"),
+    Kind("APP_MODE_SECRET", "", "{s}", code="Literal['a', 'b']"),
+    Kind("APP_SESSION_TOKEN", "", "{s}", code="str"),
+)
+SETTINGS_HEAD = (
+    "from typing import Literal\n"
+    "from pydantic import HttpUrl, PostgresDsn, SecretStr\n"
+    "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n"
+    "class Settings(BaseSettings):\n"
+    "    model_config = SettingsConfigDict(env_prefix='APP_')\n"
 )
 # How the line is written; "{v}" alone is a value pasted on a line of its own.
 QUOTINGS = (
@@ -143,7 +162,10 @@ def write_project(root: Path, placed: list[tuple[Kind, str, str]]) -> dict[str, 
     env_lines: list[str] = []
     environ: dict[str, str] = {}
     declared: set[str] = set()
+    fields: dict[str, str] = {}
     for kind, where, line in placed:
+        if kind.code:
+            fields[kind.name.removeprefix("APP_").lower()] = kind.code
         if kind.annotation and kind.name not in declared:
             declared.add(kind.name)
             example += [f"# {kind.annotation}", f"{kind.name}="]
@@ -153,6 +175,9 @@ def write_project(root: Path, placed: list[tuple[Kind, str, str]]) -> dict[str, 
             env_lines.append(line)
     (root / ".env.example").write_text("\n".join(example) + "\n", encoding="utf-8")
     (root / ".env").write_text("\n".join(env_lines) + "\n", encoding="utf-8")
+    if fields:
+        body = "".join(f"    {name}: {code}\n" for name, code in fields.items())
+        (root / "settings.py").write_text(SETTINGS_HEAD + body, encoding="utf-8")
     return environ
 
 

@@ -102,12 +102,14 @@ def test_unparsable_line_never_echoes_its_text(tmp_path: Path) -> None:
     assert "9f8e7d6c5b4a3928" not in text
 
 
-def test_several_files_load_like_successive_load_dotenv(tmp_path: Path) -> None:
+def test_several_files_the_later_one_wins(tmp_path: Path) -> None:
+    # The one rule (env/resolve.py): a later --env-file wins, as with uv, docker compose and
+    # pydantic-settings' env_file tuple; probe-db connects to that same value.
     root = make_project(tmp_path, example=SCHEMA)
     (root / "a.env").write_text("APP_MODE=from-a\nBASE=x\n")
     (root / "b.env").write_text("APP_MODE=from-b\nOTHER=${BASE}/y\n")
     report = run_check(root, env_files=[root / "a.env", root / "b.env"])
     (row,) = report.sections[0].rows
-    assert row[4] == "from-a" and row[2] == "a.env:1"
+    assert row[4] == "from-b" and row[2] == "b.env:1"
     # b.env sees BASE, which a.env put in the environment.
     assert counted(report) == []

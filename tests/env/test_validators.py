@@ -409,8 +409,8 @@ def test_value(
     spec: VarSpec, value: str, errors: list[str], advice: list[str], fragment: str
 ) -> None:
     issues = validate(spec, value, shown=value)
-    assert sorted(i.code for i in issues if i.level is Level.ERROR) == sorted(errors)
-    assert sorted(i.code for i in issues if i.level is not Level.ERROR) == sorted(advice)
+    assert sorted(i.rule.code for i in issues if i.level is Level.ERROR) == sorted(errors)
+    assert sorted(i.rule.code for i in issues if i.level is not Level.ERROR) == sorted(advice)
     if fragment:
         assert any(fragment in i.message or fragment in (i.fix or "") for i in issues), issues
 
@@ -457,4 +457,4 @@ def test_the_at_sign_disagreement_is_real() -> None:
     url = "postgresql://user:p@ss@host.example:5432/db"
     assert conninfo_to_dict(url)["host"] == "ss@host.example"  # libpq: the first `@`
     assert urlsplit(url).hostname == "host.example"  # urllib: the last `@`
-    assert [i.code for i in validate(pg(LIBPQ), url, shown=None)] == ["JD302"]
+    assert [i.rule.code for i in validate(pg(LIBPQ), url, shown=None)] == ["JD302"]
