@@ -271,12 +271,6 @@ def check_startup_line(project_dir: Path, settings: Settings) -> _StartupLine:
     return _StartupLine(line, result.recommended_command, result)
 
 
-def _no_database_configured(exc: UsageError) -> bool:
-    """probe-db's "no URL anywhere" error (it has no class of its own yet): the project names no
-    database, which is a finding of this check, not a usage error of doctor."""
-    return str(exc).startswith("no database URL")
-
-
 def check_routes_line(project_dir: Path, settings: Settings) -> CheckResult | None:
     """The registered routes, against ``routes.json`` when it exists; ``None`` when there is
     nothing to say (no baseline and an app that does not import)."""
@@ -305,6 +299,7 @@ def check_routes_line(project_dir: Path, settings: Settings) -> CheckResult | No
 
 def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> CheckResult:
     try:
+        from .db.conninfo import NoDatabaseConfigured
         from .db.probe import probe_db
         from .db.report import build_report
     except ImportError as exc:
@@ -321,16 +316,16 @@ def check_db_line(project_dir: Path, settings: Settings, deadline: float) -> Che
             query_timeout=db.query_timeout,
             retry_auth=db.retry_auth,
         )
+    except NoDatabaseConfigured as exc:
+        # Not a bad invocation: this project names no database. Reported, never passed.
+        return CheckResult(
+            Check.DB,
+            Mark.WARN,
+            ExitCode.FINDINGS,
+            f"not configured: {exc}",
+            suggest("check-env", _arg(project_dir)),
+        )
     except UsageError as exc:
-        if _no_database_configured(exc):
-            # Not a bad invocation: this project names no database. Reported, never passed.
-            return CheckResult(
-                Check.DB,
-                Mark.WARN,
-                ExitCode.FINDINGS,
-                f"not configured: {exc}",
-                suggest("check-env", _arg(project_dir)),
-            )
         # A malformed or unreadable database setting is the project's configuration, which the
         # environment line reports too: a finding of this check, not a usage error of doctor's.
         return CheckResult(

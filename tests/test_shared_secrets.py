@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.secrets import file_secrets, project_secrets, variants
+from jyoti_doctor.env.secrets import file_secrets, project_secrets, variants
 
 # Named like secrets, but nothing in the values themselves looks like a credential: only the
 # collected secrets can mask them.

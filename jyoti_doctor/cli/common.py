@@ -226,7 +226,7 @@ def execute(
     """
 
     def known() -> tuple[str, ...]:
-        from ..secrets import project_secrets
+        from ..env.secrets import project_secrets
 
         return (*project_secrets(target), *secrets())
 

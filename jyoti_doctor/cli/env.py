@@ -85,7 +85,7 @@ def check_env_command(
             strict=strict,
         ).to_report()
 
-    from ..secrets import file_secrets
+    from ..env.secrets import file_secrets
 
     # The project's .env and the environment are masked by execute(); these files may be elsewhere.
     execute(common, target, produce, secrets=lambda: file_secrets(env_file or ()))

@@ -90,7 +90,7 @@ def check_serve_cmd(
             python=python,
         ).to_report()
 
-    from ..secrets import file_secrets
+    from ..env.secrets import file_secrets
 
     execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())
 
@@ -144,6 +144,6 @@ def check_routes_cmd(
             python=python,
         ).to_report()
 
-    from ..secrets import file_secrets
+    from ..env.secrets import file_secrets
 
     execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())

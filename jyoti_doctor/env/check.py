@@ -31,7 +31,7 @@ from ..findings import (
 )
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
 from ..rules import Rule
-from ..secrets import variants
+from .secrets import variants
 from ..textfile import read_bounded_bytes
 from .load import DotenvFile, display_key, git_issues
 from .model import Issue, Level, Source

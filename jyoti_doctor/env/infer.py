@@ -18,6 +18,7 @@ What cannot be decided statically is said so: a field with a validator the code 
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -854,10 +855,15 @@ def launch_dir(project_dir: Path, settings_file: Path | None) -> tuple[Path, str
     """The directory the app is launched from, and how it was found, for resolving env_file."""
     try:
         from ..config import find_config
-        from ..startup.check import resolve_launch
+        from ..launch.command import parse_command
+        from ..launch.deploy import discover
 
-        resolved = resolve_launch(project_dir, find_config(project_dir))
-        return resolved.launch.cwd, f"the working directory of `{resolved.command.raw}`"
+        found = discover(project_dir, find_config(project_dir))
+        if found is not None and found.unknown_cwd is None:
+            cmd = parse_command(found.command, found.cwd, source=found.source, env=dict(found.env))
+            # gunicorn --chdir moves the process before the app reads its settings.
+            cwd = cmd.cwd / cmd.chdir if cmd.chdir else cmd.cwd
+            return Path(os.path.normpath(cwd)), f"the working directory of `{cmd.raw}`"
     except Exception:  # noqa: BLE001, S110  (no start command found: fall back below)
         pass
     if settings_file is not None:

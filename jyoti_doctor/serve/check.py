@@ -409,7 +409,7 @@ def check_serve(
 
     Raises :class:`UsageError` (exit 2) when there is no start command or it cannot run.
     """
-    from ..secrets import file_secrets, secret_values
+    from ..env.secrets import file_secrets, secret_values
     from ..startup.run import project_python
 
     resolved = resolve_launch(project_dir, settings, command=command, cwd=cwd)

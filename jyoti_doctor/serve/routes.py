@@ -297,7 +297,7 @@ def check_routes(
         if listing.outcome == "listed":
             comparison = snapshot.compare(old, current)
     from ..masking import mask_text
-    from ..secrets import secret_values
+    from ..env.secrets import secret_values
 
     shown = mask_text(resolved.command.raw, secret_values(resolved.command.env))
     return RoutesResult(

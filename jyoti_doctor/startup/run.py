@@ -145,7 +145,7 @@ def launch_environment(
     A ``.env`` is loaded only when the command says so (uvicorn ``--env-file``), the platform
     does (compose ``env_file``) or the launcher reads one itself (``flask run``): uvicorn, gunicorn, hypercorn and ``python``
     never do, so loading it here would hide the very ``KeyError`` the real start-up meets."""
-    from ..secrets import read_env_file, secret_values
+    from ..env.secrets import read_env_file, secret_values
 
     env = dict(os.environ if base is None else base)
     env.pop("PYTHONPATH", None)  # sys.path is set explicitly, in the modelled order

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.secrets import project_secrets, secret_values
+from jyoti_doctor.env.secrets import project_secrets, secret_values
 
 PASSWORD = "Pw7Qz@Xk9Lm"  # percent-encoded in the URL; the app prints it decoded
 KEY = "sk-proj-Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A"

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import UsageError
-from .masking import is_secret_name, looks_like_secret, password_candidates
+from ..errors import UsageError
+from ..masking import is_secret_name, looks_like_secret, password_candidates
 
 # Shorter strings are not masked (mask_text ignores them too): they would garble unrelated text.
 MIN_LENGTH = 4
@@ -30,7 +30,7 @@ def read_env_file(path: Path, environ: Mapping[str, str] | None = None) -> dict[
     The file is decoded like check-env decodes it (UTF-16 included); bytes that are not valid
     are replaced rather than failing, so a broken file still yields its secrets.
     """
-    from .env.load import read_dotenv
+    from .load import read_dotenv
 
     env = dict(os.environ if environ is None else environ)
     try:
@@ -57,7 +57,7 @@ def variants(value: str) -> set[str]:
     typographic quotes), each piece around a character that could not be decoded, and the
     password of a URL or ``password=`` field inside it.
     """
-    from .env.validators import clean_value
+    from .validators import clean_value
 
     stripped = value.strip()
     forms = {value, stripped, stripped.strip("'\"").strip(), clean_value("", value).value}
@@ -129,8 +129,8 @@ def project_secrets(
 
 def _candidates(directory: Path) -> tuple[Path, ...]:
     """The env files of ``directory``'s plan; ``.env`` alone when the config cannot be read."""
-    from .config import Settings, find_config
-    from .env.resolve import candidate_files
+    from ..config import Settings, find_config
+    from .resolve import candidate_files
 
     try:
         config = find_config(directory)
@@ -138,7 +138,7 @@ def _candidates(directory: Path) -> tuple[Path, ...]:
         config = Settings()
     app_files = None
     try:
-        from .env.infer import app_env_files
+        from .infer import app_env_files
 
         app_files = app_env_files(directory)
     except Exception:  # noqa: BLE001, S110  (best effort: the settings class may be unparsable)
