@@ -31,7 +31,6 @@ from ..findings import (
 )
 from ..masking import MASK, is_secret_name, looks_like_secret, mask_secret, mask_text
 from ..rules import Rule
-from .secrets import variants
 from ..textfile import read_bounded_bytes
 from .load import DotenvFile, display_key, git_issues
 from .model import Issue, Level, Source
@@ -43,6 +42,7 @@ from .resolve import (
     load_environment,
 )
 from .schema import Schema, VarSpec, VarType, load_schema
+from .secrets import variants
 from .validators import clean_value, placeholder_issue, supabase_role, validate
 
 COMMAND = "check-env"

@@ -296,8 +296,8 @@ def check_routes(
         old = snapshot.read(baseline)
         if listing.outcome == "listed":
             comparison = snapshot.compare(old, current)
-    from ..masking import mask_text
     from ..env.secrets import secret_values
+    from ..masking import mask_text
 
     shown = mask_text(resolved.command.raw, secret_values(resolved.command.env))
     return RoutesResult(
