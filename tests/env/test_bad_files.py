@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
-from jyoti_doctor.files import MAX_TEXT_FILE_BYTES
+from jyoti_doctor.textfile import MAX_TEXT_FILE_BYTES
 
 
 def _fifo(path: Path) -> None:
