@@ -51,6 +51,18 @@ def check_startup_cmd(
             help="Also import the app for real in a subprocess and compare with the prediction.",
         ),
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Start the real server on 127.0.0.1 instead, wait until it answers, read its "
+            "start-up log and stop it (the same as check-serve; 60 s deadline).",
+        ),
+    ] = False,
+    path: Annotated[
+        str | None,
+        typer.Option("--path", help="With --serve: the health path to request."),
+    ] = None,
     style: Annotated[
         Style | None,
         typer.Option(
@@ -84,6 +96,12 @@ def check_startup_cmd(
     common = Common(fmt, config, quiet, no_color, debug, exit_zero)
 
     def produce(cfg: Settings) -> Report:
+        if serve:
+            from ..serve.check import check_serve
+
+            return check_serve(
+                project, cfg, command=start_command, cwd=cwd, path=path, python=python
+            ).to_report()
         from ..startup.check import check_startup
 
         return check_startup(
