@@ -454,7 +454,8 @@ LAUNCH = [
 def start_commands(draw: st.DrawFn, pkg: str, canary: str) -> str:
     tokens = [draw(st.sampled_from(LAUNCH))]
     tokens += draw(st.lists(st.sampled_from(META + LAUNCH), max_size=4))
-    cmd = " ".join(tokens).format(pkg=pkg, canary=canary)
+    # Not str.format: the shell braces in META are part of the input.
+    cmd = " ".join(tokens).replace("{pkg}", pkg).replace("{canary}", canary)
     if draw(st.integers(0, 7)) == 0:
         cmd = (cmd + " ") * draw(st.sampled_from([100, 1000]))
         cmd = cmd[:100_000]
