@@ -183,7 +183,7 @@ def _click_usage_error(stderr: str) -> bool:
 class Documents:
     """Which error paths of this build write a machine document (see :func:`error_documents`)."""
 
-    usage: bool  # the tool's own usage errors (a missing file, a bad config)
+    usage: bool  # the tool's own usage errors (a missing file, a bad config) and exit 70
     parser: bool  # an option click rejects
 
 
@@ -217,7 +217,9 @@ def check(
             else:
                 if fmt == "sarif" and not (isinstance(doc, dict) and "runs" in doc):
                     problems.append("--format sarif: the document has no `runs`")
-        elif run.code != 2 or (documents.parser if _click_usage_error(err) else documents.usage):
+        elif run.code not in (2, 70) or (
+            documents.parser if _click_usage_error(err) else documents.usage
+        ):
             problems.append(f"--format {fmt}: no document on stdout (exit {run.code})")
     for secret in secrets:
         for name, text in (("stdout", out), ("stderr", err)):
