@@ -366,8 +366,34 @@ DB_KEYS = ["deadline", "connect-timeout", "query-timeout", "retry-auth", "url", 
 ENV_KEYS = ["type", "required", "secret", "consumer", "choices", "pattern", "default", "nope"]
 
 
+VALID_TOP = {
+    "package": ['["app"]', "[]"],
+    "exclude": ['["build"]', "[]"],
+    "extend-exclude": ['["*.tmp"]'],
+    "max-level": ["1", "3", "0"],
+    "format": ['"json"', '"rich"'],
+    "unsafe-fixes": ["true", "false"],
+    "style": ['"root"', '"relative"'],
+    "start": ['"uvicorn main:app"', '"cd app && uvicorn main:app"', '"$(touch {canary})"'],
+    "env-file": ['[".env"]', '["missing.env"]'],
+}
+
+
 @st.composite
 def pyproject_source(draw: st.DrawFn, canary: str) -> bytes:
+    """A config that is valid two times in three (so the command gets past it), else hostile."""
+    if draw(st.integers(0, 2)):
+        keys = draw(st.lists(st.sampled_from(sorted(VALID_TOP)), max_size=4, unique=True))
+        lines = ["[tool.jyoti-doctor]"]
+        lines += [f"{k} = {draw(st.sampled_from(VALID_TOP[k]))}" for k in keys]
+        if draw(st.booleans()):
+            lines += ["[tool.jyoti-doctor.db]", "deadline = 0.5", "retry-auth = 0"]
+        return "\n".join(lines).replace("{canary}", canary).encode()
+    return draw(_hostile_pyproject(canary))
+
+
+@st.composite
+def _hostile_pyproject(draw: st.DrawFn, canary: str) -> bytes:
     parts = [draw(st.sampled_from(["", '[project]\nname = "x"\n']))]
     parts.append("[tool.jyoti-doctor]")
     for key in draw(st.lists(st.sampled_from(TOP_KEYS), max_size=5, unique=True)):
@@ -465,6 +491,10 @@ def start_commands(draw: st.DrawFn, pkg: str, canary: str) -> str:
 # --- trees ---------------------------------------------------------------------------------
 
 KINDS = [
+    "file",
+    "file",
+    "file",
+    "file",
     "file",
     "file",
     "file",
@@ -648,11 +678,10 @@ def common_args(
     draw: st.DrawFn, command: str, tree_paths: list[str]
 ) -> tuple[list[str], str | None]:
     args: list[str] = []
-    fmt = draw(
-        st.sampled_from(
-            [*formats(command), *formats(command), *text_formats(command), "JSON", "bogus", None]
-        )
-    )
+    if draw(st.integers(0, 4)):
+        fmt = draw(st.sampled_from([*formats(command), *formats(command), "rich"]))
+    else:
+        fmt = draw(st.sampled_from([*text_formats(command), "JSON", "bogus", None]))
     if fmt is not None:
         args += ["--format", fmt]
     args += draw(st.lists(st.sampled_from(COMMON_FLAGS), max_size=2, unique=True))
@@ -663,6 +692,13 @@ def common_args(
 
 
 def path_arg(tree_paths: list[str]) -> st.SearchStrategy[str]:
+    """Mostly a path of the tree; one time in five something hostile."""
+    return st.integers(0, 4).flatmap(
+        lambda n: st.sampled_from([*tree_paths, "."]) if n else _hostile_path(tree_paths)
+    )
+
+
+def _hostile_path(tree_paths: list[str]) -> st.SearchStrategy[str]:
     return st.sampled_from(
         # Never "/" or anything else outside the sandbox: fix-imports --write would rewrite it.
         [*tree_paths, ".", "nonexistent", "/dev/zero", "/dev/null", "", "-", ".."]
@@ -670,7 +706,11 @@ def path_arg(tree_paths: list[str]) -> st.SearchStrategy[str]:
 
 
 def numbers(good: Sequence[str]) -> st.SearchStrategy[str]:
-    return st.sampled_from([*good, *good, "abc", "-1", "0", "nan", "inf", "1e308", "", "0x10"])
+    """Mostly a good value; one time in five a bad one."""
+    return st.integers(0, 4).flatmap(lambda n: st.sampled_from(good) if n else _bad_number)
+
+
+_bad_number = st.sampled_from(["abc", "-1", "0", "nan", "inf", "1e308", "", "0x10"])
 
 
 @dataclass(frozen=True)
