@@ -52,6 +52,28 @@ FUZZ = settings(
 )
 
 
+def _report_stats(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the module: runs, slowest and largest run per command, in the terminal summary."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not harness.STATS.runs:
+        return
+    reporter.write_line("")
+    reporter.write_line(f"fuzz: {'command':<22} {'runs':>5} {'max s':>7} {'max RSS MB':>10}")
+    for command in sorted(harness.STATS.runs):
+        reporter.write_line(
+            f"fuzz: {command:<22} {harness.STATS.runs[command]:>5} "
+            f"{harness.STATS.max_seconds[command]:>7.2f} "
+            f"{harness.STATS.max_rss_kb[command] / 1024:>10.1f}"
+        )
+    reporter.write_line(
+        f"fuzz: largest child by RUSAGE_CHILDREN: {harness.CHILDREN_MAXRSS_KB / 1024:.1f} MB"
+    )
+
+
+_report_stats = pytest.fixture(scope="module", autouse=True)(_report_stats)
+
+
 @functools.cache
 def help_text(command: str) -> str:
     proc = subprocess.run(
