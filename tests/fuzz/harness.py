@@ -252,6 +252,7 @@ def log(command: str, run: Run, problems: Sequence[str], files: Mapping[str, str
         "seconds": round(run.seconds, 3),
         "maxrss_kb": run.maxrss_kb,
         "problems": list(problems),
+        "stderr_last": _last_line(run.stderr.decode("utf-8", "replace"))[:200],
         "repro": run.repro() if problems else None,
         "files": dict(files) if problems else None,
         "stderr_tail": run.stderr.decode("utf-8", "replace")[-1500:] if problems else None,
