@@ -765,6 +765,7 @@ def exercise(
     if box.canary.exists():
         problems.append("a start command was executed (the canary file exists)")
     files = {rel(e.path): e.describe() for e in entries}
+    files.update({f"env {name}": value for name, value in case.env.items()})
     harness.log(name, run, problems, files)
     if problems:
         message = (
