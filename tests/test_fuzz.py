@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.slow
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-EXAMPLES = int(os.environ.get("JYOTI_DOCTOR_FUZZ_EXAMPLES", "3" if IN_CI else "8"))
+EXAMPLES = int(os.environ.get("JYOTI_DOCTOR_FUZZ_EXAMPLES", "5" if IN_CI else "8"))
 KEEP_GOING = os.environ.get("JYOTI_DOCTOR_FUZZ_KEEP_GOING", "") not in ("", "0")
 
 FUZZ = settings(
@@ -52,23 +52,26 @@ FUZZ = settings(
 )
 
 
-def _report_stats(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After the module: runs, slowest and largest run per command, in the terminal summary."""
-    yield
+def _report_stats(request: pytest.FixtureRequest) -> None:
+    """At the end of the session: runs, slowest and largest run per command (``fuzz:`` lines)."""
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None or not harness.STATS.runs:
-        return
-    reporter.write_line("")
-    reporter.write_line(f"fuzz: {'command':<22} {'runs':>5} {'max s':>7} {'max RSS MB':>10}")
-    for command in sorted(harness.STATS.runs):
+
+    def write() -> None:
+        if reporter is None or not harness.STATS.runs:
+            return
+        reporter.write_line("")
+        reporter.write_line(f"fuzz: {'command':<22} {'runs':>5} {'max s':>7} {'max RSS MB':>10}")
+        for command in sorted(harness.STATS.runs):
+            reporter.write_line(
+                f"fuzz: {command:<22} {harness.STATS.runs[command]:>5} "
+                f"{harness.STATS.max_seconds[command]:>7.2f} "
+                f"{harness.STATS.max_rss_kb[command] / 1024:>10.1f}"
+            )
         reporter.write_line(
-            f"fuzz: {command:<22} {harness.STATS.runs[command]:>5} "
-            f"{harness.STATS.max_seconds[command]:>7.2f} "
-            f"{harness.STATS.max_rss_kb[command] / 1024:>10.1f}"
+            f"fuzz: largest child by RUSAGE_CHILDREN: {harness.CHILDREN_MAXRSS_KB / 1024:.1f} MB"
         )
-    reporter.write_line(
-        f"fuzz: largest child by RUSAGE_CHILDREN: {harness.CHILDREN_MAXRSS_KB / 1024:.1f} MB"
-    )
+
+    request.config.add_cleanup(write)
 
 
 _report_stats = pytest.fixture(scope="module", autouse=True)(_report_stats)
