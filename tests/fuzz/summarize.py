@@ -15,7 +15,7 @@ from typing import Any
 
 
 def signature(problem: str) -> str:
-    problem = re.sub(r"/tmp/jd-fuzz-[^/\s'\"]+", "TMP", problem)
+    problem = re.sub(r"[^\s'\"]*/jd-fuzz-[^/\s'\"]+", "TMP", problem)
     problem = re.sub(r"'[^']{10}' of a planted secret", "PIECE of a planted secret", problem)
     return re.sub(r"\d+(\.\d+)?", "N", problem)[:240]
 
