@@ -1,0 +1,1 @@
+"""The hostile-input fuzz harness: runs the real CLI in a bounded subprocess and checks its promises."""
