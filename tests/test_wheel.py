@@ -92,7 +92,13 @@ def test_the_wheel_installs_and_runs_clean(tmp_path: Path) -> None:
     doctor = run([exe, "doctor", "jyotiflow", "--skip", "db", "--format", "json"], work, env)
     assert doctor.returncode == 1, doctor.stderr
     checks = json.loads(doctor.stdout)["details"]["checks"]
-    assert [c["check"] for c in checks] == ["Environment", "Imports", "Start-up", "Database"]
+    assert [c["check"] for c in checks] == [
+        "Environment",
+        "Imports",
+        "Start-up",
+        "Routes",
+        "Database",
+    ]
 
     # The rule documentation travels in the wheel (SARIF embeds it).
     sarif = run([exe, "scan-imports", "jyotiflow", "--format", "sarif"], work, env)

@@ -120,7 +120,9 @@ class RoutesResult:
 
 
 def _location(result: RoutesResult, path: Path, line: int) -> Location:
-    return Location(result._rel(path), line)
+    # Locations are shown relative to where the command runs, as every command shows them (a
+    # CI annotation or a SARIF result must name a file that exists from there).
+    return Location(display_path(str(path.absolute())), line)
 
 
 def routes_findings(result: RoutesResult) -> list[Finding]:
