@@ -322,7 +322,10 @@ def read_settings(path: Path) -> Settings | None:
 
 def find_config(start: Path) -> Settings:
     """The nearest ``pyproject.toml`` holding ``[tool.jyoti-doctor]``, searched upward from ``start``."""
-    here = start.resolve()
+    try:
+        here = start.resolve()
+    except RuntimeError:  # Python 3.11 reports a symlink loop this way
+        raise UsageError(f"{start} is a symlink loop") from None
     if not here.is_dir():
         here = here.parent
     for directory in (here, *here.parents):

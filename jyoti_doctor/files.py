@@ -54,6 +54,17 @@ def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
+def _exclude_spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """The exclude patterns a user gave; one that is not a valid gitignore pattern is a usage
+    error naming it (a .gitignore's own bad lines are git's business: those are skipped)."""
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"invalid exclude pattern {pattern!r}: {exc}") from None
+    return _spec(patterns)
+
+
 def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     try:
         text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
@@ -105,7 +116,9 @@ def discover(
     ignored and excluded entries are pruned, and symlinks that leave the tree are not followed.
     """
     walker = _Walker(
-        excludes=_spec([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude]),
+        excludes=_exclude_spec(
+            [*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude]
+        ),
         respect_gitignore=respect_gitignore,
         suffixes=suffixes,
     )

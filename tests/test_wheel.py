@@ -25,6 +25,8 @@ COMMANDS = (
     "check-env",
     "check-startup",
     "doctor",
+    "check-serve",
+    "check-routes",
     "init",
 )
 SKIP = shutil.ignore_patterns(

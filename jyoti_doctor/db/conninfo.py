@@ -340,6 +340,11 @@ def parse_target(raw: RawUrl) -> Target:
             f"malformed connection string{where}: {shown}: {reason}"
             + (f" ({hint})" if hint else "")
         ) from None
+    except UnicodeDecodeError:
+        # libpq decodes %XX escapes as UTF-8: `%ff` cannot be part of any connection string.
+        raise UsageError(
+            f"malformed connection string{where}: {shown}: a percent-escape is not valid UTF-8"
+        ) from None
     str_params = {k: str(v) for k, v in params.items() if v is not None}
     if "password" in str_params:
         secrets = tuple(sorted({*secrets, str_params["password"]}, key=len, reverse=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,10 @@ def read_module(path: Path, roots: Sequence[PackageRoot]) -> tuple[ModuleInfo | 
     if info is None:
         return None, b""
     try:
+        # A path named on the command line may be a FIFO or a device: never read one (it would
+        # hang, or never end); a source file is a regular file.
+        if not stat.S_ISREG(path.stat().st_mode):
+            return info, "cannot read: not a regular file (a device, FIFO or socket)"
         return info, path.read_bytes()
     except OSError as exc:
         return info, f"cannot read: {exc.strerror or exc}"

@@ -77,7 +77,11 @@ def _named_root(target: Path, name: str) -> PackageRoot:
     candidates = [target / first, target / "src" / first]
     candidates += [p for p in (target, *target.parents) if p.name == first]
     for candidate in candidates:
-        if candidate.is_dir():
+        try:
+            found = candidate.is_dir()
+        except OSError:  # a name the system refuses (longer than a file name may be)
+            found = False
+        if found:
             return PackageRoot(first, candidate.parent)
     raise UsageError(f"package {first!r} not found in or above {target}")
 

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from ..config import Settings
 from ..errors import UsageError
+from ..textfile import read_bounded_text
 from .shell import expand
 from .yamlsubset import Yaml
 
@@ -61,12 +62,14 @@ def _rel(path: Path | None, base: Path) -> str:
 
 
 def _read(path: Path) -> str | None:
+    """A deploy file's text, ``None`` when absent; a FIFO, a device, a huge or undecodable file
+    is a usage error naming it (never a hang, never an unbounded read)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+        if not path.exists():
+            return None
+    except OSError:
         return None
-    except (OSError, UnicodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
+    return read_bounded_text(path, what="deploy file", encoding="utf-8-sig")
 
 
 def _from_procfile(project_dir: Path) -> Found | None:

@@ -1,0 +1,93 @@
+"""Inputs the fuzz suite found to end in exit 70 or a hang, each now one clear usage error (or a
+finding) — pinned here so a regression fails whatever hypothesis draws."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    return tmp_path
+
+
+@pytest.mark.parametrize("pattern", ["\\", "!"])
+def test_invalid_exclude_pattern(project: Path, pattern: str) -> None:
+    done = run(project, "scan-imports", "--exclude", pattern, ".")
+    assert done.returncode == 2, done.stderr
+    assert "invalid exclude pattern" in done.stderr
+
+
+def test_path_that_is_a_symlink_loop(project: Path) -> None:
+    os.symlink("loop.py", project / "loop.py")
+    for command in ("scan-imports", "check-env"):
+        done = run(project, command, "loop.py")
+        assert done.returncode == 2, done.stderr
+        assert "symlink loop" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p@127.0.0.1:1/d?application_name=%ff",
+        "postgresql://u:p@127.0.0.1:1/%ff",
+        "postgresql://u:p%ff@127.0.0.1:1/d",
+    ],
+)
+def test_url_with_an_invalid_utf8_escape(project: Path, url: str) -> None:
+    done = run(project, "probe-db", "--deadline", "0.5", "--url", url)
+    assert done.returncode == 2, done.stderr
+    assert "not valid UTF-8" in done.stderr and "internal error" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["scan-imports", "fix-imports"])
+@pytest.mark.parametrize("kind", ["fifo", "devzero"])
+def test_a_special_file_named_as_a_path_is_not_read(project: Path, command: str, kind: str) -> None:
+    target = project / "app" / "special.py"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        os.symlink("/dev/zero", target)
+    done = run(project, command, str(target.relative_to(project)))
+    assert done.returncode == 1, done.stderr
+    assert "not a regular file" in done.stdout
+
+
+def test_a_package_name_longer_than_a_file_name(project: Path) -> None:
+    done = run(project, "scan-imports", "--package", "x" * 300, ".")
+    assert done.returncode == 2, done.stderr
+    assert "not found" in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "devzero"])
+def test_a_special_procfile(project: Path, kind: str) -> None:
+    procfile = project / "Procfile"
+    if kind == "fifo":
+        os.mkfifo(procfile)
+    else:
+        os.symlink("/dev/zero", procfile)
+    done = run(project, "check-startup", "--format", "json")
+    assert done.returncode == 2, done.stderr
+    assert "not a regular file" in done.stderr
