@@ -24,7 +24,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import UsageError
 from .files import display_path
-from .findings import Finding, Report, Section, Severity
+from .findings import Finding, Location, Report, Section, Severity
 from .imports.entry import project_dir
 from .imports.fix import FixResult
 from .launch.command import Launcher, StartCommand
@@ -53,6 +53,7 @@ class EntryPoint:
     group: str  # what people call it: "start command `…` (Dockerfile)", "pytest", "alembic"
     name: str  # the one launch within the group: a test file, env.py, the command itself
     launch: Launch
+    where: Location  # the file that names the entry point (test file, env.py, launch file)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Verdict:
     before: Outcome
     after: Outcome
     why: str  # the failure after (or before), or why not checked
+    where: Location  # the failing import, else the entry point's own file
 
     @property
     def breaks(self) -> bool:
@@ -70,7 +72,8 @@ class Verdict:
 @dataclass(frozen=True)
 class GuardResult:
     verdicts: tuple[Verdict, ...] = ()
-    not_checked: tuple[str, ...] = ()  # entry points (or the whole guard) not predicted, and why
+    # Entry points (or the whole guard) not predicted: why, and the directory they belong to.
+    not_checked: tuple[tuple[str, Location], ...] = ()
 
     @property
     def refused(self) -> bool:
@@ -98,6 +101,7 @@ class GuardResult:
                         f"{group} works now and would fail after the rewrite: {shown}{more}; "
                         + tail,
                         severity=Severity.WARNING if forced else None,
+                        location=broken[0].where,
                     )
                 )
             if failing:
@@ -107,9 +111,13 @@ class GuardResult:
                     Finding.make(
                         Rule.ENTRY_POINT_NOT_CHECKED,
                         f"{group} already fails before the rewrite: {shown}{more}",
+                        location=failing[0].where,
                     )
                 )
-        out.extend(Finding.make(Rule.ENTRY_POINT_NOT_CHECKED, text) for text in self.not_checked)
+        out.extend(
+            Finding.make(Rule.ENTRY_POINT_NOT_CHECKED, text, location=where)
+            for text, where in self.not_checked
+        )
         return out
 
     def section(self) -> Section | None:
@@ -125,6 +133,8 @@ class GuardResult:
 
 def attach(report: Report, guard: GuardResult, *, forced: bool, refused_write: bool) -> Report:
     """``report`` with the guard's verdict: its findings, a table, and what was not written."""
+    if not guard.verdicts and not guard.not_checked:
+        return report
     section = guard.section()
     summary = dict(report.summary)
     summary["entry_points"] = (
@@ -158,12 +168,13 @@ def check_rewrite(planned: FixResult, config: Settings) -> GuardResult:
     try:
         return _check(planned, config)
     except (UsageError, OSError, ValueError, RecursionError) as exc:
-        return GuardResult(not_checked=(f"entry points not checked: {exc}",))
+        where = Location(display_path(str(planned.roots[0].directory)))
+        return GuardResult(not_checked=((f"entry points not checked: {exc}", where),))
 
 
 def _check(planned: FixResult, config: Settings) -> GuardResult:
     verdicts: list[Verdict] = []
-    notes: list[str] = []
+    notes: list[tuple[str, Location]] = []
     rewritten: Trees = {}
     for res in planned.files:
         if res.changed and res.new is not None:
@@ -175,7 +186,8 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
     for directory in sorted({project_dir(r) for r in planned.roots}):
         directory = directory.absolute()
         points, missed = entry_points(directory, config)
-        notes.extend(missed)
+        here = Location(display_path(str(directory)))
+        notes.extend((text, here) for text in missed)
         if not points:
             continue
         before = Project.at(directory)
@@ -185,27 +197,28 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
     return GuardResult(tuple(verdicts), tuple(notes))
 
 
-def _outcome(prediction: Prediction) -> tuple[Outcome, str]:
+def _outcome(prediction: Prediction) -> tuple[Outcome, str, Location | None]:
     if not prediction.complete:
-        return Outcome.NOT_CHECKED, "; ".join(prediction.notes) or "the walk stopped"
+        return Outcome.NOT_CHECKED, "; ".join(prediction.notes) or "the walk stopped", None
     if prediction.fatal is None:
-        return Outcome.WORKS, ""
+        return Outcome.WORKS, "", None
     failure = prediction.fatal
-    where = ""
-    if failure.path is not None:
-        where = f" ({display_path(str(failure.path))}" + (
-            f":{failure.line})" if failure.line else ")"
-        )
-    return Outcome.FAILS, failure.text + where
+    if failure.path is None:
+        return Outcome.FAILS, failure.text, None
+    shown = display_path(str(failure.path))
+    where = Location(shown, failure.line, failure.col)
+    return Outcome.FAILS, f"{failure.text} ({shown}:{failure.line or '?'})", where
 
 
 def _judge(point: EntryPoint, before: Project, after: Project) -> Verdict:
-    old, old_why = _outcome(before.predict(point.launch))
-    new, new_why = _outcome(after.predict(point.launch))
+    old, old_why, old_at = _outcome(before.predict(point.launch))
+    new, new_why, new_at = _outcome(after.predict(point.launch))
     if old is Outcome.NOT_CHECKED or new is Outcome.NOT_CHECKED:
         why = old_why if old is Outcome.NOT_CHECKED else new_why
-        return Verdict(point, old, new, f"not checked: {why}")
-    return Verdict(point, old, new, new_why if new is Outcome.FAILS else old_why)
+        return Verdict(point, old, new, f"not checked: {why}", point.where)
+    if new is Outcome.FAILS:
+        return Verdict(point, old, new, new_why, new_at or point.where)
+    return Verdict(point, old, new, old_why, old_at or point.where)
 
 
 # --- the entry points --------------------------------------------------------------------------
@@ -225,14 +238,27 @@ def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], l
     else:
         cmd = resolved.command
         group = f"start command `{cmd.raw}` ({cmd.source})"
+        where = _source_location(directory, cmd.source)
         for earlier in cmd.before:
-            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier)))
-        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch))
+            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier), where))
+        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch, where))
     tests, missed = pytest_points(directory)
     points.extend(tests)
     notes.extend(missed)
     points.extend(alembic_points(directory))
     return points, notes
+
+
+_SOURCE = re.compile(r"^([^:\s]+)(?::(\d+))?")
+
+
+def _source_location(directory: Path, source: str) -> Location:
+    """The file (and line) a discovered start command comes from, e.g. ``Dockerfile:4 (…)``."""
+    match = _SOURCE.match(source)
+    if match is not None and (directory / match[1]).is_file():
+        line = int(match[2]) if match[2] else None
+        return Location(display_path(str(directory / match[1])), line)
+    return Location(display_path(str(directory)))
 
 
 def _read(path: Path) -> str | None:
@@ -318,9 +344,7 @@ def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     )
     notes = []
     if len(tests) > MAX_TEST_FILES:
-        notes.append(
-            f"pytest: only the first {MAX_TEST_FILES} of {len(tests)} test files checked"
-        )
+        notes.append(f"pytest: only the first {MAX_TEST_FILES} of {len(tests)} test files checked")
         tests = tests[:MAX_TEST_FILES]
     source = display_path(str(ini)) if ini is not None else "pytest (no configuration)"
     group = f"pytest (rootdir {display_path(str(rootdir))})"
@@ -346,7 +370,8 @@ def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
             target=module,
         )
         launch = Launch(cmd, rootdir.absolute(), sys_path, Entry(EntryKind.MODULE, module, ""))
-        points.append(EntryPoint(group, display_path(str(test)), launch))
+        shown = display_path(str(test))
+        points.append(EntryPoint(group, shown, launch, Location(shown)))
     return points, notes
 
 
@@ -379,7 +404,9 @@ def alembic_points(directory: Path) -> list[EntryPoint]:
         # alembic splits on os.pathsep (path_separator = os) or, by default, spaces/commas; a
         # missing option prepends nothing.
         raw = options.get("prepend_sys_path", "").replace("%(here)s", str(here))
-        parts = raw.split(os.pathsep) if options.get("path_separator") == "os" else _SPLIT.split(raw)
+        parts = (
+            raw.split(os.pathsep) if options.get("path_separator") == "os" else _SPLIT.split(raw)
+        )
         sys_path = _unique(
             PathEntry(Path(os.path.normpath(here / p)), f"alembic prepend_sys_path ({ini.name})")
             for p in parts
@@ -395,6 +422,11 @@ def alembic_points(directory: Path) -> list[EntryPoint]:
         )
         launch = Launch(cmd, here, sys_path, Entry(EntryKind.SCRIPT, "env", file=env))
         points.append(
-            EntryPoint(f"alembic ({display_path(str(ini))})", display_path(str(env)), launch)
+            EntryPoint(
+                f"alembic ({display_path(str(ini))})",
+                display_path(str(env)),
+                launch,
+                Location(display_path(str(env))),
+            )
         )
     return points
