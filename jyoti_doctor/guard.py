@@ -245,7 +245,9 @@ def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], l
     tests, missed = pytest_points(directory)
     points.extend(tests)
     notes.extend(missed)
-    points.extend(alembic_points(directory))
+    migrations, missed = alembic_points(directory)
+    points.extend(migrations)
+    notes.extend(missed)
     return points, notes
 
 
@@ -388,10 +390,11 @@ def _unique(entries: Iterable[PathEntry]) -> tuple[PathEntry, ...]:
 _SPLIT = re.compile(r"[\s,]+")
 
 
-def alembic_points(directory: Path) -> list[EntryPoint]:
+def alembic_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     """``alembic`` run from the directory of each ``alembic.ini`` (at the project directory or
     one below): ``env.py`` executed by path, ``prepend_sys_path`` on ``sys.path``."""
     points = []
+    notes = []
     for ini in sorted({*directory.glob("alembic.ini"), *directory.glob("*/alembic.ini")}):
         options = _ini_options(ini, "alembic")
         if not options or "script_location" not in options:
@@ -412,6 +415,14 @@ def alembic_points(directory: Path) -> list[EntryPoint]:
             for p in parts
             if p
         )
+        if not sys_path:
+            # Then env.py reaches the project only through PYTHONPATH or an installed copy,
+            # neither of which is known here.
+            notes.append(
+                f"alembic ({display_path(str(ini))}) not checked: no prepend_sys_path, so "
+                "env.py imports the project only through PYTHONPATH or an installed copy"
+            )
+            continue
         cmd = StartCommand(
             raw="alembic upgrade head",
             source=display_path(str(ini)),
@@ -429,4 +440,4 @@ def alembic_points(directory: Path) -> list[EntryPoint]:
                 Location(display_path(str(env))),
             )
         )
-    return points
+    return points, notes
