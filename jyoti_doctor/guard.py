@@ -32,7 +32,7 @@ from .rules import Rule
 from .startup.check import NoStartCommand, resolve_launch
 from .startup.failures import Prediction
 from .startup.finder import ProjectIndex
-from .startup.project import Project
+from .startup.project import Project, Resolved
 from .startup.syntax import Trees
 from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
 from .textfile import read_bounded_text
@@ -54,6 +54,8 @@ class EntryPoint:
     name: str  # the one launch within the group: a test file, env.py, the command itself
     launch: Launch
     where: Location  # the file that names the entry point (test file, env.py, launch file)
+    # The project directory the prediction indexes (the start command's may be above it).
+    home: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,14 @@ def check_rewrite(planned: FixResult, config: Settings) -> GuardResult:
     except (UsageError, OSError, ValueError, RecursionError) as exc:
         where = Location(display_path(str(planned.roots[0].directory)))
         return GuardResult(not_checked=((f"entry points not checked: {exc}", where),))
+    except Exception as exc:  # noqa: BLE001 - a bug of the guard must never block the rewrite
+        where = Location(display_path(str(planned.roots[0].directory)))
+        text = (
+            f"entry points not checked: internal error of the entry-point guard "
+            f"({type(exc).__name__}: {exc}); the rewrite proceeds as without the guard. This "
+            "is a bug in jyoti-doctor: please report it"
+        )
+        return GuardResult(not_checked=((text, where),))
 
 
 def _check(planned: FixResult, config: Settings) -> GuardResult:
@@ -190,10 +200,14 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
         notes.extend((text, here) for text in missed)
         if not points:
             continue
-        before = Project.at(directory)
-        after = Project(directory, before.index, before.environment, dict(rewritten))
+        projects: dict[Path, tuple[Project, Project]] = {}
         for point in points:
-            verdicts.append(_judge(point, before, after))
+            home = point.home or directory
+            if home not in projects:
+                before = Project.at(home)
+                after = Project(home, before.index, before.environment, dict(rewritten))
+                projects[home] = (before, after)
+            verdicts.append(_judge(point, *projects[home]))
     return GuardResult(tuple(verdicts), tuple(notes))
 
 
@@ -228,20 +242,15 @@ def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], l
     """The project's known entry points, and the ones that could not be modelled (why)."""
     points: list[EntryPoint] = []
     notes: list[str] = []
-    try:
-        resolved = resolve_launch(directory, config)
-    except NoStartCommand as exc:
-        if exc.__class__ is not NoStartCommand:
-            notes.append(f"start command not checked: {exc}")
-    except UsageError as exc:
-        notes.append(f"start command not checked: {exc}")
-    else:
+    resolved, at, missed = _start_command(directory, config)
+    notes.extend(missed)
+    if resolved is not None:
         cmd = resolved.command
         group = f"start command `{cmd.raw}` ({cmd.source})"
-        where = _source_location(directory, cmd.source)
+        where = _source_location(at, cmd.source)
         for earlier in cmd.before:
-            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier), where))
-        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch, where))
+            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier), where, at))
+        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch, where, at))
     tests, missed = pytest_points(directory)
     points.extend(tests)
     notes.extend(missed)
@@ -261,6 +270,31 @@ def _source_location(directory: Path, source: str) -> Location:
         line = int(match[2]) if match[2] else None
         return Location(display_path(str(directory / match[1])), line)
     return Location(display_path(str(directory)))
+
+
+# How far above the project directory a start command is looked for: a compose file at the
+# repository's top often builds the service of a sub-directory.
+_MAX_PARENTS = 3
+
+
+def _start_command(directory: Path, config: Settings) -> tuple[Resolved | None, Path, list[str]]:
+    """The project's start command with its modelled launch, the directory it was found in, and
+    why it was not modelled. When the project directory names none (or one whose directory
+    cannot be told), the directories above it up to the repository's top are asked too."""
+    first: str | None = None
+    candidates = [directory, *directory.parents][: _MAX_PARENTS + 1]
+    for here in candidates:
+        try:
+            return resolve_launch(here, config), here, []
+        except NoStartCommand as exc:
+            if exc.__class__ is not NoStartCommand and first is None:
+                first = str(exc)
+        except UsageError as exc:
+            if first is None:
+                first = str(exc)
+        if (here / ".git").exists():
+            break
+    return None, directory, [f"start command not checked: {first}"] if first else []
 
 
 def _read(path: Path) -> str | None:

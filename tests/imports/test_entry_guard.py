@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from jyoti_doctor import guard
 from jyoti_doctor.cli import app
 
 MAIN = (
@@ -231,3 +232,48 @@ def test_a_start_command_that_cannot_be_modelled_never_blocks(
     [note] = codes(result.stdout, "JD108")
     assert "not checked" in note
     assert (tmp_path / "app/main.py").read_bytes() == b"from db import X\n"
+
+
+def test_a_compose_file_at_the_repository_top_is_asked_too(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """The template's real shape: backend/Dockerfile built with the repository as its context
+    (by the compose file at the top), so only the compose file says where the command starts."""
+    backend = template(tmp_path)
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.uv.workspace]\nmembers = ['backend']\n",
+            "docker-compose.yml": "services:\n  backend:\n    build:\n      context: .\n"
+            "      dockerfile: backend/Dockerfile\n",
+            "backend/Dockerfile": "FROM python:3.11\nWORKDIR /app/\n"
+            "COPY ./backend/app /app/backend/app\nWORKDIR /app/backend/\n"
+            'CMD ["fastapi", "run", "--workers", "4", "app/main.py"]\n',
+        },
+    )
+    (tmp_path / ".git").mkdir()
+    result = runner.invoke(
+        app, ["fix-imports", "--style", "root", str(backend / "app"), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    [start] = [m for m in codes(result.stdout, "JD107") if m.startswith("start command")]
+    assert "backend/Dockerfile" in start and "No module named 'api'" in start
+
+
+def test_an_error_of_the_guard_itself_never_blocks_the_rewrite(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = template(tmp_path)
+
+    def broken(directory: Path, config: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(guard, "entry_points", broken)
+    result = runner.invoke(
+        app,
+        ["fix-imports", "--style", "root", "--write", str(backend / "app"), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    [note] = codes(result.stdout, "JD108")
+    assert "not checked" in note and "RuntimeError: boom" in note
+    assert b"from api.routes import router" in (backend / "app/main.py").read_bytes()
