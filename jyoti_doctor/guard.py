@@ -35,6 +35,7 @@ from .startup.finder import ProjectIndex
 from .startup.project import Project, Resolved
 from .startup.syntax import Trees
 from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
+from .startup.walker import Walker
 from .textfile import read_bounded_text
 
 # A larger suite is checked on its first files only (said as a note): the guard must stay fast.
@@ -207,7 +208,7 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
                 before = Project.at(home)
                 after = Project(home, before.index, before.environment, dict(rewritten))
                 projects[home] = (before, after)
-            verdicts.append(_judge(point, *projects[home]))
+            verdicts.append(_judge(point, *projects[home], frozenset(rewritten)))
     return GuardResult(tuple(verdicts), tuple(notes))
 
 
@@ -224,9 +225,42 @@ def _outcome(prediction: Prediction) -> tuple[Outcome, str, Location | None]:
     return Outcome.FAILS, f"{failure.text} ({shown}:{failure.line or '?'})", where
 
 
-def _judge(point: EntryPoint, before: Project, after: Project) -> Verdict:
-    old, old_why, old_at = _outcome(before.predict(point.launch))
-    new, new_why, new_at = _outcome(after.predict(point.launch))
+class _Recording(dict[Path, tuple[ast.Module, str] | SyntaxError]):
+    """A parse cache that remembers which files one walk read."""
+
+    def __init__(self, shared: Trees) -> None:
+        super().__init__(shared)
+        self.read: set[Path] = set()
+
+    def __getitem__(self, key: Path) -> tuple[ast.Module, str] | SyntaxError:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def _walk(project: Project, launch: Launch) -> tuple[Prediction, set[Path]]:
+    """The start-up of ``launch`` (without the sweep for latent failures, which the guard does
+    not judge), and every file the walk read."""
+    trees = _Recording(project.trees)
+    self_names = project.index.self_names(e.path for e in launch.sys_path)
+    walker = Walker(launch, project.environment, self_names, None, trees)
+    try:
+        prediction = walker.predict()
+    except RecursionError:
+        prediction = Prediction(
+            launch, None, (), (), (), notes=("the import chain is too deep",), complete=False
+        )
+    project.trees.update(trees)
+    return prediction, trees.read
+
+
+def _judge(point: EntryPoint, before: Project, after: Project, changed: frozenset[Path]) -> Verdict:
+    first, read = _walk(before, point.launch)
+    old, old_why, old_at = _outcome(first)
+    if read & changed:
+        new, new_why, new_at = _outcome(_walk(after, point.launch)[0])
+    else:
+        # The walk read no rewritten file: the rewritten tree starts up the same way.
+        new, new_why, new_at = old, old_why, old_at
     if old is Outcome.NOT_CHECKED or new is Outcome.NOT_CHECKED:
         why = old_why if old is Outcome.NOT_CHECKED else new_why
         return Verdict(point, old, new, f"not checked: {why}", point.where)
@@ -365,13 +399,17 @@ def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     ini, options = found if found is not None else (None, {})
     rootdir = ini.parent if ini is not None else directory
     patterns = tuple(options.get("python_files", "").split()) or _PYTEST_FILES
-    testpaths = [rootdir / p for p in options.get("testpaths", "").split()] or [rootdir]
+    # pytest run from the project directory: `testpaths` applies only when that is the rootdir;
+    # from below a configuration further up, it collects what is under the directory.
+    testpaths = [directory]
+    if rootdir == directory:
+        testpaths = [rootdir / p for p in options.get("testpaths", "").split()] or [rootdir]
     extra = [
         PathEntry(Path(os.path.normpath(rootdir / p)), f"pytest pythonpath ({ini.name})")
         for p in options.get("pythonpath", "").split()
         if ini is not None
     ]
-    files = ProjectIndex.of(rootdir.absolute()).files
+    files = ProjectIndex.of(directory).files
     tests = sorted(
         f
         for f in files
