@@ -30,7 +30,7 @@ from .imports.fix import FixResult
 from .launch.command import Launcher, StartCommand
 from .rules import Rule
 from .startup.check import NoStartCommand, resolve_launch
-from .startup.failures import Prediction
+from .startup.failures import Prediction, Resolution
 from .startup.finder import ProjectIndex
 from .startup.project import Project, Resolved
 from .startup.syntax import Trees
@@ -117,6 +117,19 @@ class GuardResult:
                         location=failing[0].where,
                     )
                 )
+            unknown = [
+                v for v in verdicts if Outcome.NOT_CHECKED in (v.before, v.after) and not v.breaks
+            ]
+            if unknown:
+                shown = "; ".join(f"{v.point.name}: {v.why}" for v in unknown[:3])
+                more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+                out.append(
+                    Finding.make(
+                        Rule.ENTRY_POINT_NOT_CHECKED,
+                        f"{group}: {shown}{more}",
+                        location=unknown[0].where,
+                    )
+                )
         out.extend(
             Finding.make(Rule.ENTRY_POINT_NOT_CHECKED, text, location=where)
             for text, where in self.not_checked
@@ -201,6 +214,7 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
         notes.extend((text, here) for text in missed)
         if not points:
             continue
+        names = frozenset(r.name for r in planned.roots)
         projects: dict[Path, tuple[Project, Project]] = {}
         for point in points:
             home = point.home or directory
@@ -208,7 +222,7 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
                 before = Project.at(home)
                 after = Project(home, before.index, before.environment, dict(rewritten))
                 projects[home] = (before, after)
-            verdicts.append(_judge(point, *projects[home], frozenset(rewritten)))
+            verdicts.append(_judge(point, *projects[home], frozenset(rewritten), names))
     return GuardResult(tuple(verdicts), tuple(notes))
 
 
@@ -253,9 +267,29 @@ def _walk(project: Project, launch: Launch) -> tuple[Prediction, set[Path]]:
     return prediction, trees.read
 
 
-def _judge(point: EntryPoint, before: Project, after: Project, changed: frozenset[Path]) -> Verdict:
+def _judge(
+    point: EntryPoint,
+    before: Project,
+    after: Project,
+    changed: frozenset[Path],
+    packages: frozenset[str],
+) -> Verdict:
     first, read = _walk(before, point.launch)
     old, old_why, old_at = _outcome(first)
+    unseen = sorted(
+        name for name, how in first.external if how is Resolution.NOT_CHECKED and name in packages
+    )
+    if unseen:
+        # The rewritten package is imported from outside the modelled sys.path: an installed
+        # copy or PYTHONPATH decides, and neither is known here.
+        return Verdict(
+            point,
+            Outcome.NOT_CHECKED,
+            Outcome.NOT_CHECKED,
+            f"not checked: `{unseen[0]}` is imported from outside this entry point's sys.path "
+            "(an installed copy or PYTHONPATH would decide)",
+            point.where,
+        )
     if read & changed:
         new, new_why, new_at = _outcome(_walk(after, point.launch)[0])
     else:

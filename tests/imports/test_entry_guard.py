@@ -277,3 +277,46 @@ def test_an_error_of_the_guard_itself_never_blocks_the_rewrite(
     [note] = codes(result.stdout, "JD108")
     assert "not checked" in note and "RuntimeError: boom" in note
     assert b"from api.routes import router" in (backend / "app/main.py").read_bytes()
+
+
+@pytest.mark.parametrize("pythonpath", [True, False])
+def test_pytest_pythonpath_option(tmp_path: Path, runner: CliRunner, pythonpath: bool) -> None:
+    """A src layout whose tests reach the package through the ini `pythonpath`: a root-style
+    rewrite breaks them. Without that option the tests reach the package only through an
+    installed copy or PYTHONPATH: not checked (information), and the rewrite proceeds."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n"
+            + ("[tool.pytest.ini_options]\npythonpath = ['src']\n" if pythonpath else ""),
+            "src/svc/__init__.py": "",
+            "src/svc/db.py": "X = 1\n",
+            "src/svc/main.py": "from svc.db import X\n",
+            "tests/test_main.py": "from svc.main import X\n\n\ndef test_x() -> None:\n"
+            "    assert X == 1\n",
+        },
+    )
+    result = runner.invoke(
+        app,
+        [
+            "fix-imports",
+            "--style",
+            "root",
+            "--write",
+            str(tmp_path / "src/svc"),
+            "--format",
+            "json",
+        ],
+    )
+    main = (tmp_path / "src/svc/main.py").read_bytes()
+    if pythonpath:
+        assert result.exit_code == 1, result.output
+        [broken] = codes(result.stdout, "JD107")
+        assert broken.startswith("pytest") and "tests/test_main.py" in broken
+        assert "No module named 'db'" in broken
+        assert main == b"from svc.db import X\n"
+    else:
+        assert result.exit_code == 0, result.output
+        [info] = codes(result.stdout, "JD108")
+        assert "not checked" in info and "`svc` is imported from outside" in info
+        assert main == b"from db import X\n"
