@@ -76,6 +76,22 @@ class Rule(Enum):
         Applicability.NONE,
         "imports.md",
     )
+    REWRITE_BREAKS_ENTRY_POINT = (
+        "JD107",
+        "rewrite-breaks-entry-point",
+        "rewrite would break an entry point that works",
+        Severity.ERROR,
+        Applicability.NONE,
+        "fix-imports.md",
+    )
+    ENTRY_POINT_NOT_CHECKED = (
+        "JD108",
+        "entry-point-not-checked",
+        "entry point not checked, or already failing, before a rewrite",
+        Severity.INFO,
+        Applicability.NONE,
+        "fix-imports.md",
+    )
     UNPARSABLE_FILE = (
         "JD190",
         "unparsable-file",

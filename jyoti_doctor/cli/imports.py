@@ -147,6 +147,14 @@ def fix_imports(
         ),
     ] = None,
     style: StyleOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write even when the rewrite would break an entry point that works now (a "
+            "start command, pytest, alembic; JD107).",
+        ),
+    ] = False,
     package: PackageOpt = None,
     exclude: ExcludeOpt = None,
     extend_exclude: ExtendExcludeOpt = None,
@@ -164,7 +172,8 @@ def fix_imports(
     targets = list(paths or [Path(".")])
 
     def produce(cfg: Settings) -> Report:
-        from ..imports.fix import FixOptions, run_fix
+        from ..guard import attach, check_rewrite
+        from ..imports.fix import FixOptions, apply_fix, plan_fix
         from ..imports.run import ImportSettings
 
         chosen = write_style(style, "--style") if style else (cfg.style or Style.RELATIVE)
@@ -183,6 +192,12 @@ def fix_imports(
             max_level=settings.max_level,
             check_syntax=check_syntax,
         )
-        return run_fix(settings, options, write=write).to_report()
+        planned = plan_fix(settings, options)
+        # Every entry point predicted before and after, whichever the style: a rewrite that
+        # breaks one that works is not written unless forced.
+        guard = check_rewrite(planned, cfg)
+        refused = write and guard.refused and not force
+        result = apply_fix(planned) if write and not refused else planned
+        return attach(result.to_report(), guard, forced=force, refused_write=refused)
 
     execute(common, targets[0], produce)

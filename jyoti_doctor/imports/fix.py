@@ -581,6 +581,13 @@ _BANNED_PREFIXES = ("the project's lint bans", "pylint E0402")
 
 def run_fix(settings: ImportSettings, options: FixOptions, *, write: bool) -> FixResult:
     """Compute, verify, and (with ``write``) apply every fix."""
+    planned = plan_fix(settings, options)
+    return apply_fix(planned) if write else planned
+
+
+def plan_fix(settings: ImportSettings, options: FixOptions) -> FixResult:
+    """Every file's rewrite computed and verified, nothing written: a caller can judge the new
+    contents (``FixResult.files[i].new``) before :func:`apply_fix` writes them."""
     roots, discovery = targets(settings)
     projects = _project_dirs(roots)
     policy = detect(projects[0]) if projects else LintPolicy()
@@ -594,18 +601,18 @@ def run_fix(settings: ImportSettings, options: FixOptions, *, write: bool) -> Fi
     advice = None
     if options.style is Style.RELATIVE and (policy.ban is not None or policy.pylint):
         advice = _ban_advice(roots, settings.config)
-    outcomes: dict[str, WriteOutcome] = {}
-    interrupted = False
-    if write:
-        outcomes, interrupted = _write_all([r for r in results if r.changed])
     return FixResult(
         tuple(roots),
         discovery,
         options,
-        write,
+        False,
         tuple(results),
-        outcomes,
-        interrupted,
-        policy,
-        advice,
+        policy=policy,
+        ban_advice=advice,
     )
+
+
+def apply_fix(planned: FixResult) -> FixResult:
+    """Write the changed files of a planned fix (atomically, each checked unchanged on disk)."""
+    outcomes, interrupted = _write_all([r for r in planned.files if r.changed])
+    return replace(planned, write=True, writes=outcomes, interrupted=interrupted)

@@ -62,7 +62,9 @@ def runner() -> CliRunner:
 
 def findings(result_stdout: str) -> list[tuple[str, str, str | None]]:
     doc = json.loads(result_stdout)
-    return [(f["code"], f["location"]["path"], f["fix"]["reason"]) for f in doc["findings"]]
+    return [
+        (f["code"], f["location"]["path"], (f["fix"] or {}).get("reason")) for f in doc["findings"]
+    ]
 
 
 def test_alembic_env_py_is_kept_and_still_runs_by_path(tmp_path: Path, runner: CliRunner) -> None:

@@ -1,0 +1,549 @@
+"""The entry-point guard of ``fix-imports``: before a rewrite is written, every known way the
+project is started is predicted on the current tree and on the rewritten one (the planned new
+contents, read in place of the files), and a rewrite that breaks one that works is refused.
+
+Entry points: the discovered start command (and the Python commands of its chain), pytest (each
+test file and ``conftest.py`` imported the way pytest's default ``prepend`` import mode does,
+with the ini ``pythonpath``), and alembic (``env.py`` run by path with ``prepend_sys_path``). A
+prediction that cannot be made is "not checked", never a reason to refuse.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import fnmatch
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+from .config import Settings
+from .errors import UsageError
+from .files import display_path
+from .findings import Finding, Location, Report, Section, Severity
+from .imports.entry import project_dir
+from .imports.fix import FixResult
+from .launch.command import Launcher, StartCommand
+from .rules import Rule
+from .startup.check import NoStartCommand, resolve_launch
+from .startup.failures import Prediction, Resolution
+from .startup.finder import ProjectIndex
+from .startup.project import Project, Resolved
+from .startup.syntax import Trees
+from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
+from .startup.walker import Walker
+from .textfile import read_bounded_text
+
+# A larger suite is checked on its first files only (said as a note): the guard must stay fast.
+MAX_TEST_FILES = 400
+_PYTEST_FILES = ("test_*.py", "*_test.py")
+
+
+class Outcome(StrEnum):
+    WORKS = "works"
+    FAILS = "fails"
+    NOT_CHECKED = "not checked"
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    group: str  # what people call it: "start command `…` (Dockerfile)", "pytest", "alembic"
+    name: str  # the one launch within the group: a test file, env.py, the command itself
+    launch: Launch
+    where: Location  # the file that names the entry point (test file, env.py, launch file)
+    # The project directory the prediction indexes (the start command's may be above it).
+    home: Path | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    point: EntryPoint
+    before: Outcome
+    after: Outcome
+    why: str  # the failure after (or before), or why not checked
+    where: Location  # the failing import, else the entry point's own file
+
+    @property
+    def breaks(self) -> bool:
+        return self.before is Outcome.WORKS and self.after is Outcome.FAILS
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    verdicts: tuple[Verdict, ...] = ()
+    # Entry points (or the whole guard) not predicted: why, and the directory they belong to.
+    not_checked: tuple[tuple[str, Location], ...] = ()
+
+    @property
+    def refused(self) -> bool:
+        return any(v.breaks for v in self.verdicts)
+
+    def findings(self, *, forced: bool) -> list[Finding]:
+        out: list[Finding] = []
+        groups: dict[str, list[Verdict]] = {}
+        for verdict in self.verdicts:
+            groups.setdefault(verdict.point.group, []).append(verdict)
+        for group, verdicts in groups.items():
+            broken = [v for v in verdicts if v.breaks]
+            failing = [v for v in verdicts if v.before is Outcome.FAILS]
+            if broken:
+                shown = "; ".join(f"{v.point.name}: {v.why}" for v in broken[:3])
+                more = f" (and {len(broken) - 3} more)" if len(broken) > 3 else ""
+                tail = (
+                    "written anyway (--force)"
+                    if forced
+                    else "not written; fix the launch, choose the other --style, or pass --force"
+                )
+                out.append(
+                    Finding.make(
+                        Rule.REWRITE_BREAKS_ENTRY_POINT,
+                        f"{group} works now and would fail after the rewrite: {shown}{more}; "
+                        + tail,
+                        severity=Severity.WARNING if forced else None,
+                        location=broken[0].where,
+                    )
+                )
+            if failing:
+                shown = "; ".join(f"{v.point.name}: {v.why}" for v in failing[:3])
+                more = f" (and {len(failing) - 3} more)" if len(failing) > 3 else ""
+                out.append(
+                    Finding.make(
+                        Rule.ENTRY_POINT_NOT_CHECKED,
+                        f"{group} already fails before the rewrite: {shown}{more}",
+                        location=failing[0].where,
+                    )
+                )
+            unknown = [
+                v for v in verdicts if Outcome.NOT_CHECKED in (v.before, v.after) and not v.breaks
+            ]
+            if unknown:
+                shown = "; ".join(f"{v.point.name}: {v.why}" for v in unknown[:3])
+                more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
+                out.append(
+                    Finding.make(
+                        Rule.ENTRY_POINT_NOT_CHECKED,
+                        f"{group}: {shown}{more}",
+                        location=unknown[0].where,
+                    )
+                )
+        out.extend(
+            Finding.make(Rule.ENTRY_POINT_NOT_CHECKED, text, location=where)
+            for text, where in self.not_checked
+        )
+        return out
+
+    def section(self) -> Section | None:
+        if not self.verdicts:
+            return None
+        rows = tuple(
+            (v.point.group, v.point.name, str(v.before), str(v.after)) for v in self.verdicts
+        )
+        return Section(
+            "entry_points", "Entry points", ("entry point", "launch", "before", "after"), rows
+        )
+
+
+def attach(report: Report, guard: GuardResult, *, forced: bool, refused_write: bool) -> Report:
+    """``report`` with the guard's verdict: its findings, a table, and what was not written."""
+    if not guard.verdicts and not guard.not_checked:
+        return report
+    section = guard.section()
+    summary = dict(report.summary)
+    summary["entry_points"] = (
+        f"{len(guard.verdicts)} predicted"
+        + (", rewrite refused" if refused_write else "")
+        + (", forced" if forced and guard.refused else "")
+    )
+    if refused_write:
+        summary["files_written"] = 0
+    text = report.text
+    if refused_write:
+        text = (text or "") + (
+            "not written: the rewrite would break an entry point that works (see above); "
+            "nothing was changed. --force writes anyway.\n"
+        )
+    return replace(
+        report,
+        findings=report.findings + tuple(guard.findings(forced=forced)),
+        sections=report.sections + ((section,) if section is not None else ()),
+        summary=summary,
+        text=text,
+    )
+
+
+def check_rewrite(planned: FixResult, config: Settings) -> GuardResult:
+    """Every known entry point predicted before and after the planned rewrite. Never raises:
+    an error of the guard itself is reported as "not checked" and the rewrite proceeds."""
+    changed = [f for f in planned.files if f.changed and f.new is not None]
+    if not changed:
+        return GuardResult()
+    try:
+        return _check(planned, config)
+    except (UsageError, OSError, ValueError, RecursionError) as exc:
+        where = Location(display_path(str(planned.roots[0].directory)))
+        return GuardResult(not_checked=((f"entry points not checked: {exc}", where),))
+    except Exception as exc:  # noqa: BLE001 - a bug of the guard must never block the rewrite
+        where = Location(display_path(str(planned.roots[0].directory)))
+        text = (
+            f"entry points not checked: internal error of the entry-point guard "
+            f"({type(exc).__name__}: {exc}); the rewrite proceeds as without the guard. This "
+            "is a bug in jyoti-doctor: please report it"
+        )
+        return GuardResult(not_checked=((text, where),))
+
+
+def _check(planned: FixResult, config: Settings) -> GuardResult:
+    verdicts: list[Verdict] = []
+    notes: list[tuple[str, Location]] = []
+    rewritten: Trees = {}
+    for res in planned.files:
+        if res.changed and res.new is not None:
+            key = Path(os.path.abspath(res.scan.path))
+            try:
+                rewritten[key] = (ast.parse(res.new), res.new.decode("utf-8", errors="replace"))
+            except SyntaxError as exc:
+                rewritten[key] = exc
+    for directory in sorted({project_dir(r) for r in planned.roots}):
+        directory = directory.absolute()
+        points, missed = entry_points(directory, config)
+        here = Location(display_path(str(directory)))
+        notes.extend((text, here) for text in missed)
+        if not points:
+            continue
+        names = frozenset(r.name for r in planned.roots)
+        projects: dict[Path, tuple[Project, Project]] = {}
+        for point in points:
+            home = point.home or directory
+            if home not in projects:
+                before = Project.at(home)
+                after = Project(home, before.index, before.environment, dict(rewritten))
+                projects[home] = (before, after)
+            verdicts.append(_judge(point, *projects[home], frozenset(rewritten), names))
+    return GuardResult(tuple(verdicts), tuple(notes))
+
+
+def _outcome(prediction: Prediction) -> tuple[Outcome, str, Location | None]:
+    if not prediction.complete:
+        return Outcome.NOT_CHECKED, "; ".join(prediction.notes) or "the walk stopped", None
+    if prediction.fatal is None:
+        return Outcome.WORKS, "", None
+    failure = prediction.fatal
+    if failure.path is None:
+        return Outcome.FAILS, failure.text, None
+    shown = display_path(str(failure.path))
+    where = Location(shown, failure.line, failure.col)
+    return Outcome.FAILS, f"{failure.text} ({shown}:{failure.line or '?'})", where
+
+
+class _Recording(dict[Path, tuple[ast.Module, str] | SyntaxError]):
+    """A parse cache that remembers which files one walk read."""
+
+    def __init__(self, shared: Trees) -> None:
+        super().__init__(shared)
+        self.read: set[Path] = set()
+
+    def __getitem__(self, key: Path) -> tuple[ast.Module, str] | SyntaxError:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def _walk(project: Project, launch: Launch) -> tuple[Prediction, set[Path]]:
+    """The start-up of ``launch`` (without the sweep for latent failures, which the guard does
+    not judge), and every file the walk read."""
+    trees = _Recording(project.trees)
+    self_names = project.index.self_names(e.path for e in launch.sys_path)
+    walker = Walker(launch, project.environment, self_names, None, trees)
+    try:
+        prediction = walker.predict()
+    except RecursionError:
+        prediction = Prediction(
+            launch, None, (), (), (), notes=("the import chain is too deep",), complete=False
+        )
+    project.trees.update(trees)
+    return prediction, trees.read
+
+
+def _judge(
+    point: EntryPoint,
+    before: Project,
+    after: Project,
+    changed: frozenset[Path],
+    packages: frozenset[str],
+) -> Verdict:
+    first, read = _walk(before, point.launch)
+    old, old_why, old_at = _outcome(first)
+    unseen = sorted(
+        name for name, how in first.external if how is Resolution.NOT_CHECKED and name in packages
+    )
+    if unseen:
+        # The rewritten package is imported from outside the modelled sys.path: an installed
+        # copy or PYTHONPATH decides, and neither is known here.
+        return Verdict(
+            point,
+            Outcome.NOT_CHECKED,
+            Outcome.NOT_CHECKED,
+            f"not checked: `{unseen[0]}` is imported from outside this entry point's sys.path "
+            "(an installed copy or PYTHONPATH would decide)",
+            point.where,
+        )
+    if read & changed:
+        new, new_why, new_at = _outcome(_walk(after, point.launch)[0])
+    else:
+        # The walk read no rewritten file: the rewritten tree starts up the same way.
+        new, new_why, new_at = old, old_why, old_at
+    if old is Outcome.NOT_CHECKED or new is Outcome.NOT_CHECKED:
+        why = old_why if old is Outcome.NOT_CHECKED else new_why
+        return Verdict(point, old, new, f"not checked: {why}", point.where)
+    if new is Outcome.FAILS:
+        return Verdict(point, old, new, new_why, new_at or point.where)
+    return Verdict(point, old, new, old_why, old_at or point.where)
+
+
+# --- the entry points --------------------------------------------------------------------------
+
+
+def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], list[str]]:
+    """The project's known entry points, and the ones that could not be modelled (why)."""
+    points: list[EntryPoint] = []
+    notes: list[str] = []
+    resolved, at, missed = _start_command(directory, config)
+    notes.extend(missed)
+    if resolved is not None:
+        cmd = resolved.command
+        group = f"start command `{cmd.raw}` ({cmd.source})"
+        where = _source_location(at, cmd.source)
+        for earlier in cmd.before:
+            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier), where, at))
+        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch, where, at))
+    tests, missed = pytest_points(directory)
+    points.extend(tests)
+    notes.extend(missed)
+    migrations, missed = alembic_points(directory)
+    points.extend(migrations)
+    notes.extend(missed)
+    return points, notes
+
+
+_SOURCE = re.compile(r"^([^:\s]+)(?::(\d+))?")
+
+
+def _source_location(directory: Path, source: str) -> Location:
+    """The file (and line) a discovered start command comes from, e.g. ``Dockerfile:4 (…)``."""
+    match = _SOURCE.match(source)
+    if match is not None and (directory / match[1]).is_file():
+        line = int(match[2]) if match[2] else None
+        return Location(display_path(str(directory / match[1])), line)
+    return Location(display_path(str(directory)))
+
+
+# How far above the project directory a start command is looked for: a compose file at the
+# repository's top often builds the service of a sub-directory.
+_MAX_PARENTS = 3
+
+
+def _start_command(directory: Path, config: Settings) -> tuple[Resolved | None, Path, list[str]]:
+    """The project's start command with its modelled launch, the directory it was found in, and
+    why it was not modelled. When the project directory names none (or one whose directory
+    cannot be told), the directories above it up to the repository's top are asked too."""
+    first: str | None = None
+    candidates = [directory, *directory.parents][: _MAX_PARENTS + 1]
+    for here in candidates:
+        try:
+            return resolve_launch(here, config), here, []
+        except NoStartCommand as exc:
+            if exc.__class__ is not NoStartCommand and first is None:
+                first = str(exc)
+        except UsageError as exc:
+            if first is None:
+                first = str(exc)
+        if (here / ".git").exists():
+            break
+    return None, directory, [f"start command not checked: {first}"] if first else []
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return read_bounded_text(path, what="file")
+    except UsageError:
+        return None
+
+
+def _pytest_config(directory: Path) -> tuple[Path, dict[str, str]] | None:
+    """The first pytest configuration at or above ``directory`` (pytest's own order), as the
+    ini file and its options; ``None`` when there is none."""
+    for here in (directory, *directory.parents):
+        ini = here / "pytest.ini"
+        if ini.is_file():
+            return ini, _ini_options(ini, "pytest") or {}
+        pyproject = here / "pyproject.toml"
+        if pyproject.is_file():
+            text = _read(pyproject)
+            try:
+                data = tomllib.loads(text) if text is not None else {}
+            except tomllib.TOMLDecodeError:
+                data = {}
+            options = data.get("tool", {}).get("pytest", {}).get("ini_options")
+            if isinstance(options, dict):
+                return pyproject, {
+                    k: " ".join(map(str, v)) if isinstance(v, list) else str(v)
+                    for k, v in options.items()
+                }
+        for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+            found = _ini_options(here / name, section)
+            if found is not None:
+                return here / name, found
+        if (here / ".git").exists():
+            break
+    return None
+
+
+def _ini_options(path: Path, section: str) -> dict[str, str] | None:
+    if not path.is_file():
+        return None
+    text = _read(path)
+    if text is None:
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    if not parser.has_section(section):
+        return None
+    return dict(parser.items(section))
+
+
+def _basedir(file: Path) -> tuple[Path, str]:
+    """Where pytest's ``prepend`` mode puts ``file`` on ``sys.path``, and its module name: the
+    first directory upwards without ``__init__.py``."""
+    parts = [file.stem]
+    directory = file.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return directory, ".".join(parts)
+
+
+def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
+    found = _pytest_config(directory)
+    ini, options = found if found is not None else (None, {})
+    rootdir = ini.parent if ini is not None else directory
+    patterns = tuple(options.get("python_files", "").split()) or _PYTEST_FILES
+    # pytest run from the project directory: `testpaths` applies only when that is the rootdir;
+    # from below a configuration further up, it collects what is under the directory.
+    testpaths = [directory]
+    if rootdir == directory:
+        testpaths = [rootdir / p for p in options.get("testpaths", "").split()] or [rootdir]
+    extra = [
+        PathEntry(Path(os.path.normpath(rootdir / p)), f"pytest pythonpath ({ini.name})")
+        for p in options.get("pythonpath", "").split()
+        if ini is not None
+    ]
+    files = ProjectIndex.of(directory).files
+    tests = sorted(
+        f
+        for f in files
+        if any(f.is_relative_to(t.absolute()) for t in testpaths)
+        and (f.name == "conftest.py" or any(fnmatch.fnmatch(f.name, p) for p in patterns))
+    )
+    notes = []
+    if len(tests) > MAX_TEST_FILES:
+        notes.append(f"pytest: only the first {MAX_TEST_FILES} of {len(tests)} test files checked")
+        tests = tests[:MAX_TEST_FILES]
+    source = display_path(str(ini)) if ini is not None else "pytest (no configuration)"
+    group = f"pytest (rootdir {display_path(str(rootdir))})"
+    points = []
+    for test in tests:
+        conftests = [
+            _basedir(c)[0]
+            for c in (d / "conftest.py" for d in (test.parent, *test.parent.parents))
+            if c.is_file() and c.parent.is_relative_to(rootdir.absolute())
+        ]
+        base, module = _basedir(test)
+        sys_path = _unique(
+            [PathEntry(base, "pytest rootdir-relative import (prepend)")]
+            + [PathEntry(c, "conftest.py directory (prepend)") for c in conftests]
+            + extra
+        )
+        cmd = StartCommand(
+            raw="pytest",
+            source=source,
+            launcher=Launcher.MODULE,
+            cwd=rootdir.absolute(),
+            start_cwd=rootdir.absolute(),
+            target=module,
+        )
+        launch = Launch(cmd, rootdir.absolute(), sys_path, Entry(EntryKind.MODULE, module, ""))
+        shown = display_path(str(test))
+        points.append(EntryPoint(group, shown, launch, Location(shown)))
+    return points, notes
+
+
+def _unique(entries: Iterable[PathEntry]) -> tuple[PathEntry, ...]:
+    seen: set[Path] = set()
+    out = []
+    for entry in entries:
+        if entry.path not in seen:
+            seen.add(entry.path)
+            out.append(entry)
+    return tuple(out)
+
+
+_SPLIT = re.compile(r"[\s,]+")
+
+
+def alembic_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
+    """``alembic`` run from the directory of each ``alembic.ini`` (at the project directory or
+    one below): ``env.py`` executed by path, ``prepend_sys_path`` on ``sys.path``."""
+    points = []
+    notes = []
+    for ini in sorted({*directory.glob("alembic.ini"), *directory.glob("*/alembic.ini")}):
+        options = _ini_options(ini, "alembic")
+        if not options or "script_location" not in options:
+            continue
+        here = ini.parent.absolute()
+        location = options["script_location"].replace("%(here)s", str(here))
+        env = Path(os.path.normpath(here / location)) / "env.py"
+        if not env.is_file():
+            continue
+        # alembic splits on os.pathsep (path_separator = os) or, by default, spaces/commas; a
+        # missing option prepends nothing.
+        raw = options.get("prepend_sys_path", "").replace("%(here)s", str(here))
+        parts = (
+            raw.split(os.pathsep) if options.get("path_separator") == "os" else _SPLIT.split(raw)
+        )
+        sys_path = _unique(
+            PathEntry(Path(os.path.normpath(here / p)), f"alembic prepend_sys_path ({ini.name})")
+            for p in parts
+            if p
+        )
+        if not sys_path:
+            # Then env.py reaches the project only through PYTHONPATH or an installed copy,
+            # neither of which is known here.
+            notes.append(
+                f"alembic ({display_path(str(ini))}) not checked: no prepend_sys_path, so "
+                "env.py imports the project only through PYTHONPATH or an installed copy"
+            )
+            continue
+        cmd = StartCommand(
+            raw="alembic upgrade head",
+            source=display_path(str(ini)),
+            launcher=Launcher.SCRIPT,
+            cwd=here,
+            start_cwd=here,
+            target=str(env),
+        )
+        launch = Launch(cmd, here, sys_path, Entry(EntryKind.SCRIPT, "env", file=env))
+        points.append(
+            EntryPoint(
+                f"alembic ({display_path(str(ini))})",
+                display_path(str(env)),
+                launch,
+                Location(display_path(str(env))),
+            )
+        )
+    return points, notes
