@@ -458,14 +458,14 @@ def doctor(
     summary: dict[str, SummaryValue] = {
         "checks": len([r for r in results if r.mark is not Mark.SKIPPED]),
         "not_checked": len(not_checked),
-        "next": first_next or "",
+        "next": mask_text(first_next or ""),
     }
     checks: list[JsonValue] = [
         {
             "mark": r.mark.value,
             "check": TITLES[r.check],
-            "found": r.found,
-            "next": r.next_command or "",
+            "found": mask_text(r.found),
+            "next": mask_text(r.next_command or ""),
             "exit_code": str(int(r.code)),
             "seconds": f"{r.seconds:.1f}",
         }

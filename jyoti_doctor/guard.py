@@ -314,11 +314,11 @@ def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], l
     notes.extend(missed)
     if resolved is not None:
         cmd = resolved.command
-        group = f"start command `{cmd.raw}` ({cmd.source})"
+        group = f"start command `{cmd.shown}` ({cmd.source})"
         where = _source_location(at, cmd.source)
         for earlier in cmd.before:
-            points.append(EntryPoint(group, f"`{earlier.raw}`", model_launch(earlier), where, at))
-        points.append(EntryPoint(group, f"`{cmd.raw}`", resolved.launch, where, at))
+            points.append(EntryPoint(group, f"`{earlier.shown}`", model_launch(earlier), where, at))
+        points.append(EntryPoint(group, f"`{cmd.shown}`", resolved.launch, where, at))
     tests, missed = pytest_points(directory)
     points.extend(tests)
     notes.extend(missed)

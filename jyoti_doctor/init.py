@@ -22,6 +22,7 @@ from .config import Settings, parse_settings
 from .errors import UsageError
 from .files import ChangedOnDisk, create_new, printable, write_atomic
 from .findings import Report, Section
+from .masking import mask_text
 from .textfile import read_bounded_text
 
 PYPROJECT = "pyproject.toml"
@@ -73,7 +74,7 @@ def tool_table(found: Discovered) -> str:
                 f"# The start command, found in {printable(found.start_source or '?')};"
                 " uncomment to pin it here."
             ),
-            f"# start = {_toml_string(printable(found.start))}",
+            f"# start = {_toml_string(printable(mask_text(found.start)))}",
         ]
     else:
         why = f" ({printable(found.start_source)})" if found.start_source else ""

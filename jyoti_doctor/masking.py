@@ -45,6 +45,12 @@ _TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=~]{24,}")
 _TOKEN_IN_TEXT = re.compile(r"[A-Za-z0-9_\-+/~.]{12,}={0,2}")
 # What joins a key to the text around it inside one token: a path's '/', a '.'.
 _TOKEN_JOINS = re.compile(r"([./])")
+# `NAME=value` in a command line or a log (`API_TOKEN=… uvicorn main:app`): the value of a
+# variable named like a secret is masked whatever it looks like; quoted values whole.
+_ASSIGNMENT = re.compile(
+    r"""(?<![A-Za-z0-9_])(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>'[^']*'|"[^"]*"|[^\s'"]+)"""
+)
+_PLAIN_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "0", "1"})
 # snake_case and UPPER_SNAKE identifiers (variable and module names) are not credentials.
 _IDENTIFIER = re.compile(r"[A-Z0-9_]*_[A-Z0-9_]*|[a-z0-9_]*_[a-z0-9_]*")
 
@@ -199,16 +205,20 @@ def _mask_token(match: re.Match[str]) -> str:
     return "".join(mask_key(p) if _is_secret_token(p) else p for p in _TOKEN_JOINS.split(token))
 
 
-# A known secret is masked in free text only from this length up, and only as a whole token: a
-# short password (`postgres`) would otherwise eat `postgresql://` and `postgres-url`. Short
-# secrets are still masked where their position says what they are (a URL's userinfo, the value
-# of a secret variable, a `password=` field).
+# A known secret is masked in free text as a whole token only: a short password (`postgres`)
+# must not eat `postgresql://` or `postgres-url`. From LONG_SECRET characters up a token ends at
+# any non-word character; a shorter secret only where nothing token-like touches it (spaces,
+# quotes, `=`, `:`, `@`, commas), so `-`, `.` and `/` keep it inside a longer name or path.
+# Positions say the rest: a URL's userinfo, the value of a secret variable, a `password=` field.
 LONG_SECRET = 10
+SHORT_SECRET = 4
 _WORDISH = re.compile(r"[A-Za-z0-9_]")
+_TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-./+~]")
 
 
-def _mask_whole(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` that is not part of a longer word masked."""
+def _mask_whole(text: str, secret: str, inner: re.Pattern[str] = _WORDISH) -> str:
+    """``text`` with every occurrence of ``secret`` not joined by an ``inner`` character to a
+    longer word masked."""
     out: list[str] = []
     start = 0
     while True:
@@ -218,8 +228,10 @@ def _mask_whole(text: str, secret: str) -> str:
         end = at + len(secret)
         before = text[at - 1] if at else ""
         after = text[end] if end < len(text) else ""
-        inside_word = (before and _WORDISH.match(before) and _WORDISH.match(secret[0])) or (
-            after and _WORDISH.match(after) and _WORDISH.match(secret[-1])
+        if after in ".," and not (end + 1 < len(text) and inner.match(text[end + 1])):
+            after = ""  # the end of a sentence, not of a longer name
+        inside_word = (before and inner.match(before) and inner.match(secret[0])) or (
+            after and inner.match(after) and inner.match(secret[-1])
         )
         if inside_word:
             out.append(text[start : at + 1])
@@ -232,13 +244,27 @@ def _mask_whole(text: str, secret: str) -> str:
     return "".join(out)
 
 
+def _mask_assignment(match: re.Match[str]) -> str:
+    name, value = match.group("name"), match.group("value")
+    if not is_secret_name(name) or value.strip("'\"").lower() in _PLAIN_VALUES:
+        return match.group(0)
+    if _SCHEME.match(value.strip("'\"")):
+        return match.group(0)  # a URL: only its password is masked, by the URL rule below
+    return f"{name}={MASK}"
+
+
 def mask_text(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Mask URL passwords, ``password=`` conninfo fields, known secret values (whole tokens of
-    :data:`LONG_SECRET` characters or more) and any token that looks like a credential (a key
-    pasted where it does not belong) in free text."""
+    """Mask URL passwords, ``password=`` conninfo fields, the values of ``NAME=value`` assignments
+    of secret-named variables, known secret values (as whole tokens) and any token that looks like
+    a credential (a key pasted where it does not belong) in free text."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        if len(secret) >= LONG_SECRET and secret in text:
+        if secret not in text:
+            continue
+        if len(secret) >= LONG_SECRET:
             text = _mask_whole(text, secret)
+        elif len(secret) >= SHORT_SECRET:
+            text = _mask_whole(text, secret, _TOKEN_CHAR)
+    text = _ASSIGNMENT.sub(_mask_assignment, text)
     text = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
     text = _URL_IN_TEXT.sub(lambda m: mask_url(m.group(0)), text)
     return _TOKEN_IN_TEXT.sub(_mask_token, text)

@@ -863,7 +863,7 @@ def launch_dir(project_dir: Path, settings_file: Path | None) -> tuple[Path, str
             cmd = parse_command(found.command, found.cwd, source=found.source, env=dict(found.env))
             # gunicorn --chdir moves the process before the app reads its settings.
             cwd = cmd.cwd / cmd.chdir if cmd.chdir else cmd.cwd
-            return Path(os.path.normpath(cwd)), f"the working directory of `{cmd.raw}`"
+            return Path(os.path.normpath(cwd)), f"the working directory of `{cmd.shown}`"
     except Exception:  # noqa: BLE001, S110  (no start command found: fall back below)
         pass
     if settings_file is not None:

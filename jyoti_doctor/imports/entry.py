@@ -89,7 +89,7 @@ def _start_scripts(project: Path, config: Settings) -> dict[Path, str]:
     if cmd.launcher is not Launcher.SCRIPT:
         return {}
     path = Path(os.path.normpath(cmd.cwd / cmd.target))
-    return {path: f"the start command `{cmd.raw}` ({cmd.source}) runs it by path"}
+    return {path: f"the start command `{cmd.shown}` ({cmd.source}) runs it by path"}
 
 
 class RunByPath:

@@ -399,14 +399,14 @@ def _ban_advice(roots: Sequence[PackageRoot], config: Settings | None) -> str:
             )
         elif cmd.cwd.absolute().is_relative_to(root.directory.absolute()):
             lines.append(
-                f"{name}: `{cmd.raw}` ({cmd.source}) starts inside {name}/, where `{name}.` "
+                f"{name}: `{cmd.shown}` ({cmd.source}) starts inside {name}/, where `{name}.` "
                 f"imports fail: fix the launch (start from {display_path(str(root.base))} and "
                 f"import `{name}.` as a package; check-startup gives the command), or keep that "
                 "launch and rewrite with `--style root`."
             )
         else:
             lines.append(
-                f"{name}: `{cmd.raw}` ({cmd.source}) starts outside {name}/, where the absolute "
+                f"{name}: `{cmd.shown}` ({cmd.source}) starts outside {name}/, where the absolute "
                 "imports work: keep them, as the project's lint asks; nothing to rewrite."
             )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..masking import mask_text
 from .launchers import BOOL_OPTS, VALUE_OPTS, Launcher
 from .shell import ASSIGN, Unwrapped, chain, expand, shell_join, tokens, unwrap
 
@@ -60,6 +61,12 @@ class StartCommand:
             if key == name:
                 return value
         return None
+
+    @property
+    def shown(self) -> str:
+        """The command as people may see it: secrets written inline (`API_TOKEN=…`, a URL's
+        password) masked. ``raw`` is for parsing only, never for output."""
+        return mask_text(self.raw)
 
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")

@@ -164,7 +164,7 @@ def recommend(
                 Finding.make(
                     Rule.NO_PARENT_PACKAGE if style is Style.RELATIVE else Rule.MODULE_NOT_FOUND,
                     f"the requested import style {style.value!r} cannot work with this start command: "
-                    f"`{cmd.raw}` runs {launch.entry.module or 'the entry'} as a top-level module "
+                    f"`{cmd.shown}` runs {launch.entry.module or 'the entry'} as a top-level module "
                     f"from {rel_pkg}, so "
                     + (
                         "relative imports fail with 'attempted relative import with no known parent "
@@ -183,7 +183,7 @@ def recommend(
         alt = _alternative_command(cmd, package_dir)
         after_alt = _predict_with(project, launch, alt) if alt else None
         lines.append(
-            f"`{cmd.raw}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
+            f"`{cmd.shown}` ({cmd.source}) imports modules of {rel_pkg} as top-level modules: "
             f"`from {package_dir.name}.x import y` and relative imports cannot work under it."
         )
         lines.append(
@@ -203,7 +203,7 @@ def recommend(
                 Finding.make(
                     Rule.MODULE_NOT_FOUND,
                     f"the requested import style 'root' cannot work with this start command: "
-                    f"`{cmd.raw}` imports {launch.entry.module} inside the package "
+                    f"`{cmd.shown}` imports {launch.entry.module} inside the package "
                     f'{package_dir.name}, so `from deps import x` fails with "No module named '
                     "'deps'\"; use relative imports",
                     severity=Severity.WARNING,
@@ -213,7 +213,7 @@ def recommend(
             return Recommendation(None, None, tuple(findings))
         next_command = rel_cmd
         lines.append(
-            f"`{cmd.raw}` ({cmd.source}) imports {launch.entry.module} as a package module: "
+            f"`{cmd.shown}` ({cmd.source}) imports {launch.entry.module} as a package module: "
             "relative and package-absolute imports work; root-absolute ones (`from deps import "
             "x`) do not."
         )
@@ -223,7 +223,7 @@ def recommend(
         )
     again = ["jyoti-doctor", "check-startup"]
     if cmd.source == "command line":
-        again.append(cmd.raw)
+        again.append(cmd.shown)
     if project_dir != Path.cwd():
         again += ["--project", _display(project_dir)]
     lines.append("Then re-run: " + shlex.join(again))

@@ -136,7 +136,7 @@ def chain_findings(cmd: StartCommand, project: Project) -> list[Finding]:
         findings.append(
             Finding.make(
                 fatal.code,
-                f"`{first.raw}` runs before the launch in `{cmd.raw}` and fails: {fatal.text} "
+                f"`{first.shown}` runs before the launch in `{cmd.shown}` and fails: {fatal.text} "
                 f"({chain_text(fatal)})",
                 location=_location(fatal),
                 source=fatal.statement,
@@ -297,7 +297,7 @@ def launch_sections(resolved: Resolved) -> tuple[Section, ...]:
         else f"{entry.module}:{entry.app_attr or '(discovered)'}"
     )
     rows = (
-        ("command", cmd.raw),
+        ("command", cmd.shown),
         ("from", cmd.source),
         ("launcher", cmd.launcher.value + (" (python -m)" if cmd.python_m else "")),
         ("working directory", _display(launch.cwd) or "."),
@@ -370,7 +370,7 @@ def check_startup(
     findings = [f for f, _ in pairs] + not_checked + list(advice.findings) + observed_findings
     findings += chain_findings(resolved.command, project)
     return StartupResult(
-        start_command=resolved.command.raw,
+        start_command=resolved.command.shown,
         source=resolved.command.source,
         prediction=prediction,
         observation=observation,
