@@ -113,7 +113,8 @@ def sweep(walker: Walker, prediction: Prediction) -> tuple[Failure, ...]:
 
 
 def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
-    """Lines of imports inside ``try`` bodies whose handlers catch import errors, inside
+    """Lines of imports inside ``try`` bodies whose handlers catch import errors (and of the
+    fallbacks in those handlers), inside
     ``if TYPE_CHECKING:``, and inside ``if __name__ == "__main__":`` of a module that is not
     run as __main__: a failure there is handled or never happens."""
     lines: set[int] = set()
@@ -127,7 +128,17 @@ def _guarded_lines(tree: ast.Module, *, is_main: bool) -> set[int]:
             is_type_checking(node.test) or (is_main_guard(node) and not is_main)
         )
         if catches or skipped_if:
-            blocks = node.body  # type: ignore[attr-defined]
+            blocks = list(node.body)  # type: ignore[attr-defined]
+        if catches and any(
+            isinstance(sub, (ast.Import, ast.ImportFrom))
+            for stmt in blocks
+            for sub in ast.walk(stmt)
+        ):
+            # An import fallback (`try: from backend.deps … except ImportError: from deps …`):
+            # the handler runs only when the try's imports fail, and then the start-up walk
+            # itself meets it. On its own it is no latent failure of this launch.
+            assert isinstance(node, (ast.Try, ast.TryStar))
+            blocks += [stmt for handler in node.handlers for stmt in handler.body]
         for block in blocks:
             for sub in ast.walk(block):
                 if isinstance(sub, (ast.Import, ast.ImportFrom)):
