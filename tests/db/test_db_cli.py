@@ -332,8 +332,9 @@ def test_subprocess_black_hole_exits_3_at_the_deadline() -> None:
         )
         took = time.monotonic() - began
     assert proc.returncode == 3, proc.stderr
-    # Only the exit itself is outside the deadline (a slack for a loaded 2-core machine).
-    assert took < 2.5 + 0.75, took
+    # Only the exit itself is outside the deadline. The slack is for a loaded 2-core machine
+    # (the interpreter's start-up alone took 1 s there); the old behaviour overran by 3-5 s.
+    assert took < 2.5 + 1.5, took
     assert PASSWORD not in proc.stdout + proc.stderr
     assert "timeout" in proc.stderr  # the live view's line for the failed attempt (not a TTY)
 
@@ -352,11 +353,12 @@ def test_the_deadline_counts_from_the_process_start() -> None:
     details = json.loads(proc.stdout)["details"]
     # The probe's clock started with the process (clock ticks: 10 ms), not with its first
     # attempt, which comes after the interpreter's start-up and the imports.
-    assert began - 0.05 <= details["started_at"] <= began + 1.0
-    assert details["attempts"][0]["started"] > 0.05
+    assert began - 0.05 <= details["started_at"] <= began + 2.0
+    if details["attempts"]:  # on an overloaded machine the start-up may eat the whole deadline
+        assert details["attempts"][0]["started"] > 0.05
     # The last attempt ended early enough to leave the report and the exit inside the deadline
     # (a slack for a loaded machine, where a select() may return late).
-    assert details["started_at"] + details["elapsed"] <= began + 4.0 + 0.25
+    assert details["started_at"] + details["elapsed"] <= began + 4.0 + 1.0
 
 
 def test_in_process_the_deadline_starts_with_the_call(runner: CliRunner) -> None:
