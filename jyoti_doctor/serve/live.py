@@ -103,7 +103,8 @@ try:
     else:
         namespace = vars(importlib.import_module(spec["module"]))
     app = None
-    for name in ([spec["attr"]] if spec["attr"] else []) + ["app", "application", "api"]:
+    # A command that names its attribute gets that one or nothing, like the launcher itself.
+    for name in [spec["attr"]] if spec["attr"] else ["app", "application", "api"]:
         obj = namespace.get(name.split(".")[0])
         for part in name.split(".")[1:]:
             obj = getattr(obj, part, None)
@@ -111,7 +112,11 @@ try:
             app = obj
             break
     if app is None:
-        result["error"] = {"type": "AttributeError", "message": "no app object found", "frames": []}
+        missing = (
+            f"Attribute {spec['attr']!r} not found in module {spec['module']!r}"
+            if spec["attr"] else "no app object found"
+        )
+        result["error"] = {"type": "AttributeError", "message": missing, "frames": []}
     else:
         if spec["factory"] and callable(app):
             app = app()

@@ -349,3 +349,25 @@ def test_an_import_that_hangs_is_stopped_with_what_it_started(
         code, doc = routes(runner, project, "uvicorn main:app", "--timeout", "3")
     (failed,) = by_code(doc, "JD244")
     assert "did not finish in 3 s" in failed["message"] and code == 1
+
+
+def test_a_named_app_attribute_that_does_not_exist_is_not_replaced_by_another(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """uvicorn fails with "Attribute 'nothere' not found"; the listing must not fall back to
+    the module's `app` and call the launch clean."""
+    project = apps.write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": """
+                from fastapi import FastAPI
+
+                app = FastAPI()
+            """,
+        },
+    )
+    code, doc = routes(runner, project, "uvicorn app.main:nothere")
+    assert code == 1
+    (failed,) = by_code(doc, "JD244")
+    assert "'nothere' not found" in failed["message"]
