@@ -439,6 +439,16 @@ def doctor(
     for result in results:
         if result.report is not None:
             findings.extend(result.report.findings)
+        elif result.code is ExitCode.FINDINGS:
+            # A check that could not run fails the run (a skipped check is never a pass); the
+            # finding says which, so every format carries the reason for the exit code.
+            findings.append(
+                Finding.make(
+                    Rule.NOT_CHECKED,
+                    mask_text(f"{TITLES[result.check]}: {result.found}"),
+                    severity=Severity.WARNING,
+                )
+            )
     status = combine_exit_codes([r.code for r in results])
     lines = [f"Doctor summary for {_arg(project_dir)} (checks in start-up order):"]
     for result in results:

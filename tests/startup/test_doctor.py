@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.doctor import Check, doctor
-from jyoti_doctor.findings import ExitCode, Finding, Report
+from jyoti_doctor.findings import ExitCode, Finding, Report, Severity
 from jyoti_doctor.rules import Rule
 
 JYOTIFLOW = Path(__file__).resolve().parents[2] / "fixtures" / "jyotiflow"
@@ -149,6 +149,10 @@ def test_no_start_command_is_not_a_pass(tmp_path: Path) -> None:
     line = next(x for x in lines(report) if "Start-up" in x)
     assert line.startswith("[!] Start-up: not checked: no start command found")
     assert report.exit_code() is ExitCode.FINDINGS
+    # The exit code has its finding: a warning that says what could not be checked.
+    (note,) = report.findings
+    assert note.rule is Rule.NOT_CHECKED and note.severity is Severity.WARNING
+    assert note.message.startswith("Start-up: not checked: no start command found")
 
 
 def test_cli(runner: CliRunner) -> None:
