@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-pydantic_settings = pytest.importorskip("pydantic_settings")
-
 from jyoti_doctor.config import Settings
 from jyoti_doctor.env.check import check_env
 
