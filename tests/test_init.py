@@ -163,7 +163,8 @@ def test_an_unreadable_procfile_does_not_stop_init(tmp_path: Path) -> None:
     run_init(tmp_path, "--write")
     text = (tmp_path / PYPROJECT).read_text()
     assert (
-        "No start command found (Procfile, render.yaml, Dockerfile) (cannot read Procfile" in text
+        "No start command found (Procfile, render.yaml, Dockerfile) "
+        "(deploy file Procfile is not valid utf-8" in text
     )
     assert str(tmp_path) not in text
     assert tomllib.loads(text)["tool"]["jyoti-doctor"] == {}
