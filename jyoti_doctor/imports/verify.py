@@ -75,22 +75,7 @@ def verify(
                             f"line {edit.line}: a statement overruns the rewrite"
                         )
                     found.append(stmt)
-        if not found or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in found):
-            raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
-        absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
-        try:
-            bound = tuple(
-                b
-                for s in found
-                for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
-            )
-        except ImportError as exc:
-            raise VerificationError(f"line {edit.line}: {exc}") from None
-        if bound != edit.bindings:
-            raise VerificationError(
-                f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
-                f"{_show(edit.bindings)}"
-            )
+        _same_bindings(edit, found, info, style)
     again = plan(
         tree,
         new,
@@ -140,22 +125,7 @@ def _verify_spans(
         if nested:
             first = body[0] if len(body) == 1 else None
             body = first.body if isinstance(first, ast.If) else []
-        if not body or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in body):
-            raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
-        absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
-        try:
-            bound = tuple(
-                b
-                for s in body
-                for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
-            )
-        except ImportError as exc:
-            raise VerificationError(f"line {edit.line}: {exc}") from None
-        if bound != edit.bindings:
-            raise VerificationError(
-                f"line {edit.line}: the rewrite binds {_show(bound)} instead of "
-                f"{_show(edit.bindings)}"
-            )
+        _same_bindings(edit, body, info, style)
     tree = import_tree(new, info.root.name, path)
     if tree is None:
         try:
@@ -174,6 +144,26 @@ def _verify_spans(
     if again.edits:
         raise VerificationError(
             f"line {again.edits[0].line}: a second pass would change the file again"
+        )
+
+
+def _same_bindings(edit: Edit, stmts: Sequence[ast.stmt], info: ModuleInfo, style: Style) -> None:
+    """The rewritten statements are imports that bind exactly what the original bound, to the
+    same absolute modules (CPython's resolution rules)."""
+    if not stmts or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmts):
+        raise VerificationError(f"line {edit.line}: the rewrite is not import statements")
+    absolutize = root_absolutize(info, edit.absolutize) if style is Style.ROOT else {}
+    try:
+        bound = tuple(
+            b
+            for s in stmts
+            for b in bindings_of(s, info.package, absolutize)  # type: ignore[arg-type]
+        )
+    except ImportError as exc:
+        raise VerificationError(f"line {edit.line}: {exc}") from None
+    if bound != edit.bindings:
+        raise VerificationError(
+            f"line {edit.line}: the rewrite binds {_show(bound)} instead of {_show(edit.bindings)}"
         )
 
 
