@@ -84,7 +84,7 @@ def check_serve_cmd(
             cfg,
             command=start_command,
             cwd=cwd,
-            path=path if path is None or path.startswith("/") else "/" + path,
+            path=path,
             deadline=deadline,
             grace=grace,
             python=python,

@@ -430,6 +430,8 @@ def check_serve(
     )
     serve_cmd = replace(serve_cmd, shown=mask_text(serve_cmd.shown, secrets))
     explicit = path is not None
+    if path is not None and not path.startswith("/"):
+        path = "/" + path  # `--path health` means /health, from either command
     ask = path or ("/openapi.json" if _is_fastapi(resolved) else "/")
     try:
         server = Server(serve_cmd)
