@@ -174,9 +174,10 @@ def check_imports_line(
     report = result.to_report()
     verdict = ""
     self_imports = sum(1 for f in report.findings if f.rule is Rule.ABSOLUTE_SELF_IMPORT)
-    if self_imports and startup is not None and not _launch_breaks_on(startup, result.packages):
-        # Absolute self-imports are an error only for a launch that breaks on them: the one
-        # this project uses does not. scan-imports itself stays strict.
+    harmless = startup is not None and not _launch_breaks_on(startup, result.packages)
+    if self_imports and (startup is None or harmless):
+        # Absolute self-imports are an error only for a launch that breaks on them, and with no
+        # known launch none can be shown to. scan-imports itself stays strict.
         report = replace(
             report,
             findings=tuple(
@@ -185,10 +186,16 @@ def check_imports_line(
             ),
         )
         inside = " or ".join(f"`cd {p} && …`" for p in result.packages[:2])
-        verdict = (
-            f"{self_imports} absolute self-import(s): fine for `{startup.start_command}` "
-            f"({startup.source}); they break a launch from inside the package ({inside}) — "
-        )
+        if startup is None:
+            verdict = (
+                f"{self_imports} absolute self-import(s): not judged, no known start command "
+                f"(they break a launch from inside the package: {inside}) — "
+            )
+        else:
+            verdict = (
+                f"{self_imports} absolute self-import(s): fine for `{startup.start_command}` "
+                f"({startup.source}); they break a launch from inside the package ({inside}) — "
+            )
     code = report.exit_code()
     found = verdict + (
         f"{_counts_text(report)} in {result.files} file(s) "

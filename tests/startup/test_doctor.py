@@ -266,3 +266,16 @@ def test_a_script_that_starts_the_server_is_suggested(tmp_path: Path) -> None:
     )
     report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.IMPORTS}))
     assert any("check-startup --project" in x and "'python main.py'" in x for x in lines(report))
+
+
+def test_self_imports_with_no_known_launch_are_not_errors(tmp_path: Path) -> None:
+    """No start command: no launch can be shown to break on absolute self-imports, so doctor
+    does not call them errors (scan-imports still lists them)."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "deps.py").write_text("x = 1\n")
+    (tmp_path / "app" / "main.py").write_text("from app.deps import x\n")
+    report = doctor(tmp_path, Settings(), skip=frozenset({Check.ENV, Check.DB, Check.ROUTES}))
+    line = next(x for x in lines(report) if "Imports" in x)
+    assert line.startswith("[✓] Imports: 1 absolute self-import(s): not judged, no known start")
+    assert all(f.severity is not Severity.ERROR for f in report.findings)
