@@ -2,7 +2,7 @@
 
 This typer coerces every option that is not a plain flag through a pydantic ``TypeAdapter``:
 parsing ``--format json`` imports pydantic and builds a schema, which costs more than the rest of
-a small scan. The commands only declare ``str``, ``int`` (with ``min``/``max``), ``Path``, enums,
+a small scan. The commands only declare ``str``, ``int`` and ``float`` (with ``min``/``max``), ``Path``, enums,
 ``bool`` and lists or optionals of those; for them :func:`lighten` installs the same coercion
 written out (typer's own path and choice checks, the same error texts). A parameter of any other
 kind, or a typer whose internals differ, keeps typer's coercion: this is a speed-up, never a
@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-_LEAVES = (str, int, bool, Path)
+_LEAVES = (str, int, float, bool, Path)
 
 
 def _leaf(annotation: Any) -> tuple[Any, bool] | None:
@@ -42,18 +42,10 @@ def _plain(info: Any, leaf: Any) -> bool:
     if getattr(info, "parser", None) is not None or getattr(info, "clamp", False):
         return False
     if leaf is Path:
-        unusual = (
-            getattr(info, "exists", False)
-            or not getattr(info, "file_okay", True)
-            or getattr(info, "writable", False)
-            or not getattr(info, "readable", True)
-            or getattr(info, "resolve_path", False)
-            or getattr(info, "allow_dash", False)
-            or getattr(info, "path_type", None) is not None
-        )
-        # dir_okay=False is implemented below, with click's message.
-        return not unusual
-    return leaf is int or (
+        # Existence, file/dir and access checks are typer's own (coerce_cli_path, given a Path,
+        # never reaches pydantic); a dash meaning stdin and custom path types are not handled here.
+        return not getattr(info, "allow_dash", False) and getattr(info, "path_type", None) is None
+    return leaf in (int, float) or (
         getattr(info, "min", None) is None and getattr(info, "max", None) is None
     )
 
@@ -66,7 +58,7 @@ def lighten(command: Any) -> int:
 
         from typer._click.exceptions import BadParameter
         from typer._coercion import RuntimeParam
-        from typer._param_types import coerce_cli_choice
+        from typer._param_types import coerce_cli_choice, coerce_cli_path
         from typer.core import _TyperParameter
     except ImportError:
         return 0
@@ -79,6 +71,24 @@ def lighten(command: Any) -> int:
             if isinstance(value, (list, tuple)):
                 return [self._one(v, param, ctx) for v in value]
             return self._one(value, param, ctx)
+
+        def _number(self, value: Any, param: Any, ctx: Any) -> int | float:
+            # pydantic's lax mode: surrounding spaces, or underscores between digits, not both.
+            if isinstance(value, self.leaf) and not isinstance(value, bool):
+                return value  # type: ignore[no-any-return]
+            text = str(value)
+            try:
+                if "_" in text and text.strip() != text:
+                    raise ValueError(text)
+                return self.leaf(text.strip())  # type: ignore[no-any-return]
+            except ValueError:
+                noun = "integer" if self.leaf is int else "number"
+                article = "an" if self.leaf is int else "a"
+                raise BadParameter(
+                    f"Input should be a valid {noun}, unable to parse string as {article} {noun}",
+                    ctx=ctx,
+                    param=param,
+                ) from None
 
         def _one(self, value: Any, param: Any, ctx: Any) -> Any:
             leaf, info = self.leaf, self.parameter_info
@@ -95,15 +105,8 @@ def lighten(command: Any) -> int:
                 if text in ("0", "false", "f", "no", "n", "off"):
                     return False
                 raise BadParameter("Input should be a valid boolean", ctx=ctx, param=param)
-            if leaf is int:
-                try:
-                    number = value if isinstance(value, int) else int(str(value).strip())
-                except ValueError:
-                    raise BadParameter(
-                        "Input should be a valid integer, unable to parse string as an integer",
-                        ctx=ctx,
-                        param=param,
-                    ) from None
+            if leaf is int or leaf is float:
+                number = self._number(value, param, ctx)
                 if info.min is not None and number < info.min:
                     raise BadParameter(
                         f"Input should be greater than or equal to {info.min}",
@@ -117,9 +120,7 @@ def lighten(command: Any) -> int:
                 return number
             if leaf is Path:
                 path = value if isinstance(value, Path) else Path(value)
-                if not info.dir_okay and path.is_dir():
-                    raise BadParameter(f"file '{value}' is a directory.", ctx=ctx, param=param)
-                return path
+                return coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
             try:
                 return coerce_cli_choice(
                     value, choices=list(leaf), case_sensitive=info.case_sensitive, ctx=ctx

@@ -49,6 +49,11 @@ def test_help_and_json_runs_import_nothing_heavy(package: Path) -> None:
     assert heavy_modules("fix-imports", str(package), "--format", "json") == []
     # Printing rich imports rich, and still not pydantic.
     assert heavy_modules("scan-imports", str(package), "--no-cache") == ["rich"]
+    # Float and directory options are coerced without pydantic too.
+    assert "pydantic" not in heavy_modules(
+        "check-startup", "uvicorn api.routes:app", "--project", str(package), "--timeout", "5"
+    )
+    assert heavy_modules("check-env", str(package), "--format", "json") == []
 
 
 @pytest.mark.parametrize(
@@ -60,17 +65,29 @@ def test_help_and_json_runs_import_nothing_heavy(package: Path) -> None:
         ["--config", "."],
         ["--format", "JSON", "--max-level", "2", "--package", "backend", "--exclude", "x"],
         ["--extend-exclude", "a", "--extend-exclude", "b", "--no-cache", "--format", "github"],
+        # Floats (check-startup's --timeout has min=0.1) and a directory argument given a file.
+        ["@check-startup", "uvicorn api.routes:app", "--timeout", "abc"],
+        ["@check-startup", "uvicorn api.routes:app", "--timeout", "0.05"],
+        ["@check-startup", "uvicorn api.routes:app", "--timeout", " 1_0"],
+        ["@check-startup", "uvicorn api.routes:app", "--timeout", "0x10"],
+        ["@check-env", "api/routes.py"],
+        ["@check-env", "no-such-dir"],
     ],
 )
 def test_light_coercion_matches_typer(package: Path, args: list[str]) -> None:
-    argv = ["scan-imports", str(package), *args]
-    typer_run = CliRunner().invoke(app, argv)
+    if args[0].startswith("@"):
+        argv = [args[0][1:], *args[1:]]
+    else:
+        argv = ["scan-imports", str(package), *args]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(package)
+        typer_run = CliRunner().invoke(app, argv)
     ours = subprocess.run(
         [sys.executable, "-m", "jyoti_doctor", *argv],
         capture_output=True,
         text=True,
         check=False,
-        cwd=package.parent,
+        cwd=package,
     )
     assert ours.returncode == typer_run.exit_code
     if typer_run.exit_code == 2:
