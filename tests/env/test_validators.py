@@ -458,3 +458,49 @@ def test_the_at_sign_disagreement_is_real() -> None:
     assert conninfo_to_dict(url)["host"] == "ss@host.example"  # libpq: the first `@`
     assert urlsplit(url).hostname == "host.example"  # urllib: the last `@`
     assert [i.rule.code for i in validate(pg(LIBPQ), url, shown=None)] == ["JD302"]
+
+
+def _first_chars(items: object) -> set[str]:
+    """The characters a match of a parsed pattern can start with (lower case), read from the
+    regex parser's tree; zero-width items and optional repeats are looked past."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    firsts: set[str] = set()
+    for op, arg in items:  # type: ignore[attr-defined]
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op is c.LITERAL:
+            return firsts | {chr(arg).lower()}
+        if op is c.IN:
+            for kind, value in arg:
+                assert kind in (c.LITERAL, c.RANGE), f"unbounded start: {kind}"
+                low, high = (value, value) if kind is c.LITERAL else value
+                firsts |= {chr(n).lower() for n in range(low, high + 1)}
+            return firsts
+        if op is c.BRANCH:
+            for branch in arg[1]:
+                firsts |= _first_chars(branch)
+            return firsts
+        if op is c.SUBPATTERN:
+            return firsts | _first_chars(arg[3])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            firsts |= _first_chars(arg[2])
+            if arg[0] > 0:
+                return firsts
+            continue
+        raise AssertionError(f"a pattern may start with anything: {op}")
+    raise AssertionError("a pattern may match the empty string")
+
+
+def test_placeholder_lookahead_covers_every_pattern() -> None:
+    """The combined search skips positions whose character no pattern starts with: the set it
+    uses must hold every possible first character, or a placeholder would go unreported."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    from jyoti_doctor.env.validators import _PLACEHOLDERS, PLACEHOLDER_STARTS
+
+    for pattern, label in _PLACEHOLDERS:
+        missing = _first_chars(_parser.parse(pattern.pattern, pattern.flags)) - set(
+            PLACEHOLDER_STARTS.lower()
+        )
+        assert not missing, f"{label} can start with {sorted(missing)}"
