@@ -32,7 +32,9 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|DSN|DATABASE_URL|AUTH", re.IGNO
 # scheme://user:password@host — the password is everything up to the *last* '@' before the host,
 # so a password with an unencoded '@' is still masked whole.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
+# A URL ends at a quote (text quotes URLs), except inside its userinfo: a raw quote there is part
+# of the password (`postgresql://app:'pw'@db/app`), so the URL runs on to the host.
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^\s@/<>]*@)?[^\s'\"<>]+")
 # An unterminated quoted value runs to the end of the line: libpq rejects it, but it is still secret.
 _CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|'[^\n]*|\S+)", re.IGNORECASE)
 _QUERY_SECRET = re.compile(

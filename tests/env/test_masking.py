@@ -156,3 +156,19 @@ def test_a_short_password_does_not_eat_the_scheme_or_the_type(
 )
 def test_known_secrets_are_masked_as_whole_tokens(text: str, secret: str, expected: str) -> None:
     assert mask_text(text, (secret,)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("connecting to postgresql://app:'Pw7x'@db:5432/app failed", "'Pw7x'"),
+        ("postgresql://app:Pw7x'@db/app", "Pw7x'"),
+        ('url="postgresql://app:"Pw7x"@db/app"', '"Pw7x"'),
+    ],
+)
+def test_a_quote_inside_a_url_password_is_masked_with_it(text: str, password: str) -> None:
+    """Text quotes URLs, so a URL in free text ends at a quote; inside the userinfo a raw quote is
+    part of the password, and masking must not stop there and print the rest."""
+    masked = mask_text(text)
+    assert "Pw7x" not in masked and password not in masked
+    assert "@db" in masked
