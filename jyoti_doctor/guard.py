@@ -2,10 +2,12 @@
 project is started is predicted on the current tree and on the rewritten one (the planned new
 contents, read in place of the files), and a rewrite that breaks one that works is refused.
 
-Entry points: the discovered start command (and the Python commands of its chain), pytest (each
-test file and ``conftest.py`` imported the way pytest's default ``prepend`` import mode does,
-with the ini ``pythonpath``), and alembic (``env.py`` run by path with ``prepend_sys_path``). A
-prediction that cannot be made is "not checked", never a reason to refuse.
+Entry points: every discovered start command (each Procfile process, render and compose service,
+the Dockerfile's own command, and the Python commands of each one's chain), pytest (each test
+file and ``conftest.py`` imported the way pytest's default ``prepend`` import mode does, with the
+ini ``pythonpath``), and alembic (``env.py`` run by path with ``prepend_sys_path``). A prediction
+that cannot be made (a command that is not Python, a directory that cannot be told) is "not
+checked", never a reason to refuse.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from .findings import Finding, Location, Report, Section, Severity
 from .imports.entry import project_dir
 from .imports.fix import FixResult
 from .launch.command import Launcher, StartCommand
+from .launch.deploy import Found, discover_all
+from .masking import mask_text
 from .rules import Rule
-from .startup.check import NoStartCommand, resolve_launch
+from .startup.check import resolve_found
 from .startup.failures import Prediction, Resolution
 from .startup.finder import ProjectIndex
-from .startup.project import Project, Resolved
+from .startup.project import Project
 from .startup.syntax import Trees
 from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
 from .startup.walker import Walker
@@ -40,6 +44,8 @@ from .textfile import read_bounded_text
 
 # A larger suite is checked on its first files only (said as a note): the guard must stay fast.
 MAX_TEST_FILES = 400
+# Likewise the discovered start commands (a compose file with many services).
+MAX_START_COMMANDS = 16
 _PYTEST_FILES = ("test_*.py", "*_test.py")
 
 
@@ -53,10 +59,12 @@ class Outcome(StrEnum):
 class EntryPoint:
     group: str  # what people call it: "start command `…` (Dockerfile)", "pytest", "alembic"
     name: str  # the one launch within the group: a test file, env.py, the command itself
-    launch: Launch
+    launch: Launch | None  # None: not modelled (see ``unmodelled``)
     where: Location  # the file that names the entry point (test file, env.py, launch file)
     # The project directory the prediction indexes (the start command's may be above it).
     home: Path | None = None
+    # Why the launch is not modelled: a command that is not Python, an unknown directory.
+    unmodelled: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,8 +161,12 @@ def attach(report: Report, guard: GuardResult, *, forced: bool, refused_write: b
         return report
     section = guard.section()
     summary = dict(report.summary)
+    unknown = sum(
+        1 for v in guard.verdicts if v.before is Outcome.NOT_CHECKED and v.after is v.before
+    )
     summary["entry_points"] = (
-        f"{len(guard.verdicts)} predicted"
+        f"{len(guard.verdicts) - unknown} predicted"
+        + (f", {unknown} not checked" if unknown else "")
         + (", rewrite refused" if refused_write else "")
         + (", forced" if forced and guard.refused else "")
     )
@@ -217,6 +229,12 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
         names = frozenset(r.name for r in planned.roots)
         projects: dict[Path, tuple[Project, Project]] = {}
         for point in points:
+            if point.launch is None:
+                why = f"not checked: {point.unmodelled}"
+                verdicts.append(
+                    Verdict(point, Outcome.NOT_CHECKED, Outcome.NOT_CHECKED, why, point.where)
+                )
+                continue
             home = point.home or directory
             if home not in projects:
                 before = Project.at(home)
@@ -274,6 +292,7 @@ def _judge(
     changed: frozenset[Path],
     packages: frozenset[str],
 ) -> Verdict:
+    assert point.launch is not None  # the unmodelled ones are judged "not checked" before
     first, read = _walk(before, point.launch)
     old, old_why, old_at = _outcome(first)
     unseen = sorted(
@@ -308,17 +327,7 @@ def _judge(
 
 def entry_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], list[str]]:
     """The project's known entry points, and the ones that could not be modelled (why)."""
-    points: list[EntryPoint] = []
-    notes: list[str] = []
-    resolved, at, missed = _start_command(directory, config)
-    notes.extend(missed)
-    if resolved is not None:
-        cmd = resolved.command
-        group = f"start command `{cmd.shown}` ({cmd.source})"
-        where = _source_location(at, cmd.source)
-        for earlier in cmd.before:
-            points.append(EntryPoint(group, f"`{earlier.shown}`", model_launch(earlier), where, at))
-        points.append(EntryPoint(group, f"`{cmd.shown}`", resolved.launch, where, at))
+    points, notes = start_command_points(directory, config)
     tests, missed = pytest_points(directory)
     points.extend(tests)
     notes.extend(missed)
@@ -340,29 +349,72 @@ def _source_location(directory: Path, source: str) -> Location:
     return Location(display_path(str(directory)))
 
 
+def _label(found: Found) -> str:
+    """How a discovered command is named: where it is declared (``Procfile:2 (worker)``,
+    ``compose.yml:14 (migrate)``), and the file its command comes from when that is another
+    (the image's Dockerfile, a start-up script)."""
+    if found.origin is None:
+        return found.source
+    declared = _SOURCE.match(found.origin)
+    source = _SOURCE.match(found.source)
+    if declared is not None and source is not None and declared[1] == source[1]:
+        return found.origin
+    return f"{found.origin} via {found.source}"
+
+
 # How far above the project directory a start command is looked for: a compose file at the
 # repository's top often builds the service of a sub-directory.
 _MAX_PARENTS = 3
 
 
-def _start_command(directory: Path, config: Settings) -> tuple[Resolved | None, Path, list[str]]:
-    """The project's start command with its modelled launch, the directory it was found in, and
-    why it was not modelled. When the project directory names none (or one whose directory
-    cannot be told), the directories above it up to the repository's top are asked too."""
-    first: str | None = None
-    candidates = [directory, *directory.parents][: _MAX_PARENTS + 1]
-    for here in candidates:
-        try:
-            return resolve_launch(here, config), here, []
-        except NoStartCommand as exc:
-            if exc.__class__ is not NoStartCommand and first is None:
-                first = str(exc)
-        except UsageError as exc:
-            if first is None:
-                first = str(exc)
+def start_command_points(directory: Path, config: Settings) -> tuple[list[EntryPoint], list[str]]:
+    """Every start command the project names, each an entry point (with the Python commands of
+    its chain), and why some could not be read. When the project directory names none that
+    can be modelled (none at all, or only ones whose directory cannot be told), the directories
+    above it up to the repository's top are asked too; the first that names one decides."""
+    fallback: tuple[list[EntryPoint], list[str]] | None = None
+    for here in [directory, *directory.parents][: _MAX_PARENTS + 1]:
+        points, notes, modelled = _commands_at(here, config)
+        if modelled:
+            return points, notes
+        if fallback is None and (points or notes):
+            fallback = (points, notes)
         if (here / ".git").exists():
             break
-    return None, directory, [f"start command not checked: {first}"] if first else []
+    return fallback or ([], [])
+
+
+def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[str], bool]:
+    found = discover_all(here, config)
+    notes = [f"start command not checked: {mask_text(text)}" for text in found.unread]
+    commands = list(found.commands)
+    if len(commands) > MAX_START_COMMANDS:
+        notes.append(
+            f"start commands: only the first {MAX_START_COMMANDS} of {len(commands)} checked"
+        )
+        commands = commands[:MAX_START_COMMANDS]
+    points: list[EntryPoint] = []
+    modelled = False
+    for item in commands:
+        label = _label(item)
+        where = _source_location(here, item.origin or item.source)
+        try:
+            resolved = resolve_found(item)
+        except UsageError as exc:
+            shown = " && ".join(mask_text(item.command).splitlines())
+            reason = item.unknown_cwd or mask_text(str(exc))
+            group = f"start command `{shown}` ({label})"
+            points.append(EntryPoint(group, f"`{shown}`", None, where, here, unmodelled=reason))
+            continue
+        modelled = True
+        cmd = resolved.command
+        group = f"start command `{cmd.shown}` ({label})"
+        for earlier in cmd.before:
+            points.append(
+                EntryPoint(group, f"`{earlier.shown}`", model_launch(earlier), where, here)
+            )
+        points.append(EntryPoint(group, f"`{cmd.shown}`", resolved.launch, where, here))
+    return points, notes, modelled
 
 
 def _read(path: Path) -> str | None:

@@ -8,14 +8,18 @@ import json
 import os
 import re
 import shlex
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from ..config import Settings
 from ..errors import UsageError
 from ..textfile import read_bounded_text
 from .shell import expand
 from .yamlsubset import Yaml
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -29,21 +33,80 @@ class Found:
     unknown_cwd: str | None = None
     # Files whose variables the platform puts in the environment (compose `env_file`).
     env_files: tuple[Path, ...] = ()
+    # Where a compose service is declared (``compose.yml:14 (migrate)``) when ``source`` names
+    # the file its command comes from instead (the image's Dockerfile, a script).
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """Every start command the project names, in precedence order, and the deploy files that
+    could not be read (why)."""
+
+    commands: tuple[Found, ...]
+    unread: tuple[str, ...] = ()
 
 
 def discover(project_dir: Path, config: Settings) -> Found | None:
     """The project's own start command: ``[tool.jyoti-doctor] start``, a ``Procfile``,
     ``render.yaml``, a compose file, then a ``Dockerfile``; ``None`` when there is none."""
-    project_dir = project_dir.absolute()
-    start = config.start
-    if start is not None:
-        cwd = configured_cwd(project_dir, config) or config.base_dir or project_dir
-        return Found(start, cwd, f"{_rel(config.path, project_dir)} [tool.jyoti-doctor] start")
-    for finder in (_from_procfile, _from_render, _from_compose, _from_dockerfile):
-        found = finder(project_dir)
-        if found is not None:
+    for finder in _finders(project_dir.absolute(), config):
+        # The first one found decides: the files after it are not even read.
+        for found in finder():
             return found
     return None
+
+
+def discover_all(project_dir: Path, config: Settings) -> Discovered:
+    """Every start command the project names (``discover``'s first, then the others: each
+    Procfile process, render service, compose service, the Dockerfile's own command), in
+    ``discover``'s order; the same command in the same directory with the same ``PYTHONPATH``
+    once. A deploy file that cannot be read is said, never fatal: the others still count."""
+    commands: list[Found] = []
+    unread: list[str] = []
+    seen: set[tuple[str, Path | None, str | None]] = set()
+    for finder in _finders(project_dir.absolute(), config, unread):
+        try:
+            for found in finder():
+                key = (
+                    found.command,
+                    None if found.unknown_cwd is not None else found.cwd,
+                    dict(found.env).get("PYTHONPATH"),
+                )
+                if key not in seen:
+                    seen.add(key)
+                    commands.append(found)
+        except UsageError as exc:
+            unread.append(str(exc))
+    return Discovered(tuple(commands), tuple(unread))
+
+
+def _finders(
+    project_dir: Path, config: Settings, unread: list[str] | None = None
+) -> list[Callable[[], Iterator[Found]]]:
+    """The sources of start commands in precedence order, each read only when asked."""
+    return [
+        lambda: _from_config(project_dir, config),
+        lambda: _from_procfile(project_dir),
+        lambda: _from_render(project_dir),
+        lambda: _from_compose(project_dir, unread),
+        lambda: _from_dockerfile(project_dir),
+    ]
+
+
+def _from_config(project_dir: Path, config: Settings) -> Iterator[Found]:
+    if config.start is not None:
+        cwd = configured_cwd(project_dir, config) or config.base_dir or project_dir
+        yield Found(
+            config.start, cwd, f"{_rel(config.path, project_dir)} [tool.jyoti-doctor] start"
+        )
+
+
+def _chosen_first(items: list[_T], chosen: _T | None) -> list[_T]:
+    """``items`` with the one the platform serves from first, the others in file order."""
+    if chosen is None:
+        return items
+    return [chosen, *(item for item in items if item is not chosen)]
 
 
 def configured_cwd(project_dir: Path, config: Settings) -> Path | None:
@@ -72,43 +135,42 @@ def _read(path: Path) -> str | None:
     return read_bounded_text(path, what="deploy file", encoding="utf-8-sig")
 
 
-def _from_procfile(project_dir: Path) -> Found | None:
+def _from_procfile(project_dir: Path) -> Iterator[Found]:
+    """Each process of the ``Procfile``, ``web`` first (the one the platform routes to)."""
     text = _read(project_dir / "Procfile")
     if text is None:
-        return None
+        return
     entries: list[tuple[int, str, str]] = []
     for number, line in enumerate(text.splitlines(), 1):
         m = re.match(r"^([A-Za-z0-9_-]+):\s*(.*)$", line)
         if m and m[2].strip():
             entries.append((number, m[1], m[2].strip()))
-    chosen = next((e for e in entries if e[1] == "web"), entries[0] if entries else None)
-    if chosen is None:
-        return None
-    return Found(chosen[2], project_dir, f"Procfile:{chosen[0]} ({chosen[1]})")
+    web = next((e for e in entries if e[1] == "web"), None)
+    for number, process, command in _chosen_first(entries, web):
+        yield Found(command, project_dir, f"Procfile:{number} ({process})")
 
 
-def _from_render(project_dir: Path) -> Found | None:
+def _from_render(project_dir: Path) -> Iterator[Found]:
+    """Each service of ``render.yaml`` with a ``startCommand``, the first web service first."""
     for name in ("render.yaml", "render.yml"):
         text = _read(project_dir / name)
         if text is None:
             continue
         services = parse_render_services(text, name)
         usable = [s for s in services if s.get("startCommand")]
-        chosen = next((s for s in usable if s.get("type") == "web"), usable[0] if usable else None)
-        if chosen is None:
-            continue
-        root = chosen.get("rootDir") or "."
-        env = tuple((k, v) for k, v in chosen.items() if k.startswith("env:"))
-        env = tuple((k[4:], v) for k, v in env)
-        label = chosen.get("name") or "?"
-        return Found(
-            chosen["startCommand"],
-            project_dir / root,
-            f"{name}: service {label!r} startCommand"
-            + (f" (rootDir {root})" if root != "." else ""),
-            env,
-        )
-    return None
+        web = next((s for s in usable if s.get("type") == "web"), None)
+        for chosen in _chosen_first(usable, web):
+            root = chosen.get("rootDir") or "."
+            env = tuple((k, v) for k, v in chosen.items() if k.startswith("env:"))
+            env = tuple((k[4:], v) for k, v in env)
+            label = chosen.get("name") or "?"
+            yield Found(
+                chosen["startCommand"],
+                project_dir / root,
+                f"{name}: service {label!r} startCommand"
+                + (f" (rootDir {root})" if root != "." else ""),
+                env,
+            )
 
 
 def parse_render_services(text: str, name: str = "render.yaml") -> list[dict[str, str]]:
@@ -264,11 +326,11 @@ def host_dir(
     return None
 
 
-def _from_dockerfile(project_dir: Path) -> Found | None:
+def _from_dockerfile(project_dir: Path) -> Iterator[Found]:
     image = read_image(project_dir / "Dockerfile", project_dir)
-    if image is None:
-        return None
-    return _image_launch(image, project_dir, "Dockerfile")
+    found = _image_launch(image, project_dir, "Dockerfile") if image is not None else None
+    if found is not None:
+        yield found
 
 
 def _image_launch(
@@ -401,7 +463,8 @@ def _entry_script(
     return body, label
 
 
-def _from_compose(project_dir: Path) -> Found | None:
+def _from_compose(project_dir: Path, unread: list[str] | None = None) -> Iterator[Found]:
+    """Each service of the compose files built from the project, web-named ones first."""
     for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
         text = _read(project_dir / name)
         if text is None:
@@ -409,25 +472,25 @@ def _from_compose(project_dir: Path) -> Found | None:
         try:
             doc = Yaml(text, name)
             data = doc.node(doc.lines[0].indent) if doc.lines else None
-        except UsageError:
-            return None  # beyond the subset this reads (anchors...): the Dockerfile decides
+        except UsageError as exc:
+            # Beyond the subset this reads (anchors...): the Dockerfile decides.
+            if unread is not None:
+                unread.append(f"{exc} (its services are not checked)")
+            return
         if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
             continue
         services = {k: v for k, v in data["services"].items() if isinstance(v, dict)}
-        found = _compose_service(project_dir, name, services)
-        if found is not None:
-            return found
-    return None
+        yield from _compose_services(project_dir, name, services, text)
 
 
 _WEB_NAMES = ("web", "api", "app", "backend", "server")
 
 
-def _compose_service(
-    project_dir: Path, name: str, services: dict[str, dict[str, object]]
-) -> Found | None:
-    """The service the project serves from: one built from the project, named like a web
-    service first."""
+def _compose_services(
+    project_dir: Path, name: str, services: dict[str, dict[str, object]], text: str
+) -> Iterator[Found]:
+    """The services built from the project, the ones named like a web service first (the one
+    the project serves from)."""
     built = [k for k, v in services.items() if v.get("build") is not None]
     order = sorted(built, key=lambda k: (k not in _WEB_NAMES, built.index(k)))
     for key in order:
@@ -464,7 +527,29 @@ def _compose_service(
             env_files=tuple(_env_files(service.get("env_file"), project_dir)),
         )
         if found is not None:
-            return found
+            line = _service_line(text, key)
+            yield replace(found, origin=f"{name}:{line} ({key})" if line else f"{name} ({key})")
+
+
+def _service_line(text: str, key: str) -> int | None:
+    """The line declaring service ``key`` under the top-level ``services:`` (at the services'
+    own indentation: a ``depends_on`` key of the same name further in is not it)."""
+    indent: int | None = None
+    inside = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if re.match(r"^services\s*:", line):
+            inside = True
+            continue
+        if inside and not line[0].isspace():
+            inside = False
+        if not inside:
+            continue
+        here = len(line) - len(line.lstrip())
+        indent = here if indent is None else indent
+        if here == indent and re.match(rf"^\s+[\"']?{re.escape(key)}[\"']?\s*:", line):
+            return number
     return None
 
 

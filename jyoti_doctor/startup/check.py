@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..files import display_path
 from ..findings import Finding, JsonValue, Location, Report, Section, Severity, SummaryValue
 from ..launch.command import StartCommand, parse_command
-from ..launch.deploy import configured_cwd, discover, likely_command
+from ..launch.deploy import Found, configured_cwd, discover, likely_command
 from ..rules import Rule
 from .advice import recommend
 from .environment import (
@@ -40,6 +40,7 @@ __all__ = [
     "StartupResult",
     "UnknownStartDirectory",
     "check_startup",
+    "resolve_found",
     "resolve_launch",
 ]
 
@@ -88,15 +89,29 @@ def _resolve_launch(
                     else "jyoti-doctor check-startup 'COMMAND'"
                 )
             )
-        if found.unknown_cwd is not None and cwd is None:
-            raise UnknownStartDirectory(
-                f"`{found.command}` ({found.source}) not checked: {found.unknown_cwd}; pass "
-                "--cwd DIR (the project directory that ends up there)"
-            )
-        base = cwd or found.cwd
-        cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))
-        if found.env_files:
-            cmd = replace(cmd, env_files=found.env_files)
+        return _resolve_found(found, cwd)
+    return Resolved(cmd, model_launch(cmd))
+
+
+def resolve_found(found: Found) -> Resolved:
+    """A discovered start command's modelled launch; :class:`UnknownStartDirectory` when where
+    it starts cannot be told, :class:`UsageError` when it is not a command this tool models."""
+    try:
+        return _resolve_found(found, None)
+    except OSError as exc:
+        raise UsageError(f"cannot use the start command's paths: {exc.strerror or exc}") from None
+
+
+def _resolve_found(found: Found, cwd: Path | None) -> Resolved:
+    if found.unknown_cwd is not None and cwd is None:
+        raise UnknownStartDirectory(
+            f"`{found.command}` ({found.source}) not checked: {found.unknown_cwd}; pass "
+            "--cwd DIR (the project directory that ends up there)"
+        )
+    base = cwd or found.cwd
+    cmd = parse_command(found.command, base, source=found.source, env=dict(found.env))
+    if found.env_files:
+        cmd = replace(cmd, env_files=found.env_files)
     return Resolved(cmd, model_launch(cmd))
 
 

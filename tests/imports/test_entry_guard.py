@@ -320,3 +320,229 @@ def test_pytest_pythonpath_option(tmp_path: Path, runner: CliRunner, pythonpath:
         [info] = codes(result.stdout, "JD108")
         assert "not checked" in info and "`svc` is imported from outside" in info
         assert main == b"from db import X\n"
+
+
+# --- every discovered start command, not only the first -----------------------------------
+
+
+def rows(stdout: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """The "Entry points" table: (entry point, launch) → (before, after)."""
+    table = json.loads(stdout)["sections"]["entry_points"]
+    return {(r["entry point"], r["launch"]): (r["before"], r["after"]) for r in table}
+
+
+def worker_project(base: Path) -> Path:
+    """A web app that does not import the background jobs, and a worker that does: a
+    root-style rewrite of app/ keeps the first Procfile process and breaks the second."""
+    from tests.startup.test_accuracy import ASGI_APP, MAIN_GUARD
+
+    write(
+        base,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n",
+            "Procfile": "web: uvicorn app.main:app --host 0.0.0.0 --port $PORT\n"
+            "worker: python -m app.worker\n",
+            "app/__init__.py": "",
+            "app/main.py": ASGI_APP,
+            "app/db.py": "URL = 'postgresql://db/app'\n",
+            "app/jobs.py": "from app.db import URL\n\n\ndef run() -> str:\n    return URL\n",
+            "app/worker.py": "from app.jobs import run\n" + MAIN_GUARD,
+        },
+    )
+    return base
+
+
+def test_a_later_procfile_process_that_breaks_refuses_the_rewrite(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    from tests.startup.test_accuracy import _need_launchers, observe
+
+    _need_launchers()
+    root = worker_project(tmp_path / "proj")
+    package = root / "app"
+    before = {p: p.read_bytes() for p in package.rglob("*.py")}
+    # What the real launchers do now: both processes start.
+    assert observe(root, "uvicorn app.main:app")[0] == "starts"
+    assert observe(root, "python -m app.worker")[0] == "starts"
+    result = runner.invoke(
+        app, ["fix-imports", "--style", "root", "--write", str(package), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    [broken] = codes(result.stdout, "JD107")
+    assert broken.startswith("start command `python -m app.worker` (Procfile:2 (worker))")
+    assert "No module named 'jobs'" in broken
+    assert {p: p.read_bytes() for p in package.rglob("*.py")} == before
+    table = rows(result.stdout)
+    web = "start command `uvicorn app.main:app --host 0.0.0.0 --port $PORT` (Procfile:1 (web))"
+    assert table[(web, "`uvicorn app.main:app --host 0.0.0.0 --port $PORT`")] == ("works", "works")
+    worker = "start command `python -m app.worker` (Procfile:2 (worker))"
+    assert table[(worker, "`python -m app.worker`")] == ("works", "fails")
+    assert json.loads(result.stdout)["summary"]["entry_points"].startswith("2 predicted")
+
+    # Forced: the real launchers agree with both verdicts after the rewrite.
+    forced = runner.invoke(
+        app, ["fix-imports", "--style", "root", "--write", "--force", str(package)]
+    )
+    assert "written anyway (--force)" in forced.output and "files_written: 2" in forced.output
+    assert (package / "worker.py").read_bytes().startswith(b"from jobs import run\n")
+    assert observe(root, "uvicorn app.main:app")[0] == "starts"
+    assert observe(root, "python -m app.worker")[0] == "No module named 'jobs'"
+
+
+COMPOSE = """\
+services:
+  api:
+    build: .
+    ports:
+      - "8000:8000"
+  worker:
+    build: .
+    command: python -m app.tasks
+    depends_on:
+      - api
+  migrate:
+    build: .
+    command: python -m app.migrate
+"""
+
+
+def test_the_third_compose_service_that_breaks_refuses_the_rewrite(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """api (the image's CMD), worker and migrate built from one Dockerfile: only migrate
+    imports the rewritten modules. The Dockerfile's own CMD is api's command: listed once."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n",
+            "docker-compose.yml": COMPOSE,
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY . /srv\n"
+            'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n',
+            "app/__init__.py": "",
+            "app/main.py": "app = object()\n",
+            "app/tasks.py": "print('working')\n",
+            "app/db.py": "TABLES = ['items']\n",
+            "app/migrate.py": "from app.db import TABLES\n\nprint('migrating', TABLES)\n",
+        },
+    )
+    result = runner.invoke(
+        app,
+        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
+    )
+    assert result.exit_code == 1, result.output
+    [broken] = codes(result.stdout, "JD107")
+    assert broken.startswith(
+        "start command `python -m app.migrate` (docker-compose.yml:11 (migrate))"
+    )
+    assert "No module named 'db'" in broken
+    assert (tmp_path / "app/migrate.py").read_bytes().startswith(b"from app.db import")
+    table = rows(result.stdout)
+    starts = [(group, verdict) for (group, _), verdict in table.items() if "start command" in group]
+    api = (
+        "start command `uvicorn app.main:app --host 0.0.0.0` (docker-compose.yml:2 (api) "
+        "via Dockerfile:4 (WORKDIR /srv))"
+    )
+    assert starts == [
+        (api, ("works", "works")),
+        ("start command `python -m app.tasks` (docker-compose.yml:6 (worker))", ("works", "works")),
+        (
+            "start command `python -m app.migrate` (docker-compose.yml:11 (migrate))",
+            ("works", "fails"),
+        ),
+    ]
+    # The finding points at the import that would fail.
+    [finding] = [f for f in findings(result.stdout) if f["code"] == "JD107"]
+    location = finding["location"]
+    assert isinstance(location, dict)
+    assert (location["path"], location["line"]) == (str(tmp_path / "app/migrate.py"), 1)
+
+
+def test_services_that_cannot_be_modelled_are_not_checked_never_blocking(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A cache built from the project with a non-Python command, and a worker image whose
+    WORKDIR nothing of the project is copied into (the app is pip-installed): both are said
+    to be "not checked" (JD108, information), and the rewrite that keeps the api is written."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n",
+            "compose.yaml": "services:\n"
+            "  api:\n    build: .\n"
+            "  cache:\n    build: ./cache\n"
+            "  worker:\n    build:\n      context: .\n      dockerfile: worker.Dockerfile\n",
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY . /srv\n"
+            'CMD ["uvicorn", "app.main:app"]\n',
+            "worker.Dockerfile": "FROM python:3.12-slim\nWORKDIR /opt/worker\n"
+            "RUN pip install svc\n"
+            'CMD ["python", "-m", "app.tasks"]\n',
+            "cache/Dockerfile": "FROM redis:7\nWORKDIR /data\nCOPY redis.conf /data/redis.conf\n"
+            'CMD ["redis-server", "/data/redis.conf"]\n',
+            "cache/redis.conf": "appendonly yes\n",
+            "app/__init__.py": "",
+            "app/db.py": "URL = 'x'\n",
+            "app/main.py": "from app.db import URL\n\napp = object()\n",
+            "app/tasks.py": "from app.db import URL\n",
+        },
+    )
+    result = runner.invoke(
+        app, ["fix-imports", "--write", str(tmp_path / "app"), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert codes(result.stdout, "JD107") == []
+    notes = codes(result.stdout, "JD108")
+    [cache] = [n for n in notes if "(compose.yaml:4 (cache) via" in n]
+    assert "`redis-server /data/redis.conf`" in cache and "not checked" in cache
+    assert "not one jyoti-doctor understands" in cache
+    [worker] = [n for n in notes if "(compose.yaml:6 (worker) via" in n]
+    assert "`python -m app.tasks`" in worker
+    assert "the directory the command starts in is unknown" in worker
+    assert len(notes) == 2, notes
+    table = rows(result.stdout)
+    assert sorted(table.values()) == [
+        ("not checked", "not checked"),
+        ("not checked", "not checked"),
+        ("works", "works"),
+    ]
+    assert json.loads(result.stdout)["summary"]["entry_points"] == "1 predicted, 2 not checked"
+    assert (tmp_path / "app/main.py").read_bytes().startswith(b"from .db import URL")
+
+
+def test_every_start_command_is_discovered_in_precedence_order_first_as_before(
+    tmp_path: Path,
+) -> None:
+    from jyoti_doctor.config import Settings
+    from jyoti_doctor.launch.deploy import discover, discover_all
+
+    write(
+        tmp_path,
+        {
+            "Procfile": "release: python -m app.migrate\nweb: gunicorn app.main:app\n"
+            "worker: celery -A app.tasks worker\n",
+            "render.yaml": "services:\n  - type: worker\n    name: jobs\n"
+            "    startCommand: celery -A app.tasks worker\n"
+            "  - type: web\n    name: site\n    startCommand: gunicorn app.main:app\n",
+            "compose.yml": "services:\n  worker:\n    build: .\n"
+            "    command: celery -A app.tasks worker\n  web:\n    build: .\n",
+            "Dockerfile": "FROM python:3.12\nWORKDIR /srv\nCOPY . /srv\n"
+            'CMD ["gunicorn", "app.main:app"]\n',
+        },
+    )
+    found = discover_all(tmp_path, Settings())
+    assert [(f.command, f.origin or f.source) for f in found.commands] == [
+        ("gunicorn app.main:app", "Procfile:2 (web)"),
+        ("python -m app.migrate", "Procfile:1 (release)"),
+        ("celery -A app.tasks worker", "Procfile:3 (worker)"),
+    ]
+    assert found.unread == ()
+    assert discover(tmp_path, Settings()) == found.commands[0]
+    # The compose services and the Dockerfile run in /srv, the project: the same commands in
+    # the same directory, listed once. Without the Procfile, the rest is in the same order.
+    (tmp_path / "Procfile").unlink()
+    (tmp_path / "render.yaml").unlink()
+    found = discover_all(tmp_path, Settings())
+    assert [(f.command, f.origin) for f in found.commands] == [
+        ("gunicorn app.main:app", "compose.yml:5 (web)"),
+        ("celery -A app.tasks worker", "compose.yml:2 (worker)"),
+    ]
+    assert discover(tmp_path, Settings()) == found.commands[0]
