@@ -211,7 +211,13 @@ def db_urls(draw: st.DrawFn, secret: str) -> str:
             )
         )
     if kind == "junk":
-        junk = draw(st.text(st.characters(blacklist_characters="@/?&=#:"), max_size=40))
+        # No NUL or lone surrogate: neither can reach a program through argv or the environment.
+        junk = draw(
+            st.text(
+                st.characters(blacklist_characters="@/?&=#:\x00", blacklist_categories=("Cs",)),
+                max_size=40,
+            )
+        )
         return f"postgresql://u:{secret}{junk}@x.invalid:1/{junk}"
     scheme = draw(st.sampled_from(SCHEMES))
     user = draw(st.sampled_from(["app", "", "a%40b", "app:x:y", "ü", "app@x"]))
