@@ -9,7 +9,7 @@ and reports what it did. Output: one Markdown table row and a JSON dump.
 
     python scripts/realworld_table.py <project> --python <venv>/bin/python --package backend \
         --name owner/repo@abc123 --launch 'cd backend && uvicorn app.main:app --port 8123' \
-        --url http://127.0.0.1:8123/docs --json out.json
+        --env KEY=VALUE --url http://127.0.0.1:8123/docs --json out.json
 
 Only the standard library; `jyoti-doctor` is run as a program (the one next to this interpreter,
 else on PATH, else `--jd`).
@@ -51,10 +51,10 @@ def py_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*.py") if not any(part in SKIP for part in p.parts)]
 
 
-def tool(name: str, venv_bin: Path | None) -> str | None:
-    """The project's own copy of a tool (its venv), never a substitute."""
-    found = venv_bin / name if venv_bin else None
-    return str(found) if found and found.exists() else None
+def tool(name: str, bins: list[Path]) -> str | None:
+    """The project's own copy of a tool (its venv, then --tool-bin), never one found elsewhere."""
+    found = [b / name for b in bins if (b / name).exists()]
+    return str(found[0]) if found else None
 
 
 def ruff_import_rules(pkg: Path) -> list[str] | None:
@@ -87,12 +87,12 @@ def ini_has(pkg: Path, sections: tuple[str, ...]) -> bool:
     return False
 
 
-def detect_lints(pkg: Path, venv_bin: Path | None) -> dict[str, list[str] | str]:
+def detect_lints(pkg: Path, bins: list[Path]) -> dict[str, list[str] | str]:
     """Each configured import lint: its command, or why it cannot run."""
     lints: dict[str, list[str] | str] = {}
     rules = ruff_import_rules(pkg)
     if rules is not None:
-        ruff = tool("ruff", venv_bin) or shutil.which("ruff")
+        ruff = tool("ruff", bins) or shutil.which("ruff")
         if not rules:
             lints["ruff"] = "configured, but enables no import rule"
         elif ruff is None:
@@ -112,11 +112,11 @@ def detect_lints(pkg: Path, venv_bin: Path | None) -> dict[str, list[str] | str]
     isort_cfg = ini_has(pkg, ("isort", "tool:isort")) or (
         pyproject.is_file() and "isort" in tomllib.loads(pyproject.read_text()).get("tool", {})
     )
-    isort = tool("isort", venv_bin)
+    isort = tool("isort", bins)
     if isort_cfg or isort:
         lints["isort"] = [isort, "--check-only", "."] if isort else "not runnable: not in the venv"
     if ini_has(pkg, ("flake8",)):
-        flake8 = tool("flake8", venv_bin)
+        flake8 = tool("flake8", bins)
         lints["flake8"] = (
             [flake8, "--format=default", "."] if flake8 else "not runnable: not in the venv"
         )
@@ -150,8 +150,9 @@ def compile_all(root: Path, python: str, cache: Path) -> int:
     return len(re.findall(r"^\*\*\* Error compiling", out, re.MULTILINE))
 
 
-def jd_json(jd: str, args: list[str], cwd: Path) -> dict:
-    code, out = sh([jd, *args, "--format", "json", "--no-color"], cwd)
+def jd_json(jd: str, args: list[str], cwd: Path, root: Path, env: dict[str, str]) -> dict:
+    code, out = sh([jd, *args, "--format", "json", "--no-color"], cwd, env)
+    out = out.replace(str(root), "<project>")
     start = out.find("{")
     try:
         return json.JSONDecoder().raw_decode(out[start:])[0] if start >= 0 else {"raw": out[-400:]}
@@ -159,55 +160,38 @@ def jd_json(jd: str, args: list[str], cwd: Path) -> dict:
         return {"raw": out[-400:], "exit": code}
 
 
-def startup(jd: str, root: Path, pkg: Path, starts: list[str], python: str | None) -> list[dict]:
-    """Predicted (static) and, with an interpreter, observed (--run) verdicts per start command."""
-    verdicts = []
-    for start in [None, *starts]:
-        args, cwd = ["check-startup", *([start] if start else [])], root
-        pred = jd_json(jd, args, cwd)
-        if start is None and "error" in pred and pkg != root:
-            alt = jd_json(jd, args, pkg)
+def startup(jd: str, root: Path, pkg: Path, args: argparse.Namespace) -> list[dict]:
+    """Per start command: the prediction, and with an interpreter what `--run` observed."""
+    verdicts, run = [], ["--run", "--python", args.python] if args.python else []
+    for start in [None, *args.start]:
+        cmd, cwd = ["check-startup", *([start] if start else []), *run], root
+        report = jd_json(jd, cmd, cwd, root, args.env)
+        if start is None and "error" in report and pkg != root:
+            alt = jd_json(jd, cmd, pkg, root, args.env)
             if "error" not in alt:
-                cwd, pred = pkg, alt
-        row = {
-            "command": start or "(discovered)",
-            "in": cwd.relative_to(root).as_posix(),
-            **verdict(pred, "predicted"),
-        }
-        if python:
-            row.update(verdict(jd_json(jd, [*args, "--run", "--python", python], cwd), "observed"))
-        verdicts.append(row)
+                cwd, report = pkg, alt
+        summary = report.get("summary", {})
+        failed = "error: " + report["error"]["message"][:140] if "error" in report else None
+        verdicts.append(
+            {
+                "command": start or "(discovered)",
+                "in": cwd.relative_to(root).as_posix(),
+                "start_command": summary.get("start_command"),
+                "from": summary.get("from"),
+                "predicted": summary.get("predicted") or failed or report.get("raw", "?")[:140],
+                "observed": summary.get("observed") if run else "not run (no --python)",
+                "errors": [
+                    f"{f['code']} {f['message'][:120]}"
+                    for f in report.get("findings", [])
+                    if f.get("severity") == "error"
+                ],
+            }
+        )
     return verdicts
 
 
-def verdict(report: dict, key: str) -> dict:
-    summary = report.get("summary", {})
-    errors = [
-        f"{f['code']} {f['message'][:90]}"
-        for f in report.get("findings", [])
-        if f.get("severity") == "error"
-    ]
-    value = summary.get(key) or (
-        "error: " + report["error"]["message"][:100]
-        if "error" in report
-        else report.get("raw", "?")[:100]
-    )
-    return {
-        key: value,
-        f"{key}_errors": errors,
-        "start_command": summary.get("start_command"),
-        "from": summary.get("from"),
-    }
-
-
-def launch(
-    cmd: str, root: Path, venv_bin: Path | None, env_pairs: list[str], url: str | None, wait: float
-) -> str:
+def launch(cmd: str, root: Path, env: dict[str, str], url: str | None, wait: float) -> str:
     """Start the real command, wait for `url` (or for the process to exit), stop it, say what happened."""
-    env = dict(os.environ, **dict(p.split("=", 1) for p in env_pairs))
-    if venv_bin:
-        env["PATH"] = f"{venv_bin}{os.pathsep}{env['PATH']}"
-        env["VIRTUAL_ENV"] = str(venv_bin.parent)
     log = root / ".launch.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -245,7 +229,6 @@ def launch(
 
 def measure(args: argparse.Namespace, jd: str) -> dict:
     project = Path(args.project).resolve()
-    venv_bin = Path(args.python).parent if args.python else None
     python = args.python or sys.executable
     data: dict = {"project": args.name or project.name}
     with tempfile.TemporaryDirectory(prefix="jd-table-") as tmp:
@@ -254,9 +237,11 @@ def measure(args: argparse.Namespace, jd: str) -> dict:
             shutil.copytree(project, dest, symlinks=True, ignore=shutil.ignore_patterns(*SKIP))
         pkg = {side: copies[side] / args.package for side in copies}
         data["files"] = len(py_files(pkg["before"]))
-        scan = jd_json(jd, ["scan-imports", "--no-cache"], pkg["before"])
+        scan = jd_json(
+            jd, ["scan-imports", "--no-cache"], pkg["before"], copies["before"], args.env
+        )
         data["scan"] = dict(Counter(f["code"] for f in scan.get("findings", [])))
-        fix = jd_json(jd, ["fix-imports", "--write"], pkg["after"])
+        fix = jd_json(jd, ["fix-imports", "--write"], pkg["after"], copies["after"], args.env)
         summary = fix.get("summary", {})
         data["fix"] = {
             k: summary.get(k)
@@ -269,7 +254,7 @@ def measure(args: argparse.Namespace, jd: str) -> dict:
             for f in fix.get("findings", [])
         )
         data["left_alone"] = dict(left)
-        lints = detect_lints(pkg["before"], venv_bin)
+        lints = detect_lints(pkg["before"], args.bins)
         data["lint"] = {
             name: cmd
             if isinstance(cmd, str)
@@ -283,12 +268,10 @@ def measure(args: argparse.Namespace, jd: str) -> dict:
             data.setdefault("compile_errors", {})[side] = compile_all(
                 root, python, Path(tmp) / "pyc"
             )
-            data.setdefault("startup", {})[side] = startup(
-                jd, root, pkg[side], args.start, args.python
-            )
+            data.setdefault("startup", {})[side] = startup(jd, root, pkg[side], args)
             if args.launch:
                 data.setdefault("launch", {"command": args.launch})[side] = launch(
-                    args.launch, root, venv_bin, args.launch_env, args.url, args.wait
+                    args.launch, root, args.env, args.url, args.wait
                 )
     return data
 
@@ -320,10 +303,9 @@ def row(d: dict) -> str:
     left = "<br>".join(f"{n}× {k}" for k, n in d["left_alone"].items()) or "none"
     launches = []
     for b, a in zip(d["startup"]["before"], d["startup"]["after"]):
-        obs = f" / {b.get('observed')} → {a.get('observed')}" if "observed" in b else ""
         launches.append(
-            f"`{b['start_command'] or b['command']}` ({b['in']}): "
-            f"{b['predicted']} → {a['predicted']}{obs}"
+            f"`{b['start_command'] or b['command']}`: {b['predicted']} / {b['observed']}"
+            f" → {a['predicted']} / {a['observed']}"
         )
     real = d.get("launch")
     real_cell = f"`{real['command']}`: {real['before']} → {real['after']}" if real else "not run"
@@ -336,7 +318,7 @@ def row(d: dict) -> str:
 
 HEADER = (
     "| project | .py files | imports rewritten | left alone (why) | import lint before → after |"
-    " compileall before → after | check-startup predicted (before → after) / observed --run |"
+    " compileall before → after | check-startup predicted / observed, before → after |"
     " real launch before → after |\n|---|---|---|---|---|---|---|---|"
 )
 
@@ -353,7 +335,14 @@ def main() -> int:
     )
     parser.add_argument("--start", action="append", default=[], help="extra start command to check")
     parser.add_argument("--launch", help="real start command, run with bash in the copy's root")
-    parser.add_argument("--launch-env", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set for check-startup --run and the launch (repeatable)",
+    )
+    parser.add_argument("--tool-bin", help="directory with lint tools the project's venv lacks")
     parser.add_argument("--url", help="URL on 127.0.0.1 that answers once the launch serves")
     parser.add_argument("--wait", type=float, default=25.0, help="seconds to wait for the launch")
     parser.add_argument("--jd", help="jyoti-doctor executable")
@@ -367,6 +356,12 @@ def main() -> int:
     )
     if jd is None:
         parser.error("jyoti-doctor not found; pass --jd")
+    venv = Path(args.python).parent if args.python else None
+    args.bins = [Path(b) for b in (venv, args.tool_bin) if b]
+    args.env = dict(os.environ, **dict(pair.split("=", 1) for pair in args.env))
+    args.env["PATH"] = os.pathsep.join([*map(str, args.bins), args.env["PATH"]])
+    if venv:
+        args.env["VIRTUAL_ENV"] = str(venv.parent)
     data = measure(args, jd)
     if args.json:
         with open(args.json, "a") as out:
