@@ -179,7 +179,9 @@ def startup(jd: str, root: Path, pkg: Path, args: argparse.Namespace) -> list[di
                 "start_command": summary.get("start_command"),
                 "from": summary.get("from"),
                 "predicted": summary.get("predicted") or failed or report.get("raw", "?")[:140],
-                "observed": summary.get("observed") if run else "not run (no --python)",
+                "observed": (summary.get("observed") or "not run")
+                if run
+                else "not run (no --python)",
                 "errors": [
                     f"{f['code']} {f['message'][:120]}"
                     for f in report.get("findings", [])
