@@ -33,6 +33,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from textwrap import shorten
 
 SKIP = (".venv", "venv", ".git", "__pycache__", "node_modules", ".mypy_cache", ".ruff_cache")
 # The ruff rules a rewrite of import statements can turn on or off.
@@ -250,9 +251,9 @@ def measure(args: argparse.Namespace, jd: str) -> dict:
             for k in ("files_written", "imports_fixed", "sorted_by", "entry_points", "exit_code")
         }
         if "error" in fix or "raw" in fix:
-            data["fix"]["error"] = fix.get("error") or fix.get("raw")
+            data["fix"]["error"] = (fix.get("error") or {}).get("message") or fix.get("raw")
         left = Counter(
-            f"{f['code']}: {((f.get('fix') or {}).get('reason') or f['message'])[:110]}"
+            f"{f['code']}: {shorten((f.get('fix') or {}).get('reason') or f['message'], 150)}"
             for f in fix.get("findings", [])
         )
         data["left_alone"] = dict(left)
@@ -300,7 +301,7 @@ def row(d: dict) -> str:
     rewritten = (
         f"{fix['imports_fixed']} in {fix['files_written']} files"
         if "error" not in fix
-        else f"error: {str(fix['error'])[:80]}"
+        else f"not run: {shorten(str(fix['error']), 150)}"
     )
     left = "<br>".join(f"{n}× {k}" for k, n in d["left_alone"].items()) or "none"
     launches = []
