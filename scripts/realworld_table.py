@@ -359,6 +359,10 @@ def main() -> int:
     )
     if jd is None:
         parser.error("jyoti-doctor not found; pass --jd")
+    if not (Path(args.project) / args.package).is_dir():
+        parser.error(f"not a directory: {Path(args.project) / args.package}")
+    if args.python and not Path(args.python).is_file():
+        parser.error(f"no interpreter at {args.python}")
     venv = Path(args.python).parent if args.python else None
     args.bins = [Path(b) for b in (venv, args.tool_bin) if b]
     args.env = dict(os.environ, **dict(pair.split("=", 1) for pair in args.env))
