@@ -74,13 +74,21 @@ class Environment:
     collecting: bool = False
 
     def newer_target(self) -> str | None:
-        """The version the code targets, when it is newer than the interpreter parsing it."""
-        wanted = max(
-            (v for v in (self.target, self.version if self.known else None) if v), default=None
-        )
+        """The version whose syntax decides, when it is newer than the interpreter parsing it:
+        the project's interpreter when it is known (it is what runs the app, whatever the
+        project targets), else the version the project targets."""
+        wanted = self.version if self.known else self.target
         if wanted is None or wanted <= sys.version_info[:2]:
             return None
         return f"{wanted[0]}.{wanted[1]}"
+
+    def behind_target(self) -> str | None:
+        """A known interpreter older than the version the project targets: ``"3.11 < 3.14"``."""
+        if not self.known or self.version is None or self.target is None:
+            return None
+        if self.version >= self.target:
+            return None
+        return f"{self.version[0]}.{self.version[1]} < {self.target[0]}.{self.target[1]}"
 
     @property
     def known(self) -> bool:

@@ -455,13 +455,29 @@ class Walker:
             # Code written for a newer Python than the one parsing it: nothing is predicted
             # about this module (its imports, its names) rather than a false SyntaxError.
             ours = f"{sys.version_info[0]}.{sys.version_info[1]}"
-            note = f"parsed with {ours}; the project targets {newer}: run under {newer} or pass --python"
+            if self.environment.known:
+                note = (
+                    f"parsed with {ours}; the project's interpreter is {newer}: run jyoti-doctor "
+                    f"under {newer} to check code this interpreter cannot parse"
+                )
+            else:
+                note = (
+                    f"parsed with {ours}; the project targets {newer}: run under {newer} or "
+                    "pass --python"
+                )
             if note not in self.notes:
                 self.notes.append(note)
             opened = self.modules.setdefault(spec.name, _Module(spec))
             opened.open_names = True
             self.executed.append(spec.name if spec.name != "__main__" else chain[0])
             return None
+        behind = self.environment.behind_target()
+        if isinstance(parsed, SyntaxError) and behind and not isinstance(parsed, TooDeep):
+            # The app's own interpreter fails on it just the same: a true prediction, said with
+            # the reason the project would give (it targets a newer Python).
+            note = f"the project's interpreter is older than the Python it targets ({behind})"
+            if note not in self.notes:
+                self.notes.append(note)
         if isinstance(parsed, SyntaxError):
             return Failure(
                 Rule.UNPARSABLE_FILE,

@@ -101,3 +101,20 @@ def test_code_for_a_newer_python_is_not_checked_and_nothing_false_is_predicted()
     assert notes[0].severity is Severity.INFO
     assert result.prediction.fatal is None
     assert result.to_report().exit_code() is ExitCode.OK
+
+
+def test_an_interpreter_older_than_the_target_fails_on_newer_syntax_as_predicted() -> None:
+    """Given the project's interpreter (here: this one, older than the 3.14 the project targets),
+    what it can parse decides: the real import fails with SyntaxError, and so does the
+    prediction, with the mismatch said (it was "starts" and a note to pass --python)."""
+    if sys.version_info >= (3, 14):
+        pytest.skip("this interpreter parses 3.14 code")
+    result = check_startup(REALWORLD / "py314", Settings(), python=sys.executable, run=True)
+    assert result.prediction.fatal is not None
+    assert result.prediction.fatal.exc_type == "SyntaxError"
+    assert (result.predicted.split(":")[0], result.observed) == ("fails", "failed")
+    ours = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    notes = [f.message for f in result.findings if f.code == "JD206"]
+    assert f"the project's interpreter is older than the Python it targets ({ours} < 3.14)" in notes
+    assert not any("pass --python" in note for note in notes)
+    assert result.to_report().exit_code() is ExitCode.FINDINGS
