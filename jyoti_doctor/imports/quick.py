@@ -41,12 +41,53 @@ _STRING_OR_COMMENT = re.compile(
     re.DOTALL,
 )
 # An import that does not start its line: `x = 1; import y`, `if c: import y`, `try: from ...`.
+# (Kept as the definition; :func:`_inline_import` finds the same matches without a regex scan.)
 _INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
 _DYNAMIC_WORD = re.compile(
     rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
 )
+_DYNAMIC_NAMES = tuple(n.encode() for n in sorted(_DYNAMIC_CALLS))
+# What `\w` matches in a bytes pattern.
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_GAP = frozenset(b" \t\f")
+_AFTER_KEYWORD = frozenset(b" \t\f\\(")
+
+
+# Both searches below match exactly what their regex (``_DYNAMIC_WORD``, ``_INLINE_IMPORT``)
+# matches, but start from `bytes.find` on a literal: a regex without a literal prefix tries
+# every byte of the file, several times slower (tests/imports/test_quick.py compares them).
+def _dynamic_word(data: bytes) -> bool:
+    """``_DYNAMIC_WORD.search(data)`` is not None."""
+    size = len(data)
+    for name in _DYNAMIC_NAMES:
+        at = data.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if (at == 0 or data[at - 1] not in _WORD) and (end >= size or data[end] not in _WORD):
+                return True
+            at = data.find(name, at + 1)
+    return False
+
+
+def _inline_import(data: bytes) -> bool:
+    """``_INLINE_IMPORT.search(data)`` is not None."""
+    size = len(data)
+    for keyword in (b"import", b"from"):
+        at = data.find(keyword)
+        while at >= 0:
+            end = at + len(keyword)
+            if end < size and data[end] in _AFTER_KEYWORD:
+                before = at - 1
+                while before >= 0 and data[before] in _GAP:
+                    before -= 1
+                if before >= 0 and data[before] in b";:":
+                    return True
+            at = data.find(keyword, at + 1)
+    return False
+
+
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
 
 
@@ -64,9 +105,9 @@ def _unsure(data: bytes, root: bytes) -> bool:
     quoted = (b'"' + root, b"'" + root)
     # The whole-file search looks at calls whose function is named exactly one of these, so
     # only the whole words matter (`dispatch` and `autoreload` do not).
-    if any(q in data for q in quoted) and _DYNAMIC_WORD.search(data):
+    if any(q in data for q in quoted) and _dynamic_word(data):
         return True
-    if _INLINE_IMPORT.search(data):
+    if _inline_import(data):
         return True
     return sys.version_info >= (3, 12) and _FSTRING.search(data) is not None
 
