@@ -91,7 +91,7 @@ def _inline_import(data: bytes) -> bool:
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
 
 
-def _unsure(data: bytes, root: bytes) -> bool:
+def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
     if b"\0" in data or b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
         return True
     for line in data.split(b"\n", 2)[:2]:
@@ -105,7 +105,7 @@ def _unsure(data: bytes, root: bytes) -> bool:
     quoted = (b'"' + root, b"'" + root)
     # The whole-file search looks at calls whose function is named exactly one of these, so
     # only the whole words matter (`dispatch` and `autoreload` do not).
-    if any(q in data for q in quoted) and _dynamic_word(data):
+    if dynamic and any(q in data for q in quoted) and _dynamic_word(data):
         return True
     if _inline_import(data):
         return True
@@ -152,11 +152,17 @@ def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -
     return scan_tree(tree, data, path, info, options)
 
 
-def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
+def import_tree(
+    data: bytes, root_name: str, path: str, *, dynamic: bool = True
+) -> ast.Module | None:
     """A module of the file's import statements that name ``root_name``, each at its own
-    position in the file (line and column), or ``None`` when unsure."""
+    position in the file (line and column), or ``None`` when unsure.
+
+    ``dynamic=False``: for a caller that does not look for dynamic references (JD104), a
+    possible one is no reason to decline.
+    """
     root = root_name.encode()
-    if _unsure(data, root):
+    if _unsure(data, root, dynamic):
         return None
     try:
         data.decode("utf-8")

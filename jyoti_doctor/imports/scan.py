@@ -149,10 +149,10 @@ def _dots(level: int, rest: str) -> str:
 class _Source:
     """Lazily decoded text of a file, for statement text, character columns and comments."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, index: LineIndex | None = None) -> None:
         self.data = data
         self._raw: list[bytes] | None = None
-        self._index: LineIndex | None = None
+        self._index = index
 
     @property
     def raw_lines(self) -> list[bytes]:
@@ -243,15 +243,17 @@ def scan_tree(
     options: ScanOptions,
     *,
     dynamic: bool = True,
+    index: LineIndex | None = None,
 ) -> FileScan:
     """All self-imports in an already parsed file (the rewrite reuses its own parse).
 
     ``dynamic=False`` skips the search for string references (JD104), which walks every node.
+    ``index``: the file's :class:`LineIndex`, when the caller has one (it is built otherwise).
     """
     root = info.root.name
     package = info.package
     has_main = any(is_main_guard(node) for node in tree.body)
-    src = _Source(data)
+    src = _Source(data, index)
     found: list[SelfImport] = []
 
     def add(

@@ -114,7 +114,9 @@ def _verify_spans(
             first = body[0] if len(body) == 1 else None
             body = first.body if isinstance(first, ast.If) else []
         _same_bindings(edit, body, info, style)
-    tree = import_tree(new, info.root.name, path)
+    # The second pass does not look for dynamic references, so a possible one is no reason to
+    # parse the whole file.
+    tree = import_tree(new, info.root.name, path, dynamic=False)
     if tree is None:
         try:
             tree = ast.parse(new, filename=path)
@@ -139,7 +141,7 @@ def _assert_stable(
         tree,
         new,
         info,
-        scan_tree(tree, new, path, info, options, dynamic=False),
+        scan_tree(tree, new, path, info, options, dynamic=False, index=index),
         style=style,
         unsafe=unsafe,
         index=index,
