@@ -28,7 +28,7 @@ import sys
 from .roots import ModuleInfo
 from .scan import _DYNAMIC_CALLS, FileScan, ScanOptions, scan_tree
 
-# Anchored on the newline rather than `^` with MULTILINE: a literal first byte is found at C speed.
+# The lines that start with an import (the definition; :func:`_keyword_lines` finds them).
 _CANDIDATE = re.compile(rb"\n[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
 _FIRST_CANDIDATE = re.compile(rb"[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
 _SIMPLE_END = re.compile(rb"[^\n(\\#'\";]*\n")
@@ -41,23 +41,25 @@ _STRING_OR_COMMENT = re.compile(
     re.DOTALL,
 )
 # An import that does not start its line: `x = 1; import y`, `if c: import y`, `try: from ...`.
-# (Kept as the definition; :func:`_inline_import` finds the same matches without a regex scan.)
+# (Kept as the definition; :func:`_keyword_lines` finds the same matches without a regex scan.)
 _INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
 _DYNAMIC_WORD = re.compile(
     rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
 )
+_UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
 _DYNAMIC_NAMES = tuple(n.encode() for n in sorted(_DYNAMIC_CALLS))
 # What `\w` matches in a bytes pattern.
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _GAP = frozenset(b" \t\f")
-_AFTER_KEYWORD = frozenset(b" \t\f\\(")
+_AFTER_KEYWORD = (b" ", b"\t", b"\f", b"\\", b"(")
 
 
-# Both searches below match exactly what their regex (``_DYNAMIC_WORD``, ``_INLINE_IMPORT``)
-# matches, but start from `bytes.find` on a literal: a regex without a literal prefix tries
-# every byte of the file, several times slower (tests/imports/test_quick.py compares them).
+# Both searches below match exactly what their regexes (``_DYNAMIC_WORD``; ``_CANDIDATE``,
+# ``_FIRST_CANDIDATE`` and ``_INLINE_IMPORT``) match, but start from `bytes.find` on a literal:
+# a regex without a literal prefix tries every byte (or line) of the file, several times slower
+# (tests/imports/test_quick_searches.py compares them).
 def _dynamic_word(data: bytes) -> bool:
     """``_DYNAMIC_WORD.search(data)`` is not None."""
     size = len(data)
@@ -71,24 +73,29 @@ def _dynamic_word(data: bytes) -> bool:
     return False
 
 
-def _inline_import(data: bytes) -> bool:
-    """``_INLINE_IMPORT.search(data)`` is not None."""
-    size = len(data)
+def _keyword_lines(data: bytes) -> tuple[list[int], bool]:
+    """Where the lines that start with ``import``/``from`` start (what ``_CANDIDATE`` and
+    ``_FIRST_CANDIDATE`` find), and whether an import follows ``;`` or ``:``
+    (``_INLINE_IMPORT``), in one pass over the keywords' occurrences."""
+    starts: list[int] = []
+    inline = False
     for keyword in (b"import", b"from"):
+        size = len(keyword)
         at = data.find(keyword)
         while at >= 0:
-            end = at + len(keyword)
-            if end < size and data[end] in _AFTER_KEYWORD:
+            if data[at + size : at + size + 1] in _AFTER_KEYWORD:
                 before = at - 1
                 while before >= 0 and data[before] in _GAP:
                     before -= 1
-                if before >= 0 and data[before] in b";:":
-                    return True
+                if before < 0:
+                    starts.append(0)
+                elif data[before] == 0x0A:  # \n
+                    starts.append(before + 1)
+                elif data[before] in b";:":
+                    inline = True
             at = data.find(keyword, at + 1)
-    return False
-
-
-_UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
+    starts.sort()
+    return starts, inline
 
 
 def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
@@ -106,8 +113,6 @@ def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
     # The whole-file search looks at calls whose function is named exactly one of these, so
     # only the whole words matter (`dispatch` and `autoreload` do not).
     if dynamic and any(q in data for q in quoted) and _dynamic_word(data):
-        return True
-    if _inline_import(data):
         return True
     return sys.version_info >= (3, 12) and _FSTRING.search(data) is not None
 
@@ -164,6 +169,9 @@ def import_tree(
     root = root_name.encode()
     if _unsure(data, root, dynamic):
         return None
+    starts, inline = _keyword_lines(data)
+    if inline:
+        return None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -171,9 +179,6 @@ def import_tree(
     empty = ast.Module(body=[], type_ignores=[])
     if root not in data:
         return empty
-    starts = [m.start() + 1 for m in _CANDIDATE.finditer(data)]
-    if _FIRST_CANDIDATE.match(data):
-        starts.insert(0, 0)
     if not starts:
         return empty
     # Drop the candidates inside multi-line strings; stop once past the last one.
@@ -227,6 +232,8 @@ def import_tree(
             return None
         if stmt.col_offset != 0:
             return None
+        if not indent:
+            continue
         for node in ast.walk(stmt):
             if getattr(node, "lineno", None) == line:
                 node.col_offset += indent  # type: ignore[attr-defined]

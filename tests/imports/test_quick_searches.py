@@ -9,11 +9,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jyoti_doctor.imports.quick import (
+    _CANDIDATE,
     _DYNAMIC_WORD,
+    _FIRST_CANDIDATE,
     _INLINE_IMPORT,
     _dynamic_word,
-    _inline_import,
+    _keyword_lines,
 )
+
+
+def _by_regexes(data: bytes) -> tuple[list[int], bool]:
+    starts = [m.start() + 1 for m in _CANDIDATE.finditer(data)]
+    if _FIRST_CANDIDATE.match(data):
+        starts.insert(0, 0)
+    return starts, _INLINE_IMPORT.search(data) is not None
+
 
 pieces = st.sampled_from(
     [
@@ -44,7 +54,7 @@ pieces = st.sampled_from(
 gap = st.lists(st.sampled_from([b" ", b"\t", b"\f", b"x"]), max_size=3).map(b"".join)
 # Near-misses of an inline import: separator, gap, keyword, the byte after it.
 inline = st.tuples(
-    st.sampled_from([b";", b":", b"x", b""]),
+    st.sampled_from([b";", b":", b"x", b"", b"\n"]),
     gap,
     st.sampled_from([b"import", b"from", b"impor", b"_import"]),
     st.sampled_from([b" ", b"\t", b"\f", b"\\", b"(", b"x", b"_", b""]),
@@ -56,7 +66,7 @@ texts = st.lists(st.one_of(pieces, inline), max_size=12).map(b"".join)
 @given(texts)
 def test_searches_equal_their_regexes(data: bytes) -> None:
     assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None)
-    assert _inline_import(data) == (_INLINE_IMPORT.search(data) is not None)
+    assert _keyword_lines(data) == _by_regexes(data)
 
 
 def test_searches_equal_their_regexes_on_the_stdlib() -> None:
@@ -66,4 +76,4 @@ def test_searches_equal_their_regexes_on_the_stdlib() -> None:
     for path in files:
         data = path.read_bytes()
         assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None), path
-        assert _inline_import(data) == (_INLINE_IMPORT.search(data) is not None), path
+        assert _keyword_lines(data) == _by_regexes(data), path
