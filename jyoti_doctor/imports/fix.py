@@ -157,8 +157,9 @@ def fix_source(
         by_statements = not options.check_syntax and (
             import_tree(data, info.root.name, path, dynamic=False) is not None
         )
-    # Built once: the scan's columns, the plan's offsets.
-    index = LineIndex(data) if tree.body else None
+    # Built once for the scan's columns and the plan's offsets (an ASCII file's columns need
+    # none, and a file without a fixable import needs no offsets).
+    index = LineIndex(data) if tree.body and not data.isascii() else None
     scan = scan_tree(tree, data, path, info, scan_options, index=index)
     if rules is not None:
         scan = apply_rules(scan, info, rules, options.style)

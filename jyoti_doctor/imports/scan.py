@@ -153,6 +153,7 @@ class _Source:
         self.data = data
         self._raw: list[bytes] | None = None
         self._index = index
+        self._ascii: bool | None = None
 
     @property
     def raw_lines(self) -> list[bytes]:
@@ -169,6 +170,11 @@ class _Source:
 
     def col(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
+        if self._ascii is None:
+            self._ascii = self.data.isascii()
+        if self._ascii:
+            # One byte per character on every line: no line index needed.
+            return byte_offset + 1
         if self._index is None:
             self._index = LineIndex(self.data)
         return self._index.char_col(line, byte_offset)
