@@ -63,12 +63,36 @@ class ScanOptions:
     check_syntax: bool = False
 
 
+# Statements without a block of their own (most of them: every import): nothing to descend into.
+_SIMPLE = frozenset(
+    {
+        ast.Import,
+        ast.ImportFrom,
+        ast.Expr,
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.Return,
+        ast.Pass,
+        ast.Raise,
+        ast.Delete,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Break,
+        ast.Continue,
+        ast.Assert,
+    }
+)
+
+
 def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement at any nesting depth (functions, classes, if/try/with/match bodies)."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
+        if node.__class__ in _SIMPLE:
+            continue
         children: list[ast.stmt] = []
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
