@@ -18,7 +18,7 @@ import fnmatch
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -211,23 +211,41 @@ def check_rewrite(planned: FixResult, config: Settings) -> GuardResult:
 def _check(planned: FixResult, config: Settings) -> GuardResult:
     verdicts: list[Verdict] = []
     notes: list[tuple[str, Location]] = []
-    rewritten: Trees = {}
-    for res in planned.files:
-        if res.changed and res.new is not None:
-            key = Path(os.path.abspath(res.scan.path))
-            try:
-                rewritten[key] = (ast.parse(res.new), res.new.decode("utf-8", errors="replace"))
-            except SyntaxError as exc:
-                rewritten[key] = exc
+    found: list[tuple[Path, list[EntryPoint]]] = []
     for directory in sorted({project_dir(r) for r in planned.roots}):
         directory = directory.absolute()
         points, missed = entry_points(directory, config)
         here = Location(display_path(str(directory)))
         notes.extend((text, here) for text in missed)
-        if not points:
-            continue
-        names = frozenset(r.name for r in planned.roots)
-        projects: dict[Path, tuple[Project, Project]] = {}
+        if points:
+            found.append((directory, points))
+    if not found:
+        # Nothing to predict: the rewritten files need not even be parsed.
+        return GuardResult((), tuple(notes))
+    new_bytes = {
+        Path(os.path.abspath(res.scan.path)): res.new
+        for res in planned.files
+        if res.changed and res.new is not None
+    }
+    rewritten: Trees = {}
+    names = frozenset(r.name for r in planned.roots)
+    befores: dict[Path, Project] = {}
+    afters: dict[Path, Project] = {}
+
+    def after(home: Path) -> Project:
+        # Parsed only once a walk reads a rewritten file: most entry points never do.
+        if not rewritten:
+            for key, new in new_bytes.items():
+                try:
+                    rewritten[key] = (ast.parse(new), new.decode("utf-8", errors="replace"))
+                except SyntaxError as exc:
+                    rewritten[key] = exc
+        if home not in afters:
+            before = befores[home]
+            afters[home] = Project(home, before.index, before.environment, dict(rewritten))
+        return afters[home]
+
+    for directory, points in found:
         for point in points:
             if point.launch is None:
                 why = f"not checked: {point.unmodelled}"
@@ -236,11 +254,9 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
                 )
                 continue
             home = point.home or directory
-            if home not in projects:
-                before = Project.at(home)
-                after = Project(home, before.index, before.environment, dict(rewritten))
-                projects[home] = (before, after)
-            verdicts.append(_judge(point, *projects[home], frozenset(rewritten), names))
+            if home not in befores:
+                befores[home] = Project.at(home)
+            verdicts.append(_judge(point, befores[home], after, frozenset(new_bytes), names))
     return GuardResult(tuple(verdicts), tuple(notes))
 
 
@@ -288,7 +304,7 @@ def _walk(project: Project, launch: Launch) -> tuple[Prediction, set[Path]]:
 def _judge(
     point: EntryPoint,
     before: Project,
-    after: Project,
+    after: Callable[[Path], Project],
     changed: frozenset[Path],
     packages: frozenset[str],
 ) -> Verdict:
@@ -310,7 +326,7 @@ def _judge(
             point.where,
         )
     if read & changed:
-        new, new_why, new_at = _outcome(_walk(after, point.launch)[0])
+        new, new_why, new_at = _outcome(_walk(after(before.directory), point.launch)[0])
     else:
         # The walk read no rewritten file: the rewritten tree starts up the same way.
         new, new_why, new_at = old, old_why, old_at

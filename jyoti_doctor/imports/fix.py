@@ -152,12 +152,20 @@ def fix_source(
         if isinstance(parsed, FileScan):
             return FileFix(parsed)
         tree = parsed
-    scan = scan_tree(tree, data, path, info, scan_options)
+        # Taken whole only for a possible dynamic reference (which the rewrite never touches):
+        # its statements are as sure as any other file's, so the spans are verified alone.
+        by_statements = not options.check_syntax and (
+            import_tree(data, info.root.name, path, dynamic=False) is not None
+        )
+    # Built once for the scan's columns and the plan's offsets (an ASCII file's columns need
+    # none, and a file without a fixable import needs no offsets).
+    index = LineIndex(data) if tree.body and not data.isascii() else None
+    scan = scan_tree(tree, data, path, info, scan_options, index=index)
     if rules is not None:
         scan = apply_rules(scan, info, rules, options.style)
     if not any(i.replacement is not None for i in scan.imports):
         return FileFix(scan)
-    index = LineIndex(data)
+    index = index or LineIndex(data)
     result = plan(tree, data, info, scan, style=options.style, unsafe=options.unsafe, index=index)
     refused = tuple((r.imp, r.reason, r.internal) for r in result.refused)
     replacements = tuple(result.replacements.items())

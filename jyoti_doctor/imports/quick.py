@@ -28,7 +28,7 @@ import sys
 from .roots import ModuleInfo
 from .scan import _DYNAMIC_CALLS, FileScan, ScanOptions, scan_tree
 
-# Anchored on the newline rather than `^` with MULTILINE: a literal first byte is found at C speed.
+# The lines that start with an import (the definition; :func:`_keyword_lines` finds them).
 _CANDIDATE = re.compile(rb"\n[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
 _FIRST_CANDIDATE = re.compile(rb"[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
 _SIMPLE_END = re.compile(rb"[^\n(\\#'\";]*\n")
@@ -41,6 +41,7 @@ _STRING_OR_COMMENT = re.compile(
     re.DOTALL,
 )
 # An import that does not start its line: `x = 1; import y`, `if c: import y`, `try: from ...`.
+# (Kept as the definition; :func:`_keyword_lines` finds the same matches without a regex scan.)
 _INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
@@ -48,9 +49,56 @@ _DYNAMIC_WORD = re.compile(
     rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
 )
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
+_DYNAMIC_NAMES = tuple(n.encode() for n in sorted(_DYNAMIC_CALLS))
+# What `\w` matches in a bytes pattern.
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_GAP = frozenset(b" \t\f")
+_AFTER_KEYWORD = (b" ", b"\t", b"\f", b"\\", b"(")
 
 
-def _unsure(data: bytes, root: bytes) -> bool:
+# Both searches below match exactly what their regexes (``_DYNAMIC_WORD``; ``_CANDIDATE``,
+# ``_FIRST_CANDIDATE`` and ``_INLINE_IMPORT``) match, but start from `bytes.find` on a literal:
+# a regex without a literal prefix tries every byte (or line) of the file, several times slower
+# (tests/imports/test_quick_searches.py compares them).
+def _dynamic_word(data: bytes) -> bool:
+    """``_DYNAMIC_WORD.search(data)`` is not None."""
+    size = len(data)
+    for name in _DYNAMIC_NAMES:
+        at = data.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if (at == 0 or data[at - 1] not in _WORD) and (end >= size or data[end] not in _WORD):
+                return True
+            at = data.find(name, at + 1)
+    return False
+
+
+def _keyword_lines(data: bytes) -> tuple[list[int], bool]:
+    """Where the lines that start with ``import``/``from`` start (what ``_CANDIDATE`` and
+    ``_FIRST_CANDIDATE`` find), and whether an import follows ``;`` or ``:``
+    (``_INLINE_IMPORT``), in one pass over the keywords' occurrences."""
+    starts: list[int] = []
+    inline = False
+    for keyword in (b"import", b"from"):
+        size = len(keyword)
+        at = data.find(keyword)
+        while at >= 0:
+            if data[at + size : at + size + 1] in _AFTER_KEYWORD:
+                before = at - 1
+                while before >= 0 and data[before] in _GAP:
+                    before -= 1
+                if before < 0:
+                    starts.append(0)
+                elif data[before] == 0x0A:  # \n
+                    starts.append(before + 1)
+                elif data[before] in b";:":
+                    inline = True
+            at = data.find(keyword, at + 1)
+    starts.sort()
+    return starts, inline
+
+
+def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
     if b"\0" in data or b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
         return True
     for line in data.split(b"\n", 2)[:2]:
@@ -64,9 +112,7 @@ def _unsure(data: bytes, root: bytes) -> bool:
     quoted = (b'"' + root, b"'" + root)
     # The whole-file search looks at calls whose function is named exactly one of these, so
     # only the whole words matter (`dispatch` and `autoreload` do not).
-    if any(q in data for q in quoted) and _DYNAMIC_WORD.search(data):
-        return True
-    if _INLINE_IMPORT.search(data):
+    if dynamic and any(q in data for q in quoted) and _dynamic_word(data):
         return True
     return sys.version_info >= (3, 12) and _FSTRING.search(data) is not None
 
@@ -111,11 +157,20 @@ def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -
     return scan_tree(tree, data, path, info, options)
 
 
-def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
+def import_tree(
+    data: bytes, root_name: str, path: str, *, dynamic: bool = True
+) -> ast.Module | None:
     """A module of the file's import statements that name ``root_name``, each at its own
-    position in the file (line and column), or ``None`` when unsure."""
+    position in the file (line and column), or ``None`` when unsure.
+
+    ``dynamic=False``: for a caller that does not look for dynamic references (JD104), a
+    possible one is no reason to decline.
+    """
     root = root_name.encode()
-    if _unsure(data, root):
+    if _unsure(data, root, dynamic):
+        return None
+    starts, inline = _keyword_lines(data)
+    if inline:
         return None
     try:
         data.decode("utf-8")
@@ -124,9 +179,6 @@ def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
     empty = ast.Module(body=[], type_ignores=[])
     if root not in data:
         return empty
-    starts = [m.start() + 1 for m in _CANDIDATE.finditer(data)]
-    if _FIRST_CANDIDATE.match(data):
-        starts.insert(0, 0)
     if not starts:
         return empty
     # Drop the candidates inside multi-line strings; stop once past the last one.
@@ -180,6 +232,8 @@ def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
             return None
         if stmt.col_offset != 0:
             return None
+        if not indent:
+            continue
         for node in ast.walk(stmt):
             if getattr(node, "lineno", None) == line:
                 node.col_offset += indent  # type: ignore[attr-defined]

@@ -63,12 +63,36 @@ class ScanOptions:
     check_syntax: bool = False
 
 
+# Statements without a block of their own (most of them: every import): nothing to descend into.
+_SIMPLE = frozenset(
+    {
+        ast.Import,
+        ast.ImportFrom,
+        ast.Expr,
+        ast.Assign,
+        ast.AugAssign,
+        ast.AnnAssign,
+        ast.Return,
+        ast.Pass,
+        ast.Raise,
+        ast.Delete,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Break,
+        ast.Continue,
+        ast.Assert,
+    }
+)
+
+
 def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement at any nesting depth (functions, classes, if/try/with/match bodies)."""
     stack = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
+        if node.__class__ in _SIMPLE:
+            continue
         children: list[ast.stmt] = []
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
@@ -149,10 +173,11 @@ def _dots(level: int, rest: str) -> str:
 class _Source:
     """Lazily decoded text of a file, for statement text, character columns and comments."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, index: LineIndex | None = None) -> None:
         self.data = data
         self._raw: list[bytes] | None = None
-        self._index: LineIndex | None = None
+        self._index = index
+        self._ascii: bool | None = None
 
     @property
     def raw_lines(self) -> list[bytes]:
@@ -169,6 +194,11 @@ class _Source:
 
     def col(self, line: int, byte_offset: int) -> int:
         """1-based character column from ast's UTF-8 byte offset."""
+        if self._ascii is None:
+            self._ascii = self.data.isascii()
+        if self._ascii:
+            # One byte per character on every line: no line index needed.
+            return byte_offset + 1
         if self._index is None:
             self._index = LineIndex(self.data)
         return self._index.char_col(line, byte_offset)
@@ -243,15 +273,17 @@ def scan_tree(
     options: ScanOptions,
     *,
     dynamic: bool = True,
+    index: LineIndex | None = None,
 ) -> FileScan:
     """All self-imports in an already parsed file (the rewrite reuses its own parse).
 
     ``dynamic=False`` skips the search for string references (JD104), which walks every node.
+    ``index``: the file's :class:`LineIndex`, when the caller has one (it is built otherwise).
     """
     root = info.root.name
     package = info.package
     has_main = any(is_main_guard(node) for node in tree.body)
-    src = _Source(data)
+    src = _Source(data, index)
     found: list[SelfImport] = []
 
     def add(

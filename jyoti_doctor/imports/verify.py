@@ -93,10 +93,15 @@ def _verify_spans(
     from .quick import import_tree
 
     spans = _check_outside(data, new, edits)
-    index = LineIndex(new)
+    # Lines end in `\n` alone in a file taken by its statements (no `\r`, no byte-order mark):
+    # a line's start is one search back, no index of every line needed.
+    index = LineIndex(new) if b"\r" in new or new.startswith(b"\xef\xbb\xbf") else None
     for edit, (start, end) in zip(edits, spans, strict=True):
         text = new[start:end]
-        line_start = index.line_start(line_of(index, start))
+        if index is None:
+            line_start = new.rfind(b"\n", 0, start) + 1
+        else:
+            line_start = index.line_start(line_of(index, start))
         prefix = new[line_start:start]
         nested = b"\n" in text and prefix != b""
         if nested and prefix.strip(b" \t\f"):
@@ -114,7 +119,9 @@ def _verify_spans(
             first = body[0] if len(body) == 1 else None
             body = first.body if isinstance(first, ast.If) else []
         _same_bindings(edit, body, info, style)
-    tree = import_tree(new, info.root.name, path)
+    # The second pass does not look for dynamic references, so a possible one is no reason to
+    # parse the whole file.
+    tree = import_tree(new, info.root.name, path, dynamic=False)
     if tree is None:
         try:
             tree = ast.parse(new, filename=path)
@@ -132,14 +139,14 @@ def _assert_stable(
     *,
     style: Style,
     unsafe: bool,
-    index: LineIndex,
+    index: LineIndex | None,
 ) -> None:
     """A second pass over the rewritten file changes nothing (black's ``assert_stable``)."""
     again = plan(
         tree,
         new,
         info,
-        scan_tree(tree, new, path, info, options, dynamic=False),
+        scan_tree(tree, new, path, info, options, dynamic=False, index=index),
         style=style,
         unsafe=unsafe,
         index=index,

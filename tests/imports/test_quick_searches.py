@@ -1,0 +1,79 @@
+"""The statement scanner's literal-first searches match exactly what their regexes match."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jyoti_doctor.imports.quick import (
+    _CANDIDATE,
+    _DYNAMIC_WORD,
+    _FIRST_CANDIDATE,
+    _INLINE_IMPORT,
+    _dynamic_word,
+    _keyword_lines,
+)
+
+
+def _by_regexes(data: bytes) -> tuple[list[int], bool]:
+    starts = [m.start() + 1 for m in _CANDIDATE.finditer(data)]
+    if _FIRST_CANDIDATE.match(data):
+        starts.insert(0, 0)
+    return starts, _INLINE_IMPORT.search(data) is not None
+
+
+pieces = st.sampled_from(
+    [
+        b"import",
+        b"from",
+        b"patch",
+        b"reload",
+        b"import_module",
+        b"__import__",
+        b"find_spec",
+        b"import_string",
+        b";",
+        b":",
+        b" ",
+        b"\t",
+        b"\f",
+        b"\\",
+        b"(",
+        b"\n",
+        b"_",
+        b"x",
+        b"9",
+        b".",
+        b"\xc3\xa9",
+        b"'",
+    ]
+)
+gap = st.lists(st.sampled_from([b" ", b"\t", b"\f", b"x"]), max_size=3).map(b"".join)
+# Near-misses of an inline import: separator, gap, keyword, the byte after it.
+inline = st.tuples(
+    st.sampled_from([b";", b":", b"x", b"", b"\n"]),
+    gap,
+    st.sampled_from([b"import", b"from", b"impor", b"_import"]),
+    st.sampled_from([b" ", b"\t", b"\f", b"\\", b"(", b"x", b"_", b""]),
+).map(b"".join)
+texts = st.lists(st.one_of(pieces, inline), max_size=12).map(b"".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(texts)
+def test_searches_equal_their_regexes(data: bytes) -> None:
+    assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None)
+    assert _keyword_lines(data) == _by_regexes(data)
+
+
+def test_searches_equal_their_regexes_on_the_stdlib() -> None:
+    stdlib = Path(sys.modules["json"].__file__ or "").parent.parent
+    files = sorted(stdlib.glob("*.py")) + sorted(stdlib.glob("*/*.py"))
+    assert len(files) > 300
+    for path in files:
+        data = path.read_bytes()
+        assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None), path
+        assert _keyword_lines(data) == _by_regexes(data), path
