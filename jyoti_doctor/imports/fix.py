@@ -500,6 +500,14 @@ class FixResult:
                         location=Location(shown),
                     )
                 )
+            left_unchanged = (
+                "left unchanged: the project's import sorter cannot be verified on a file "
+                "this Python cannot parse"
+                if res.unsortable is not None
+                else "left unchanged: the rewrite failed verification"
+                if res.error is not None
+                else None
+            )
             fixed_keys = {(i.line, i.col) for i in res.fixed} if applied else set()
             notes = {(i.line, i.col): (reason, internal) for i, reason, internal in res.refused}
             replacements = dict(res.replacements)
@@ -512,6 +520,14 @@ class FixResult:
                     continue
                 if key in replacements and self.options.style is Style.ROOT:
                     imp = replace(imp, replacement=replacements[key])
+                if left_unchanged is not None and imp.applicability is not Applicability.NONE:
+                    # The file keeps its bytes: a fix shown as safe would be offered again.
+                    imp = replace(
+                        imp,
+                        applicability=Applicability.NONE,
+                        reason=left_unchanged,
+                        replacement=None,
+                    )
                 if key in notes:
                     reason, internal = notes[key]
                     if internal:

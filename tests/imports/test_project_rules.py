@@ -325,5 +325,11 @@ def test_sorted_project_file_that_does_not_parse_is_left_alone(
     assert result.exit_code == 1, result.output
     assert (base / "app/api/routes.py").read_bytes() == broken
     assert (base / "app/api/fine.py").read_bytes() == b"from ..core.config import DATABASE\n"
-    codes = [f["code"] for f in json.loads(result.stdout)["findings"]]
+    doc = json.loads(result.stdout)
+    codes = [f["code"] for f in doc["findings"]]
     assert "JD190" in codes and "JD199" not in codes
+    # The import kept in the unparsable file is not offered as a safe fix again.
+    [kept] = [f for f in doc["findings"] if f["code"] == "JD101"]
+    assert kept["location"]["path"].endswith("routes.py")
+    assert kept["fix"]["applicability"] == "none" and kept["fix"]["replacement"] is None
+    assert "cannot parse" in kept["fix"]["reason"]
