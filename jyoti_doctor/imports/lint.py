@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from ..errors import UsageError
+from ..textfile import read_bounded_text
 
 _SETUP_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
@@ -203,7 +207,68 @@ def detect(project: Path) -> LintPolicy:
             disable = ",".join(parser.get(s, "disable", fallback="") for s in parser.sections())
             if pylint is None and not _pylint_disabled(disable):
                 pylint = f"pylint E0402 ({name})"
+    if not any(s.tool is Sorter.ISORT for s in sorters):
+        used = _isort_used(project, pyproject)
+        if used is not None:
+            sorters.append(SorterUse(Sorter.ISORT, f"isort (run or installed by {used})"))
     return LintPolicy(tuple(bans), tuple(sorters), pylint)
+
+
+# isort run as a command (a Dockerfile's RUN, a Makefile, a CI step, a pre-commit hook).
+_ISORT_COMMAND = re.compile(r"(?<![\w./-])isort(?![\w.-])")
+# isort as a requirement: `isort`, `isort==5.13.2`, `isort[colors]>=5`...
+_ISORT_REQUIREMENT = re.compile(r"isort(?![\w.-])", re.IGNORECASE)
+
+
+def _requirement_lists(pyproject: Mapping[str, object]) -> Iterable[object]:
+    """The dependency lists of a pyproject that name development tools."""
+    project = pyproject.get("project")
+    if isinstance(project, dict) and isinstance(project.get("optional-dependencies"), dict):
+        yield from project["optional-dependencies"].values()
+    groups = pyproject.get("dependency-groups")
+    if isinstance(groups, dict):
+        yield from groups.values()
+    tool = pyproject.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        yield list(poetry.get("dev-dependencies") or {})
+        for group in (poetry.get("group") or {}).values():
+            if isinstance(group, dict):
+                yield list(group.get("dependencies") or {})
+
+
+def _isort_used(project: Path, pyproject: Mapping[str, object]) -> str | None:
+    """Where the project runs or installs isort without configuring it (isort's defaults then
+    decide the order, and a check like `isort --check-only .` in its image or CI enforces it)."""
+    for listed in _requirement_lists(pyproject):
+        if any(_ISORT_REQUIREMENT.match(item.strip()) for item in _strings(listed)):
+            return "pyproject.toml"
+    requirements = sorted(project.glob("requirements*.txt")) + sorted(
+        project.glob("requirements/*.txt")
+    )
+    for path in requirements:
+        text = _read_small(path)
+        if text and any(_ISORT_REQUIREMENT.match(line.strip()) for line in text.splitlines()):
+            return path.relative_to(project).as_posix()
+    commands = [
+        project / ".pre-commit-config.yaml",
+        project / "Makefile",
+        project / "tox.ini",
+        *sorted(project.glob("Dockerfile*")),
+        *sorted(project.glob(".github/workflows/*.y*ml")),
+    ]
+    for path in commands:
+        text = _read_small(path)
+        if text and _ISORT_COMMAND.search(text):
+            return path.relative_to(project).as_posix()
+    return None
+
+
+def _read_small(path: Path) -> str | None:
+    try:
+        return read_bounded_text(path, what="lint configuration")
+    except (OSError, UsageError):
+        return None
 
 
 def find_tool(tool: Sorter, project: Path) -> str | None:

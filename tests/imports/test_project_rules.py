@@ -214,6 +214,64 @@ def test_isort_and_pylint_configs_are_detected(tmp_path: Path) -> None:
     assert detect(tmp_path).pylint is None
 
 
+@pytest.mark.parametrize(
+    ("files", "source"),
+    [
+        ({"requirements-dev.txt": "pytest\nisort==5.13.2\n"}, "requirements-dev.txt"),
+        ({"Dockerfile.prod": "FROM python:3.12\nRUN isort . --check-only\n"}, "Dockerfile.prod"),
+        (
+            {"pyproject.toml": "[dependency-groups]\ndev = ['isort>=5']\n"},
+            "pyproject.toml",
+        ),
+        (
+            {
+                ".pre-commit-config.yaml": "repos:\n- repo: https://github.com/pycqa/isort\n"
+                "  rev: 5.13.2\n  hooks:\n  - id: isort\n"
+            },
+            None,
+        ),
+    ],
+)
+def test_isort_used_without_a_config_is_detected(
+    tmp_path: Path, files: dict[str, str], source: str | None
+) -> None:
+    write(tmp_path, files)
+    [use] = detect(tmp_path).sorters
+    assert use.tool is Sorter.ISORT
+    assert use.source == f"isort (run or installed by {source or next(iter(files))})"
+
+
+def test_isort_without_a_config_file_keeps_isort_check_passing(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """The shape of a project whose production image runs `isort . --check-only` with isort's
+    defaults: the rewritten block must pass that check, or the image build fails."""
+    isort = shutil.which("isort") or str(Path(sys.executable).parent / "isort")
+    summaries = b"from app.api import crud\nfrom app.models import y\nfrom app.summarizer import z\n\nprint(crud, y, z)\n"
+    write(
+        tmp_path,
+        {
+            "requirements-dev.txt": "isort==5.13.2\n",
+            "Dockerfile.prod": "FROM python:3.12\nCOPY . .\nRUN isort . --check-only\n",
+            "app/__init__.py": "",
+            "app/api/__init__.py": "",
+            "app/api/crud.py": "x = 1\n",
+            "app/models.py": "y = 1\n",
+            "app/summarizer.py": "z = 1\n",
+            "app/api/summaries.py": summaries,
+        },
+    )
+    check = [isort, "--check-only", "."]
+    assert subprocess.run(check, cwd=tmp_path, capture_output=True, check=False).returncode == 0
+    result = runner.invoke(app, ["fix-imports", str(tmp_path), "--write", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["sorted_by"] == "isort"
+    new = (tmp_path / "app/api/summaries.py").read_bytes()
+    assert b"from app." not in new
+    done = subprocess.run(check, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 RUFF_SORTED = b"""import os
 
 import requests
