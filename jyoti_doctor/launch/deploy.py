@@ -464,7 +464,9 @@ def _entry_script(
 
 
 def _from_compose(project_dir: Path, unread: list[str] | None = None) -> Iterator[Found]:
-    """Each service of the compose files built from the project, web-named ones first."""
+    """Each service of the compose file built from the project, web-named ones first. Like
+    `docker compose` without `-f`, only the first file of compose's own order is read: a stale
+    second one describes nothing that runs."""
     for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
         text = _read(project_dir / name)
         if text is None:
@@ -478,9 +480,10 @@ def _from_compose(project_dir: Path, unread: list[str] | None = None) -> Iterato
                 unread.append(f"{exc} (its services are not checked)")
             return
         if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
-            continue
+            return
         services = {k: v for k, v in data["services"].items() if isinstance(v, dict)}
         yield from _compose_services(project_dir, name, services, text)
+        return
 
 
 _WEB_NAMES = ("web", "api", "app", "backend", "server")

@@ -546,3 +546,12 @@ def test_every_start_command_is_discovered_in_precedence_order_first_as_before(
         ("celery -A app.tasks worker", "compose.yml:2 (worker)"),
     ]
     assert discover(tmp_path, Settings()) == found.commands[0]
+    # Like `docker compose` without -f, only compose.yaml is read when a stale
+    # docker-compose.yml sits beside it: the old file's service runs nowhere.
+    (tmp_path / "compose.yml").rename(tmp_path / "compose.yaml")
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  old:\n    build: .\n    command: python legacy.py\n"
+    )
+    found = discover_all(tmp_path, Settings())
+    assert "python legacy.py" not in [f.command for f in found.commands]
+    assert [f.origin for f in found.commands] == ["compose.yaml:5 (web)", "compose.yaml:2 (worker)"]
