@@ -334,7 +334,10 @@ def write_atomic(path: Path, new: bytes, expected_old: bytes) -> None:
     ``expected_old``; the check and the replace are as close together as the OS allows. A
     symlink is written through, to its target, and stays a symlink.
     """
-    path = Path(os.path.realpath(path))
+    if os.path.islink(path):
+        # Only the last component matters: the temporary file beside the target keeps the
+        # replace on one file system, and the link itself is left as it is.
+        path = Path(os.path.realpath(path))
     st = path.stat()
     if path.read_bytes() != expected_old:
         raise ChangedOnDisk(str(path))
