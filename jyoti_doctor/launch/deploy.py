@@ -493,12 +493,24 @@ def _compose_services(
     project_dir: Path, name: str, services: dict[str, dict[str, object]], text: str
 ) -> Iterator[Found]:
     """The services built from the project, the ones named like a web service first (the one
-    the project serves from)."""
-    built = [k for k, v in services.items() if v.get("build") is not None]
+    the project serves from). A service without ``build`` that runs the image a sibling builds
+    (the same ``image:`` tag: a worker, a migration job) runs the project too."""
+    builds = {
+        str(v["image"]): v["build"]
+        for v in services.values()
+        if v.get("build") is not None and isinstance(v.get("image"), str)
+    }
+    built = [
+        k
+        for k, v in services.items()
+        if v.get("build") is not None or (isinstance(v.get("image"), str) and v["image"] in builds)
+    ]
     order = sorted(built, key=lambda k: (k not in _WEB_NAMES, built.index(k)))
     for key in order:
         service = services[key]
         build = service.get("build")
+        if build is None:
+            build = builds[str(service["image"])]
         context_rel = build if isinstance(build, str) else None
         dockerfile = "Dockerfile"
         if isinstance(build, dict):

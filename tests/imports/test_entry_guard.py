@@ -555,3 +555,38 @@ def test_every_start_command_is_discovered_in_precedence_order_first_as_before(
     found = discover_all(tmp_path, Settings())
     assert "python legacy.py" not in [f.command for f in found.commands]
     assert [f.origin for f in found.commands] == ["compose.yaml:5 (web)", "compose.yaml:2 (worker)"]
+
+
+def test_a_service_running_the_image_a_sibling_builds_is_an_entry_point(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A worker without `build:` that runs the app's image (`image: shop`, built by `web`) starts
+    the project's code too: a rewrite that breaks it is refused like any other."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'svc'\nversion = '0'\n",
+            "compose.yaml": "services:\n  web:\n    build: .\n    image: shop\n"
+            "  worker:\n    image: shop\n    command: python -m app.worker\n"
+            "  cache:\n    image: redis:7\n",
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY . /srv\n"
+            'CMD ["uvicorn", "app.main:app"]\n',
+            "app/__init__.py": "",
+            "app/main.py": "app = object()\n",
+            "app/jobs.py": "QUEUE = 'q'\n",
+            "app/worker.py": "from app.jobs import QUEUE\n\nprint('working', QUEUE)\n",
+        },
+    )
+    from jyoti_doctor.config import Settings
+    from jyoti_doctor.launch.deploy import discover_all
+
+    found = discover_all(tmp_path, Settings())
+    assert [f.origin for f in found.commands] == ["compose.yaml:2 (web)", "compose.yaml:5 (worker)"]
+    result = runner.invoke(
+        app,
+        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
+    )
+    assert result.exit_code == 1, result.output
+    [broken] = codes(result.stdout, "JD107")
+    assert "compose.yaml:5 (worker)" in broken and "No module named 'jobs'" in broken
+    assert (tmp_path / "app/worker.py").read_bytes().startswith(b"from app.jobs import")
