@@ -207,7 +207,9 @@ def detect(project: Path) -> LintPolicy:
             disable = ",".join(parser.get(s, "disable", fallback="") for s in parser.sections())
             if pylint is None and not _pylint_disabled(disable):
                 pylint = f"pylint E0402 ({name})"
-    if not any(s.tool is Sorter.ISORT for s in sorters):
+    if not sorters:
+        # Only when no sorter is configured: next to ruff's I rules, an isort in a requirements
+        # file is most often a leftover, and its defaults would fight ruff's order.
         used = _isort_used(project, pyproject)
         if used is not None:
             sorters.append(SorterUse(Sorter.ISORT, f"isort (run or installed by {used})"))

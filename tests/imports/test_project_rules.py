@@ -239,6 +239,9 @@ def test_isort_used_without_a_config_is_detected(
     [use] = detect(tmp_path).sorters
     assert use.tool is Sorter.ISORT
     assert use.source == f"isort (run or installed by {source or next(iter(files))})"
+    # A configured sorter decides: ruff's I rules beside a leftover isort requirement.
+    write(tmp_path, {"ruff.toml": "[lint]\nselect = ['I']\n"})
+    assert [s.tool for s in detect(tmp_path).sorters] == [Sorter.RUFF]
 
 
 def test_isort_without_a_config_file_keeps_isort_check_passing(
