@@ -215,20 +215,23 @@ def execute(
     produce: Callable[[Settings], Report],
     *,
     secrets: Callable[[], Iterable[str]] = tuple,
+    start_dir: Path | None = None,
     list_findings: bool = True,
 ) -> NoReturn:
     """Load config, run the command's core, emit the report and exit with its code.
 
     Usage errors exit 2 with a one-line message; anything unexpected is an internal error
     (exit 70) whose message is masked and says how to see the traceback. Error paths mask the
-    secrets of the environment and of ``target``'s ``.env``, plus those ``secrets()`` names;
-    they are gathered only when an error is reported, so a run that succeeds reads nothing twice.
+    secrets of the environment and of ``target``'s ``.env`` (and of ``start_dir``'s: a ``--cwd``
+    outside the project may hold another), plus those ``secrets()`` names; they are gathered
+    only when an error is reported, so a run that succeeds reads nothing twice.
     """
 
     def known() -> tuple[str, ...]:
-        from ..env.secrets import project_secrets
+        from ..env.secrets import file_secrets, project_secrets
 
-        return (*project_secrets(target), *secrets())
+        elsewhere = file_secrets([start_dir / ".env"]) if start_dir is not None else ()
+        return (*project_secrets(target), *elsewhere, *secrets())
 
     # The format is known before the config is read, so a bad config still gets its document.
     fmt: OutputFormat | None = common.format or env_format()

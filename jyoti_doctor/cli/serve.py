@@ -90,9 +90,7 @@ def check_serve_cmd(
             python=python,
         ).to_report()
 
-    from ..env.secrets import file_secrets
-
-    execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())
+    execute(common, project, produce, start_dir=cwd)
 
 
 @app.command("check-routes")
@@ -144,6 +142,4 @@ def check_routes_cmd(
             python=python,
         ).to_report()
 
-    from ..env.secrets import file_secrets
-
-    execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())
+    execute(common, project, produce, start_dir=cwd)

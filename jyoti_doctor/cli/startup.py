@@ -115,10 +115,7 @@ def check_startup_cmd(
             python=python,
         ).to_report()
 
-    from ..env.secrets import file_secrets
-
-    # The project's own .env is masked by execute(); a --cwd elsewhere may hold another.
-    execute(common, project, produce, secrets=lambda: file_secrets([cwd / ".env"]) if cwd else ())
+    execute(common, project, produce, start_dir=cwd)
 
 
 @app.command("doctor")
