@@ -220,12 +220,10 @@ def fix_paths(
     jobs: int | None = None,
     rules: FileRules | None = None,
 ) -> list[FileFix]:
-    # Parsing import statements alone is cheaper than shipping results between processes;
-    # whole-file parsing (--check-syntax) still pays for a pool on large trees.
+    # libcst is not imported here for the workers to share: most trees never need it (plain
+    # `from X import` heads are rewritten as text), and one that does imports it in each
+    # process at the same time.
     threshold = PARALLEL_THRESHOLD if options.check_syntax else QUICK_PARALLEL_THRESHOLD
-    if len(files) >= threshold:
-        # Imported once here so that forked workers share it instead of each importing it.
-        import libcst  # noqa: F401
     one = functools.partial(fix_file, roots=tuple(roots), options=options, rules=rules)
     return map_files(one, files, jobs=jobs, threshold=threshold)
 

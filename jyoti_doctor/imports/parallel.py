@@ -1,15 +1,21 @@
-"""Running a per-file job over many files, in worker processes when there are enough of them.
+"""Running a per-file job over many files, in forked worker processes when there are enough.
 
 Scanning and fixing share this: both are CPU-bound ``ast`` work per file, with frozen, picklable
-results. Workers are forked so they inherit the imported modules instead of importing them again.
+results. Each worker is a bare ``fork`` of this process (it inherits the imported modules and the
+job itself, so nothing is pickled on the way in) that takes every N-th file and sends its results
+back through a pipe, while this process does its own share. A worker that fails for any reason
+costs time, never results: its share is done again here.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import pickle
 import stat
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,11 +23,14 @@ from .roots import ModuleInfo, PackageRoot, module_info
 
 R = TypeVar("R")
 
-# Below this many files a process pool costs more than it saves (measured on 2 cores).
-PARALLEL_THRESHOLD = 200
-# Scanning import statements alone is about as fast as pickling its results to another
-# process: below this many files one process is faster (bench/scan_imports.py).
-QUICK_PARALLEL_THRESHOLD = 20_000
+# Below this many files a worker costs more (fork, pickling the results back) than it saves.
+# Measured on 2 cores with bench/parallel.py: scanning import statements breaks even near 200
+# files of Django, fixing (libcst, verification) near 60; whole-file parsing like fixing.
+QUICK_PARALLEL_THRESHOLD = 300
+PARALLEL_THRESHOLD = 100
+# A forked copy of a process is cheap on Linux; elsewhere (macOS's frameworks, Windows) it is
+# unsafe or missing, and the job runs in this process.
+CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
 
 
 def read_module(path: Path, roots: Sequence[PackageRoot]) -> tuple[ModuleInfo | None, bytes | str]:
@@ -39,14 +48,65 @@ def read_module(path: Path, roots: Sequence[PackageRoot]) -> tuple[ModuleInfo | 
         return info, f"cannot read: {exc.strerror or exc}"
 
 
-def _run_chunk(job: tuple[Callable[[Path], R], list[Path]]) -> list[R]:
-    one, paths = job
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
     # The parse trees are short-lived and acyclic: the cyclic collector only costs time here.
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        return [one(p) for p in paths]
+        yield
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
+
+
+def _run(
+    one: Callable[[Path], R], files: Sequence[Path], on_progress: Callable[[int], None] | None
+) -> list[R]:
+    results: list[R] = []
+    step = 64
+    with _no_cyclic_gc():
+        for at in range(0, len(files), step):
+            part = [one(p) for p in files[at : at + step]]
+            results.extend(part)
+            if on_progress:
+                on_progress(len(part))
+    return results
+
+
+def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, int]:
+    """Start a worker on ``share``; its pid and the pipe its pickled results come through."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    # The worker. It never returns into the caller's code: whatever happens (an exception, an
+    # interrupt) ends it here, and a share not delivered is redone by the parent.
+    code = 1
+    try:
+        os.close(read_end)
+        gc.disable()
+        payload = pickle.dumps([one(p) for p in share], protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_end, "wb") as out:
+            out.write(payload)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _collect(pid: int, read_end: int) -> list[object] | None:
+    """A worker's results, or ``None`` when it did not deliver all of them."""
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        results = pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - a truncated payload: redo the share
+        return None
+    return results if isinstance(results, list) else None
 
 
 def map_files(
@@ -57,28 +117,32 @@ def map_files(
     on_progress: Callable[[int], None] | None = None,
     threshold: int = PARALLEL_THRESHOLD,
 ) -> list[R]:
-    """``[one(f) for f in files]``, in order; ``one`` must be picklable (a module-level function
-    or a ``functools.partial`` of one)."""
-    workers = jobs or os.cpu_count() or 1
-    size = max(16, len(files) // (workers * 8))
-    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
-    results: list[R] = []
-    if workers <= 1 or len(files) < threshold:
-        for chunk in chunks:
-            part = _run_chunk((one, chunk))
-            results.extend(part)
+    """``[one(f) for f in files]``, in order. ``one``'s results must be picklable."""
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // 64))
+    if workers <= 1 or len(files) < threshold or not CAN_FORK:
+        return _run(one, files, on_progress)
+    # Every N-th file: neighbouring files tend to be alike in size, so strides balance the work.
+    shares = [files[k::workers] for k in range(workers)]
+    started: list[tuple[int, int]] = []
+    try:
+        for share in shares[1:]:
+            started.append(_fork_worker(one, share))
+        mine = _run(one, shares[0], on_progress)
+        theirs: list[list[R]] = []
+        for (pid, read_end), share in zip(started, shares[1:], strict=True):
+            got = _collect(pid, read_end)
+            theirs.append(got if got is not None else _run(one, share, None))  # type: ignore[arg-type]
             if on_progress:
-                on_progress(len(part))
-        return results
-
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_run_chunk, [(one, chunk) for chunk in chunks]):
-            results.extend(part)
-            if on_progress:
-                on_progress(len(part))
+                on_progress(len(share))
+        started.clear()
+    finally:
+        for pid, read_end in started:  # interrupted: reap the workers left
+            try:
+                os.close(read_end)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+    results: list[R] = [None] * len(files)  # type: ignore[list-item]
+    for k, part in enumerate([mine, *theirs]):
+        results[k::workers] = part
     return results

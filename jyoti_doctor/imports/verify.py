@@ -96,6 +96,11 @@ def _verify_spans(
     # Lines end in `\n` alone in a file taken by its statements (no `\r`, no byte-order mark):
     # a line's start is one search back, no index of every line needed.
     index = LineIndex(new) if b"\r" in new or new.startswith(b"\xef\xbb\xbf") else None
+    # The spans are parsed together, one after the other, each on lines of its own: the line
+    # numbers say which statements came from which span. (An indented span of several lines,
+    # and one holding a `\r`, which the parser also reads as a line break, are parsed alone.)
+    joined: list[tuple[bytes, int, int, Edit]] = []  # (text, first line, last line, edit)
+    at = 1
     for edit, (start, end) in zip(edits, spans, strict=True):
         text = new[start:end]
         if index is None:
@@ -106,19 +111,29 @@ def _verify_spans(
         nested = b"\n" in text and prefix != b""
         if nested and prefix.strip(b" \t\f"):
             raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
-        # An indented rewrite spanning lines parses as the body of a block, as it sits.
-        source = b"if 1:\n" + prefix + text if nested else text
-        try:
-            module = ast.parse(source, filename=path)
-        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
-            raise VerificationError(
-                f"line {edit.line}: the rewritten statement does not parse: {exc}"
-            ) from None
-        body = module.body
         if nested:
+            # An indented rewrite spanning lines parses as the body of a block, as it sits.
+            body = _parse_span(b"if 1:\n" + prefix + text, edit, path).body
             first = body[0] if len(body) == 1 else None
-            body = first.body if isinstance(first, ast.If) else []
-        _same_bindings(edit, body, info, style)
+            _same_bindings(edit, first.body if isinstance(first, ast.If) else [], info, style)
+        elif b"\r" in text:
+            _same_bindings(edit, _parse_span(text, edit, path).body, info, style)
+        else:
+            last = at + text.count(b"\n")
+            joined.append((text, at, last, edit))
+            at = last + 1
+    try:
+        together = ast.parse(b"\n".join(j[0] for j in joined), filename=path).body
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+        together = None  # some span does not parse: each alone says which
+    for text, top, last, edit in joined:
+        if together is None:
+            found = _parse_span(text, edit, path).body
+        else:
+            found = [s for s in together if top <= s.lineno <= last]
+            if any((s.end_lineno or s.lineno) > last for s in found):
+                raise VerificationError(f"line {edit.line}: a statement overruns the rewrite")
+        _same_bindings(edit, found, info, style)
     # The second pass does not look for dynamic references, so a possible one is no reason to
     # parse the whole file.
     tree = import_tree(new, info.root.name, path, dynamic=False)
@@ -128,6 +143,15 @@ def _verify_spans(
         except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
             raise VerificationError(f"the rewritten file does not parse: {exc}") from None
     _assert_stable(tree, new, info, path, options, style=style, unsafe=unsafe, index=index)
+
+
+def _parse_span(source: bytes, edit: Edit, path: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+        raise VerificationError(
+            f"line {edit.line}: the rewritten statement does not parse: {exc}"
+        ) from None
 
 
 def _assert_stable(

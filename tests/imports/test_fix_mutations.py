@@ -35,6 +35,11 @@ TEXT_MUTATIONS: dict[str, Callable[[str], str]] = {
     "does not parse": lambda t: t.replace("import", "import (", 1),
     "left absolute": lambda t: t.replace("from ..deps", "from backend.deps", 1),
     "two statements": lambda t: t + "; import os",
+    # The spans are parsed together: a string opened in one and closed in the next must not
+    # pass for two import statements.
+    "a string across two rewrites": lambda t: (
+        "x = '''; " + t if "deps" in t else t + "  # '''" if "models" in t else t
+    ),
 }
 
 

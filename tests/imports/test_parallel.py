@@ -1,0 +1,59 @@
+"""The forked workers of ``map_files``: same results in the same order as one process, and a
+worker that fails costs time, never results."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jyoti_doctor.imports import parallel
+
+pytestmark = pytest.mark.skipif(not parallel.CAN_FORK, reason="workers are forked on Linux only")
+
+FILES = [Path(f"pkg/m{i}.py") for i in range(300)]
+PARENT = os.getpid()
+
+
+def _stem_and_pid(path: Path) -> tuple[str, int]:
+    return path.stem, os.getpid()
+
+
+def test_workers_return_every_result_in_order() -> None:
+    results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
+    assert [stem for stem, _ in results] == [p.stem for p in FILES]
+    # It really ran in two processes (every other file in the worker).
+    pids = {pid for _, pid in results}
+    assert len(pids) == 2 and PARENT in pids
+
+
+def _dies_in_a_worker(path: Path) -> str:
+    if os.getpid() != PARENT:
+        os._exit(3)
+    return path.stem
+
+
+def _unpicklable_in_a_worker(path: Path) -> object:
+    if os.getpid() != PARENT:
+        return lambda: path  # cannot be sent back
+    return path.stem
+
+
+def _raises_in_a_worker(path: Path) -> str:
+    if os.getpid() != PARENT:
+        raise RuntimeError("worker failure")
+    return path.stem
+
+
+@pytest.mark.parametrize("job", [_dies_in_a_worker, _unpicklable_in_a_worker, _raises_in_a_worker])
+def test_a_failed_worker_share_is_done_again_here(job: object) -> None:
+    progress: list[int] = []
+    results = parallel.map_files(job, FILES, jobs=2, threshold=0, on_progress=progress.append)  # type: ignore[arg-type]
+    assert results == [p.stem for p in FILES]
+    assert sum(progress) == len(FILES)
+
+
+def test_below_the_threshold_one_process_does_it_all() -> None:
+    results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=len(FILES) + 1)
+    assert {pid for _, pid in results} == {PARENT}
