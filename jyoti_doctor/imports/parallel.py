@@ -23,11 +23,11 @@ from .roots import ModuleInfo, PackageRoot, module_info
 
 R = TypeVar("R")
 
-# Below this many files a worker costs more (fork, pickling the results back) than it saves.
-# Measured on 2 cores with bench/parallel.py: scanning import statements breaks even near 200
-# files of Django, fixing (libcst, verification) near 60; whole-file parsing like fixing.
+# Below this many files a worker costs more (the fork, pickling the results back) than it
+# saves. Measured on 2 cores with bench/parallel.py on Django's files: a scan of the import
+# statements pays from about 200 files, a fix from about 300; whole-file parsing from about 200.
 QUICK_PARALLEL_THRESHOLD = 300
-PARALLEL_THRESHOLD = 100
+PARALLEL_THRESHOLD = 200
 # A forked copy of a process is cheap on Linux; elsewhere (macOS's frameworks, Windows) it is
 # unsafe or missing, and the job runs in this process.
 CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")
@@ -109,6 +109,13 @@ def _collect(pid: int, read_end: int) -> list[object] | None:
     return results if isinstance(results, list) else None
 
 
+def _usable_cpus() -> int:
+    # The CPUs this process may run on (taskset, a container's cpuset), not all the machine's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def map_files(
     one: Callable[[Path], R],
     files: Sequence[Path],
@@ -118,7 +125,7 @@ def map_files(
     threshold: int = PARALLEL_THRESHOLD,
 ) -> list[R]:
     """``[one(f) for f in files]``, in order. ``one``'s results must be picklable."""
-    workers = min(jobs or os.cpu_count() or 1, max(1, len(files) // 64))
+    workers = min(jobs or _usable_cpus(), max(1, len(files) // 64))
     if workers <= 1 or len(files) < threshold or not CAN_FORK:
         return _run(one, files, on_progress)
     # Every N-th file: neighbouring files tend to be alike in size, so strides balance the work.
