@@ -111,3 +111,28 @@ def test_every_plain_parameter_is_lightened() -> None:
         if isinstance(p, _TyperParameter) and p._runtime_param is None
     ]
     assert left == []
+
+
+def test_the_fast_exit_delivers_the_whole_report_and_its_code(tmp_path: Path) -> None:
+    # The console script leaves without the interpreter's teardown: a large report must still
+    # arrive whole, through a pipe, with the command's exit code (and a usage error its own).
+    top = make_tree(tmp_path)
+    for i in range(400):
+        (top / f"backend/api/m{i}.py").write_bytes(b"from backend.deps import get_db\n" * 5)
+    done = subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", "scan-imports", "backend", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=top,
+    )
+    assert done.returncode == 1, done.stderr
+    assert len(json.loads(done.stdout)["findings"]) == 2000
+    bad = subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--max-level", "x"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=top,
+    )
+    assert bad.returncode == 2 and "--max-level" in bad.stderr
