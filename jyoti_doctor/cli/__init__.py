@@ -116,12 +116,12 @@ def run() -> None:
     milliseconds and serves nothing: the report is written and flushed, the cache saved, every
     thread and child process joined, and nothing registers an exit handler (mypy exits the
     same way). If flushing fails, the ordinary exit reports it."""
+    code: str | int | None = 0
     try:
         main()
-        code: object = 0
     except SystemExit as exc:
         code = exc.code
-    if code is not None and not isinstance(code, int):
+    if isinstance(code, str):
         sys.exit(code)  # a message: printed by the ordinary exit
     try:
         sys.stdout.flush()
