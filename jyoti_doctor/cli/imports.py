@@ -75,13 +75,20 @@ def run_with_progress(settings: ImportSettings, common: Common) -> ScanOutcome:
     console = stderr_console(common)
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as progress:
+    # Refreshed as the scan advances, not by Rich's refresh thread: the scan forks workers
+    # only while it is the process's one thread.
+    with Progress(console=console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("scanning", total=None, visible=False)
 
         def on_total(total: int) -> None:
             progress.update(task, total=total, visible=total >= PROGRESS_THRESHOLD)
+            progress.refresh()
 
-        return collect(settings, on_progress=lambda n: progress.advance(task, n), on_total=on_total)
+        def on_progress(done: int) -> None:
+            progress.advance(task, done)
+            progress.refresh()
+
+        return collect(settings, on_progress=on_progress, on_total=on_total)
 
 
 @app.command("scan-imports")

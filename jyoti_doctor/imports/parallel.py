@@ -14,6 +14,7 @@ import os
 import pickle
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,7 +127,10 @@ def map_files(
 ) -> list[R]:
     """``[one(f) for f in files]``, in order. ``one``'s results must be picklable."""
     workers = min(jobs or _usable_cpus(), max(1, len(files) // 64))
-    if workers <= 1 or len(files) < threshold or not CAN_FORK:
+    # A fork copies only the calling thread: a lock another thread holds (an import in
+    # progress, a stream) would stay held in the worker for ever. Fork only when alone.
+    alone = threading.active_count() == 1
+    if workers <= 1 or len(files) < threshold or not CAN_FORK or not alone:
         return _run(one, files, on_progress)
     # Every N-th file: neighbouring files tend to be alike in size, so strides balance the work.
     shares = [files[k::workers] for k in range(workers)]

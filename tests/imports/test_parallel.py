@@ -57,3 +57,18 @@ def test_a_failed_worker_share_is_done_again_here(job: object) -> None:
 def test_below_the_threshold_one_process_does_it_all() -> None:
     results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=len(FILES) + 1)
     assert {pid for _, pid in results} == {PARENT}
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    # A worker would inherit whatever lock that thread holds, held for ever.
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
+    finally:
+        release.set()
+        other.join()
+    assert {pid for _, pid in results} == {PARENT}
