@@ -75,6 +75,10 @@ def _alembic_locations(project: Path, bases: Iterable[Path]) -> dict[Path, str]:
 
 def _start_scripts(project: Path, config: Settings) -> dict[Path, str]:
     """The ``python path/x.py`` of the project's discovered start command, if it has one."""
+    from ..launch import may_name_a_start_command
+
+    if not may_name_a_start_command(project, config):
+        return {}
     from ..errors import UsageError
     from ..launch.command import Launcher, parse_command
     from ..launch.deploy import discover

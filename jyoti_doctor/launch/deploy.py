@@ -16,6 +16,7 @@ from typing import TypeVar
 from ..config import Settings
 from ..errors import UsageError
 from ..textfile import read_bounded_text
+from . import COMPOSE_FILES, DOCKERFILE, PROCFILE, RENDER_FILES
 from .shell import expand
 from .yamlsubset import Yaml
 
@@ -137,7 +138,7 @@ def _read(path: Path) -> str | None:
 
 def _from_procfile(project_dir: Path) -> Iterator[Found]:
     """Each process of the ``Procfile``, ``web`` first (the one the platform routes to)."""
-    text = _read(project_dir / "Procfile")
+    text = _read(project_dir / PROCFILE)
     if text is None:
         return
     entries: list[tuple[int, str, str]] = []
@@ -152,7 +153,7 @@ def _from_procfile(project_dir: Path) -> Iterator[Found]:
 
 def _from_render(project_dir: Path) -> Iterator[Found]:
     """Each service of ``render.yaml`` with a ``startCommand``, the first web service first."""
-    for name in ("render.yaml", "render.yml"):
+    for name in RENDER_FILES:
         text = _read(project_dir / name)
         if text is None:
             continue
@@ -327,7 +328,7 @@ def host_dir(
 
 
 def _from_dockerfile(project_dir: Path) -> Iterator[Found]:
-    image = read_image(project_dir / "Dockerfile", project_dir)
+    image = read_image(project_dir / DOCKERFILE, project_dir)
     found = _image_launch(image, project_dir, "Dockerfile") if image is not None else None
     if found is not None:
         yield found
@@ -467,7 +468,7 @@ def _from_compose(project_dir: Path, unread: list[str] | None = None) -> Iterato
     """Each service of the compose file built from the project, web-named ones first. Like
     `docker compose` without `-f`, only the first file of compose's own order is read: a stale
     second one describes nothing that runs."""
-    for name in ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"):
+    for name in COMPOSE_FILES:
         text = _read(project_dir / name)
         if text is None:
             continue
@@ -512,10 +513,10 @@ def _compose_services(
         if build is None:
             build = builds[str(service["image"])]
         context_rel = build if isinstance(build, str) else None
-        dockerfile = "Dockerfile"
+        dockerfile = DOCKERFILE
         if isinstance(build, dict):
             context_rel = str(build.get("context") or ".")
-            dockerfile = str(build.get("dockerfile") or "Dockerfile")
+            dockerfile = str(build.get("dockerfile") or DOCKERFILE)
         context = Path(os.path.normpath(project_dir / (context_rel or ".")))
         image = read_image(context / dockerfile, context) or Image(
             context / dockerfile, context, PurePosixPath("/"), (), (), None, None

@@ -12,6 +12,7 @@ from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode
+from jyoti_doctor.launch import DEPLOY_FILES, may_name_a_start_command
 from jyoti_doctor.launch.command import Launcher, parse_command
 from jyoti_doctor.launch.deploy import discover, parse_render_services
 from jyoti_doctor.startup.check import check_startup
@@ -289,6 +290,29 @@ def test_dockerfile_shell_form_and_entrypoint(tmp_path: Path) -> None:
 
 def test_nothing_to_discover(tmp_path: Path) -> None:
     assert discover(tmp_path, Settings()) is None
+    assert not may_name_a_start_command(tmp_path, Settings())
+
+
+def _deploy_sample(name: str) -> str:
+    """A file of ``name``'s kind that names ``uvicorn app:app``."""
+    if "compose" in name:
+        return "services:\n  web:\n    build: .\n    command: uvicorn app:app\n"
+    if name.startswith("render"):
+        return "services:\n  - type: web\n    name: api\n    startCommand: uvicorn app:app\n"
+    if name == "Procfile":
+        return "web: uvicorn app:app\n"
+    assert name == "Dockerfile"
+    return 'FROM python:3.12\nCMD ["uvicorn", "app:app"]\n'
+
+
+@pytest.mark.parametrize("name", DEPLOY_FILES)
+def test_every_deploy_file_is_in_the_cheap_check(name: str, tmp_path: Path) -> None:
+    # The import scan skips discovery when the cheap check says there is nothing: a file that
+    # discovery reads but the check misses would lose its start command there.
+    (tmp_path / name).write_text(_deploy_sample(name))
+    found = discover(tmp_path, Settings())
+    assert found is not None and found.command == "uvicorn app:app"
+    assert may_name_a_start_command(tmp_path, Settings())
 
 
 @pytest.mark.parametrize(
