@@ -134,15 +134,58 @@ def _verify_spans(
             if any((s.end_lineno or s.lineno) > last for s in found):
                 raise VerificationError(f"line {edit.line}: a statement overruns the rewrite")
         _same_bindings(edit, found, info, style)
-    # The second pass does not look for dynamic references, so a possible one is no reason to
-    # parse the whole file.
-    tree = import_tree(new, info.root.name, path, dynamic=False)
+    # The second pass, over the rewritten statements: every other byte is an old byte whose
+    # statements the first pass planned already. Where they cannot be placed alone, over every
+    # import statement of the new file (it does not look for dynamic references, so a possible
+    # one is no reason to parse the whole file).
+    tree = _rewritten_statements(new, spans, path)
+    if tree is None:
+        tree = import_tree(new, info.root.name, path, dynamic=False)
     if tree is None:
         try:
             tree = ast.parse(new, filename=path)
         except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
             raise VerificationError(f"the rewritten file does not parse: {exc}") from None
     _assert_stable(tree, new, info, path, options, style=style, unsafe=unsafe, index=index)
+
+
+def _rewritten_statements(
+    new: bytes, spans: Sequence[tuple[int, int]], path: str
+) -> ast.Module | None:
+    """The statements of the rewritten spans, parsed together at their own lines and columns
+    in ``new`` (``ast`` positions, as a whole-file parse gives them); ``None`` when that cannot
+    be done exactly: two spans on one line, a ``\r`` line break, a span that does not parse
+    alone from its first line (an indented block of several statements)."""
+    if b"\r" in new:
+        return None
+    chunks: list[bytes] = []
+    shifts: dict[int, int] = {}  # a span's first line -> the bytes before it on that line
+    line = last = 1  # the line a span starts on; the line the text so far ends on
+    pos = 0
+    for start, end in spans:
+        line += new.count(b"\n", pos, start)
+        pos = start
+        gap = line - last
+        if gap < (1 if chunks else 0):
+            return None  # it starts on a line a span before it ends on
+        chunks.append(b"\n" * gap)
+        text = new[start:end]
+        chunks.append(text)
+        shifts[line] = start - (new.rfind(b"\n", 0, start) + 1)
+        last = line + text.count(b"\n")
+    try:
+        tree = ast.parse(b"".join(chunks), filename=path)
+    except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(tree):
+        # Only a span's first line starts after other bytes; its other lines are new's own.
+        lineno = getattr(node, "lineno", None)
+        if lineno in shifts:
+            node.col_offset += shifts[lineno]  # type: ignore[attr-defined]
+        end_lineno = getattr(node, "end_lineno", None)
+        if end_lineno in shifts:
+            node.end_col_offset += shifts[end_lineno]  # type: ignore[attr-defined]
+    return tree
 
 
 def _parse_span(source: bytes, edit: Edit, path: str) -> ast.Module:

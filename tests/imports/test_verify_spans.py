@@ -1,0 +1,110 @@
+"""The second pass of the verification parses the rewritten statements alone: each must come
+out exactly where a whole-file parse puts it (lines, byte columns), or not at all."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from jyoti_doctor.imports.verify import _rewritten_statements
+
+# Each case: a file, and the statements (as they appear in it) that are the rewritten spans.
+PLACED = {
+    "top level": (
+        b"import os\nfrom .. import deps\nx = 1\nfrom .deps import get_db\n",
+        [
+            b"from .. import deps",
+            b"from .deps import get_db",
+        ],
+    ),
+    "indented": (
+        b"def f():\n    from .deps import get_db\n    return get_db\n",
+        [
+            b"from .deps import get_db",
+        ],
+    ),
+    "after a block header": (
+        b"if x: from .deps import a\nelse: pass\n",
+        [
+            b"from .deps import a",
+        ],
+    ),
+    "after non-ASCII on its line": (
+        b"s = '\xc3\xa9t\xc3\xa9'; from .deps import a\n",
+        [
+            b"from .deps import a",
+        ],
+    ),
+    "over several lines": (
+        b"try:\n    from .deps import (\n        a,\n  b)\nexcept E: pass\n",
+        [
+            b"from .deps import (\n        a,\n  b)",
+        ],
+    ),
+    "two statements in one span": (
+        b"import os; from .. import deps as d\n",
+        [
+            b"import os; from .. import deps as d",
+        ],
+    ),
+    "a split import over two lines": (
+        b"import os\nfrom .. import deps as d\ny = 2\n",
+        [
+            b"import os\nfrom .. import deps as d",
+        ],
+    ),
+}
+
+
+def _spans(data: bytes, texts: list[bytes]) -> list[tuple[int, int]]:
+    spans = []
+    for text in texts:
+        start = data.index(text)
+        spans.append((start, start + len(text)))
+    return spans
+
+
+def _dump(stmts: list[ast.stmt]) -> list[str]:
+    return [ast.dump(s, include_attributes=True) for s in stmts]
+
+
+@pytest.mark.parametrize("name", sorted(PLACED))
+def test_statements_come_out_where_a_whole_file_parse_puts_them(name: str) -> None:
+    data, texts = PLACED[name]
+    spans = _spans(data, texts)
+    tree = _rewritten_statements(data, spans, "x.py")
+    assert tree is not None
+    lines = data.split(b"\n")
+    offset = [sum(len(x) + 1 for x in lines[:i]) for i in range(len(lines))]
+    whole = [
+        node
+        for node in ast.walk(ast.parse(data))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        and any(s <= offset[node.lineno - 1] + node.col_offset < e for s, e in spans)
+    ]
+    assert _dump(tree.body) == _dump(whole)
+
+
+@pytest.mark.parametrize(
+    ("data", "texts"),
+    [
+        # Two spans on one line, and a span starting on the line the one before ends on.
+        (b"from .a import b; from .c import d\n", [b"from .a import b", b"from .c import d"]),
+        (
+            b"from .a import (\n b); from .c import d\n",
+            [b"from .a import (\n b)", b"from .c import d"],
+        ),
+        # A \r line break (the parser reads it as one; the line count here would not).
+        (b"x = 1\rfrom .a import b\n", [b"from .a import b"]),
+        # An indented block of two statements does not parse from its first line alone.
+        (
+            b"if x:\n    import os\n    from .. import deps\n",
+            [b"import os\n    from .. import deps"],
+        ),
+    ],
+)
+def test_what_cannot_be_placed_exactly_is_left_to_the_whole_pass(
+    data: bytes, texts: list[bytes]
+) -> None:
+    assert _rewritten_statements(data, _spans(data, texts), "x.py") is None
