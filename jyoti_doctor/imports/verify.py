@@ -47,7 +47,7 @@ def verify(
 
     ``whole_file=False`` checks the rewritten spans alone: the bytes outside them are the old
     bytes, each span parses as import statements binding the same names to the same modules,
-    and a second pass over the new file's import statements changes nothing.
+    and a second pass over the rewritten statements changes nothing.
     """
     if not whole_file:
         _verify_spans(data, new, edits, info, path, options, style=style, unsafe=unsafe)
@@ -208,7 +208,7 @@ def _assert_stable(
     unsafe: bool,
     index: LineIndex | None,
 ) -> None:
-    """A second pass over the rewritten file changes nothing (black's ``assert_stable``)."""
+    """A second pass over ``tree`` (the rewritten file or statements) changes nothing (black's ``assert_stable``)."""
     again = plan(
         tree,
         new,
