@@ -208,7 +208,8 @@ def _assert_stable(
     unsafe: bool,
     index: LineIndex | None,
 ) -> None:
-    """A second pass over ``tree`` (the rewritten file or statements) changes nothing (black's ``assert_stable``)."""
+    """A second pass over ``tree`` (the rewritten file, or its rewritten statements) changes
+    nothing (black's ``assert_stable``)."""
     again = plan(
         tree,
         new,
