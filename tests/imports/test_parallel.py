@@ -4,6 +4,7 @@ worker that fails costs time, never results."""
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,28 @@ def _stem_and_pid(path: Path) -> tuple[str, int]:
     return path.stem, os.getpid()
 
 
-def test_workers_return_every_result_in_order() -> None:
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The workers forked during the test. Other tests may leave a thread behind in this
+    process, and map_files forks only when alone: it is told it is (the jobs here take no lock,
+    so a forked copy cannot hang on one)."""
+    started: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(parallel, "threading", types.SimpleNamespace(active_count=lambda: 1))
+    monkeypatch.setattr(parallel.os, "fork", fork)
+    return started
+
+
+def test_workers_return_every_result_in_order(forks: list[int]) -> None:
     results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
+    assert len(forks) == 1
     assert [stem for stem, _ in results] == [p.stem for p in FILES]
     # It really ran in two processes (every other file in the worker).
     pids = {pid for _, pid in results}
@@ -47,16 +68,17 @@ def _raises_in_a_worker(path: Path) -> str:
 
 
 @pytest.mark.parametrize("job", [_dies_in_a_worker, _unpicklable_in_a_worker, _raises_in_a_worker])
-def test_a_failed_worker_share_is_done_again_here(job: object) -> None:
+def test_a_failed_worker_share_is_done_again_here(job: object, forks: list[int]) -> None:
     progress: list[int] = []
     results = parallel.map_files(job, FILES, jobs=2, threshold=0, on_progress=progress.append)  # type: ignore[arg-type]
+    assert len(forks) == 1  # the worker ran, and failed
     assert results == [p.stem for p in FILES]
     assert sum(progress) == len(FILES)
 
 
-def test_below_the_threshold_one_process_does_it_all() -> None:
+def test_below_the_threshold_one_process_does_it_all(forks: list[int]) -> None:
     results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=len(FILES) + 1)
-    assert {pid for _, pid in results} == {PARENT}
+    assert {pid for _, pid in results} == {PARENT} and forks == []
 
 
 def test_no_fork_while_another_thread_runs() -> None:
