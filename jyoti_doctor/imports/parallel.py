@@ -75,10 +75,19 @@ def _run(
     return results
 
 
-def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, int]:
-    """Start a worker on ``share``; its pid and the pipe its pickled results come through."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, int] | None:
+    """Start a worker on ``share``; its pid and the pipe its pickled results come through, or
+    ``None`` when the system refuses another process (the share is then done here)."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
     if pid:
         os.close(write_end)
         return pid, read_end
@@ -97,10 +106,13 @@ def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, 
 
 
 def _collect(pid: int, read_end: int) -> list[object] | None:
-    """A worker's results, or ``None`` when it did not deliver all of them."""
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    """A worker's results, or ``None`` when it did not deliver all of them. The worker is
+    reaped whatever happens (interrupted, the closed pipe ends its write)."""
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         return None
     try:
@@ -134,25 +146,23 @@ def map_files(
         return _run(one, files, on_progress)
     # Every N-th file: neighbouring files tend to be alike in size, so strides balance the work.
     shares = [files[k::workers] for k in range(workers)]
-    started: list[tuple[int, int]] = []
+    started: list[tuple[tuple[int, int] | None, Sequence[Path]]] = []
     try:
         for share in shares[1:]:
-            started.append(_fork_worker(one, share))
+            started.append((_fork_worker(one, share), share))
         mine = _run(one, shares[0], on_progress)
         theirs: list[list[R]] = []
-        for (pid, read_end), share in zip(started, shares[1:], strict=True):
-            got = _collect(pid, read_end)
+        while started:
+            worker, share = started.pop(0)
+            got = _collect(*worker) if worker is not None else None
             theirs.append(got if got is not None else _run(one, share, None))  # type: ignore[arg-type]
             if on_progress:
                 on_progress(len(share))
-        started.clear()
     finally:
-        for pid, read_end in started:  # interrupted: reap the workers left
-            try:
-                os.close(read_end)
-            except OSError:
-                pass
-            os.waitpid(pid, 0)
+        for worker, _ in started:  # interrupted: reap the workers not collected
+            if worker is not None:
+                os.close(worker[1])
+                os.waitpid(worker[0], 0)
     results: list[R] = [None] * len(files)  # type: ignore[list-item]
     for k, part in enumerate([mine, *theirs]):
         results[k::workers] = part

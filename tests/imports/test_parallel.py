@@ -94,3 +94,15 @@ def test_no_fork_while_another_thread_runs() -> None:
         release.set()
         other.join()
     assert {pid for _, pid in results} == {PARENT}
+
+
+def test_a_refused_fork_leaves_the_share_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel, "threading", types.SimpleNamespace(active_count=lambda: 1))
+    monkeypatch.setattr(parallel.os, "fork", refuse)
+    fds = len(os.listdir("/proc/self/fd"))
+    results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
+    assert results == [(p.stem, PARENT) for p in FILES]
+    assert len(os.listdir("/proc/self/fd")) == fds  # its pipe closed
