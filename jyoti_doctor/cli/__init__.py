@@ -124,8 +124,9 @@ def run() -> None:
     if isinstance(code, str):
         sys.exit(code)  # a message: printed by the ordinary exit
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: the descriptor was closed before the start
+                stream.flush()
     except (OSError, ValueError):
         sys.exit(code)
     os._exit(code or 0)

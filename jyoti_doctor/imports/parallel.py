@@ -75,9 +75,14 @@ def _run(
     return results
 
 
-def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, int] | None:
+def _fork_worker(
+    one: Callable[[Path], R], share: Sequence[Path], earlier: Sequence[int]
+) -> tuple[int, int] | None:
     """Start a worker on ``share``; its pid and the pipe its pickled results come through, or
-    ``None`` when the system refuses another process (the share is then done here)."""
+    ``None`` when the system refuses another process (the share is then done here).
+    ``earlier``: the read ends of the workers started before, which this one must not hold
+    (a worker writing to a pipe that another worker still reads from would never see it
+    closed)."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -95,7 +100,8 @@ def _fork_worker(one: Callable[[Path], R], share: Sequence[Path]) -> tuple[int, 
     # interrupt) ends it here, and a share not delivered is redone by the parent.
     code = 1
     try:
-        os.close(read_end)
+        for fd in (read_end, *earlier):
+            os.close(fd)
         gc.disable()
         payload = pickle.dumps([one(p) for p in share], protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as out:
@@ -149,7 +155,8 @@ def map_files(
     started: list[tuple[tuple[int, int] | None, Sequence[Path]]] = []
     try:
         for share in shares[1:]:
-            started.append((_fork_worker(one, share), share))
+            earlier = [w[1] for w, _ in started if w is not None]
+            started.append((_fork_worker(one, share, earlier), share))
         mine = _run(one, shares[0], on_progress)
         theirs: list[list[R]] = []
         while started:
@@ -159,10 +166,13 @@ def map_files(
             if on_progress:
                 on_progress(len(share))
     finally:
-        for worker, _ in started:  # interrupted: reap the workers not collected
-            if worker is not None:
-                os.close(worker[1])
-                os.waitpid(worker[0], 0)
+        # Interrupted: every pipe closed first (a worker blocked writing then ends), then
+        # every worker not collected is reaped.
+        workers_left = [w for w, _ in started if w is not None]
+        for _, read_end in workers_left:
+            os.close(read_end)
+        for pid, _ in workers_left:
+            os.waitpid(pid, 0)
     results: list[R] = [None] * len(files)  # type: ignore[list-item]
     for k, part in enumerate([mine, *theirs]):
         results[k::workers] = part

@@ -265,13 +265,25 @@ def splice(data: bytes, edits: Sequence[Edit]) -> bytes:
     return b"".join(out)
 
 
+def continues_a_line(data: bytes, line_start: int) -> bool:
+    """The line starting at ``line_start`` continues the one before (which ends in a
+    backslash), so what is on it follows that line's code (``if x: \\`` ...). A comment that
+    ends in a backslash continues nothing, but counts here too: it only costs a ``; ``."""
+    return data[max(0, line_start - 3) : line_start].endswith((b"\\\n", b"\\\r\n", b"\\\r"))
+
+
 def _is_alone(data: bytes, idx: LineIndex, node: ast.stmt, start: int, end: int) -> bool:
-    """The statement is the only one on its lines (not after ``;`` nor in ``if x: ...``)."""
+    """The statement is the only one on its logical line (not after ``;``, not in
+    ``if x: ...``, not on a line that continues another)."""
     line_start = idx.starts[node.lineno - 1]
     before = data[line_start:start]
     if node.lineno == 1 and idx.bom:
         before = before[3:]
-    return before.strip(b" \t\f") == b"" and _ALONE_AFTER.match(data, end) is not None
+    return (
+        before.strip(b" \t\f") == b""
+        and not continues_a_line(data, line_start)
+        and _ALONE_AFTER.match(data, end) is not None
+    )
 
 
 def _root_submodule(info: ModuleInfo, name: str) -> bool:

@@ -17,6 +17,7 @@ from .rewrite import (
     Edit,
     bindings_of,
     blocks_of,
+    continues_a_line,
     line_of,
     plan,
     root_absolutize,
@@ -99,7 +100,7 @@ def _verify_spans(
     # The spans are parsed together, one after the other, each on lines of its own: the line
     # numbers say which statements came from which span. (An indented span of several lines,
     # and one holding a `\r`, which the parser also reads as a line break, are parsed alone.)
-    joined: list[tuple[bytes, int, int, Edit]] = []  # (text, first line, last line, edit)
+    joined: list[tuple[bytes, int, int, Edit, bool]] = []  # (text, first, last line, edit, …)
     at = 1
     for edit, (start, end) in zip(edits, spans, strict=True):
         text = new[start:end]
@@ -108,6 +109,9 @@ def _verify_spans(
         else:
             line_start = index.line_start(line_of(index, start))
         prefix = new[line_start:start]
+        # On a line that continues another, the rewrite is part of that line's code: it may
+        # not start statements on lines of their own.
+        continued = continues_a_line(new, line_start)
         nested = b"\n" in text and prefix != b""
         if nested and prefix.strip(b" \t\f"):
             raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
@@ -115,24 +119,30 @@ def _verify_spans(
             # An indented rewrite spanning lines parses as the body of a block, as it sits.
             body = _parse_span(b"if 1:\n" + prefix + text, edit, path).body
             first = body[0] if len(body) == 1 else None
-            _same_bindings(edit, first.body if isinstance(first, ast.If) else [], info, style)
+            stmts = first.body if isinstance(first, ast.If) else []
+            _same_bindings(edit, stmts, info, style)
+            _on_one_line(edit, stmts, 2, continued)
         elif b"\r" in text:
-            _same_bindings(edit, _parse_span(text, edit, path).body, info, style)
+            stmts = _parse_span(text, edit, path).body
+            _same_bindings(edit, stmts, info, style)
+            _on_one_line(edit, stmts, 1, continued)
         else:
             last = at + text.count(b"\n")
-            joined.append((text, at, last, edit))
+            joined.append((text, at, last, edit, continued))
             at = last + 1
     try:
         together = ast.parse(b"\n".join(j[0] for j in joined), filename=path).body
     except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
         together = None  # some span does not parse: each alone says which
-    for text, top, last, edit in joined:
+    for text, top, last, edit, continued in joined:
         if together is None:
             found = _parse_span(text, edit, path).body
+            _on_one_line(edit, found, 1, continued)
         else:
             found = [s for s in together if top <= s.lineno <= last]
             if any((s.end_lineno or s.lineno) > last for s in found):
                 raise VerificationError(f"line {edit.line}: a statement overruns the rewrite")
+            _on_one_line(edit, found, top, continued)
         _same_bindings(edit, found, info, style)
     # The second pass, over the rewritten statements: every other byte is an old byte whose
     # statements the first pass planned already. Where they cannot be placed alone, over every
@@ -149,14 +159,23 @@ def _verify_spans(
     _assert_stable(tree, new, info, path, options, style=style, unsafe=unsafe, index=index)
 
 
+def _on_one_line(edit: Edit, stmts: Sequence[ast.stmt], line: int, continued: bool) -> None:
+    """A rewrite on a line that continues another starts every statement on its first line."""
+    if continued and any(st.lineno != line for st in stmts):
+        raise VerificationError(
+            f"line {edit.line}: a rewrite that starts a new line where its line continues another"
+        )
+
+
 def _rewritten_statements(
     new: bytes, spans: Sequence[tuple[int, int]], path: str
 ) -> ast.Module | None:
     """The statements of the rewritten spans, parsed together at their own lines and columns
     in ``new`` (``ast`` positions, as a whole-file parse gives them); ``None`` when that cannot
-    be done exactly: two spans on one line, a ``\r`` line break, a span that does not parse
-    alone from its first line (an indented block of several statements)."""
-    if b"\r" in new:
+    be done exactly: two spans on one line, a ``\r`` line break, a byte-order mark (it would
+    shift line 1), a span that does not parse alone from its first line (an indented block of
+    several statements)."""
+    if b"\r" in new or new.startswith(b"\xef\xbb\xbf"):
         return None
     chunks: list[bytes] = []
     shifts: dict[int, int] = {}  # a span's first line -> the bytes before it on that line

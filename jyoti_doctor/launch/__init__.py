@@ -22,4 +22,9 @@ DEPLOY_FILES = (PROCFILE, *RENDER_FILES, *COMPOSE_FILES, DOCKERFILE)
 def may_name_a_start_command(project_dir: Path, config: Settings) -> bool:
     """Whether discovery could find anything: a configured ``start`` or a deploy file. A cheap
     check that spares a run without either from importing the parsers."""
-    return config.start is not None or any((project_dir / n).exists() for n in DEPLOY_FILES)
+    if config.start is not None:
+        return True
+    try:
+        return any((project_dir / name).exists() for name in DEPLOY_FILES)
+    except OSError:
+        return True  # cannot tell: discovery decides, and says why

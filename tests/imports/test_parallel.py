@@ -4,6 +4,8 @@ worker that fails costs time, never results."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -106,3 +108,34 @@ def test_a_refused_fork_leaves_the_share_to_this_process(monkeypatch: pytest.Mon
     results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
     assert results == [(p.stem, PARENT) for p in FILES]
     assert len(os.listdir("/proc/self/fd")) == fds  # its pipe closed
+
+
+INTERRUPTED_WHILE_WORKERS_WRITE = """
+from pathlib import Path
+from jyoti_doctor.imports import parallel
+
+def big(path):
+    return b"x" * 5000  # 64 files of it fill a pipe many times over
+
+def stop(done):
+    raise RuntimeError("stopped")
+
+try:
+    parallel.map_files(big, [Path(f"m{i}.py") for i in range(256)], jobs=4, threshold=0,
+                       on_progress=stop)
+except RuntimeError:
+    print("stopped, every worker reaped")
+"""
+
+
+def test_an_error_here_while_workers_write_ends_them_all() -> None:
+    # Three workers blocked writing more than a pipe holds: each must see its pipe closed
+    # (no later worker may hold a copy of its read end), or reaping them hangs.
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WHILE_WORKERS_WRITE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.strip() == "stopped, every worker reaped", done.stderr

@@ -4,6 +4,7 @@ unless printing rich), and the pydantic-free coercion means exactly what typer's
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,18 @@ def test_the_fast_exit_delivers_the_whole_report_and_its_code(tmp_path: Path) ->
         cwd=top,
     )
     assert bad.returncode == 2 and "--max-level" in bad.stderr
+
+
+def test_the_fast_exit_with_standard_output_closed(tmp_path: Path) -> None:
+    # Started with descriptor 1 closed, `sys.stdout` is None: the exit code is the command's.
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean/__init__.py").write_bytes(b"import os\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "jyoti_doctor", "scan-imports", "clean", "--no-cache"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 0, done.stderr

@@ -4,10 +4,16 @@ out exactly where a whole-file parse puts it (lines, byte columns), or not at al
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
+from jyoti_doctor.imports import rewrite
+from jyoti_doctor.imports.fix import FixOptions, run_fix
+from jyoti_doctor.imports.run import ImportSettings
 from jyoti_doctor.imports.verify import _rewritten_statements
+from jyoti_doctor.rules import Rule
+from tests.imports._fixtrees import make_tree
 
 # Each case: a file, and the statements (as they appear in it) that are the rewritten spans.
 PLACED = {
@@ -108,3 +114,46 @@ def test_what_cannot_be_placed_exactly_is_left_to_the_whole_pass(
     data: bytes, texts: list[bytes]
 ) -> None:
     assert _rewritten_statements(data, _spans(data, texts), "x.py") is None
+
+
+CONTINUED = {
+    # `import a.b as m, os` splits in two; on a line that continues `if c: \`, a new line
+    # would start a statement outside the `if`.
+    "split import": (
+        b"if c: \\\n    import backend.api.models as m, os\n",
+        b"if c: \\\n    from . import models as m; import os\n",
+    ),
+    # A parenthesised import keeps its own lines: still one logical line, still rewritten.
+    "parenthesised": (
+        b"if c: \\\n    from backend.deps import (\n        get_db,\n    )\n",
+        b"if c: \\\n    from ..deps import (\n        get_db,\n    )\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTINUED))
+def test_a_line_that_continues_another_gets_a_rewrite_on_that_line(
+    name: str, tmp_path: Path
+) -> None:
+    source, expected = CONTINUED[name]
+    top = make_tree(tmp_path)
+    path = top / "backend/api/routes.py"
+    path.write_bytes(source)
+    report = run_fix(ImportSettings(paths=(path,)), FixOptions(), write=True).to_report()
+    assert Rule.VERIFICATION_FAILED not in [f.rule for f in report.findings]
+    assert path.read_bytes() == expected
+    compile(path.read_bytes(), str(path), "exec")
+
+
+def test_a_new_line_on_a_continued_line_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The planner as it was: the statement taken for alone on its line.
+    monkeypatch.setattr(rewrite, "_is_alone", lambda *args: True)
+    source = CONTINUED["split import"][0]
+    top = make_tree(tmp_path)
+    path = top / "backend/api/routes.py"
+    path.write_bytes(source)
+    report = run_fix(ImportSettings(paths=(path,)), FixOptions(), write=True).to_report()
+    assert Rule.VERIFICATION_FAILED in [f.rule for f in report.findings]
+    assert path.read_bytes() == source
