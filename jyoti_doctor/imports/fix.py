@@ -183,6 +183,9 @@ def fix_source(
             style=options.style,
             unsafe=options.unsafe,
             whole_file=not by_statements,
+            project_rules=None
+            if rules is None
+            else functools.partial(apply_rules, info=info, rules=rules, style=options.style),
         )
     except VerificationError as exc:
         return FileFix(scan, refused=refused, replacements=replacements, error=str(exc))

@@ -9,8 +9,9 @@ CPython resolves them; and a second pass over the new bytes must change nothing.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..config import Style
 from .rewrite import (
@@ -24,8 +25,11 @@ from .rewrite import (
     statements_at,
 )
 from .roots import ModuleInfo
-from .scan import ScanOptions, scan_tree
+from .scan import FileScan, ScanOptions, scan_tree
 from .source import LineIndex
+
+# What the project forbids (a lint ban, files run by path), applied to a scan as the fix did.
+ProjectRules = Callable[[FileScan], FileScan]
 
 
 class VerificationError(Exception):
@@ -43,6 +47,7 @@ def verify(
     style: Style,
     unsafe: bool,
     whole_file: bool = True,
+    project_rules: ProjectRules | None = None,
 ) -> None:
     """Raise :class:`VerificationError` unless ``new`` is an exact, stable rewrite of ``data``.
 
@@ -50,8 +55,11 @@ def verify(
     bytes, each span parses as import statements binding the same names to the same modules,
     and a second pass over the rewritten statements changes nothing.
     """
+    stable = functools.partial(
+        _assert_stable, style=style, unsafe=unsafe, project_rules=project_rules
+    )
     if not whole_file:
-        _verify_spans(data, new, edits, info, path, options, style=style, unsafe=unsafe)
+        _verify_spans(data, new, edits, info, path, options, style=style, stable=stable)
         return
     spans = _check_outside(data, new, edits)
     try:
@@ -77,7 +85,7 @@ def verify(
                         )
                     found.append(stmt)
         _same_bindings(edit, found, info, style)
-    _assert_stable(tree, new, info, path, options, style=style, unsafe=unsafe, index=index)
+    stable(tree, new, info, path, options, index=index)
 
 
 def _verify_spans(
@@ -89,7 +97,7 @@ def _verify_spans(
     options: ScanOptions,
     *,
     style: Style,
-    unsafe: bool,
+    stable: Callable[..., None],
 ) -> None:
     from .quick import import_tree
 
@@ -156,7 +164,7 @@ def _verify_spans(
             tree = ast.parse(new, filename=path)
         except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
             raise VerificationError(f"the rewritten file does not parse: {exc}") from None
-    _assert_stable(tree, new, info, path, options, style=style, unsafe=unsafe, index=index)
+    stable(tree, new, info, path, options, index=index)
 
 
 def _on_one_line(edit: Edit, stmts: Sequence[ast.stmt], line: int, continued: bool) -> None:
@@ -226,14 +234,16 @@ def _assert_stable(
     style: Style,
     unsafe: bool,
     index: LineIndex | None,
+    project_rules: ProjectRules | None = None,
 ) -> None:
     """A second pass over ``tree`` (the rewritten file, or its rewritten statements) changes
-    nothing (black's ``assert_stable``)."""
+    nothing (black's ``assert_stable``), under the same project rules as the first."""
+    scan = scan_tree(tree, new, path, info, options, dynamic=False, index=index)
     again = plan(
         tree,
         new,
         info,
-        scan_tree(tree, new, path, info, options, dynamic=False, index=index),
+        scan if project_rules is None else project_rules(scan),
         style=style,
         unsafe=unsafe,
         index=index,

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from jyoti_doctor.imports import rewrite
-from jyoti_doctor.imports.fix import FixOptions, run_fix
+from jyoti_doctor.imports.fix import FileRules, FixOptions, fix_source, run_fix
+from jyoti_doctor.imports.lint import RelativeBan
+from jyoti_doctor.imports.roots import infer_roots, module_info
 from jyoti_doctor.imports.run import ImportSettings
 from jyoti_doctor.imports.verify import _rewritten_statements
 from jyoti_doctor.rules import Rule
@@ -157,3 +159,17 @@ def test_a_new_line_on_a_continued_line_is_caught(
     report = run_fix(ImportSettings(paths=(path,)), FixOptions(), write=True).to_report()
     assert Rule.VERIFICATION_FAILED in [f.rule for f in report.findings]
     assert path.read_bytes() == source
+
+
+@pytest.mark.parametrize("check_syntax", [False, True])
+def test_the_second_pass_keeps_the_projects_ban(check_syntax: bool, tmp_path: Path) -> None:
+    # A lint that bans `..` keeps `from backend.deps import sub` absolute; the second pass,
+    # under the same ban, must not call that unstable (it did, parsing the whole file).
+    top = make_tree(tmp_path)
+    path = top / "backend/api/v1/routes.py"
+    source = b"from backend.api.v1.handlers import a\nfrom backend.deps import sub\n"
+    info = module_info(path, list(infer_roots(top / "backend")))
+    rules = FileRules(ban=RelativeBan(1, "ruff TID252"))
+    fixed = fix_source(source, str(path), info, FixOptions(check_syntax=check_syntax), rules)
+    assert fixed.error is None
+    assert fixed.new == b"from .handlers import a\nfrom backend.deps import sub\n"
