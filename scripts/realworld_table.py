@@ -11,8 +11,9 @@ and reports what it did. Output: one Markdown table row and a JSON dump.
         --name owner/repo@abc123 --launch 'cd backend && uvicorn app.main:app --port 8123' \
         --env KEY=VALUE --url http://127.0.0.1:8123/docs --json out.json
 
-Only the standard library; `jyoti-doctor` is run as a program (the one next to this interpreter,
-else on PATH, else `--jd`).
+`jyoti-doctor` is run as a program (the one next to this interpreter, else on PATH, else
+`--jd`); the real launches use check-serve's process handling, so this interpreter must have it
+installed.
 """
 
 from __future__ import annotations
@@ -23,17 +24,20 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
 from textwrap import shorten
+
+from jyoti_doctor.serve.launch import ServeCommand
+from jyoti_doctor.serve.process import Server
 
 SKIP = (".venv", "venv", ".git", "__pycache__", "node_modules", ".mypy_cache", ".ruff_cache")
 # The ruff rules a rewrite of import statements can turn on or off.
@@ -194,17 +198,17 @@ def startup(jd: str, root: Path, pkg: Path, args: argparse.Namespace) -> list[di
 
 
 def launch(cmd: str, root: Path, env: dict[str, str], url: str | None, wait: float) -> str:
-    """Start the real command, wait for `url` (or for the process to exit), stop it, say what happened."""
-    log = root / ".launch.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["bash", "-c", cmd], cwd=root, env=env, stdout=out, stderr=out, start_new_session=True
-        )
+    """Start the real command, wait for `url` (or for the process to exit), stop it, say what
+    happened. The process handling is check-serve's own: its own process group, SIGTERM, then
+    SIGKILL after the grace period."""
+    port = (urllib.parse.urlsplit(url).port or 0) if url else 0
+    server = Server(ServeCommand(("bash", "-c", cmd), root, env, port, False, cmd))
     result, deadline = None, time.monotonic() + wait
     while time.monotonic() < deadline and result is None:
         time.sleep(0.5)
-        if proc.poll() is not None:
-            result = f"exited {proc.returncode}"
+        code = server.exit_code()
+        if code is not None:
+            result = f"exited {code}"
         elif url:
             try:
                 with urllib.request.urlopen(url, timeout=2) as resp:
@@ -213,15 +217,8 @@ def launch(cmd: str, root: Path, env: dict[str, str], url: str | None, wait: flo
                 result = f"served HTTP {exc.code}"
             except OSError:
                 pass
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    text = log.read_text(errors="replace")
-    log.unlink()
+    server.stop(grace=10)
+    text = "".join(server.lines())
     errors = [ln.strip() for ln in text.splitlines() if re.search(r"(Error|Exception|error:)", ln)]
     if result is None:
         result = (
