@@ -4,16 +4,13 @@ it into pyproject.toml; free text masks short secrets as whole tokens only."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from jyoti_doctor.masking import mask_text
+from tests._cli import bare_env, run_cli
 
-REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "Pw0rdXYZ9"
 TOKEN = "tok987654abc"
 FORMATS = ("rich", "json", "github", "sarif", "markdown")
@@ -33,16 +30,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(cwd: Path, *args: str) -> str:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(cwd, *args, env=bare_env(cwd), timeout=120)
     assert done.returncode in (0, 1, 2), done.stderr
     return done.stdout + done.stderr
 

@@ -8,8 +8,6 @@ no 6-character piece of the secret may appear anywhere in stdout or stderr.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from typer.testing import CliRunner
 from jyoti_doctor.cli import app
 from jyoti_doctor.db.conninfo import mask, password_candidates
 from jyoti_doctor.masking import looks_like_secret, mask_text, mask_url
+from tests._cli import run_cli
 
 FORMATS = ("rich", "json", "github")
 KEY_BODY = "Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A"
@@ -134,15 +133,7 @@ def test_doctor_with_non_utf8_env_file_is_not_an_internal_error(
 def test_non_utf8_env_file_through_the_installed_entry_point(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(NON_UTF8)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "probe-db", "--format", "json"],
-        check=False,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli(tmp_path, "probe-db", "--format", "json", env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2, out
     assert "Traceback" not in out and "not valid UTF-8" in out

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from jyoti_doctor import guard
 from jyoti_doctor.cli import app
@@ -83,6 +83,13 @@ def findings(stdout: str) -> list[dict[str, object]]:
 
 def codes(stdout: str, code: str) -> list[str]:
     return [str(f["message"]) for f in findings(stdout) if f["code"] == code]
+
+
+def write_root_style(runner: CliRunner, target: Path) -> Result:
+    """``fix-imports --style root --write TARGET --format json``."""
+    return runner.invoke(
+        app, ["fix-imports", "--style", "root", "--write", str(target), "--format", "json"]
+    )
 
 
 def real_pytest(backend: Path) -> subprocess.CompletedProcess[str]:
@@ -178,10 +185,7 @@ def test_alembic_env_py(tmp_path: Path, runner: CliRunner, prepend: bool) -> Non
             "app/models.py": "from app.db import TABLES\n",
         },
     )
-    result = runner.invoke(
-        app,
-        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
-    )
+    result = write_root_style(runner, tmp_path / "app")
     models = (tmp_path / "app/models.py").read_bytes()
     if prepend:
         assert result.exit_code == 1, result.output
@@ -224,10 +228,7 @@ def test_a_start_command_that_cannot_be_modelled_never_blocks(
             "app/main.py": "from app.db import X\n",
         },
     )
-    result = runner.invoke(
-        app,
-        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
-    )
+    result = write_root_style(runner, tmp_path / "app")
     assert result.exit_code == 0, result.output
     [note] = codes(result.stdout, "JD108")
     assert "not checked" in note
@@ -269,10 +270,7 @@ def test_an_error_of_the_guard_itself_never_blocks_the_rewrite(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(guard, "entry_points", broken)
-    result = runner.invoke(
-        app,
-        ["fix-imports", "--style", "root", "--write", str(backend / "app"), "--format", "json"],
-    )
+    result = write_root_style(runner, backend / "app")
     assert result.exit_code == 0, result.output
     [note] = codes(result.stdout, "JD108")
     assert "not checked" in note and "RuntimeError: boom" in note
@@ -364,9 +362,7 @@ def test_a_later_procfile_process_that_breaks_refuses_the_rewrite(
     # What the real launchers do now: both processes start.
     assert observe(root, "uvicorn app.main:app")[0] == "starts"
     assert observe(root, "python -m app.worker")[0] == "starts"
-    result = runner.invoke(
-        app, ["fix-imports", "--style", "root", "--write", str(package), "--format", "json"]
-    )
+    result = write_root_style(runner, package)
     assert result.exit_code == 1, result.output
     [broken] = codes(result.stdout, "JD107")
     assert broken.startswith("start command `python -m app.worker` (Procfile:2 (worker))")
@@ -425,10 +421,7 @@ def test_the_third_compose_service_that_breaks_refuses_the_rewrite(
             "app/migrate.py": "from app.db import TABLES\n\nprint('migrating', TABLES)\n",
         },
     )
-    result = runner.invoke(
-        app,
-        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
-    )
+    result = write_root_style(runner, tmp_path / "app")
     assert result.exit_code == 1, result.output
     [broken] = codes(result.stdout, "JD107")
     assert broken.startswith(
@@ -582,10 +575,7 @@ def test_a_service_running_the_image_a_sibling_builds_is_an_entry_point(
 
     found = discover_all(tmp_path, Settings())
     assert [f.origin for f in found.commands] == ["compose.yaml:2 (web)", "compose.yaml:5 (worker)"]
-    result = runner.invoke(
-        app,
-        ["fix-imports", "--style", "root", "--write", str(tmp_path / "app"), "--format", "json"],
-    )
+    result = write_root_style(runner, tmp_path / "app")
     assert result.exit_code == 1, result.output
     [broken] = codes(result.stdout, "JD107")
     assert "compose.yaml:5 (worker)" in broken and "No module named 'jobs'" in broken

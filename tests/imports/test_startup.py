@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
+from tests._cli import run_cli
 from tests.imports._fixtrees import make_tree
 
 PROBE = """
@@ -83,13 +84,7 @@ def test_light_coercion_matches_typer(package: Path, args: list[str]) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(package)
         typer_run = CliRunner().invoke(app, argv)
-    ours = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=package,
-    )
+    ours = run_cli(package, *argv)
     assert ours.returncode == typer_run.exit_code
     if typer_run.exit_code == 2:
         assert ours.stderr.strip().splitlines()[-1] == typer_run.stderr.strip().splitlines()[-1]
@@ -120,22 +115,10 @@ def test_the_fast_exit_delivers_the_whole_report_and_its_code(tmp_path: Path) ->
     top = make_tree(tmp_path)
     for i in range(400):
         (top / f"backend/api/m{i}.py").write_bytes(b"from backend.deps import get_db\n" * 5)
-    done = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "scan-imports", "backend", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=top,
-    )
+    done = run_cli(top, "scan-imports", "backend", "--format", "json")
     assert done.returncode == 1, done.stderr
     assert len(json.loads(done.stdout)["findings"]) == 2000
-    bad = subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--max-level", "x"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=top,
-    )
+    bad = run_cli(top, "scan-imports", "--max-level", "x")
     assert bad.returncode == 2 and "--max-level" in bad.stderr
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 
 from jyoti_doctor.cli import app
 from jyoti_doctor.env.secrets import project_secrets, secret_values
+from tests import _cli
 
 PASSWORD = "Pw7Qz@Xk9Lm"  # percent-encoded in the URL; the app prints it decoded
 KEY = "sk-proj-Zq3T9vLmW2xYbN7cKd4RfH8sJ1pA6eUoVw8A"
@@ -67,15 +67,7 @@ def project(tmp_path: Path, main: str) -> Path:
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("FORMAT", "NO_COLOR")}
-    return subprocess.run(
-        [sys.executable, "-m", "jyoti_doctor", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return _cli.run_cli(root, *args, env=env)
 
 
 @pytest.mark.parametrize("fmt", ["rich", "json", "github"])
