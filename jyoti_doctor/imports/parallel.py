@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import stat
 import sys
 import threading
@@ -96,6 +95,8 @@ def _fork_worker(
     if pid:
         os.close(write_end)
         return pid, read_end
+    import pickle  # imported by map_files before the fork: the worker only looks it up
+
     # The worker. It never returns into the caller's code: whatever happens (an exception, an
     # interrupt) ends it here, and a share not delivered is redone by the parent.
     code = 1
@@ -121,6 +122,8 @@ def _collect(pid: int, read_end: int) -> list[object] | None:
         _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         return None
+    import pickle
+
     try:
         results = pickle.loads(payload)
     except Exception:  # noqa: BLE001 - a truncated payload: redo the share
@@ -150,6 +153,10 @@ def map_files(
     alone = threading.active_count() == 1
     if workers <= 1 or len(files) < threshold or not CAN_FORK or not alone:
         return _run(one, files, on_progress)
+    # Imported only here, once, before the workers inherit it: a run that forks none (most
+    # runs are small) does not pay for it.
+    import pickle  # noqa: F401
+
     # Every N-th file: neighbouring files tend to be alike in size, so strides balance the work.
     shares = [files[k::workers] for k in range(workers)]
     started: list[tuple[tuple[int, int] | None, Sequence[Path]]] = []
