@@ -261,7 +261,10 @@ def _isort_used(project: Path, pyproject: Mapping[str, object]) -> str | None:
     ]
     for path in commands:
         text = _read_small(path)
-        if text and _ISORT_COMMAND.search(text):
+        # A whole-line comment runs nothing in any of these files (`# - id: isort` left from
+        # a hook taken out, `# moved from isort to ruff`).
+        lines = (line for line in (text or "").splitlines() if not line.lstrip().startswith("#"))
+        if any(_ISORT_COMMAND.search(line) for line in lines):
             return path.relative_to(project).as_posix()
     return None
 

@@ -244,6 +244,21 @@ def test_isort_used_without_a_config_is_detected(
     assert [s.tool for s in detect(tmp_path).sorters] == [Sorter.RUFF]
 
 
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"Makefile": "lint:\n\truff check .\n# we moved from isort to ruff\n"},
+        {
+            ".pre-commit-config.yaml": "repos:\n- repo: local\n  hooks:\n"
+            "  # - id: isort\n  - id: ruff\n"
+        },
+    ],
+)
+def test_isort_named_in_a_comment_is_not_a_sorter(tmp_path: Path, files: dict[str, str]) -> None:
+    write(tmp_path, files)
+    assert detect(tmp_path).sorters == ()
+
+
 def test_isort_without_a_config_file_keeps_isort_check_passing(
     tmp_path: Path, runner: CliRunner
 ) -> None:
