@@ -33,8 +33,11 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|DSN|DATABASE_URL|AUTH", re.IGNO
 # so a password with an unencoded '@' is still masked whole.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # A URL ends at a quote (text quotes URLs), except inside its userinfo: a raw quote there is part
-# of the password (`postgresql://app:'pw'@db/app`), so the URL runs on to the host.
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^\s@/<>]*@)?[^\s'\"<>]+")
+# of the password (`postgresql://app:'pw'@db/app`), so the URL runs on to the host. A quote
+# followed by `,` `;` `]` `)` closes the URL instead (`["http://h:8000","admin@example.com"]`).
+_URL_IN_TEXT = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://(?:(?:[^\s@/<>'\"]|['\"](?![,;\])]))*@)?[^\s'\"<>]+"
+)
 # An unterminated quoted value runs to the end of the line: libpq rejects it, but it is still secret.
 _CONNINFO_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|'[^\n]*|\S+)", re.IGNORECASE)
 _QUERY_SECRET = re.compile(
@@ -48,9 +51,11 @@ _TOKEN_IN_TEXT = re.compile(r"[A-Za-z0-9_\-+/~.]{12,}={0,2}")
 # What joins a key to the text around it inside one token: a path's '/', a '.'.
 _TOKEN_JOINS = re.compile(r"([./])")
 # `NAME=value` in a command line or a log (`API_TOKEN=… uvicorn main:app`): the value of a
-# variable named like a secret is masked whatever it looks like; quoted values whole.
+# variable named like a secret is masked whatever it looks like. The value is one shell word:
+# quoted parts whole (`abc'def 1'`), and an unterminated quote runs to the next space.
 _ASSIGNMENT = re.compile(
-    r"""(?<![A-Za-z0-9_])(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>'[^']*'|"[^"]*"|[^\s'"]+)"""
+    r"""(?<![A-Za-z0-9_])(?P<name>[A-Za-z_][A-Za-z0-9_]*)="""
+    r"""(?P<value>(?:[^\s'"]+|'[^']*'|"[^"]*"|['"]\S*)+)"""
 )
 _PLAIN_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "0", "1"})
 # snake_case and UPPER_SNAKE identifiers (variable and module names) are not credentials.

@@ -172,3 +172,18 @@ def test_a_quote_inside_a_url_password_is_masked_with_it(text: str, password: st
     masked = mask_text(text)
     assert "Pw7x" not in masked and password not in masked
     assert "@db" in masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # A quote inside a value is part of the shell word: all of it is the secret.
+        ("API_TOKEN=abc'def123xyz' uvicorn main:app", "API_TOKEN=******** uvicorn main:app"),
+        ('API_TOKEN="x y"z uvicorn', "API_TOKEN=******** uvicorn"),
+        ("API_TOKEN='unterminated uvicorn", "API_TOKEN=******** uvicorn"),
+        # A quote then a comma closes a URL: the next item is not its password.
+        ('["http://localhost:8000","admin@example.com"]', None),
+    ],
+)
+def test_shell_words_and_quoted_lists(text: str, masked: str | None) -> None:
+    assert mask_text(text, []) == (text if masked is None else masked)
