@@ -1,7 +1,7 @@
 """Scanning without parsing the whole file: find the import statements, parse only those.
 
-Parsing is nearly all the cost of a scan, and nearly all of a file is not imports. A regular
-expression finds the lines that start with ``import`` or ``from``; a string- and comment-aware
+Parsing is nearly all the cost of a scan, and nearly all of a file is not imports. A search for
+the keywords finds the lines that start with ``import`` or ``from``; a string- and comment-aware
 pass drops those inside a multi-line string; the remaining statements are cut out at their exact
 byte spans and parsed together, once, at their own line numbers, so every position ``ast``
 reports is the position in the file. Whatever this module is not sure of, it declines (returns
@@ -28,9 +28,6 @@ import sys
 from .roots import ModuleInfo
 from .scan import _DYNAMIC_CALLS, FileScan, ScanOptions, scan_tree
 
-# The lines that start with an import (the definition; :func:`_keyword_lines` finds them).
-_CANDIDATE = re.compile(rb"\n[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
-_FIRST_CANDIDATE = re.compile(rb"[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
 _SIMPLE_END = re.compile(rb"[^\n(\\#'\";]*\n")
 _STRING_OR_COMMENT = re.compile(
     rb"'''(?:[^'\\]|\\.|'(?!''))*'''"
@@ -40,14 +37,8 @@ _STRING_OR_COMMENT = re.compile(
     rb"|\#[^\n]*",
     re.DOTALL,
 )
-# An import that does not start its line: `x = 1; import y`, `if c: import y`, `try: from ...`.
-# (Kept as the definition; :func:`_keyword_lines` finds the same matches without a regex scan.)
-_INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
-_DYNAMIC_WORD = re.compile(
-    rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
-)
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
 _DYNAMIC_NAMES = tuple(n.encode() for n in sorted(_DYNAMIC_CALLS))
 # What `\w` matches in a bytes pattern.
@@ -56,8 +47,8 @@ _GAP = frozenset(b" \t\f")
 _AFTER_KEYWORD = (b" ", b"\t", b"\f", b"\\", b"(")
 
 
-# Both searches below match exactly what their regexes (``_DYNAMIC_WORD``; ``_CANDIDATE``,
-# ``_FIRST_CANDIDATE`` and ``_INLINE_IMPORT``) match, but start from `bytes.find` on a literal:
+# Both searches below match exactly what their definitions, regexes kept in
+# tests/imports/test_quick_searches.py, match, but start from `bytes.find` on a literal:
 # a regex without a literal prefix tries every byte (or line) of the file, several times slower
 # (tests/imports/test_quick_searches.py compares them).
 def _dynamic_word(data: bytes) -> bool:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jyoti_doctor.imports.quick import (
-    _CANDIDATE,
-    _DYNAMIC_WORD,
-    _FIRST_CANDIDATE,
-    _INLINE_IMPORT,
-    _dynamic_word,
-    _keyword_lines,
+from jyoti_doctor.imports.quick import _dynamic_word, _keyword_lines
+from jyoti_doctor.imports.scan import _DYNAMIC_CALLS
+
+# The definitions. The lines that start with an import:
+_CANDIDATE = re.compile(rb"\n[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
+_FIRST_CANDIDATE = re.compile(rb"[ \t\f]*(?:import|from)(?=[ \t\f\\(])")
+# An import that does not start its line: `x = 1; import y`, `if c: import y`, `try: from ...`.
+_INLINE_IMPORT = re.compile(rb"[;:][ \t\f]*(?:import|from)[ \t\f\\(]")
+# A call named like a dynamic import, as a whole word.
+_DYNAMIC_WORD = re.compile(
+    rb"(?<![\w])(?:" + b"|".join(n.encode() for n in sorted(_DYNAMIC_CALLS)) + rb")(?![\w])"
 )
 
 
