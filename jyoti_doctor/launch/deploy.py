@@ -152,7 +152,8 @@ def _from_procfile(project_dir: Path) -> Iterator[Found]:
 
 
 def _from_render(project_dir: Path) -> Iterator[Found]:
-    """Each service of ``render.yaml`` with a ``startCommand``, the first web service first."""
+    """Each service of ``render.yaml`` with a ``startCommand``, the first web service first.
+    Only the first blueprint file found is read, as for compose files."""
     for name in RENDER_FILES:
         text = _read(project_dir / name)
         if text is None:
@@ -172,6 +173,7 @@ def _from_render(project_dir: Path) -> Iterator[Found]:
                 + (f" (rootDir {root})" if root != "." else ""),
                 env,
             )
+        return
 
 
 def parse_render_services(text: str, name: str = "render.yaml") -> list[dict[str, str]]:
@@ -507,6 +509,8 @@ def _compose_services(
         if v.get("build") is not None or (isinstance(v.get("image"), str) and v["image"] in builds)
     ]
     order = sorted(built, key=lambda k: (k not in _WEB_NAMES, built.index(k)))
+    # Services built from the same Dockerfile (a web and its worker) share its reading.
+    images: dict[Path, Image | None] = {}
     for key in order:
         service = services[key]
         build = service.get("build")
@@ -518,9 +522,10 @@ def _compose_services(
             context_rel = str(build.get("context") or ".")
             dockerfile = str(build.get("dockerfile") or DOCKERFILE)
         context = Path(os.path.normpath(project_dir / (context_rel or ".")))
-        image = read_image(context / dockerfile, context) or Image(
-            context / dockerfile, context, PurePosixPath("/"), (), (), None, None
-        )
+        path = context / dockerfile
+        if path not in images:
+            images[path] = read_image(path, context)
+        image = images[path] or Image(path, context, PurePosixPath("/"), (), (), None, None)
         mounts = tuple(_mounts(service.get("volumes"), project_dir))
         command = service.get("command")
         argv: list[str] | None = None
