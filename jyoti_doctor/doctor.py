@@ -162,7 +162,9 @@ def check_imports_line(
     settings: Settings,
     fix_command: str | None,
     startup: StartupResult | None = None,
+    unjudged: str = "no known start command",
 ) -> CheckResult:
+    """``unjudged``: why there is no start-up prediction, when ``startup`` is None."""
     try:
         from .imports.run import scan_imports
     except ImportError as exc:
@@ -188,7 +190,7 @@ def check_imports_line(
         inside = " or ".join(f"`cd {p} && …`" for p in result.packages[:2])
         if startup is None:
             verdict = (
-                f"{self_imports} absolute self-import(s): not judged, no known start command "
+                f"{self_imports} absolute self-import(s): not judged, {unjudged} "
                 f"(they break a launch from inside the package: {inside}) — "
             )
         else:
@@ -397,8 +399,10 @@ def doctor(
     # start command; they are shown (and happen, for the app) in the documented order.
     fix_command: str | None = None
     startup_result: StartupResult | None = None
+    unjudged = "no known start command"
     if Check.STARTUP in skip:
         startup = skipped(Check.STARTUP)
+        unjudged = "the start-up check is skipped"
     else:
         started = time.monotonic()
         try:
@@ -412,6 +416,7 @@ def doctor(
                     f"not checked: a file is too deeply nested to analyse ({type(exc).__name__})",
                 )
             )
+            unjudged = "the start-up check could not run"
         startup = replace(startup_line.line, seconds=time.monotonic() - started)
         fix_command = startup_line.recommended_command
         startup_result = startup_line.result
@@ -433,7 +438,9 @@ def doctor(
         if Check.IMPORTS in skip
         else guarded(
             Check.IMPORTS,
-            lambda: check_imports_line(project_dir, settings, fix_command, startup_result),
+            lambda: check_imports_line(
+                project_dir, settings, fix_command, startup_result, unjudged
+            ),
         ),
         startup,
         *([routes] if routes is not None else []),

@@ -279,3 +279,11 @@ def test_self_imports_with_no_known_launch_are_not_errors(tmp_path: Path) -> Non
     line = next(x for x in lines(report) if "Imports" in x)
     assert line.startswith("[✓] Imports: 1 absolute self-import(s): not judged, no known start")
     assert all(f.severity is not Severity.ERROR for f in report.findings)
+
+
+def test_self_imports_unjudged_say_the_start_up_check_was_skipped(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["doctor", str(JYOTIFLOW), "--skip", "env", "--skip", "db", "--skip", "startup"]
+    )
+    assert "not judged, the start-up check is skipped" in result.stdout
+    assert "no known start command" not in result.stdout
