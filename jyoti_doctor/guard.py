@@ -79,6 +79,11 @@ class Verdict:
     def breaks(self) -> bool:
         return self.before is Outcome.WORKS and self.after is Outcome.FAILS
 
+    @property
+    def checked(self) -> bool:
+        """Predicted on both sides: a side that could not be is a verdict not checked."""
+        return Outcome.NOT_CHECKED not in (self.before, self.after)
+
 
 @dataclass(frozen=True)
 class GuardResult:
@@ -125,9 +130,7 @@ class GuardResult:
                         location=failing[0].where,
                     )
                 )
-            unknown = [
-                v for v in verdicts if Outcome.NOT_CHECKED in (v.before, v.after) and not v.breaks
-            ]
+            unknown = [v for v in verdicts if not v.checked and not v.breaks]
             if unknown:
                 shown = "; ".join(f"{v.point.name}: {v.why}" for v in unknown[:3])
                 more = f" (and {len(unknown) - 3} more)" if len(unknown) > 3 else ""
@@ -161,9 +164,7 @@ def attach(report: Report, guard: GuardResult, *, forced: bool, refused_write: b
         return report
     section = guard.section()
     summary = dict(report.summary)
-    unknown = sum(
-        1 for v in guard.verdicts if v.before is Outcome.NOT_CHECKED and v.after is v.before
-    )
+    unknown = sum(1 for v in guard.verdicts if not v.checked)
     summary["entry_points"] = (
         f"{len(guard.verdicts) - unknown} predicted"
         + (f", {unknown} not checked" if unknown else "")
