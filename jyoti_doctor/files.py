@@ -67,7 +67,10 @@ def _exclude_spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
 
 def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
     try:
-        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        path = directory / ".gitignore"
+        if not path.is_file():  # a FIFO or a device: reading it would not end
+            return None
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     return _spec(text.splitlines())

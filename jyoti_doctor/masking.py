@@ -52,10 +52,10 @@ _TOKEN_IN_TEXT = re.compile(r"[A-Za-z0-9_\-+/~.]{12,}={0,2}")
 _TOKEN_JOINS = re.compile(r"([./])")
 # `NAME=value` in a command line or a log (`API_TOKEN=… uvicorn main:app`): the value of a
 # variable named like a secret is masked whatever it looks like. The value is one shell word:
-# quoted parts whole (`abc'def 1'`), and an unterminated quote runs to the next space.
+# quoted parts whole (`abc'def 1'`); an unterminated quote runs to the end of the line.
 _ASSIGNMENT = re.compile(
     r"""(?<![A-Za-z0-9_])(?P<name>[A-Za-z_][A-Za-z0-9_]*)="""
-    r"""(?P<value>(?:[^\s'"]+|'[^']*'|"[^"]*"|['"]\S*)+)"""
+    r"""(?P<value>(?:[^\s'"]+|'[^']*'|"[^"]*"|['"][^\n]*)+)"""
 )
 _PLAIN_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "0", "1"})
 # snake_case and UPPER_SNAKE identifiers (variable and module names) are not credentials.

@@ -81,3 +81,21 @@ def test_a_special_procfile(project: Path, kind: str) -> None:
     done = run(project, "check-startup", "--format", "json")
     assert done.returncode == 2, done.stderr
     assert "not a regular file" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        # The fuzz suite's find: the import lint read pyproject.toml's text whatever it was.
+        ("pyproject.toml", ["fix-imports", "app", "--write", "--style", "root"]),
+        ("pyproject.toml", ["check-startup", "uvicorn app:app"]),
+        (".gitignore", ["scan-imports", "app", "--no-cache"]),
+        ("app/.gitignore", ["fix-imports", "app"]),
+    ],
+)
+def test_a_fifo_config_file_is_never_read(project: Path, name: str, args: list[str]) -> None:
+    (project / "app/main.py").write_text("from app import x\nx = 1\n")
+    os.mkfifo(project / name)
+    done = run_cli(project, *args, "--format", "json", env=bare_env(project), timeout=30)
+    assert done.returncode in (0, 1, 2), done.stderr
+    assert "Traceback" not in done.stderr

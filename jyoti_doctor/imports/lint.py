@@ -80,10 +80,12 @@ def _strings(value: object) -> list[str]:
 
 
 def _read_toml(path: Path) -> Mapping[str, object] | None:
+    text = _read_small(path)  # never a FIFO or a device: that read would not end
+    if text is None:
+        return None
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
 
 

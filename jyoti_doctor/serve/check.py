@@ -373,6 +373,8 @@ def _is_fastapi(resolved: Resolved) -> bool:
         base = item.path / Path(*entry.module.split("."))
         candidates += [base.with_suffix(".py"), base / "__init__.py"]
     for path in candidates:
+        if not path.is_file():  # a FIFO or a device: reading it would not end
+            continue
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:

@@ -182,11 +182,8 @@ def _label(path: Path, base: Path) -> str:
 
 def _poetry_env(project_dir: Path) -> Interpreter | None:
     """The virtualenv poetry keeps outside the project, when poetry manages it."""
-    pyproject = project_dir / "pyproject.toml"
-    try:
-        if "[tool.poetry" not in pyproject.read_text(encoding="utf-8", errors="replace"):
-            return None
-    except OSError:
+    text = _read_small(project_dir / "pyproject.toml")
+    if text is None or "[tool.poetry" not in text:
         return None
     poetry = shutil.which("poetry")
     if poetry is None:

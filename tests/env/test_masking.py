@@ -180,7 +180,8 @@ def test_a_quote_inside_a_url_password_is_masked_with_it(text: str, password: st
         # A quote inside a value is part of the shell word: all of it is the secret.
         ("API_TOKEN=abc'def123xyz' uvicorn main:app", "API_TOKEN=******** uvicorn main:app"),
         ('API_TOKEN="x y"z uvicorn', "API_TOKEN=******** uvicorn"),
-        ("API_TOKEN='unterminated uvicorn", "API_TOKEN=******** uvicorn"),
+        # An unterminated quote: the rest of the line may be the secret.
+        ("API_TOKEN='unterminated secret\nnext", "API_TOKEN=********\nnext"),
         # A quote then a comma closes a URL: the next item is not its password.
         ('["http://localhost:8000","admin@example.com"]', None),
     ],
