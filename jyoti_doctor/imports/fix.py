@@ -20,7 +20,7 @@ from ..findings import Applicability, ExitCode, Finding, Location, Report, Secti
 from ..rules import Rule
 from .lint import LintPolicy, RelativeBan, SortError, detect, find_tool, run_sorter
 from .parallel import PARALLEL_THRESHOLD, QUICK_PARALLEL_THRESHOLD, map_files, read_module
-from .quick import import_tree
+from .quick import import_tree, statement_trees
 from .rewrite import FIXABLE_RULES, plan, splice
 from .roots import ModuleInfo, PackageRoot, module_info
 from .run import ImportSettings, run_by_path, skipped_section, targets
@@ -145,22 +145,25 @@ def fix_source(
     )
     if info is None:
         return FileFix(FileScan(path, None))
-    tree = None if options.check_syntax else import_tree(data, info.root.name, path)
-    by_statements = tree is not None
-    if tree is None:
+    # The import statements (all the plan needs) and what the scan needs (the same, with the
+    # statements that may hold a dynamic reference).
+    trees = None if options.check_syntax else statement_trees(data, info.root.name, path)
+    by_statements = trees is not None
+    if trees is None:
         parsed = parse_source(data, path, info.module)
         if isinstance(parsed, FileScan):
             return FileFix(parsed)
-        tree = parsed
-        # Taken whole only for a possible dynamic reference (which the rewrite never touches):
-        # its statements are as sure as any other file's, so the spans are verified alone.
+        trees = parsed, parsed
+        # Taken whole only for a dynamic reference it could not place (which the rewrite never
+        # touches): its imports are as sure as any other file's, so the spans are verified alone.
         by_statements = not options.check_syntax and (
-            import_tree(data, info.root.name, path, dynamic=False) is not None
+            import_tree(data, info.root.name, path) is not None
         )
+    tree, scanned = trees
     # Built once for the scan's columns and the plan's offsets (an ASCII file's columns need
     # none, and a file without a fixable import needs no offsets).
-    index = LineIndex(data) if tree.body and not data.isascii() else None
-    scan = scan_tree(tree, data, path, info, scan_options, index=index)
+    index = LineIndex(data) if scanned.body and not data.isascii() else None
+    scan = scan_tree(scanned, data, path, info, scan_options, index=index)
     if rules is not None:
         scan = apply_rules(scan, info, rules, options.style)
     if not any(i.replacement is not None for i in scan.imports):

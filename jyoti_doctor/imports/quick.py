@@ -9,10 +9,17 @@ reports is the position in the file. Whatever this module is not sure of, it dec
 
 * NUL bytes, a byte-order mark, ``\\r`` line breaks, bytes that are not UTF-8 or a coding
   cookie naming another encoding;
-* a possible ``if __name__ == "__main__":`` block or dynamic reference (they need the whole tree);
+* a possible ``if __name__ == "__main__":`` block (it needs the whole tree);
+* a possible dynamic reference (JD104) whose logical line does not parse alone (a ``case``
+  clause) or is also a scanned import statement;
 * an import after ``;`` or after a block header's ``:`` on the same line;
 * on Python 3.12 and later, any f-string (PEP 701 lets them nest quotes);
 * statements that do not parse on their own, or parse as anything but one import each.
+
+A possible dynamic reference needs only the logical lines holding a string that starts with the
+package's name: a bracket-, string- and comment-aware pass finds where each of them begins and
+ends, and each is parsed alone at its own position: a block header with a stand-in body after
+it, a clause (``elif``, ``except``...) with a stand-in statement to continue before it.
 
 A file with a syntax error outside its imports is therefore not reported here (only the
 ``--check-syntax`` whole-file parse sees it); everything else is found exactly as the whole-file
@@ -24,6 +31,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Sequence
 
 from .roots import ModuleInfo
 from .scan import _DYNAMIC_CALLS, FileScan, ScanOptions, scan_tree
@@ -37,6 +45,11 @@ _STRING_OR_COMMENT = re.compile(
     rb"|\#[^\n]*",
     re.DOTALL,
 )
+# What decides where a logical line ends: strings and comments (a bracket or a line break inside
+# one does not count), brackets, and a backslash that joins the next line.
+_LOGICAL_TOKEN = re.compile(_STRING_OR_COMMENT.pattern + rb"|[()\[\]{}]|\\\n", re.DOTALL)
+# The clauses that continue a compound statement begun on an earlier line.
+_CLAUSE = re.compile(rb"(?:elif|else|except|finally)(?![\w])")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
@@ -89,7 +102,17 @@ def _keyword_lines(data: bytes) -> tuple[list[int], bool]:
     return starts, inline
 
 
-def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
+def _maybe_dynamic(data: bytes, root: bytes) -> bool:
+    """Whether the file may hold a dynamic reference (JD104): a string starting with the
+    package's name, and a call named like a dynamic import. The whole-file search looks at calls
+    whose function is named exactly one of these, so only the whole words matter (`dispatch` and
+    `autoreload` do not); a non-ASCII identifier may become one (NFKC normalization)."""
+    if b'"' + root not in data and b"'" + root not in data:
+        return False
+    return _dynamic_word(data) or not data.isascii()
+
+
+def _unsure(data: bytes) -> bool:
     if b"\0" in data or b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
         return True
     for line in data.split(b"\n", 2)[:2]:
@@ -99,11 +122,6 @@ def _unsure(data: bytes, root: bytes, dynamic: bool = True) -> bool:
         ):
             return True
     if b"__main__" in data:
-        return True
-    quoted = (b'"' + root, b"'" + root)
-    # The whole-file search looks at calls whose function is named exactly one of these, so
-    # only the whole words matter (`dispatch` and `autoreload` do not).
-    if dynamic and any(q in data for q in quoted) and _dynamic_word(data):
         return True
     return sys.version_info >= (3, 12) and _FSTRING.search(data) is not None
 
@@ -138,27 +156,155 @@ def _statement_end(data: bytes, start: int) -> int | None:
     return n if depth == 0 else None
 
 
+def _logical_spans(data: bytes, offsets: Sequence[int]) -> list[tuple[int, int]] | None:
+    """The logical lines holding ``offsets`` (sorted positions of quotes), each once, as byte
+    spans from the start of its first physical line to the line break that ends it; ``None``
+    when an offset is not in a string or comment, or the brackets do not add up."""
+    spans: list[tuple[int, int]] = []
+    depth = 0
+    line_start = 0  # where the current logical line's first physical line starts
+    pos = 0  # the end of the previous token
+    k = 0  # the next offset to place
+    pending = False  # the current logical line holds an offset
+    for m in _LOGICAL_TOKEN.finditer(data):
+        start = m.start()
+        if depth == 0 and data.find(b"\n", pos, start) >= 0:
+            # Line breaks outside brackets, strings and comments end logical lines.
+            if pending:
+                spans.append((line_start, data.find(b"\n", pos, start)))
+                pending = False
+                if k == len(offsets):
+                    return spans
+            line_start = data.rfind(b"\n", pos, start) + 1
+        if k < len(offsets) and offsets[k] < start:
+            return None  # a quote outside every string: an unterminated one
+        first = data[start]
+        if first in b"([{":
+            depth += 1
+        elif first in b")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif first != 0x5C:  # a string or a comment (0x5C: a backslash continuation)
+            end = m.end()
+            while k < len(offsets) and offsets[k] < end:
+                k += 1
+                pending = True
+        pos = m.end()
+    if depth or k < len(offsets):
+        return None
+    if pending:
+        end = data.find(b"\n", pos)
+        spans.append((line_start, len(data) if end < 0 else end))
+    return spans
+
+
+def _shift_first_line(stmt: ast.stmt, line: int, indent: int) -> None:
+    """Give the nodes on ``line`` the columns they have in the file, ``indent`` further right
+    than in the statement parsed alone."""
+    for node in ast.walk(stmt):
+        if getattr(node, "lineno", None) == line:
+            node.col_offset += indent  # type: ignore[attr-defined]
+        if getattr(node, "end_lineno", None) == line:
+            node.end_col_offset += indent  # type: ignore[attr-defined]
+
+
+def _parse_alone(text: bytes, line: int, path: str) -> list[ast.stmt] | None:
+    """``text``, one logical line, parsed at ``line``. A block header (``def``, ``with``, a
+    decorator...) gets a stand-in body on the lines after it, a clause (``elif``, ``except``...)
+    a stand-in statement to continue on the line before it. ``None`` if it does not parse."""
+    clause = _CLAUSE.match(text)
+    if clause is not None:
+        if line < 2:
+            return None
+        opener = b"try: pass\n" if clause.group() in (b"except", b"finally") else b"if 1: pass\n"
+        attempts: tuple[tuple[bytes, bytes], ...] = ((b"\n" * (line - 2) + opener, b"\n pass"),)
+    else:
+        at_line = b"\n" * (line - 1)
+        if text.startswith(b"@"):
+            attempts = ((at_line, b"\nclass _: pass"),)
+        else:
+            attempts = ((at_line, b""), (at_line, b"\n pass"))
+    for before, after in attempts:
+        try:
+            return ast.parse(before + text + after, filename=path).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+    return None
+
+
+def dynamic_statements(
+    data: bytes, root: bytes, path: str, imports: Sequence[ast.stmt]
+) -> list[ast.stmt] | None:
+    """The statements (each parsed alone, at its position in the file) of the logical lines
+    holding a string that starts with the package's name: every call the whole-file search for
+    dynamic references (JD104) looks at lies in one of them. ``None`` when unsure, or when one
+    of them is also among ``imports`` (those statements are already scanned)."""
+    offsets: list[int] = []
+    for quoted in (b'"' + root, b"'" + root):
+        at = data.find(quoted)
+        while at >= 0:
+            offsets.append(at)
+            at = data.find(quoted, at + 1)
+    offsets.sort()
+    spans = _logical_spans(data, offsets)
+    if spans is None:
+        return None
+    taken = [(s.lineno, s.end_lineno or s.lineno) for s in imports]
+    body: list[ast.stmt] = []
+    line = 1
+    pos = 0
+    for start, end in spans:
+        line += data.count(b"\n", pos, start)
+        pos = start
+        last = line + data.count(b"\n", start, end)
+        if any(first <= last and line <= final for first, final in taken):
+            return None
+        text_start = start
+        while data[text_start] in _GAP:
+            text_start += 1
+        statements = _parse_alone(data[text_start:end], line, path)
+        if statements is None:
+            return None
+        for stmt in statements:
+            _shift_first_line(stmt, line, text_start - start)
+        body.extend(statements)
+    return body
+
+
 def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -> FileScan | None:
     """The file's self-imports from its import statements alone, or ``None`` when unsure."""
-    tree = import_tree(data, info.root.name, path)
-    if tree is None:
+    trees = statement_trees(data, info.root.name, path)
+    if trees is None:
         return None
-    if not tree.body:
+    _, scanned = trees
+    if not scanned.body:
         return FileScan(path, info.module)
-    return scan_tree(tree, data, path, info, options)
+    return scan_tree(scanned, data, path, info, options)
 
 
-def import_tree(
-    data: bytes, root_name: str, path: str, *, dynamic: bool = True
-) -> ast.Module | None:
-    """A module of the file's import statements that name ``root_name``, each at its own
-    position in the file (line and column), or ``None`` when unsure.
-
-    ``dynamic=False``: for a caller that does not look for dynamic references (JD104), a
-    possible one is no reason to decline.
-    """
+def statement_trees(data: bytes, root_name: str, path: str) -> tuple[ast.Module, ast.Module] | None:
+    """What a scan of the file needs, without parsing all of it: its import statements that
+    name ``root_name`` (:func:`import_tree`), and the same with the statements that may hold a
+    dynamic reference (:func:`dynamic_statements`); ``None`` when unsure."""
+    imports = import_tree(data, root_name, path)
+    if imports is None:
+        return None
     root = root_name.encode()
-    if _unsure(data, root, dynamic):
+    if not _maybe_dynamic(data, root):
+        return imports, imports
+    dynamic = dynamic_statements(data, root, path, imports.body)
+    if dynamic is None:
+        return None
+    return imports, ast.Module(body=[*imports.body, *dynamic], type_ignores=[])
+
+
+def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
+    """A module of the file's import statements that name ``root_name``, each at its own
+    position in the file (line and column), or ``None`` when unsure. A caller that looks for
+    dynamic references (JD104) adds their statements (:func:`statement_trees`)."""
+    root = root_name.encode()
+    if _unsure(data):
         return None
     starts, inline = _keyword_lines(data)
     if inline:
@@ -223,11 +369,6 @@ def import_tree(
             return None
         if stmt.col_offset != 0:
             return None
-        if not indent:
-            continue
-        for node in ast.walk(stmt):
-            if getattr(node, "lineno", None) == line:
-                node.col_offset += indent  # type: ignore[attr-defined]
-            if getattr(node, "end_lineno", None) == line:
-                node.end_col_offset += indent  # type: ignore[attr-defined]
+        if indent:
+            _shift_first_line(stmt, line, indent)
     return tree

@@ -154,11 +154,10 @@ def _verify_spans(
         _same_bindings(edit, found, info, style)
     # The second pass, over the rewritten statements: every other byte is an old byte whose
     # statements the first pass planned already. Where they cannot be placed alone, over every
-    # import statement of the new file (it does not look for dynamic references, so a possible
-    # one is no reason to parse the whole file).
+    # import statement of the new file (it does not look for dynamic references).
     tree = _rewritten_statements(new, spans, path)
     if tree is None:
-        tree = import_tree(new, info.root.name, path, dynamic=False)
+        tree = import_tree(new, info.root.name, path)
     if tree is None:
         try:
             tree = ast.parse(new, filename=path)

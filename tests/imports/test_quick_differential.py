@@ -14,7 +14,7 @@ import pytest
 
 from jyoti_doctor.config import Style
 from jyoti_doctor.imports.fix import FixOptions, fix_source
-from jyoti_doctor.imports.quick import quick_scan
+from jyoti_doctor.imports.quick import _maybe_dynamic, quick_scan
 from jyoti_doctor.imports.roots import PackageRoot, module_info
 from jyoti_doctor.imports.scan import FileScan, ScanOptions
 from jyoti_doctor.imports.scanner import scan_source
@@ -126,6 +126,25 @@ PIECES = [
     "x = (reload)('backend.deps')\n",
     "r'\\'' ; b = 1\n",
     "'''a \\''' still''' + 'from backend.deps import in_string'\n",
+    # Dynamic references found from their logical lines alone (and the lines that defeat it).
+    '@mock.patch("backend.deps.get_db")\ndef test_a():\n    pass\n',
+    'class T:\n    @patch(\n        "backend.api.x",  # a comment\n    )\n    def t(self): ...\n',
+    "if a:\n    pass\nelif patch('backend.api.y'):\n    pass\nelse:  # 'backend.z'\n    pass\n",
+    "try:\n    pass\nexcept reload('backend.e'):\n    pass\nfinally:  # 'backend.f'\n    pass\n",
+    'with patch("backend.deps.w") as w, \\\n        patch("backend.deps.v"):\n    pass\n',
+    'def d(x=import_module("backend.deps")):\n    return x\n',
+    'y = foo(import_module("\\x62ackend.hidden"),\n        "backend.shown")\n',
+    'z = import_module("" "backend.joined")\n',
+    'w = import_module("back" "end.split")\n',
+    '"""Docs that name "backend.deps" and\n    import_module(\'backend.in_doc\')"""\n',
+    "# patch('backend.only_in_a_comment')\n",
+    "q = find_spec('backend' + '.x'); r = [__import__('backend.deps')]\n",
+    "match v:\n    case 1 if import_module('backend.case'):\n        pass\n",
+    "s = patch('backend.unbalanced'))\n",
+    "t = patch('backend.unterminated)\n",
+    "\uff49mport_module('backend.nfkc')\n",
+    "if c: import_string('backend.inline_header')\n",
+    "from backend.deps import u  # patch('backend.same_line')\n",
 ]
 
 
@@ -133,7 +152,7 @@ def test_generated_tricky_files_give_identical_findings(tmp_path: Path) -> None:
     rng = random.Random(20261201)
     root = PackageRoot("backend", tmp_path)
     path = tmp_path / "backend/api/routes.py"
-    quick = 0
+    quick = dynamic = 0
     for _ in range(600):
         data = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 8))).encode()
         fast, whole = compare(data, path, root)
@@ -145,7 +164,13 @@ def test_generated_tricky_files_give_identical_findings(tmp_path: Path) -> None:
             assert not fast.imports or all(i.line for i in fast.imports)
             continue
         assert fast == whole, data.decode()
+        dynamic += quick_scan(data, str(path), info, FAST) is not None and _maybe_dynamic(
+            data, b"backend"
+        )
     assert quick > 100
+    # Files with a possible dynamic reference must take the statement path too, or the
+    # logical-line search for them is compared on nothing.
+    assert dynamic > 50, dynamic
 
 
 def test_allowed_difference_is_only_outside_imports() -> None:
