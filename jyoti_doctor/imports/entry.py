@@ -10,7 +10,6 @@ The rewrite never touches them; scan and fix report why (``Rule.RUN_BY_PATH``).
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -50,6 +49,8 @@ def _alembic_locations(project: Path, bases: Iterable[Path]) -> dict[Path, str]:
     for ini in sorted(candidates):
         if not ini.is_file():
             continue
+        import configparser
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(ini, encoding="utf-8")
@@ -100,38 +101,42 @@ class RunByPath:
     """Answers "is this file run by path, and why?" for the files of one run."""
 
     def __init__(self, roots: Sequence[PackageRoot], config: Settings | None = None) -> None:
-        self._dirs: dict[Path, str] = {}
-        self._files: dict[Path, str] = {}
+        # Absolute paths as strings: asked once per file of the run, pathlib costs more than
+        # the answer.
+        self._dirs: dict[str, str] = {}
+        self._files: dict[str, str] = {}
         projects = {project_dir(r) for r in roots}
         for project in sorted(projects):
             bases = [r.base.absolute() for r in roots if project_dir(r) == project]
-            self._dirs.update(_alembic_locations(project, bases))
-            self._files.update(_start_scripts(project, config or Settings()))
-        self._bare: dict[Path, str | None] = {}
+            for directory, why in _alembic_locations(project, bases).items():
+                self._dirs[str(directory) + os.sep] = why
+            for file, why in _start_scripts(project, config or Settings()).items():
+                self._files[str(file)] = why
+        self._bare: dict[str, str | None] = {}
 
     def reason(self, path: Path | str) -> str | None:
         """Why ``path`` is run by path, or None when it is an ordinary module."""
-        file = Path(os.path.abspath(path))
+        file = os.path.abspath(path)
         hit = self._files.get(file)
         if hit is not None:
             return hit
-        text = str(file)
         for directory, why in self._dirs.items():
-            if text.startswith(str(directory) + os.sep):
+            if file.startswith(directory):
                 return why
-        parent = file.parent
-        if file.name == "env.py" and (parent / "script.py.mako").is_file():
+        parent, name = os.path.split(file)
+        if name == "env.py" and os.path.isfile(os.path.join(parent, "script.py.mako")):
             return "alembic runs env.py by path (script.py.mako sits next to it)"
-        if file.name in _TOOL_FILES:
-            return _TOOL_FILES[file.name]
-        return self._bare_directory(parent, file.name)
+        if name in _TOOL_FILES:
+            return _TOOL_FILES[name]
+        return self._bare_directory(parent, name)
 
-    def _bare_directory(self, parent: Path, name: str) -> str | None:
+    def _bare_directory(self, parent: str, name: str) -> str | None:
         if parent not in self._bare:
             why = None
+            directory = Path(parent)
             # Most directories are regular packages: one stat answers for all their files.
-            if not _is_regular_package(parent):
-                above = parent.parent
+            if not _is_regular_package(directory):
+                above = directory.parent
                 while (
                     not _is_regular_package(above)
                     and above != above.parent
@@ -140,12 +145,12 @@ class RunByPath:
                     above = above.parent
                 if _is_regular_package(above):
                     why = (
-                        f"{parent.name}/ has no __init__.py inside a package: its files are run "
-                        "by path (scripts, migrations), not imported as modules"
+                        f"{directory.name}/ has no __init__.py inside a package: its files are "
+                        "run by path (scripts, migrations), not imported as modules"
                     )
             self._bare[parent] = why
         why = self._bare[parent]
-        if why is None and name == "conftest.py" and not _is_regular_package(parent):
+        if why is None and name == "conftest.py" and not _is_regular_package(Path(parent)):
             return "pytest imports a conftest.py outside a package as a top-level module"
         return why
 

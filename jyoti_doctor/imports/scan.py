@@ -427,6 +427,8 @@ def to_findings(scans: Sequence[FileScan], display: Callable[[str], str] = str) 
     """Findings in file order; ``display`` turns a path into the one to show (e.g. relative)."""
     out: list[Finding] = []
     for scan in scans:
+        if scan.error is None and not scan.imports:
+            continue
         shown = display(scan.path)
         if scan.error is not None:
             out.append(

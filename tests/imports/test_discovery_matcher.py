@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import os
+from pathlib import Path
 
 import pytest
 
-from jyoti_doctor.files import DEFAULT_EXCLUDES, _spec, exclude_matcher
+from jyoti_doctor.files import DEFAULT_EXCLUDES, _spec, display_path, exclude_matcher
 
 NAMES = [
     ".git",
@@ -50,3 +52,31 @@ def test_compiled_matcher_agrees_with_pathspec(patterns: list[str]) -> None:
     fast = exclude_matcher(spec)
     for rel in paths():
         assert fast(rel) == spec.match_file(rel), rel
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "x.py",
+        "./x.py",
+        "a/./b/x.py",
+        "a//b/x.py",
+        "a/../b/x.py",
+        "a/../../b/x.py",
+        "../x.py",
+        "..foo/x.py",
+        "../../a/b",
+        ".",
+        "a/b/",
+        "/abs/x.py",
+    ],
+)
+def test_display_path_shortcut_agrees_with_relpath(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reference is the definition: relative to the working directory when below it.
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    rel = os.path.relpath(path)
+    assert display_path(path) == (path if rel.startswith("..") else rel)
