@@ -84,6 +84,8 @@ def dumps_utf8(doc: object) -> str:
     """``doc`` as compact JSON that encodes to UTF-8 whatever strings it holds."""
     # Compact: with an indent the json module falls back to its pure-Python encoder (~10x slower).
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii():  # asked of the string's header, not its characters: the common case
+        return text + "\n"
     return _SURROGATE.sub(_escape_surrogate, text) + "\n"
 
 
