@@ -29,6 +29,7 @@ parse finds it (tests/imports/test_quick_differential.py).
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ _STRING_OR_COMMENT = re.compile(
 _LOGICAL_TOKEN = re.compile(_STRING_OR_COMMENT.pattern + rb"|[()\[\]{}]|\\\n", re.DOTALL)
 # The clauses that continue a compound statement begun on an earlier line.
 _CLAUSE = re.compile(rb"(?:elif|else|except|finally)(?![\w])")
+_TOP_LEVEL_IF = re.compile(rb"(?:^|\n)\f*if(?![\w])")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
@@ -57,6 +59,7 @@ _DYNAMIC_NAMES = tuple(n.encode() for n in sorted(_DYNAMIC_CALLS))
 # What `\w` matches in a bytes pattern.
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _GAP = frozenset(b" \t\f")
+_WORD_BYTES = tuple(bytes([c]) for c in _WORD)
 _AFTER_KEYWORD = (b" ", b"\t", b"\f", b"\\", b"(")
 
 
@@ -112,6 +115,57 @@ def _maybe_dynamic(data: bytes, root: bytes) -> bool:
     return _dynamic_word(data) or not data.isascii()
 
 
+def _top_level_ifs(data: bytes) -> list[int]:
+    """Where the keyword ``if`` starts a line (after form feeds, which reset the column):
+    where every ``if`` statement of the module's top level starts."""
+    if b"\f" in data:
+        return [m.end() - 2 for m in _TOP_LEVEL_IF.finditer(data)]
+    starts = [0] if data.startswith(b"if") else []
+    at = data.find(b"\nif")
+    while at >= 0:
+        starts.append(at + 1)
+        at = data.find(b"\nif", at + 1)
+    return [i for i in starts if data[i + 2 : i + 3] not in _WORD_BYTES]
+
+
+def _logical_line_end(data: bytes, start: int) -> int | None:
+    """Where the logical line starting at ``start`` (outside any string) ends, or ``None``
+    when its brackets do not add up."""
+    depth = 0
+    pos = start
+    for m in _LOGICAL_TOKEN.finditer(data, start):
+        if depth == 0:
+            end = data.find(b"\n", pos, m.start())
+            if end >= 0:
+                return end
+        first = data[m.start()]
+        if first in b"([{":
+            depth += 1
+        elif first in b")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        pos = m.end()
+    if depth:
+        return None
+    end = data.find(b"\n", pos)
+    return len(data) if end < 0 else end
+
+
+def _guard_spelt_otherwise(data: bytes) -> bool:
+    """Whether an ``if __name__ == "__main__":`` block may hide behind another spelling of
+    its string ("\\x5f_main__"): a top-level ``if`` whose header names ``__name__`` (in a
+    non-ASCII file, any: NFKC normalization may make the name)."""
+    ascii_only = data.isascii()
+    if ascii_only and b"__name__" not in data:
+        return False
+    for start in _top_level_ifs(data):
+        end = _logical_line_end(data, start)
+        if not ascii_only or end is None or b"__name__" in data[start:end]:
+            return True
+    return False
+
+
 def _unsure(data: bytes) -> bool:
     if b"\0" in data or b"\r" in data or data.startswith(b"\xef\xbb\xbf"):
         return True
@@ -122,6 +176,8 @@ def _unsure(data: bytes) -> bool:
         ):
             return True
     if b"__main__" in data:
+        return True
+    if _guard_spelt_otherwise(data):
         return True
     return sys.version_info >= (3, 12) and _FSTRING.search(data) is not None
 
@@ -199,35 +255,44 @@ def _logical_spans(data: bytes, offsets: Sequence[int]) -> list[tuple[int, int]]
     return spans
 
 
-def _shift_first_line(stmt: ast.stmt, line: int, indent: int) -> None:
-    """Give the nodes on ``line`` the columns they have in the file, ``indent`` further right
-    than in the statement parsed alone."""
-    for node in ast.walk(stmt):
-        if getattr(node, "lineno", None) == line:
-            node.col_offset += indent  # type: ignore[attr-defined]
-        if getattr(node, "end_lineno", None) == line:
-            node.end_col_offset += indent  # type: ignore[attr-defined]
+def _place(statements: Sequence[ast.stmt], delta: int, first: int, indent: int) -> None:
+    """Move statements parsed alone to where they sit in the file: ``delta`` lines down, and
+    the nodes on their first line (``first`` in the parse) ``indent`` columns right."""
+    for stmt in statements:
+        for node in ast.walk(stmt):
+            lineno = getattr(node, "lineno", None)
+            if lineno is None:
+                continue
+            if lineno == first:
+                node.col_offset += indent  # type: ignore[attr-defined]
+            node.lineno = lineno + delta  # type: ignore[attr-defined]
+            end = getattr(node, "end_lineno", None)
+            if end is not None:
+                if end == first:
+                    node.end_col_offset += indent  # type: ignore[attr-defined]
+                node.end_lineno = end + delta  # type: ignore[attr-defined]
 
 
-def _parse_alone(text: bytes, line: int, path: str) -> list[ast.stmt] | None:
-    """``text``, one logical line, parsed at ``line``. A block header (``def``, ``with``, a
+def _parse_alone(text: bytes, line: int, path: str) -> tuple[list[ast.stmt], int] | None:
+    """``text``, the logical line starting at ``line`` of the file, parsed alone: its
+    statements, and the line of the parse it starts on. A block header (``def``, ``with``, a
     decorator...) gets a stand-in body on the lines after it, a clause (``elif``, ``except``...)
-    a stand-in statement to continue on the line before it. ``None`` if it does not parse."""
+    a stand-in statement to continue on the line before it. ``None`` if it does not parse.
+    Parsed from line 1, not at its own line: padding every line before it would make a file
+    with many such lines quadratic."""
     clause = _CLAUSE.match(text)
     if clause is not None:
         if line < 2:
             return None
         opener = b"try: pass\n" if clause.group() in (b"except", b"finally") else b"if 1: pass\n"
-        attempts: tuple[tuple[bytes, bytes], ...] = ((b"\n" * (line - 2) + opener, b"\n pass"),)
+        attempts: tuple[tuple[bytes, bytes], ...] = ((opener, b"\n pass"),)
+    elif text.startswith(b"@"):
+        attempts = ((b"", b"\nclass _: pass"),)
     else:
-        at_line = b"\n" * (line - 1)
-        if text.startswith(b"@"):
-            attempts = ((at_line, b"\nclass _: pass"),)
-        else:
-            attempts = ((at_line, b""), (at_line, b"\n pass"))
+        attempts = ((b"", b""), (b"", b"\n pass"))
     for before, after in attempts:
         try:
-            return ast.parse(before + text + after, filename=path).body
+            return ast.parse(before + text + after, filename=path).body, 1 + before.count(b"\n")
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
     return None
@@ -248,9 +313,14 @@ def dynamic_statements(
             at = data.find(quoted, at + 1)
     offsets.sort()
     spans = _logical_spans(data, offsets)
-    if spans is None:
+    # A line parsed alone costs about what five lines of a whole-file parse cost (measured on
+    # generated test modules): a file made mostly of such lines is cheaper parsed whole.
+    if spans is None or len(spans) * 5 > data.count(b"\n"):
         return None
-    taken = [(s.lineno, s.end_lineno or s.lineno) for s in imports]
+    # The import statements, in order and disjoint: the one that may share lines with a span
+    # is the last one starting at or before the span's last line.
+    first_lines = [s.lineno for s in imports]
+    last_lines = [s.end_lineno or s.lineno for s in imports]
     body: list[ast.stmt] = []
     line = 1
     pos = 0
@@ -258,18 +328,26 @@ def dynamic_statements(
         line += data.count(b"\n", pos, start)
         pos = start
         last = line + data.count(b"\n", start, end)
-        if any(first <= last and line <= final for first, final in taken):
+        i = bisect.bisect_right(first_lines, last)
+        if i and last_lines[i - 1] >= line:
             return None
         text_start = start
         while data[text_start] in _GAP:
             text_start += 1
-        statements = _parse_alone(data[text_start:end], line, path)
-        if statements is None:
+        if data[text_start] == 0x23:  # '#': a line of comment holds no statement
+            continue
+        parsed = _parse_alone(data[text_start:end], line, path)
+        if parsed is None:
             return None
-        for stmt in statements:
-            _shift_first_line(stmt, line, text_start - start)
+        statements, first = parsed
+        _place(statements, line - first, first, text_start - start)
         body.extend(statements)
-    return body
+    if not body:
+        return []
+    # Out of the module's top level, where `scan_tree` looks for an `if __name__ ==
+    # "__main__":` block: a line parsed alone may come from inside a function. (A stand-in
+    # block without a position: every walk enters it.)
+    return [ast.If(test=ast.Constant(value=False), body=body, orelse=[])]
 
 
 def quick_scan(data: bytes, path: str, info: ModuleInfo, options: ScanOptions) -> FileScan | None:
@@ -370,5 +448,5 @@ def import_tree(data: bytes, root_name: str, path: str) -> ast.Module | None:
         if stmt.col_offset != 0:
             return None
         if indent:
-            _shift_first_line(stmt, line, indent)
+            _place([stmt], 0, line, indent)
     return tree

@@ -120,12 +120,13 @@ def _verify_spans(
         # On a line that continues another, the rewrite is part of that line's code: it may
         # not start statements on lines of their own.
         continued = continues_a_line(new, line_start)
-        nested = b"\n" in text and prefix != b""
-        if nested and prefix.strip(b" \t\f"):
+        if b"\n" in text and prefix.strip(b" \t\f"):
             raise VerificationError(f"line {edit.line}: a multi-line rewrite after other code")
-        if nested:
+        # A form feed resets the column: only what follows the last one indents the line.
+        indent = prefix.rpartition(b"\f")[2]
+        if b"\n" in text and indent:
             # An indented rewrite spanning lines parses as the body of a block, as it sits.
-            body = _parse_span(b"if 1:\n" + prefix + text, edit, path).body
+            body = _parse_span(b"if 1:\n" + indent + text, edit, path).body
             first = body[0] if len(body) == 1 else None
             stmts = first.body if isinstance(first, ast.If) else []
             _same_bindings(edit, stmts, info, style)

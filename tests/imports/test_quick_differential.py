@@ -145,6 +145,13 @@ PIECES = [
     "\uff49mport_module('backend.nfkc')\n",
     "if c: import_string('backend.inline_header')\n",
     "from backend.deps import u  # patch('backend.same_line')\n",
+    # A guard-shaped line parsed alone stays out of the module's top level; a top-level guard
+    # spelt without the literal `__main__` still takes the whole-file path.
+    'def n():\n    if __name__ == "\\x5f_main__":  # patch("backend")\n        pass\n',
+    'def o():\n    if __name__ == "\\x5f_main__": patch("backend.x")\n',
+    'if __name__ == "\\x5f_main__":\n    pass\n',
+    'if (\n    __name__ == "\\x5f_main__"\n):\n    pass\n',
+    "\ffrom backend import (fa,\n    fb)\n",
 ]
 
 
@@ -193,3 +200,32 @@ if sys.version_info >= (3, 12):
         assert info is not None
         data = b'x = f"{"\\n"}"\nfrom backend.deps import x\n'
         assert quick_scan(data, "m.py", info, FAST) is None
+
+
+def test_many_dynamic_references_cost_linear_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each line holding a reference is parsed alone and moved to its place afterwards: the
+    bytes parsed grow with the file, not with (lines x file) as padding each line would."""
+    import ast
+
+    from jyoti_doctor.imports import quick
+
+    parsed: list[int] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: bytes, *args: object, **kwargs: object) -> ast.Module:
+        parsed.append(len(source))
+        return real_parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(quick.ast, "parse", counting_parse)
+    lines = [b"from importlib import import_module\n"]
+    # Beside other code: a file made mostly of such lines is parsed whole, as cheaper.
+    filler = b"".join(b"y%d = %d\n" % (i, i) for i in range(5))
+    lines += [b"x%d = import_module('backend.m%d')\n%s" % (i, i, filler) for i in range(3000)]
+    data = b"".join(lines)
+    root = PackageRoot("backend", Path("/p"))
+    info = module_info(Path("/p/backend/m.py"), [root])
+    assert info is not None
+    scan = quick_scan(data, "m.py", info, FAST)
+    assert scan is not None and len(scan.imports) == 3000
+    assert scan.imports[-1].line == 1 + 2999 * 6 + 1
+    assert sum(parsed) < 3 * len(data), (sum(parsed), len(data))

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jyoti_doctor.imports.quick import _dynamic_word, _keyword_lines
+from jyoti_doctor.imports.quick import _TOP_LEVEL_IF, _dynamic_word, _keyword_lines, _top_level_ifs
 from jyoti_doctor.imports.scan import _DYNAMIC_CALLS
 
 # The definitions. The lines that start with an import:
@@ -54,6 +54,9 @@ pieces = st.sampled_from(
         b".",
         b"\xc3\xa9",
         b"'",
+        b"if",
+        b"elif",
+        b"\nif",
     ]
 )
 gap = st.lists(st.sampled_from([b" ", b"\t", b"\f", b"x"]), max_size=3).map(b"".join)
@@ -72,6 +75,7 @@ texts = st.lists(st.one_of(pieces, inline), max_size=12).map(b"".join)
 def test_searches_equal_their_regexes(data: bytes) -> None:
     assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None)
     assert _keyword_lines(data) == _by_regexes(data)
+    assert _top_level_ifs(data) == [m.end() - 2 for m in _TOP_LEVEL_IF.finditer(data)]
 
 
 def test_searches_equal_their_regexes_on_the_stdlib() -> None:
@@ -82,3 +86,4 @@ def test_searches_equal_their_regexes_on_the_stdlib() -> None:
         data = path.read_bytes()
         assert _dynamic_word(data) == (_DYNAMIC_WORD.search(data) is not None), path
         assert _keyword_lines(data) == _by_regexes(data), path
+        assert _top_level_ifs(data) == [m.end() - 2 for m in _TOP_LEVEL_IF.finditer(data)], path
