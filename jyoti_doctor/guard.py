@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import UsageError
@@ -33,14 +34,16 @@ from .launch.command import Launcher, StartCommand
 from .launch.deploy import Found, discover_all
 from .masking import mask_text
 from .rules import Rule
-from .startup.check import resolve_found
-from .startup.failures import Prediction, Resolution
 from .startup.finder import ProjectIndex
-from .startup.project import Project
-from .startup.syntax import Trees
 from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
-from .startup.walker import Walker
 from .textfile import read_bounded_text
+
+if TYPE_CHECKING:
+    # Imported where an entry point is judged: a project without any (no tests, no start
+    # command) is checked without loading the start-up model.
+    from .startup.failures import Prediction
+    from .startup.project import Project
+    from .startup.syntax import Trees
 
 # A larger suite is checked on its first files only (said as a note): the guard must stay fast.
 MAX_TEST_FILES = 400
@@ -223,6 +226,8 @@ def _check(planned: FixResult, config: Settings) -> GuardResult:
     if not found:
         # Nothing to predict: the rewritten files need not even be parsed.
         return GuardResult((), tuple(notes))
+    from .startup.project import Project
+
     new_bytes = {
         Path(os.path.abspath(res.scan.path)): res.new
         for res in planned.files
@@ -289,6 +294,9 @@ class _Recording(dict[Path, tuple[ast.Module, str] | SyntaxError]):
 def _walk(project: Project, launch: Launch) -> tuple[Prediction, set[Path]]:
     """The start-up of ``launch`` (without the sweep for latent failures, which the guard does
     not judge), and every file the walk read."""
+    from .startup.failures import Prediction
+    from .startup.walker import Walker
+
     trees = _Recording(project.trees)
     self_names = project.index.self_names(e.path for e in launch.sys_path)
     walker = Walker(launch, project.environment, self_names, None, trees)
@@ -310,6 +318,8 @@ def _judge(
     packages: frozenset[str],
 ) -> Verdict:
     assert point.launch is not None  # the unmodelled ones are judged "not checked" before
+    from .startup.failures import Resolution
+
     first, read = _walk(before, point.launch)
     old, old_why, old_at = _outcome(first)
     unseen = sorted(
@@ -410,6 +420,10 @@ def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[s
             f"start commands: only the first {MAX_START_COMMANDS} of {len(commands)} checked"
         )
         commands = commands[:MAX_START_COMMANDS]
+    if not commands:
+        return [], notes, False
+    from .startup.check import resolve_found
+
     points: list[EntryPoint] = []
     modelled = False
     for item in commands:
