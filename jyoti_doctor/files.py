@@ -259,7 +259,7 @@ class _Walker:
 
 def display_path(path: str) -> str:
     """Paths relative to the working directory when below it, as ruff and pytest show them."""
-    if not os.path.isabs(path):
+    if path and not os.path.isabs(path):
         # What relpath gives, without asking for the working directory, for a relative path
         # that stays below it (a `..` may climb out and back in: relpath decides those).
         rel = os.path.normpath(path)

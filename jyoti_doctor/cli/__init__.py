@@ -120,8 +120,8 @@ def run() -> None:
     code: str | int | None = 0
     # A run allocates many small objects that are never cyclic (parse trees, findings, JSON
     # dicts): with the default threshold (700) the cyclic collector traverses them again and
-    # again, nearly a fifth of a 50,000-file scan. It still runs, only less often: a long-running
-    # command (`probe-db --watch`) collects its cyclic garbage as before.
+    # again, nearly a fifth of a 50,000-file scan. It still runs, only less often (nothing
+    # here relies on prompt collection: connections and files are closed explicitly).
     gc.set_threshold(100_000, 20, 100)
     try:
         main()

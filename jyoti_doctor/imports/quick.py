@@ -51,7 +51,8 @@ _STRING_OR_COMMENT = re.compile(
 _LOGICAL_TOKEN = re.compile(_STRING_OR_COMMENT.pattern + rb"|[()\[\]{}]|\\\n", re.DOTALL)
 # The clauses that continue a compound statement begun on an earlier line.
 _CLAUSE = re.compile(rb"(?:elif|else|except|finally)(?![\w])")
-_TOP_LEVEL_IF = re.compile(rb"(?:^|\n)\f*if(?![\w])")
+# A form feed resets the column: blanks ending in one indent nothing.
+_TOP_LEVEL_IF = re.compile(rb"(?:^|\n)(?:[ \t\f]*\f)?if(?![\w])")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _FSTRING = re.compile(rb"(?<![\w])(?:[rRbB]?[fF]|[fF][rRbB])['\"]")
 _UTF8 = frozenset({b"utf-8", b"utf8", b"utf_8"})
@@ -116,8 +117,8 @@ def _maybe_dynamic(data: bytes, root: bytes) -> bool:
 
 
 def _top_level_ifs(data: bytes) -> list[int]:
-    """Where the keyword ``if`` starts a line (after form feeds, which reset the column):
-    where every ``if`` statement of the module's top level starts."""
+    """Where the keyword ``if`` starts a line at column 0 (a form feed resets the column, so
+    blanks ending in one count as none): where every top-level ``if`` statement starts."""
     if b"\f" in data:
         return [m.end() - 2 for m in _TOP_LEVEL_IF.finditer(data)]
     starts = [0] if data.startswith(b"if") else []
