@@ -302,10 +302,11 @@ def _parse_alone(text: bytes, line: int, path: str) -> tuple[list[ast.stmt], int
 def dynamic_statements(
     data: bytes, root: bytes, path: str, imports: Sequence[ast.stmt]
 ) -> list[ast.stmt] | None:
-    """The statements (each parsed alone, at its position in the file) of the logical lines
-    holding a string that starts with the package's name: every call the whole-file search for
-    dynamic references (JD104) looks at lies in one of them. ``None`` when unsure, or when one
-    of them is also among ``imports`` (those statements are already scanned)."""
+    """The statements (each parsed alone, placed at its position in the file) of the logical
+    lines holding a string that starts with the package's name, inside one stand-in block:
+    every call the whole-file search for dynamic references (JD104) looks at lies in one of
+    them. ``None`` when unsure, or when one of them is also among ``imports`` (those statements
+    are already scanned)."""
     offsets: list[int] = []
     for quoted in (b'"' + root, b"'" + root):
         at = data.find(quoted)
