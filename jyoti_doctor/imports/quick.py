@@ -32,7 +32,7 @@ import ast
 import bisect
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .roots import ModuleInfo
 from .scan import _DYNAMIC_CALLS, FileScan, ScanOptions, scan_tree
@@ -129,28 +129,37 @@ def _top_level_ifs(data: bytes) -> list[int]:
     return [i for i in starts if data[i + 2 : i + 3] not in _WORD_BYTES]
 
 
-def _logical_line_end(data: bytes, start: int) -> int | None:
-    """Where the logical line starting at ``start`` (outside any string) ends, or ``None``
-    when its brackets do not add up."""
+def _bracket_depths(data: bytes, start: int = 0) -> Iterator[tuple[int, re.Match[bytes] | None]]:
+    """Each token of a logical-line walk from ``start`` (outside any string), with the bracket
+    depth of the code just before it, then ``(depth, None)`` for the code after the last one.
+    A closing bracket without an opening one ends the walk with a depth of -1."""
     depth = 0
-    pos = start
     for m in _LOGICAL_TOKEN.finditer(data, start):
-        if depth == 0:
-            end = data.find(b"\n", pos, m.start())
-            if end >= 0:
-                return end
+        yield depth, m
         first = data[m.start()]
         if first in b"([{":
             depth += 1
         elif first in b")]}":
             depth -= 1
             if depth < 0:
-                return None
+                break
+    yield depth, None
+
+
+def _logical_line_end(data: bytes, start: int) -> int | None:
+    """Where the logical line starting at ``start`` (outside any string) ends, or ``None``
+    when its brackets do not add up."""
+    pos = start
+    for depth, m in _bracket_depths(data, start):
+        code_end = len(data) if m is None else m.start()
+        if depth == 0:
+            end = data.find(b"\n", pos, code_end)
+            if end >= 0:
+                return end
+        if m is None:
+            return len(data) if depth == 0 else None
         pos = m.end()
-    if depth:
-        return None
-    end = data.find(b"\n", pos)
-    return len(data) if end < 0 else end
+    return None  # not reached: the walk always ends with (depth, None)
 
 
 def _guard_spelt_otherwise(data: bytes) -> bool:
@@ -218,41 +227,34 @@ def _logical_spans(data: bytes, offsets: Sequence[int]) -> list[tuple[int, int]]
     spans from the start of its first physical line to the line break that ends it; ``None``
     when an offset is not in a string or comment, or the brackets do not add up."""
     spans: list[tuple[int, int]] = []
-    depth = 0
     line_start = 0  # where the current logical line's first physical line starts
     pos = 0  # the end of the previous token
     k = 0  # the next offset to place
     pending = False  # the current logical line holds an offset
-    for m in _LOGICAL_TOKEN.finditer(data):
-        start = m.start()
-        if depth == 0 and data.find(b"\n", pos, start) >= 0:
+    depth = 0
+    for depth, m in _bracket_depths(data):
+        code_end = len(data) if m is None else m.start()
+        if depth == 0 and data.find(b"\n", pos, code_end) >= 0:
             # Line breaks outside brackets, strings and comments end logical lines.
             if pending:
-                spans.append((line_start, data.find(b"\n", pos, start)))
+                spans.append((line_start, data.find(b"\n", pos, code_end)))
                 pending = False
                 if k == len(offsets):
                     return spans
-            line_start = data.rfind(b"\n", pos, start) + 1
-        if k < len(offsets) and offsets[k] < start:
+            line_start = data.rfind(b"\n", pos, code_end) + 1
+        if k < len(offsets) and offsets[k] < code_end:
             return None  # a quote outside every string: an unterminated one
-        first = data[start]
-        if first in b"([{":
-            depth += 1
-        elif first in b")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif first != 0x5C:  # a string or a comment (0x5C: a backslash continuation)
-            end = m.end()
-            while k < len(offsets) and offsets[k] < end:
+        if m is None:
+            break
+        if data[m.start()] not in b"()[]{}\\":  # a string or a comment
+            while k < len(offsets) and offsets[k] < m.end():
                 k += 1
                 pending = True
         pos = m.end()
     if depth or k < len(offsets):
         return None
-    if pending:
-        end = data.find(b"\n", pos)
-        spans.append((line_start, len(data) if end < 0 else end))
+    if pending:  # the last logical line, without a line break after it
+        spans.append((line_start, len(data)))
     return spans
 
 

@@ -1,8 +1,13 @@
-"""The accuracy table (predicted = observed per launch scenario), printed after the run."""
+"""The accuracy table (predicted = observed per launch scenario), printed after the run; a
+counter of the deploy files read."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from jyoti_doctor.launch import deploy
 
 _TABLE = pytest.StashKey[list[tuple[object, ...]]]()
 
@@ -10,6 +15,20 @@ _TABLE = pytest.StashKey[list[tuple[object, ...]]]()
 @pytest.fixture
 def accuracy_table(request: pytest.FixtureRequest) -> list[tuple[object, ...]]:
     return request.config.stash.setdefault(_TABLE, [])
+
+
+@pytest.fixture
+def deploy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the deploy files read (Procfile, Dockerfile...), in order, one per read."""
+    reads: list[str] = []
+    real_read = deploy._read
+
+    def counting(path: Path) -> str | None:
+        reads.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(deploy, "_read", counting)
+    return reads
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -12,7 +12,7 @@ from jyoti_doctor.cli import app
 from jyoti_doctor.config import Settings
 from jyoti_doctor.errors import UsageError
 from jyoti_doctor.findings import ExitCode
-from jyoti_doctor.launch import DEPLOY_FILES, deploy, may_name_a_start_command
+from jyoti_doctor.launch import DEPLOY_FILES, may_name_a_start_command
 from jyoti_doctor.launch.command import Launcher, parse_command
 from jyoti_doctor.launch.deploy import discover, discover_all, parse_render_services
 from jyoti_doctor.startup.check import check_startup
@@ -418,22 +418,14 @@ def test_only_the_first_render_blueprint_is_read(tmp_path: Path) -> None:
 
 
 def test_services_built_from_one_dockerfile_read_it_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, deploy_reads: list[str]
 ) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  web:\n    build: .\n    command: uvicorn app:app\n"
         "  worker:\n    build: .\n    command: python -m app.worker\n"
     )
     (tmp_path / "Dockerfile").write_text('FROM python:3.12\nCMD ["uvicorn", "app:app"]\n')
-    reads: list[str] = []
-    real_read = deploy._read
-
-    def counting(path: Path) -> str | None:
-        reads.append(path.name)
-        return real_read(path)
-
-    monkeypatch.setattr(deploy, "_read", counting)
     found = discover_all(tmp_path, Settings()).commands
     assert [f.command for f in found][:2] == ["uvicorn app:app", "python -m app.worker"]
     # Once for the two compose services, once for the Dockerfile's own command.
-    assert reads.count("Dockerfile") == 2
+    assert deploy_reads.count("Dockerfile") == 2

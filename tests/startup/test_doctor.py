@@ -186,21 +186,11 @@ def test_rich_shows_the_summary_and_verbose_the_findings(runner: CliRunner) -> N
     assert "0 error(s)" not in summary.splitlines()[-1]
 
 
-def test_start_command_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jyoti_doctor.launch import deploy
-
-    reads: list[str] = []
-    real = deploy._read
-
-    def counting(path: Path) -> str | None:
-        reads.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(deploy, "_read", counting)
+def test_start_command_is_discovered_once(deploy_reads: list[str]) -> None:
     # The routes line resolves the launch again for its own subprocess; not counted here.
     report = doctor(JYOTIFLOW, Settings(), skip=frozenset({"env", "imports", "db", "routes"}))
     assert lines(report)[3].startswith("[✗] Start-up: `cd backend && uvicorn main:app")
-    assert reads.count("Procfile") == 1
+    assert deploy_reads.count("Procfile") == 1
 
 
 def test_absolute_self_imports_are_info_when_the_known_launch_works(tmp_path: Path) -> None:
