@@ -284,7 +284,7 @@ def test_readme_shell_block_uses_real_commands_and_options() -> None:
         options = {opt for p in command.params for opt in p.opts}
         for flag in re.findall(r"(--[a-z-]+)", rest):
             assert flag in options, (name, flag)
-    from jyoti_doctor.cli.common import EXTRA_OUTPUTS
+    from jyoti_doctor.cli.execution import EXTRA_OUTPUTS
 
     known = {f"JYOTI_DOCTOR_OUTPUT_{fmt.name}" for fmt in EXTRA_OUTPUTS}
     for var in re.findall(r"(JYOTI_DOCTOR_[A-Z_]+)=", block):

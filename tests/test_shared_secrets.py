@@ -43,7 +43,7 @@ def _explode(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
     def emit(*args: object, **kwargs: object) -> None:
         raise RuntimeError(message)
 
-    monkeypatch.setattr("jyoti_doctor.cli.common.emit", emit)
+    monkeypatch.setattr("jyoti_doctor.cli.execution.emit", emit)
 
 
 @pytest.mark.parametrize("command", ["scan-imports", "check-env"])

@@ -59,7 +59,7 @@ def _usage_document(argv: list[str], message: str) -> None:
     """Write the machine document of a usage error the parser found, when one was asked for."""
     from ..config import OutputFormat
     from ..report import emit_error
-    from .common import env_format, sarif_help_base
+    from .execution import env_format, sarif_help_base
 
     typed = _format_in(argv)
     try:

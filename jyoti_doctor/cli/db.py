@@ -12,18 +12,8 @@ from ..db.clock import own_process, process_started
 from ..db.policy import ProbeSettings, check_seconds
 from ..errors import UsageError
 from ..findings import Report
-from .common import (
-    Common,
-    ConfigOpt,
-    DebugOpt,
-    ExitZeroOpt,
-    FormatOpt,
-    NoColorOpt,
-    QuietOpt,
-    app,
-    execute,
-    stderr_console,
-)
+from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute, stderr_console
 
 if TYPE_CHECKING:
     from ..db.conninfo import RawUrl
@@ -241,10 +231,10 @@ def probe_db_cmd(
             )
 
     try:
-        execute(common, Path("."), produce, secrets=lambda: _known_secrets(found, url))
-    except typer.Exit as done:
+        execute("probe-db", common, Path("."), produce, secrets=lambda: _known_secrets(found, url))
+    except SystemExit as done:
         if own_process():
-            _exit_now(done.exit_code)
+            _exit_now(done.code if isinstance(done.code, int) else 1)
         raise
 
 

@@ -9,17 +9,8 @@ import typer
 
 from ..config import Settings
 from ..findings import Report
-from .common import (
-    Common,
-    ConfigOpt,
-    DebugOpt,
-    ExitZeroOpt,
-    FormatOpt,
-    NoColorOpt,
-    QuietOpt,
-    app,
-    execute,
-)
+from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute
 
 ProjectArg = Annotated[
     Path | None,
@@ -88,4 +79,4 @@ def check_env_command(
     from ..env.secrets import file_secrets
 
     # The project's .env and the environment are masked by execute(); these files may be elsewhere.
-    execute(common, target, produce, secrets=lambda: file_secrets(env_file or ()))
+    execute("check-env", common, target, produce, secrets=lambda: file_secrets(env_file or ()))

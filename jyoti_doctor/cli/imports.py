@@ -13,18 +13,8 @@ from ..findings import Report
 if TYPE_CHECKING:
     from ..imports.run import ImportSettings, ScanOutcome
 
-from .common import (
-    Common,
-    ConfigOpt,
-    DebugOpt,
-    ExitZeroOpt,
-    FormatOpt,
-    NoColorOpt,
-    QuietOpt,
-    app,
-    execute,
-    stderr_console,
-)
+from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute, stderr_console
 
 PathsArg = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
 PackageOpt = Annotated[
@@ -126,7 +116,7 @@ def scan_imports(
         )
         return ScanResult.of(run_with_progress(settings, common)).to_report()
 
-    execute(common, targets[0], produce)
+    execute("scan-imports", common, targets[0], produce)
 
 
 StyleOpt = Annotated[
@@ -207,4 +197,4 @@ def fix_imports(
         result = apply_fix(planned) if write and not refused else planned
         return attach(result.to_report(), guard, forced=force, refused_write=refused)
 
-    execute(common, targets[0], produce)
+    execute("fix-imports", common, targets[0], produce)

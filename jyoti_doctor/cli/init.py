@@ -9,7 +9,8 @@ import typer
 
 from ..config import Settings
 from ..findings import Report
-from .common import Common, ConfigOpt, DebugOpt, FormatOpt, NoColorOpt, QuietOpt, app, execute
+from .common import ConfigOpt, DebugOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute
 
 
 @app.command("init")
@@ -44,4 +45,4 @@ def init_cmd(
         result = plan(project, cfg, action=action)
         return (apply(result) if write else result).to_report()
 
-    execute(common, project, produce)
+    execute("init", common, project, produce)

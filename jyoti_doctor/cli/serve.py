@@ -9,17 +9,8 @@ import typer
 
 from ..config import Settings
 from ..findings import Report
-from .common import (
-    Common,
-    ConfigOpt,
-    DebugOpt,
-    ExitZeroOpt,
-    FormatOpt,
-    NoColorOpt,
-    QuietOpt,
-    app,
-    execute,
-)
+from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute
 
 StartArg = Annotated[
     str | None,
@@ -90,7 +81,7 @@ def check_serve_cmd(
             python=python,
         ).to_report()
 
-    execute(common, project, produce, start_dir=cwd)
+    execute("check-serve", common, project, produce, start_dir=cwd)
 
 
 @app.command("check-routes")
@@ -142,4 +133,4 @@ def check_routes_cmd(
             python=python,
         ).to_report()
 
-    execute(common, project, produce, start_dir=cwd)
+    execute("check-routes", common, project, produce, start_dir=cwd)

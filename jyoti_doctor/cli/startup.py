@@ -10,17 +10,8 @@ import typer
 from ..config import Settings, Style
 from ..doctor import Check
 from ..findings import Report
-from .common import (
-    Common,
-    ConfigOpt,
-    DebugOpt,
-    ExitZeroOpt,
-    FormatOpt,
-    NoColorOpt,
-    QuietOpt,
-    app,
-    execute,
-)
+from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
+from .execution import Common, execute
 
 
 @app.command("check-startup")
@@ -115,7 +106,7 @@ def check_startup_cmd(
             python=python,
         ).to_report()
 
-    execute(common, project, produce, start_dir=cwd)
+    execute("check-startup", common, project, produce, start_dir=cwd)
 
 
 @app.command("doctor")
@@ -150,4 +141,4 @@ def doctor_cmd(
         return doctor(project_dir, cfg, skip=frozenset(skip or ()), db_deadline=deadline)
 
     # Like `flutter doctor`: people get the summary, `-v` the details; machines get everything.
-    execute(common, project_dir, produce, list_findings=verbose)
+    execute("doctor", common, project_dir, produce, list_findings=verbose)

@@ -65,7 +65,7 @@ def test_error_documents_are_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"boom {SECRET}")
 
-    monkeypatch.setattr("jyoti_doctor.cli.common.emit", explode)
+    monkeypatch.setattr("jyoti_doctor.cli.execution.emit", explode)
     for fmt in ("sarif", "markdown", "json"):
         result = CliRunner().invoke(app, ["check-env", str(tmp_path), "--format", fmt, "--debug"])
         assert result.exit_code == 70

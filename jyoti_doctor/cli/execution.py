@@ -1,0 +1,187 @@
+"""The run-report-exit sequence every command shares, and the options it takes.
+
+Nothing here imports typer: the import commands also run without it (cli/direct.py), and an
+exit is a plain ``SystemExit``, which typer and click pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
+from ..errors import UsageError
+from ..findings import ExitCode, Report
+from ..masking import mask_text
+from ..report import emit, emit_error
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@dataclass(frozen=True)
+class Common:
+    format: OutputFormat | None = None
+    config: Path | None = None
+    quiet: bool = False
+    no_color: bool = False
+    debug: bool = False
+    exit_zero: bool = False
+
+
+def stderr_console(common: Common) -> Console:
+    """A Rich console for progress and chatter; stdout stays for the report."""
+    from rich.console import Console
+
+    return Console(
+        stderr=True, no_color=common.no_color or None, highlight=False, quiet=common.quiet
+    )
+
+
+def fail(code: ExitCode, message: str) -> NoReturn:
+    sys.stderr.write(f"jyoti-doctor: {message}\n")
+    raise SystemExit(int(code))
+
+
+def env_format() -> OutputFormat | None:
+    """``JYOTI_DOCTOR_FORMAT`` when it names a format (load_config reports a bad one)."""
+    try:
+        return OutputFormat(os.environ.get(ENV_PREFIX + "FORMAT", "").lower())
+    except ValueError:
+        return None
+
+
+def sarif_help_base() -> str | None:
+    return os.environ.get(ENV_PREFIX + "SARIF_HELP_BASE") or None
+
+
+# Extra documents of the same run, for CI (the Action sets them): `--format` still chooses
+# stdout. The Markdown file is appended to, as $GITHUB_STEP_SUMMARY expects.
+EXTRA_OUTPUTS = (OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.MARKDOWN)
+
+
+def extra_outputs() -> list[tuple[OutputFormat, Path]]:
+    found = []
+    for fmt in EXTRA_OUTPUTS:
+        value = os.environ.get(f"{ENV_PREFIX}OUTPUT_{fmt.name}")
+        if value:
+            found.append((fmt, Path(value)))
+    return found
+
+
+def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
+    try:
+        if fmt is OutputFormat.MARKDOWN:
+            return open(path, "a", encoding="utf-8")
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"{ENV_PREFIX}OUTPUT_{fmt.name}: cannot write {path}: {exc.strerror or exc}"
+        ) from None
+
+
+def fail_with_document(
+    command: str, fmt: OutputFormat | None, code: ExitCode, message: str
+) -> NoReturn:
+    """Exit with ``code``: the message on stderr and, for a machine format, a document on
+    stdout (and in every extra output) that says the run failed, so a CI step parsing them
+    never meets an empty file."""
+    targets: list[tuple[OutputFormat, TextIO | None]] = [(fmt, None)] if fmt else []
+    for extra, path in extra_outputs():
+        try:
+            targets.append((extra, _open_extra(extra, path)))
+        except UsageError:
+            continue
+    for target_fmt, stream in targets:
+        try:
+            emit_error(
+                command,
+                target_fmt,
+                int(code),
+                message,
+                stream=stream,
+                sarif_help_base=sarif_help_base(),
+            )
+        except Exception:  # noqa: BLE001, S110  (output gone: the message below still goes out)
+            pass
+        finally:
+            if stream is not None:
+                stream.close()
+    fail(code, message)
+
+
+def execute(
+    command: str,
+    common: Common,
+    target: Path,
+    produce: Callable[[Settings], Report],
+    *,
+    secrets: Callable[[], Iterable[str]] = tuple,
+    start_dir: Path | None = None,
+    list_findings: bool = True,
+) -> NoReturn:
+    """Load config, run ``command``'s core, emit the report and exit with its code.
+
+    Usage errors exit 2 with a one-line message; anything unexpected is an internal error
+    (exit 70) whose message is masked and says how to see the traceback. Error paths mask the
+    secrets of the environment and of ``target``'s ``.env`` (and of ``start_dir``'s: a ``--cwd``
+    outside the project may hold another), plus those ``secrets()`` names; they are gathered
+    only when an error is reported, so a run that succeeds reads nothing twice.
+    """
+
+    def known() -> tuple[str, ...]:
+        from ..env.secrets import file_secrets, project_secrets
+
+        elsewhere = file_secrets([start_dir / ".env"]) if start_dir is not None else ()
+        return (*project_secrets(target), *elsewhere, *secrets())
+
+    # The format is known before the config is read, so a bad config still gets its document.
+    fmt: OutputFormat | None = common.format or env_format()
+    try:
+        settings = load_config(common.config, target)
+        fmt = common.format or settings.format
+        report = produce(settings)
+        with ExitStack() as files:
+            # Opened before anything is printed: an unwritable file is one usage error, not a
+            # report on stdout followed by an error document.
+            extras = [(f, files.enter_context(_open_extra(f, p))) for f, p in extra_outputs()]
+            emit(
+                report,
+                fmt,
+                quiet=common.quiet,
+                color=False if common.no_color else None,
+                list_findings=list_findings,
+                exit_zero=common.exit_zero,
+                sarif_help_base=sarif_help_base(),
+            )
+            for extra, stream in extras:
+                emit(
+                    report,
+                    extra,
+                    stream=stream,
+                    exit_zero=common.exit_zero,
+                    sarif_help_base=sarif_help_base(),
+                )
+        code = report.exit_code(exit_zero=common.exit_zero)
+    except UsageError as exc:
+        fail_with_document(command, fmt, ExitCode.USAGE, mask_text(str(exc), known()))
+    except KeyboardInterrupt:
+        fail_with_document(command, fmt, ExitCode.INTERRUPTED, "interrupted")
+    except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
+        if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
+            text = "".join(traceback.format_exception(exc))
+            sys.stderr.write(mask_text(text, known()))
+        fail_with_document(
+            command,
+            fmt,
+            ExitCode.INTERNAL,
+            f"internal error ({type(exc).__name__}: {mask_text(str(exc), known())}); "
+            "this is a bug in jyoti-doctor. Rerun with --debug to see the traceback.",
+        )
+    raise SystemExit(int(code))
