@@ -1,10 +1,11 @@
 """The Typer application. Each command lives in its own module and registers itself on ``app``.
 
-``main`` imports only the module of the command being run (``--help`` and ``--version`` import
-them all), and installs pydantic-free argument coercion (cli/lightparams.py): start-up time is
-most of the time of a small run. ``from jyoti_doctor.cli import app`` gives the full app.
-A bad flag is still a usage error (exit 2), and a CI step that asked for a machine format gets
-its document even then.
+``main`` runs a plain ``scan-imports`` or ``fix-imports`` line without loading typer at all
+(cli/direct.py); otherwise it imports only the module of the command being run (``--help`` and
+``--version`` import them all), and installs pydantic-free argument coercion (cli/lightparams.py):
+start-up time is most of the time of a small run. ``from jyoti_doctor.cli import app`` gives the
+full app. A bad flag is still a usage error (exit 2), and a CI step that asked for a machine
+format gets its document even then.
 """
 
 from __future__ import annotations
@@ -84,6 +85,16 @@ class _ParserError(Protocol):
 
 def main() -> None:
     argv = sys.argv[1:]
+    from . import direct
+
+    plain = direct.parse(argv, os.environ)
+    if plain is not None:
+        name, params = plain
+        try:
+            direct.command(name)(**params)
+        except KeyboardInterrupt:  # before the command's own handling starts
+            sys.stderr.write("jyoti-doctor: interrupted\n")
+            sys.exit(130)
     command_name = next((a for a in argv if not a.startswith("-")), "")
     module = _MODULES.get(command_name)
     _register([module] if module else sorted(set(_MODULES.values())))

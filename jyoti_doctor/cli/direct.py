@@ -1,0 +1,112 @@
+"""The import commands run without typer, for the command lines hooks and CI steps type.
+
+Loading typer costs 70-90 ms, more than a scan of a small package takes. So :func:`parse` reads a
+command line made only of paths and the plain options listed here, and returns the command to
+call with the parameters typer would have passed. Anything else is left to typer, which parses
+it and reports its errors: help, shell completion, an unknown or misspelt option, a missing
+value, ``--``, a value typer checks (``--max-level``, ``--config``), a format it would reject.
+tests/test_direct.py checks that every line accepted here gives typer's parameters exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..config import OutputFormat
+
+
+class Kind(Enum):
+    FLAG = "flag"  # False unless given
+    SWITCH = "switch"  # None unless given (the config decides), True when given
+    VALUE = "value"  # a string; the last one given counts
+    VALUES = "values"  # a list of strings, one per use
+    FORMAT = "format"  # an OutputFormat, case-insensitive; the last one given counts
+    TYPER_ONLY = "typer only"  # None here; given, it sends the line to typer
+
+
+_COMMON: dict[str, tuple[str, Kind]] = {
+    "--format": ("fmt", Kind.FORMAT),
+    "--config": ("config", Kind.TYPER_ONLY),
+    "-q": ("quiet", Kind.FLAG),
+    "--quiet": ("quiet", Kind.FLAG),
+    "--no-color": ("no_color", Kind.FLAG),
+    "--exit-zero": ("exit_zero", Kind.FLAG),
+    "--debug": ("debug", Kind.FLAG),
+}
+_SELECTION: dict[str, tuple[str, Kind]] = {
+    "--package": ("package", Kind.VALUES),
+    "--exclude": ("exclude", Kind.VALUES),
+    "--extend-exclude": ("extend_exclude", Kind.VALUES),
+    "--max-level": ("max_level", Kind.TYPER_ONLY),
+    "--check-syntax": ("check_syntax", Kind.FLAG),
+}
+OPTIONS: dict[str, dict[str, tuple[str, Kind]]] = {
+    "scan-imports": {**_SELECTION, "--no-cache": ("no_cache", Kind.FLAG), **_COMMON},
+    "fix-imports": {
+        "--write": ("write", Kind.FLAG),
+        "--unsafe-fixes": ("unsafe_fixes", Kind.SWITCH),
+        "--style": ("style", Kind.VALUE),
+        "--force": ("force", Kind.FLAG),
+        **_SELECTION,
+        **_COMMON,
+    },
+}
+_FORMATS = {f.value: f for f in OutputFormat}
+# typer's shell completion is driven by this variable; it needs typer.
+_COMPLETION = "_JYOTI_DOCTOR_COMPLETE"
+
+
+def parse(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
+    """The command and its parameters, when ``argv`` is a line this module runs; else None."""
+    if not argv or argv[0] not in OPTIONS or _COMPLETION in environ:
+        return None
+    options = OPTIONS[argv[0]]
+    params: dict[str, Any] = {"paths": None}
+    for name, kind in options.values():
+        params[name] = False if kind is Kind.FLAG else None
+    rest = list(argv[1:])
+    while rest:
+        token = rest.pop(0)
+        if not token.startswith("-"):
+            params["paths"] = [*(params["paths"] or []), Path(token)]
+            continue
+        option, equals, value = token.partition("=")
+        if option not in options or (equals and not option.startswith("--")):
+            return None
+        name, kind = options[option]
+        if kind in (Kind.FLAG, Kind.SWITCH):
+            if equals:
+                return None
+            params[name] = True
+            continue
+        if kind is Kind.TYPER_ONLY:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        # An empty value, or one that looks like an option, is rare and parsed by typer.
+        if not value or value.startswith("-"):
+            return None
+        if kind is Kind.FORMAT:
+            # ASCII only: typer's case folding and str.lower agree there.
+            fmt = _FORMATS.get(value.lower()) if value.isascii() else None
+            if fmt is None:
+                return None
+            params[name] = fmt
+        elif kind is Kind.VALUES:
+            params[name] = [*(params[name] or []), value]
+        else:
+            params[name] = value
+    return argv[0], params
+
+
+def command(name: str) -> Callable[..., NoReturn]:
+    from . import import_commands
+
+    if name == "scan-imports":
+        return import_commands.scan_imports
+    return import_commands.fix_imports

@@ -1,0 +1,138 @@
+"""What ``scan-imports`` and ``fix-imports`` do once their arguments are parsed.
+
+Free of typer: cli/imports.py declares the options and passes them here by name, and
+cli/direct.py calls these straight from a plain command line, without loading typer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from ..config import OutputFormat, Settings, Style, write_style
+from ..findings import Report
+from .execution import Common, execute, stderr_console
+
+if TYPE_CHECKING:
+    from ..imports.run import ImportSettings, ScanOutcome
+
+# Below this many files the progress bar would only flicker.
+PROGRESS_THRESHOLD = 200
+
+
+def run_with_progress(settings: ImportSettings, common: Common) -> ScanOutcome:
+    """Collect scan results, showing a progress bar on stderr only when it is a terminal."""
+    import sys
+
+    from ..imports.run import collect
+
+    if common.quiet or not sys.stderr.isatty():
+        return collect(settings)
+    console = stderr_console(common)
+    from rich.progress import Progress
+
+    # Refreshed as the scan advances, not by Rich's refresh thread: the scan forks workers
+    # only while it is the process's one thread.
+    with Progress(console=console, transient=True, auto_refresh=False) as progress:
+        task = progress.add_task("scanning", total=None, visible=False)
+
+        def on_total(total: int) -> None:
+            progress.update(task, total=total, visible=total >= PROGRESS_THRESHOLD)
+            progress.refresh()
+
+        def on_progress(done: int) -> None:
+            progress.advance(task, done)
+            progress.refresh()
+
+        return collect(settings, on_progress=on_progress, on_total=on_total)
+
+
+def scan_imports(
+    *,
+    paths: list[Path] | None,
+    package: list[str] | None,
+    exclude: list[str] | None,
+    extend_exclude: list[str] | None,
+    max_level: int | None,
+    no_cache: bool,
+    check_syntax: bool,
+    fmt: OutputFormat | None,
+    config: Path | None,
+    quiet: bool,
+    no_color: bool,
+    exit_zero: bool,
+    debug: bool,
+) -> NoReturn:
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    targets = list(paths or [Path(".")])
+
+    def produce(cfg: Settings) -> Report:
+        from ..imports.run import ImportSettings, ScanResult
+
+        settings = ImportSettings.build(
+            targets,
+            cfg,
+            packages=package or (),
+            exclude=exclude or (),
+            extend_exclude=extend_exclude or (),
+            max_level=max_level,
+            use_cache=not no_cache,
+            check_syntax=check_syntax,
+        )
+        return ScanResult.of(run_with_progress(settings, common)).to_report()
+
+    execute("scan-imports", common, targets[0], produce)
+
+
+def fix_imports(
+    *,
+    paths: list[Path] | None,
+    write: bool,
+    unsafe_fixes: bool | None,
+    style: str | None,
+    force: bool,
+    package: list[str] | None,
+    exclude: list[str] | None,
+    extend_exclude: list[str] | None,
+    max_level: int | None,
+    check_syntax: bool,
+    fmt: OutputFormat | None,
+    config: Path | None,
+    quiet: bool,
+    no_color: bool,
+    exit_zero: bool,
+    debug: bool,
+) -> NoReturn:
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    targets = list(paths or [Path(".")])
+
+    def produce(cfg: Settings) -> Report:
+        from ..guard import attach, check_rewrite
+        from ..imports.fix import FixOptions, apply_fix, plan_fix
+        from ..imports.run import ImportSettings
+
+        chosen = write_style(style, "--style") if style else (cfg.style or Style.RELATIVE)
+        unsafe = cfg.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+        settings = ImportSettings.build(
+            targets,
+            cfg,
+            packages=package or (),
+            exclude=exclude or (),
+            extend_exclude=extend_exclude or (),
+            max_level=max_level,
+        )
+        options = FixOptions(
+            style=chosen,
+            unsafe=unsafe,
+            max_level=settings.max_level,
+            check_syntax=check_syntax,
+        )
+        planned = plan_fix(settings, options)
+        # Every entry point predicted before and after, whichever the style: a rewrite that
+        # breaks one that works is not written unless forced.
+        guard = check_rewrite(planned, cfg)
+        refused = write and guard.refused and not force
+        result = apply_fix(planned) if write and not refused else planned
+        return attach(result.to_report(), guard, forced=force, refused_write=refused)
+
+    execute("fix-imports", common, targets[0], produce)
