@@ -7,8 +7,9 @@ Run on demand (not part of the test suite; it needs the package registry for the
 It installs this checkout into a fresh venv the way a user does (``pip install .``, plus pydantic,
 which every FastAPI project has and which typer would otherwise import while parsing arguments),
 compiles the venv's bytecode, and times, in interleaved rounds, ``python -c pass``, ``import typer``
-(the floor the chosen CLI library sets), ``jyoti-doctor --help`` and a scan / fix of a 20-file
-package. It prints medians of wall and CPU time over ``python -c pass``, and which heavy modules
+(what the CLI library costs where it is loaded), ``jyoti-doctor --help``, a scan / fix of a 20-file
+package, and a scan / fix of the fixture ``realworld/template-backend`` (10 files, with the
+pyproject.toml, Dockerfile and compose file the fix's entry-point guard reads). It prints medians of wall and CPU time over ``python -c pass``, and which heavy modules
 each run imported. Ratios and differences are what to read: the machine is shared.
 """
 
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pydantic", "rich", "libcst", "psycopg", "pathspec")
+HEAVY = ("typer", "pydantic", "rich", "libcst", "psycopg", "pathspec")
+# A project with a pyproject.toml, a Dockerfile and a compose file: the fix's entry-point guard
+# reads them all.
+DEPLOYED = ROOT / "fixtures" / "realworld" / "template-backend"
 
 
 def cpu_of_children() -> float:
@@ -92,6 +97,8 @@ def main() -> None:
             pinned.get("pydantic"),
         )
         make_package(top, 20)
+        shutil.copytree(DEPLOYED, top / "deployed")
+        deployed = top / "deployed" / "backend"
         jd = str(venv / "bin" / "jyoti-doctor")
         cases = {
             "python -c pass": [str(python), "-c", "pass"],
@@ -107,13 +114,23 @@ def main() -> None:
             ],
             "scan-imports app (json, cached)": [jd, "scan-imports", "app", "--format", "json"],
             "fix-imports app (dry run, json)": [jd, "fix-imports", "app", "--format", "json"],
+            "deployed: scan-imports --no-cache": [
+                jd,
+                "scan-imports",
+                "app",
+                "--no-cache",
+                "--format",
+                "json",
+            ],
+            "deployed: fix-imports (dry run)": [jd, "fix-imports", "app", "--format", "json"],
         }
+        where = {label: deployed if label.startswith("deployed") else top for label in cases}
         wall: dict[str, list[float]] = {k: [] for k in cases}
         cpu: dict[str, list[float]] = {k: [] for k in cases}
         print(f"load average before: {os.getloadavg()}")
         for _ in range(args.runs):
             for label, cmd in cases.items():
-                w, c = timed(cmd, top)
+                w, c = timed(cmd, where[label])
                 wall[label].append(w)
                 cpu[label].append(c)
         print(f"load average after: {os.getloadavg()}")
@@ -128,7 +145,7 @@ def main() -> None:
         print("\nheavy modules imported:")
         for label, cmd in cases.items():
             if cmd[0] == jd:
-                print(f"  {label:36} {heavy_imports(python, cmd[1:], top)}")
+                print(f"  {label:36} {heavy_imports(python, cmd[1:], where[label])}")
 
 
 if __name__ == "__main__":

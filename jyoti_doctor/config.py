@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -304,6 +303,8 @@ def _line_of(text: str, table: str, key: str) -> int | None:
 
 def read_settings(path: Path) -> Settings | None:
     """The settings of one TOML file's ``[tool.jyoti-doctor]``, ``None`` if it has none."""
+    import tomllib  # only when there is a file to read
+
     text = read_bounded_text(path, what="config file")
     try:
         doc = tomllib.loads(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -54,15 +55,22 @@ def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
-def _exclude_spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
-    """The exclude patterns a user gave; one that is not a valid gitignore pattern is a usage
-    error naming it (a .gitignore's own bad lines are git's business: those are skipped)."""
-    for pattern in patterns:
-        try:
-            pathspec.GitIgnoreSpec.from_lines([pattern])
-        except (ValueError, TypeError) as exc:
-            raise UsageError(f"invalid exclude pattern {pattern!r}: {exc}") from None
-    return _spec(patterns)
+@functools.lru_cache(maxsize=8)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """The matcher of the exclude patterns a user gave; one that is not a valid gitignore
+    pattern is a usage error naming it (a .gitignore's own bad lines are git's business: those
+    are skipped). Kept per pattern list: a fix discovers the tree twice (its files, then the
+    guard's tests), and compiling the patterns costs more than walking a small package."""
+    try:
+        spec = _spec(patterns)
+    except (ValueError, TypeError):
+        for pattern in patterns:
+            try:
+                _spec([pattern])
+            except (ValueError, TypeError) as exc:
+                raise UsageError(f"invalid exclude pattern {pattern!r}: {exc}") from None
+        raise
+    return exclude_matcher(spec)
 
 
 def _read_gitignore(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -119,9 +127,7 @@ def discover(
     ignored and excluded entries are pruned, and symlinks that leave the tree are not followed.
     """
     walker = _Walker(
-        excludes=_exclude_spec(
-            [*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude]
-        ),
+        excluded=_excluder((*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude)),
         respect_gitignore=respect_gitignore,
         suffixes=suffixes,
     )
@@ -165,10 +171,12 @@ class _Walker:
     """One discovery run. Works on strings: pathlib costs more than the walk itself."""
 
     def __init__(
-        self, excludes: pathspec.GitIgnoreSpec, respect_gitignore: bool, suffixes: tuple[str, ...]
+        self,
+        excluded: Callable[[str], bool],
+        respect_gitignore: bool,
+        suffixes: tuple[str, ...],
     ) -> None:
-        self.excludes = excludes
-        self.excluded = exclude_matcher(excludes)
+        self.excluded = excluded
         self.respect_gitignore = respect_gitignore
         self.suffixes = suffixes
         self.files: list[str] = []

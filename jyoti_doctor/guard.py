@@ -13,11 +13,9 @@ checked", never a reason to refuse.
 from __future__ import annotations
 
 import ast
-import configparser
 import fnmatch
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -465,6 +463,8 @@ def _pytest_config(directory: Path) -> tuple[Path, dict[str, str]] | None:
         pyproject = here / "pyproject.toml"
         if pyproject.is_file():
             text = _read(pyproject)
+            import tomllib
+
             try:
                 data = tomllib.loads(text) if text is not None else {}
             except tomllib.TOMLDecodeError:
@@ -490,6 +490,8 @@ def _ini_options(path: Path, section: str) -> dict[str, str] | None:
     text = _read(path)
     if text is None:
         return None
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text)

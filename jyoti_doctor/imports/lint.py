@@ -10,20 +10,20 @@ written, so the touched blocks stay sorted the way the project's tool sorts them
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..textfile import read_bounded_text
+
+if TYPE_CHECKING:
+    import configparser
 
 _SETUP_FILES = ("setup.cfg", "tox.ini", ".flake8")
 
@@ -83,6 +83,8 @@ def _read_toml(path: Path) -> Mapping[str, object] | None:
     text = _read_small(path)  # never a FIFO or a device: that read would not end
     if text is None:
         return None
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -133,6 +135,8 @@ def _ruff(project: Path, bans: list[RelativeBan], sorters: list[SorterUse]) -> N
 
 
 def _ini_sections(project: Path) -> list[tuple[str, configparser.ConfigParser]]:
+    import configparser
+
     out = []
     for name in (*_SETUP_FILES, ".isort.cfg", ".pylintrc", "pylintrc"):
         path = project / name
@@ -289,6 +293,8 @@ def find_tool(tool: Sorter, project: Path) -> str | None:
     here = Path(sys.executable).parent / exe
     if here.is_file() and os.access(here, os.X_OK):
         return str(here)
+    import shutil
+
     return shutil.which(tool.value)
 
 
@@ -314,6 +320,8 @@ def run_sorter(tool: Sorter, exe: str, project: Path, path: Path, data: bytes) -
         ]
     else:
         argv = [exe, "--settings-path", str(project), "--filename", str(path), "-"]
+    import subprocess
+
     try:
         done = subprocess.run(
             argv, input=data, capture_output=True, cwd=project, timeout=60, check=False
