@@ -63,9 +63,12 @@ def emit(
 
         out.write(render_markdown(report, options))
     elif fmt is OutputFormat.RICH:
-        from .rich import render_rich
+        from .summary import write_plain_summary
 
-        render_rich(report, out, options)
+        if not write_plain_summary(report, out, options):
+            from .rich import render_rich
+
+            render_rich(report, out, options)
     else:
         assert_never(fmt)
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from ..files import printable
 from ..findings import Applicability, Panel, Report, Severity
 from . import RenderOptions
+from .summary import summary_parts
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -79,15 +80,5 @@ def render_rich(report: Report, stream: TextIO, options: RenderOptions) -> None:
         # Free text keeps its lines and tabs; any other control character is shown escaped.
         text = printable(report.text, keep="\n\t")
         console.print(escape(text), end="" if text.endswith("\n") else "\n")
-    counts = report.severity_counts()
-    code = report.exit_code(exit_zero=options.exit_zero)
-    verdict = "[green]clean[/]" if code == 0 else f"[bold]exit {int(code)}[/]"
-    extras = "".join(
-        f", {escape(printable(str(k)))}: {escape(printable(str(v)))}"
-        for k, v in report.summary.items()
-        if isinstance(v, (str, int, float))
-    )
-    console.print(
-        f"{report.command}: {counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
-        f"warning(s), {counts[Severity.INFO]} info{extras} — {verdict}"
-    )
+    text, verdict, style = summary_parts(report, options.exit_zero)
+    console.print(Text.assemble(text, (verdict, style)))
