@@ -46,13 +46,14 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - start, cpu_of_children() - cpu
 
 
-def make_package(top: Path, files: int) -> Path:
-    package = top / "app"
+def make_package(top: Path, files: int, name: str = "app", head: str = "app") -> Path:
+    """``files`` modules importing each other; ``head`` "." makes the imports relative (clean)."""
+    package = top / name
     package.mkdir()
     (package / "__init__.py").write_text("")
     for i in range(files):
         (package / f"mod{i}.py").write_text(
-            f"import os\nfrom app.mod{(i + 1) % files} import thing\n\nthing{i} = os.sep\n"
+            f"import os\nfrom {head}.mod{(i + 1) % files} import thing\n\nthing{i} = os.sep\n"
         )
     return package
 
@@ -97,6 +98,7 @@ def main() -> None:
             pinned.get("pydantic"),
         )
         make_package(top, 20)
+        make_package(top, 20, name="clean", head="")
         shutil.copytree(DEPLOYED, top / "deployed")
         deployed = top / "deployed" / "backend"
         jd = str(venv / "bin" / "jyoti-doctor")
@@ -114,6 +116,10 @@ def main() -> None:
             ],
             "scan-imports app (json, cached)": [jd, "scan-imports", "app", "--format", "json"],
             "fix-imports app (dry run, json)": [jd, "fix-imports", "app", "--format", "json"],
+            # What a pre-commit hook meets most: nothing to report, the default format, a pipe.
+            "clean package: scan-imports": [jd, "scan-imports", "clean", "--no-cache"],
+            "clean package: fix-imports": [jd, "fix-imports", "clean"],
+            "check-env (json)": [jd, "check-env", "--format", "json"],
             "deployed: scan-imports --no-cache": [
                 jd,
                 "scan-imports",

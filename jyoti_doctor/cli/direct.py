@@ -1,11 +1,12 @@
-"""The import commands run without typer, for the command lines hooks and CI steps type.
+"""The commands pre-commit hooks run, without typer: ``scan-imports``, ``fix-imports``, ``check-env``.
 
 Loading typer costs 70-90 ms, more than a scan of a small package takes. So :func:`parse` reads a
 command line made only of paths and the plain options listed here, and returns the command to
 call with the parameters typer would have passed. Anything else is left to typer, which parses
 it and reports its errors: help, shell completion, an unknown or misspelt option, a missing
-value, ``--``, a value typer checks (``--max-level``, ``--config``), a format it would reject.
-tests/test_direct.py checks that every line accepted here gives typer's parameters exactly.
+value, ``--``, a value typer checks (``--max-level``, ``--config``, check-env's directory), a
+format it would reject. tests/test_direct.py checks that every line accepted here gives typer's
+parameters exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Kind(Enum):
     SWITCH = "switch"  # None unless given (the config decides), True when given
     VALUE = "value"  # a string; the last one given counts
     VALUES = "values"  # a list of strings, one per use
+    PATHS = "paths"  # a list of paths, one per use
     FORMAT = "format"  # an OutputFormat, case-insensitive; the last one given counts
     TYPER_ONLY = "typer only"  # None here; given, it sends the line to typer
 
@@ -53,6 +55,20 @@ OPTIONS: dict[str, dict[str, tuple[str, Kind]]] = {
         **_SELECTION,
         **_COMMON,
     },
+    "check-env": {
+        "--env-file": ("env_file", Kind.PATHS),
+        "--schema": ("schema", Kind.VALUE),
+        "--require": ("require", Kind.VALUES),
+        "--strict": ("strict", Kind.FLAG),
+        **_COMMON,
+    },
+}
+# Each command's arguments: a list of paths, or one that typer checks (check-env's directory
+# must not be a file), which sends the line to typer.
+ARGUMENTS: dict[str, tuple[str, Kind]] = {
+    "scan-imports": ("paths", Kind.PATHS),
+    "fix-imports": ("paths", Kind.PATHS),
+    "check-env": ("project", Kind.TYPER_ONLY),
 }
 _FORMATS = {f.value: f for f in OutputFormat}
 # typer's shell completion is driven by this variable; it needs typer.
@@ -64,14 +80,17 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, dict[st
     if not argv or argv[0] not in OPTIONS or _COMPLETION in environ:
         return None
     options = OPTIONS[argv[0]]
-    params: dict[str, Any] = {"paths": None}
+    argument, argument_kind = ARGUMENTS[argv[0]]
+    params: dict[str, Any] = {argument: None}
     for name, kind in options.values():
         params[name] = False if kind is Kind.FLAG else None
     rest = list(argv[1:])
     while rest:
         token = rest.pop(0)
         if not token.startswith("-"):
-            params["paths"] = [*(params["paths"] or []), Path(token)]
+            if argument_kind is Kind.TYPER_ONLY:
+                return None
+            params[argument] = [*(params[argument] or []), Path(token)]
             continue
         option, equals, value = token.partition("=")
         if option not in options or (equals and not option.startswith("--")):
@@ -99,14 +118,15 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, dict[st
             params[name] = fmt
         elif kind is Kind.VALUES:
             params[name] = [*(params[name] or []), value]
+        elif kind is Kind.PATHS:
+            params[name] = [*(params[name] or []), Path(value)]
         else:
             params[name] = value
     return argv[0], params
 
 
 def command(name: str) -> Callable[..., NoReturn]:
-    from . import import_commands
+    from . import actions
 
-    if name == "scan-imports":
-        return import_commands.scan_imports
-    return import_commands.fix_imports
+    run: Callable[..., NoReturn] = getattr(actions, name.replace("-", "_"))
+    return run

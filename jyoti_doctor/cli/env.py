@@ -1,4 +1,4 @@
-"""CLI for ``check-env`` (registered on the shared app). No logic: options in, one core call."""
+"""The options of ``check-env`` (registered on the shared app); what it does is cli/actions.py."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..config import Settings
-from ..findings import Report
+from . import actions
 from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
-from .execution import Common, execute
 
 ProjectArg = Annotated[
     Path | None,
@@ -61,22 +59,4 @@ def check_env_command(
     debug: DebugOpt = False,
 ) -> None:
     """Validate the environment and .env files against a schema; never print a secret."""
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
-    target = project or Path(".")
-
-    def produce(cfg: Settings) -> Report:
-        from ..env.check import check_env
-
-        return check_env(
-            target,
-            cfg,
-            env_files=env_file or (),
-            schema=schema,
-            require=require or (),
-            strict=strict,
-        ).to_report()
-
-    from ..env.secrets import file_secrets
-
-    # The project's .env and the environment are masked by execute(); these files may be elsewhere.
-    execute("check-env", common, target, produce, secrets=lambda: file_secrets(env_file or ()))
+    actions.check_env(**locals())

@@ -1,4 +1,4 @@
-"""The options of ``scan-imports`` and ``fix-imports``; what they do is cli/import_commands.py."""
+"""The options of ``scan-imports`` and ``fix-imports``; what they do is cli/actions.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import import_commands as commands
+from . import actions
 from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
 
 PathsArg = Annotated[list[Path] | None, typer.Argument(help="Files or directories (default: .).")]
@@ -62,7 +62,7 @@ def scan_imports(
     debug: DebugOpt = False,
 ) -> None:
     """Find absolute self-imports (and imports with no relative form) in a package tree."""
-    commands.scan_imports(**locals())
+    actions.scan_imports(**locals())
 
 
 StyleOpt = Annotated[
@@ -111,4 +111,4 @@ def fix_imports(
     debug: DebugOpt = False,
 ) -> None:
     """Rewrite absolute self-imports exactly (relative, or root-absolute with --style root)."""
-    commands.fix_imports(**locals())
+    actions.fix_imports(**locals())

@@ -1,6 +1,6 @@
-"""What ``scan-imports`` and ``fix-imports`` do once their arguments are parsed.
+"""What ``scan-imports``, ``fix-imports`` and ``check-env`` do once their arguments are parsed.
 
-Free of typer: cli/imports.py declares the options and passes them here by name, and
+Free of typer: cli/imports.py and cli/env.py declare the options and pass them here by name, and
 cli/direct.py calls these straight from a plain command line, without loading typer.
 """
 
@@ -136,3 +136,38 @@ def fix_imports(
         return attach(result.to_report(), guard, forced=force, refused_write=refused)
 
     execute("fix-imports", common, targets[0], produce)
+
+
+def check_env(
+    *,
+    project: Path | None,
+    env_file: list[Path] | None,
+    schema: str | None,
+    require: list[str] | None,
+    strict: bool,
+    fmt: OutputFormat | None,
+    config: Path | None,
+    quiet: bool,
+    no_color: bool,
+    exit_zero: bool,
+    debug: bool,
+) -> NoReturn:
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+    target = project or Path(".")
+
+    def produce(cfg: Settings) -> Report:
+        from ..env.check import check_env
+
+        return check_env(
+            target,
+            cfg,
+            env_files=env_file or (),
+            schema=schema,
+            require=require or (),
+            strict=strict,
+        ).to_report()
+
+    from ..env.secrets import file_secrets
+
+    # The project's .env and the environment are masked by execute(); these files may be elsewhere.
+    execute("check-env", common, target, produce, secrets=lambda: file_secrets(env_file or ()))
