@@ -27,21 +27,20 @@ from .errors import UsageError
 from .files import display_path
 from .findings import Finding, Location, Report, Section, Severity
 from .imports.entry import project_dir
-from .imports.fix import FixResult
-from .launch.command import Launcher, StartCommand
-from .launch.deploy import Found, discover_all
 from .masking import mask_text
 from .rules import Rule
-from .startup.finder import ProjectIndex
-from .startup.syspath import Entry, EntryKind, Launch, PathEntry, model_launch
 from .textfile import read_bounded_text
 
 if TYPE_CHECKING:
-    # Imported where an entry point is judged: a project without any (no tests, no start
-    # command) is checked without loading the start-up model.
+    # Imported where they are used: a run with nothing to rewrite never loads the launch
+    # model, and a project without entry points (no tests, no start command) never loads the
+    # start-up model.
+    from .imports.fix import FixResult
+    from .launch.deploy import Found
     from .startup.failures import Prediction
     from .startup.project import Project
     from .startup.syntax import Trees
+    from .startup.syspath import Launch, PathEntry
 
 # A larger suite is checked on its first files only (said as a note): the guard must stay fast.
 MAX_TEST_FILES = 400
@@ -410,6 +409,9 @@ def start_command_points(directory: Path, config: Settings) -> tuple[list[EntryP
 
 
 def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[str], bool]:
+    from .launch.deploy import discover_all
+    from .startup.syspath import model_launch
+
     found = discover_all(here, config)
     notes = [f"start command not checked: {mask_text(text)}" for text in found.unread]
     commands = list(found.commands)
@@ -514,6 +516,10 @@ def _basedir(file: Path) -> tuple[Path, str]:
 
 
 def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
+    from .launch.command import Launcher, StartCommand
+    from .startup.finder import ProjectIndex
+    from .startup.syspath import Entry, EntryKind, Launch, PathEntry
+
     found = _pytest_config(directory)
     ini, options = found if found is not None else (None, {})
     rootdir = ini.parent if ini is not None else directory
@@ -584,6 +590,9 @@ _SPLIT = re.compile(r"[\s,]+")
 def alembic_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     """``alembic`` run from the directory of each ``alembic.ini`` (at the project directory or
     one below): ``env.py`` executed by path, ``prepend_sys_path`` on ``sys.path``."""
+    from .launch.command import Launcher, StartCommand
+    from .startup.syspath import Entry, EntryKind, Launch, PathEntry
+
     points = []
     notes = []
     for ini in sorted({*directory.glob("alembic.ini"), *directory.glob("*/alembic.ini")}):
