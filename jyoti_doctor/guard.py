@@ -410,7 +410,6 @@ def start_command_points(directory: Path, config: Settings) -> tuple[list[EntryP
 
 def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[str], bool]:
     from .launch.deploy import discover_all
-    from .startup.syspath import model_launch
 
     found = discover_all(here, config)
     notes = [f"start command not checked: {mask_text(text)}" for text in found.unread]
@@ -423,6 +422,7 @@ def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[s
     if not commands:
         return [], notes, False
     from .startup.check import resolve_found
+    from .startup.syspath import model_launch
 
     points: list[EntryPoint] = []
     modelled = False
@@ -516,9 +516,7 @@ def _basedir(file: Path) -> tuple[Path, str]:
 
 
 def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
-    from .launch.command import Launcher, StartCommand
     from .startup.finder import ProjectIndex
-    from .startup.syspath import Entry, EntryKind, Launch, PathEntry
 
     found = _pytest_config(directory)
     ini, options = found if found is not None else (None, {})
@@ -529,11 +527,6 @@ def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     testpaths = [directory]
     if rootdir == directory:
         testpaths = [rootdir / p for p in options.get("testpaths", "").split()] or [rootdir]
-    extra = [
-        PathEntry(Path(os.path.normpath(rootdir / p)), f"pytest pythonpath ({ini.name})")
-        for p in options.get("pythonpath", "").split()
-        if ini is not None
-    ]
     files = ProjectIndex.of(directory).files
     tests = sorted(
         f
@@ -545,6 +538,16 @@ def pytest_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     if len(tests) > MAX_TEST_FILES:
         notes.append(f"pytest: only the first {MAX_TEST_FILES} of {len(tests)} test files checked")
         tests = tests[:MAX_TEST_FILES]
+    if not tests:
+        return [], notes
+    from .launch.command import Launcher, StartCommand
+    from .startup.syspath import Entry, EntryKind, Launch, PathEntry
+
+    extra = [
+        PathEntry(Path(os.path.normpath(rootdir / p)), f"pytest pythonpath ({ini.name})")
+        for p in options.get("pythonpath", "").split()
+        if ini is not None
+    ]
     source = display_path(str(ini)) if ini is not None else "pytest (no configuration)"
     group = f"pytest (rootdir {display_path(str(rootdir))})"
     points = []
@@ -590,9 +593,6 @@ _SPLIT = re.compile(r"[\s,]+")
 def alembic_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
     """``alembic`` run from the directory of each ``alembic.ini`` (at the project directory or
     one below): ``env.py`` executed by path, ``prepend_sys_path`` on ``sys.path``."""
-    from .launch.command import Launcher, StartCommand
-    from .startup.syspath import Entry, EntryKind, Launch, PathEntry
-
     points = []
     notes = []
     for ini in sorted({*directory.glob("alembic.ini"), *directory.glob("*/alembic.ini")}):
@@ -604,6 +604,9 @@ def alembic_points(directory: Path) -> tuple[list[EntryPoint], list[str]]:
         env = Path(os.path.normpath(here / location)) / "env.py"
         if not env.is_file():
             continue
+        from .launch.command import Launcher, StartCommand
+        from .startup.syspath import Entry, EntryKind, Launch, PathEntry
+
         # alembic splits on os.pathsep (path_separator = os) or, by default, spaces/commas; a
         # missing option prepends nothing.
         raw = options.get("prepend_sys_path", "").replace("%(here)s", str(here))
