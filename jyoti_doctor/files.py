@@ -63,11 +63,11 @@ def _excluder(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     guard's tests), and compiling the patterns costs more than walking a small package."""
     try:
         spec = _spec(patterns)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, re.error):
         for pattern in patterns:
             try:
                 _spec([pattern])
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, re.error) as exc:
                 raise UsageError(f"invalid exclude pattern {pattern!r}: {exc}") from None
         raise
     return exclude_matcher(spec)

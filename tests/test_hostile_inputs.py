@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("pattern", ["\\", "!"])
+@pytest.mark.parametrize("pattern", ["\\", "!", "a/[z-a]"])  # the last: a bad range
 def test_invalid_exclude_pattern(project: Path, pattern: str) -> None:
     done = run(project, "scan-imports", "--exclude", pattern, ".")
     assert done.returncode == 2, done.stderr
@@ -99,3 +100,24 @@ def test_a_fifo_config_file_is_never_read(project: Path, name: str, args: list[s
     done = run_cli(project, *args, "--format", "json", env=bare_env(project), timeout=30)
     assert done.returncode in (0, 1, 2), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_closed_stderr_keeps_the_exit_code(project: Path) -> None:
+    # `2>&-`: the interpreter has no stderr at all; the usage error still exits 2.
+    done = subprocess.run(
+        ["sh", "-c", f'exec "{sys.executable}" -m jyoti_doctor scan-imports no-such-dir 2>&-'],
+        cwd=project,
+        env=bare_env(project),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout
+
+
+def test_an_escape_sequence_in_an_argument_never_reaches_stderr_raw(project: Path) -> None:
+    done = run(project, "scan-imports", "\x1b[31mred")
+    assert done.returncode == 2
+    assert "\x1b" not in done.stderr
+    assert "path does not exist: \\x1b[31mred" in done.stderr

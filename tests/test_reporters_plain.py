@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,29 @@ def test_values_are_shown_as_they_are_not_as_markup(value: str) -> None:
     expected = f"packages: {value} — clean\n"
     assert rich_output(report, RenderOptions()).endswith(expected)
     assert (plain_output(report, RenderOptions()) or "").endswith(expected)
+
+
+@pytest.mark.parametrize("through_rich", [False, True])
+def test_a_reader_gone_away_is_a_quiet_exit_1_as_with_rich(
+    tmp_path: Path, through_rich: bool
+) -> None:
+    # `jyoti-doctor scan-imports | head -0`: the pipe's reading end is closed before the write.
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**bare_env(tmp_path), **({"FORCE_COLOR": ""} if through_rich else {})}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jyoti_doctor", "scan-imports", "pkg"],
+            cwd=tmp_path,
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")

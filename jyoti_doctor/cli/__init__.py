@@ -86,6 +86,7 @@ class _ParserError(Protocol):
 def main() -> None:
     argv = sys.argv[1:]
     from . import direct
+    from .execution import say
 
     plain = direct.parse(argv, os.environ)
     if plain is not None:
@@ -93,7 +94,7 @@ def main() -> None:
         try:
             direct.command(name)(**params)
         except KeyboardInterrupt:  # before the command's own handling starts
-            sys.stderr.write("jyoti-doctor: interrupted\n")
+            say("interrupted")
             sys.exit(130)
     command_name = next((a for a in argv if not a.startswith("-")), "")
     module = _MODULES.get(command_name)
@@ -112,7 +113,7 @@ def main() -> None:
     try:
         code = command.main(args=argv, prog_name="jyoti-doctor", standalone_mode=False)
     except typer.Abort:
-        sys.stderr.write("jyoti-doctor: interrupted\n")
+        say("interrupted")
         sys.exit(130)
     except click_exception as exc:
         error = cast(_ParserError, exc)

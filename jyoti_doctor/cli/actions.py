@@ -26,7 +26,7 @@ def run_with_progress(settings: ImportSettings, common: Common) -> ScanOutcome:
 
     from ..imports.run import collect
 
-    if common.quiet or not sys.stderr.isatty():
+    if common.quiet or sys.stderr is None or not sys.stderr.isatty():  # None: stderr closed
         return collect(settings)
     console = stderr_console(common)
     from rich.progress import Progress

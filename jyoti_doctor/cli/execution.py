@@ -44,8 +44,21 @@ def stderr_console(common: Common) -> Console:
     )
 
 
+def say(message: str) -> None:
+    """``jyoti-doctor: message`` on stderr, as click's echo wrote it: nothing when stderr is
+    closed, and flushed. Control characters are shown escaped, so an escape sequence in a path
+    given on the command line never reaches a terminal or a CI log."""
+    from ..files import printable  # not at the top: files.py loads pathspec, --help needs neither
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    stream.write(f"jyoti-doctor: {printable(message, keep=chr(10) + chr(9))}\n")
+    stream.flush()
+
+
 def fail(code: ExitCode, message: str) -> NoReturn:
-    sys.stderr.write(f"jyoti-doctor: {message}\n")
+    say(message)
     raise SystemExit(int(code))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import sys
 from typing import TextIO
 
 from ..files import printable
@@ -70,5 +71,13 @@ def write_plain_summary(report: Report, stream: TextIO, options: RenderOptions) 
     if not (_only_summary(report, options) and _not_a_terminal(stream)):
         return False
     text, verdict, _ = summary_parts(report, options.exit_zero)
-    stream.write(f"{text}{verdict}\n")
+    try:
+        stream.write(f"{text}{verdict}\n")
+        stream.flush()  # as Rich does: an error surfaces here, and in order with stderr
+    except BrokenPipeError:
+        # The reader went away (`| head`): exit 1 quietly, as Rich's Console.on_broken_pipe
+        # does, with stdout pointed at /dev/null so the interpreter's last flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
     return True
