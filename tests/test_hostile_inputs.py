@@ -102,10 +102,20 @@ def test_a_fifo_config_file_is_never_read(project: Path, name: str, args: list[s
     assert "Traceback" not in done.stderr
 
 
-def test_a_closed_stderr_keeps_the_exit_code(project: Path) -> None:
-    # `2>&-`: the interpreter has no stderr at all; the usage error still exits 2.
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ("scan-imports no-such-dir", 2),
+        ("check-env --env-file no-such-file", 2),
+        # Nothing listens on port 1: not ready by the deadline (probe-db exits without the
+        # interpreter's clean-up, flushing the streams itself).
+        ("probe-db --url postgresql://u:p@127.0.0.1:1/x --deadline 1 --format json", 3),
+    ],
+)
+def test_a_closed_stderr_keeps_the_exit_code(project: Path, args: str, code: int) -> None:
+    # `2>&-`: the interpreter has no stderr at all; the exit code must not change.
     done = subprocess.run(
-        ["sh", "-c", f'exec "{sys.executable}" -m jyoti_doctor scan-imports no-such-dir 2>&-'],
+        ["sh", "-c", f'exec "{sys.executable}" -m jyoti_doctor {args} 2>&-'],
         cwd=project,
         env=bare_env(project),
         capture_output=True,
@@ -113,7 +123,7 @@ def test_a_closed_stderr_keeps_the_exit_code(project: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 2, done.stdout
+    assert done.returncode == code, done.stdout
 
 
 def test_an_escape_sequence_in_an_argument_never_reaches_stderr_raw(project: Path) -> None:

@@ -247,7 +247,8 @@ def _exit_now(code: int) -> NoReturn:
 
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: that descriptor was closed when the process started
+                stream.flush()
         except (OSError, ValueError):
             pass
     os._exit(code)
