@@ -92,7 +92,7 @@ def main() -> None:
     if plain is not None:
         name, params = plain
         try:
-            direct.command(name)(**params)
+            direct.command(name)(**params)  # never returns: every run ends in SystemExit
         except KeyboardInterrupt:  # before the command's own handling starts
             say("interrupted")
             sys.exit(130)

@@ -84,9 +84,8 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, dict[st
     params: dict[str, Any] = {argument: None}
     for name, kind in options.values():
         params[name] = False if kind is Kind.FLAG else None
-    rest = list(argv[1:])
-    while rest:
-        token = rest.pop(0)
+    tokens = iter(argv[1:])
+    for token in tokens:
         if not token.startswith("-"):
             if argument_kind is Kind.TYPER_ONLY:
                 return None
@@ -104,9 +103,10 @@ def parse(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, dict[st
         if kind is Kind.TYPER_ONLY:
             return None
         if not equals:
-            if not rest:
+            following = next(tokens, None)
+            if following is None:
                 return None
-            value = rest.pop(0)
+            value = following
         # An empty value, or one that looks like an option, is rare and parsed by typer.
         if not value or value.startswith("-"):
             return None

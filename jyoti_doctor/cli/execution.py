@@ -1,7 +1,7 @@
 """The run-report-exit sequence every command shares, and the options it takes.
 
-Nothing here imports typer: the import commands also run without it (cli/direct.py), and an
-exit is a plain ``SystemExit``, which typer and click pass through unchanged.
+Nothing here imports typer: the pre-commit hook commands also run without it (cli/direct.py),
+and an exit is a plain ``SystemExit``, which typer and click pass through unchanged.
 """
 
 from __future__ import annotations
