@@ -129,6 +129,7 @@ def main() -> None:
                 "json",
             ],
             "deployed: fix-imports (dry run)": [jd, "fix-imports", "app", "--format", "json"],
+            "deployed: check-startup (json)": [jd, "check-startup", "--format", "json"],
         }
         where = {label: deployed if label.startswith("deployed") else top for label in cases}
         wall: dict[str, list[float]] = {k: [] for k in cases}

@@ -61,6 +61,7 @@ def _typed(params: dict[str, Any]) -> dict[str, Any]:
     return {name: typed(value) for name, value in params.items()}
 
 
+STYLES = ["root", "RELATIVE", "Absolute", "flat"]
 VALUES = ["json", "JSON", "Sarif", "rich", "xml", "", "-q", "a b", "pkg", "root", "ｊson", "1"]
 TOKENS = [
     "app",
@@ -97,9 +98,11 @@ def generated_lines(count: int, seed: int) -> list[list[str]]:
                 option = rng.choice(options)
                 line.append(option)
                 if direct.OPTIONS[name][option][1] not in (direct.Kind.FLAG, direct.Kind.SWITCH):
-                    line.append(rng.choice(VALUES[:5] + ["backend", "tests/*", ".env.prod"]))
+                    line.append(
+                        rng.choice([*VALUES[:5], "backend", "tests/*", ".env.prod", *STYLES])
+                    )
             elif pick < 0.75:
-                line.append(rng.choice(["app", "src/pkg", "one.py"]))
+                line.append(rng.choice(["app", "src/pkg", "one.py", "uvicorn main:app"]))
             elif pick < 0.9:
                 line.append(rng.choice(TOKENS))
             else:
@@ -140,6 +143,10 @@ def test_every_accepted_line_gets_typers_parameters(
         ["check-env"],
         ["check-env", "--env-file", ".env", "--env-file=.env.local", "--strict", "--format=sarif"],
         ["check-env", "--schema", ".env.example", "--require", "OPENAI_API_KEY", "-q"],
+        ["check-startup"],
+        ["check-startup", "cd backend && uvicorn main:app", "--format", "github"],
+        ["check-startup", "--style", "ROOT", "--run", "--python", ".venv/bin/python"],
+        ["check-startup", "uvicorn app:app", "--serve", "--path", "/health", "--exit-zero"],
     ],
 )
 def test_the_lines_hooks_type_are_run_without_typer(
@@ -166,7 +173,11 @@ def test_the_lines_hooks_type_are_run_without_typer(
         ["fix-imports", "--style"],
         ["check-env", "backend"],  # typer checks that the directory is not a file
         ["check-env", "--no-cache"],
-        ["check-startup"],
+        ["check-startup", "uvicorn a:app", "uvicorn b:app"],  # one start command only
+        ["check-startup", "--project", "backend"],  # typer checks it is not a file
+        ["check-startup", "--timeout", "5"],  # typer checks the minimum
+        ["check-startup", "--style", "flat"],
+        ["doctor"],
         ["probe-db", "--url", "postgresql://localhost/x"],
     ],
 )
@@ -216,6 +227,8 @@ _TYPER = (
         ("fix-imports", "--format", "github", "--unsafe-fixes"),
         ("check-env", "--format", "json"),
         ("check-env", "--require", "SENTRY_DSN", "--strict"),
+        ("check-startup", "--format", "json"),
+        ("check-startup", "cd backend && uvicorn main:app", "--style", "root"),
     ],
 )
 def test_both_lanes_print_the_same_report(args: tuple[str, ...]) -> None:

@@ -1,11 +1,12 @@
 """The Typer application. Each command lives in its own module and registers itself on ``app``.
 
-``main`` runs a plain ``scan-imports``, ``fix-imports`` or ``check-env`` line without loading
-typer at all (cli/direct.py); otherwise it imports only the module of the command being run
-(``--help`` and ``--version`` import them all), and installs pydantic-free argument coercion
-(cli/lightparams.py): start-up time is most of the time of a small run. ``from jyoti_doctor.cli
-import app`` gives the full app. A bad flag is still a usage error (exit 2), and a CI step that
-asked for a machine format gets its document even then.
+``main`` runs a plain command line of a pre-commit hook (``scan-imports``, ``fix-imports``,
+``check-env``, ``check-startup``) without loading typer at all (cli/direct.py); otherwise it
+imports only the module of the command being run (``--help`` and ``--version`` import them all),
+and installs pydantic-free argument coercion (cli/lightparams.py): start-up time is most of the
+time of a small run. ``from jyoti_doctor.cli import app`` gives the full app. A bad flag is still
+a usage error (exit 2), and a CI step that asked for a machine format gets its document even
+then.
 """
 
 from __future__ import annotations

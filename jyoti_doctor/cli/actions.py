@@ -1,6 +1,7 @@
-"""What ``scan-imports``, ``fix-imports`` and ``check-env`` do once their arguments are parsed.
+"""What the pre-commit hook commands do once their arguments are parsed: ``scan-imports``,
+``fix-imports``, ``check-env`` and ``check-startup``.
 
-Free of typer: cli/imports.py and cli/env.py declare the options and pass them here by name, and
+Free of typer: the command modules of cli/ declare the options and pass them here by name, and
 cli/direct.py calls these straight from a plain command line, without loading typer.
 """
 
@@ -171,3 +172,46 @@ def check_env(
 
     # The project's .env and the environment are masked by execute(); these files may be elsewhere.
     execute("check-env", common, target, produce, secrets=lambda: file_secrets(env_file or ()))
+
+
+def check_startup(
+    *,
+    start_command: str | None,
+    project: Path,
+    cwd: Path | None,
+    run: bool,
+    serve: bool,
+    path: str | None,
+    style: Style | None,
+    timeout: float,
+    python: str | None,
+    fmt: OutputFormat | None,
+    config: Path | None,
+    quiet: bool,
+    no_color: bool,
+    exit_zero: bool,
+    debug: bool,
+) -> NoReturn:
+    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
+
+    def produce(cfg: Settings) -> Report:
+        if serve:
+            from ..serve.check import check_serve
+
+            return check_serve(
+                project, cfg, command=start_command, cwd=cwd, path=path, python=python
+            ).to_report()
+        from ..startup.check import check_startup
+
+        return check_startup(
+            project,
+            cfg,
+            command=start_command,
+            cwd=cwd,
+            run=run,
+            style=style,
+            timeout=timeout,
+            python=python,
+        ).to_report()
+
+    execute("check-startup", common, project, produce, start_dir=cwd)

@@ -10,6 +10,7 @@ import typer
 from ..config import Settings, Style
 from ..doctor import Check
 from ..findings import Report
+from . import actions
 from .common import ConfigOpt, DebugOpt, ExitZeroOpt, FormatOpt, NoColorOpt, QuietOpt, app
 from .execution import Common, execute
 
@@ -84,29 +85,7 @@ def check_startup_cmd(
     debug: DebugOpt = False,
 ) -> None:
     """Predict (and with --run, observe) the import errors a start command will hit."""
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
-
-    def produce(cfg: Settings) -> Report:
-        if serve:
-            from ..serve.check import check_serve
-
-            return check_serve(
-                project, cfg, command=start_command, cwd=cwd, path=path, python=python
-            ).to_report()
-        from ..startup.check import check_startup
-
-        return check_startup(
-            project,
-            cfg,
-            command=start_command,
-            cwd=cwd,
-            run=run,
-            style=style,
-            timeout=timeout,
-            python=python,
-        ).to_report()
-
-    execute("check-startup", common, project, produce, start_dir=cwd)
+    actions.check_startup(**locals())
 
 
 @app.command("doctor")
