@@ -102,33 +102,22 @@ def main() -> None:
         shutil.copytree(DEPLOYED, top / "deployed")
         deployed = top / "deployed" / "backend"
         jd = str(venv / "bin" / "jyoti-doctor")
+        scan = [jd, "scan-imports", "app", "--no-cache", "--format", "json"]
+        fix = [jd, "fix-imports", "app", "--format", "json"]
         cases = {
             "python -c pass": [str(python), "-c", "pass"],
             "python -c 'import typer'": [str(python), "-c", "import typer"],
             "jyoti-doctor --help": [jd, "--help"],
-            "scan-imports app --no-cache (json)": [
-                jd,
-                "scan-imports",
-                "app",
-                "--no-cache",
-                "--format",
-                "json",
-            ],
+            "scan-imports app --no-cache (json)": scan,
             "scan-imports app (json, cached)": [jd, "scan-imports", "app", "--format", "json"],
-            "fix-imports app (dry run, json)": [jd, "fix-imports", "app", "--format", "json"],
+            "fix-imports app (dry run, json)": fix,
             # What a pre-commit hook meets most: nothing to report, the default format, a pipe.
             "clean package: scan-imports": [jd, "scan-imports", "clean", "--no-cache"],
             "clean package: fix-imports": [jd, "fix-imports", "clean"],
             "check-env (json)": [jd, "check-env", "--format", "json"],
-            "deployed: scan-imports --no-cache": [
-                jd,
-                "scan-imports",
-                "app",
-                "--no-cache",
-                "--format",
-                "json",
-            ],
-            "deployed: fix-imports (dry run)": [jd, "fix-imports", "app", "--format", "json"],
+            # The same command lines, run in the deployed fixture's backend directory.
+            "deployed: scan-imports --no-cache": scan,
+            "deployed: fix-imports (dry run)": fix,
             "deployed: check-startup (json)": [jd, "check-startup", "--format", "json"],
         }
         where = {label: deployed if label.startswith("deployed") else top for label in cases}

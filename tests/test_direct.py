@@ -21,7 +21,7 @@ import typer.main
 from jyoti_doctor.cli import actions, app, direct
 from jyoti_doctor.cli.lightparams import lighten
 from jyoti_doctor.config import OutputFormat
-from tests._cli import REPO, bare_env
+from tests._cli import REPO, bare_env, run_process
 
 FIXTURE = REPO / "fixtures" / "jyotiflow"
 
@@ -197,15 +197,7 @@ def test_formats_are_all_known() -> None:
 
 
 def _run(cwd: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=cwd,
-        env=bare_env(cwd),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_process(cwd, [sys.executable, "-c", code, *args], bare_env(cwd), timeout=120)
 
 
 # Runs the CLI as the console script does, then says whether typer was loaded.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._cli import bare_env, run_cli
+from tests._cli import bare_env, run_cli, run_process
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -114,15 +114,8 @@ def test_a_fifo_config_file_is_never_read(project: Path, name: str, args: list[s
 )
 def test_a_closed_stderr_keeps_the_exit_code(project: Path, args: str, code: int) -> None:
     # `2>&-`: the interpreter has no stderr at all; the exit code must not change.
-    done = subprocess.run(
-        ["sh", "-c", f'exec "{sys.executable}" -m jyoti_doctor {args} 2>&-'],
-        cwd=project,
-        env=bare_env(project),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    shell = f'exec "{sys.executable}" -m jyoti_doctor {args} 2>&-'
+    done = run_process(project, ["sh", "-c", shell], bare_env(project))
     assert done.returncode == code, done.stdout
 
 

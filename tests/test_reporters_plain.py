@@ -17,7 +17,7 @@ from jyoti_doctor.report import OutputFormat, RenderOptions, emit
 from jyoti_doctor.report.rich import render_rich
 from jyoti_doctor.report.summary import write_plain_summary
 from jyoti_doctor.rules import Rule
-from tests._cli import bare_env
+from tests._cli import bare_env, run_process
 
 # Names and values as a summary may carry them: markup brackets, backslashes, tabs and other
 # controls, wide and combining characters, emoji, undecodable bytes of a file name.
@@ -163,15 +163,8 @@ def test_a_clean_run_prints_without_rich_what_rich_prints(tmp_path: Path, comman
     (package / "b.py").write_text("")
 
     def run(**extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", _PROBE, command, "pkg"],
-            cwd=tmp_path,
-            env={**bare_env(tmp_path), **extra},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        argv = [sys.executable, "-c", _PROBE, command, "pkg"]
+        return run_process(tmp_path, argv, {**bare_env(tmp_path), **extra})
 
     plain, through_rich = run(), run(FORCE_COLOR="")  # empty: Rich sees no terminal
     assert "rich loaded: False" in plain.stderr

@@ -7,8 +7,10 @@ cli/direct.py calls these straight from a plain command line, without loading ty
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..config import OutputFormat, Settings, Style, write_style
 from ..findings import Report
@@ -16,6 +18,26 @@ from .execution import Common, execute, stderr_console
 
 if TYPE_CHECKING:
     from ..imports.run import ImportSettings, ScanOutcome
+
+
+def _gathering_common(body: Callable[..., NoReturn]) -> Callable[..., NoReturn]:
+    """``body(common, **own)``, called with a command's parameters as typer passes them: the
+    six every command shares become one :class:`Common`."""
+
+    def run(
+        *,
+        fmt: OutputFormat | None,
+        config: Path | None,
+        quiet: bool,
+        no_color: bool,
+        exit_zero: bool,
+        debug: bool,
+        **own: Any,
+    ) -> NoReturn:
+        body(Common(fmt, config, quiet, no_color, debug, exit_zero), **own)
+
+    return functools.wraps(body)(run)
+
 
 # Below this many files the progress bar would only flicker.
 PROGRESS_THRESHOLD = 200
@@ -48,7 +70,9 @@ def run_with_progress(settings: ImportSettings, common: Common) -> ScanOutcome:
         return collect(settings, on_progress=on_progress, on_total=on_total)
 
 
+@_gathering_common
 def scan_imports(
+    common: Common,
     *,
     paths: list[Path] | None,
     package: list[str] | None,
@@ -57,14 +81,7 @@ def scan_imports(
     max_level: int | None,
     no_cache: bool,
     check_syntax: bool,
-    fmt: OutputFormat | None,
-    config: Path | None,
-    quiet: bool,
-    no_color: bool,
-    exit_zero: bool,
-    debug: bool,
 ) -> NoReturn:
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     targets = list(paths or [Path(".")])
 
     def produce(cfg: Settings) -> Report:
@@ -85,7 +102,9 @@ def scan_imports(
     execute("scan-imports", common, targets[0], produce)
 
 
+@_gathering_common
 def fix_imports(
+    common: Common,
     *,
     paths: list[Path] | None,
     write: bool,
@@ -97,14 +116,7 @@ def fix_imports(
     extend_exclude: list[str] | None,
     max_level: int | None,
     check_syntax: bool,
-    fmt: OutputFormat | None,
-    config: Path | None,
-    quiet: bool,
-    no_color: bool,
-    exit_zero: bool,
-    debug: bool,
 ) -> NoReturn:
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     targets = list(paths or [Path(".")])
 
     def produce(cfg: Settings) -> Report:
@@ -139,21 +151,16 @@ def fix_imports(
     execute("fix-imports", common, targets[0], produce)
 
 
+@_gathering_common
 def check_env(
+    common: Common,
     *,
     project: Path | None,
     env_file: list[Path] | None,
     schema: str | None,
     require: list[str] | None,
     strict: bool,
-    fmt: OutputFormat | None,
-    config: Path | None,
-    quiet: bool,
-    no_color: bool,
-    exit_zero: bool,
-    debug: bool,
 ) -> NoReturn:
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
     target = project or Path(".")
 
     def produce(cfg: Settings) -> Report:
@@ -174,7 +181,9 @@ def check_env(
     execute("check-env", common, target, produce, secrets=lambda: file_secrets(env_file or ()))
 
 
+@_gathering_common
 def check_startup(
+    common: Common,
     *,
     start_command: str | None,
     project: Path,
@@ -185,14 +194,7 @@ def check_startup(
     style: Style | None,
     timeout: float,
     python: str | None,
-    fmt: OutputFormat | None,
-    config: Path | None,
-    quiet: bool,
-    no_color: bool,
-    exit_zero: bool,
-    debug: bool,
 ) -> NoReturn:
-    common = Common(fmt, config, quiet, no_color, debug, exit_zero)
 
     def produce(cfg: Settings) -> Report:
         if serve:
