@@ -6,7 +6,6 @@ import functools
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,12 +40,16 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Skipped:
+    """A file or directory discovery left out, and why."""
+
     path: str
     reason: str
 
 
 @dataclass(frozen=True)
 class Discovery:
+    """The files to check, in order, and those left out."""
+
     files: tuple[Path, ...]
     skipped: tuple[Skipped, ...]
 
@@ -315,6 +318,8 @@ def create_new(path: Path, content: bytes) -> bool:
     Written to a temporary file first and linked into place, so the file appears whole or not
     at all, and an existing file (even one created a moment ago) is never replaced.
     """
+    import tempfile  # here, not at the top: a dry run does not pay for it
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".jyoti-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -358,6 +363,8 @@ def write_atomic(path: Path, new: bytes, expected_old: bytes) -> None:
     st = path.stat()
     if path.read_bytes() != expected_old:
         raise ChangedOnDisk(str(path))
+    import tempfile  # here, not at the top: a dry run does not pay for it
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".jyoti-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -92,6 +92,8 @@ class Fix:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem found: a rule, where, and the fix when there is one."""
+
     rule: Rule
     message: str
     severity: Severity
@@ -153,6 +155,8 @@ class Section:
 
 @dataclass(frozen=True)
 class PanelLine:
+    """A labelled row of a panel."""
+
     label: str
     value: str
     style: str | None = None

@@ -57,6 +57,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class EntryPoint:
+    """A way the project is started (a start command, pytest, alembic) the guard predicts."""
+
     group: str  # what people call it: "start command `…` (Dockerfile)", "pytest", "alembic"
     name: str  # the one launch within the group: a test file, env.py, the command itself
     launch: Launch | None  # None: not modelled (see ``unmodelled``)
@@ -69,6 +71,8 @@ class EntryPoint:
 
 @dataclass(frozen=True)
 class Verdict:
+    """How an entry point fares before and after the planned rewrite."""
+
     point: EntryPoint
     before: Outcome
     after: Outcome
@@ -87,6 +91,8 @@ class Verdict:
 
 @dataclass(frozen=True)
 class GuardResult:
+    """Every verdict of one guard run, and what it could not predict."""
+
     verdicts: tuple[Verdict, ...] = ()
     # Entry points (or the whole guard) not predicted: why, and the directory they belong to.
     not_checked: tuple[tuple[str, Location], ...] = ()

@@ -72,6 +72,29 @@ def test_help_does_not_import_heavy_libraries() -> None:
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
 
 
+def test_the_guard_loads_only_when_there_is_something_to_rewrite(tmp_path: Path) -> None:
+    """A fix that rewrites nothing has no entry point to guard, and does not load the guard;
+    one that rewrites does."""
+    code = (
+        "import sys\n"
+        "from jyoti_doctor.cli import main\n"
+        "sys.argv = ['jyoti-doctor', 'fix-imports', 'app', '--format', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('GUARD', 'jyoti_doctor.guard' in sys.modules, file=sys.stderr)\n"
+    )
+    for head, loaded in ((".", False), ("app", True)):
+        project = tmp_path / ("clean" if head == "." else "absolute")
+        (project / "app").mkdir(parents=True)
+        (project / "app" / "__init__.py").write_text("")
+        (project / "app" / "a.py").write_text(f"from {head}.b import x\n")
+        (project / "app" / "b.py").write_text("x = 1\n")
+        (project / "Procfile").write_text("web: uvicorn app.a:x\n")
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert f"GUARD {loaded}" in out.stderr, out.stdout + out.stderr
+
+
 def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["scan-imports", "--no-such-flag"])
     assert result.exit_code == 2

@@ -120,7 +120,6 @@ def fix_imports(
     targets = list(paths or [Path(".")])
 
     def produce(cfg: Settings) -> Report:
-        from ..guard import attach, check_rewrite
         from ..imports.fix import FixOptions, apply_fix, plan_fix
         from ..imports.run import ImportSettings
 
@@ -141,6 +140,11 @@ def fix_imports(
             check_syntax=check_syntax,
         )
         planned = plan_fix(settings, options)
+        if not planned.would_change:
+            # Nothing to rewrite, so no entry point to guard (a clean tree, most pre-commit runs).
+            return (apply_fix(planned) if write else planned).to_report()
+        from ..guard import attach, check_rewrite
+
         # Every entry point predicted before and after, whichever the style: a rewrite that
         # breaks one that works is not written unless forced.
         guard = check_rewrite(planned, cfg)

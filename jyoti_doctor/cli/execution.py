@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Common:
+    """The options every command shares (format, config, quiet, colour, debug, exit-zero)."""
+
     format: OutputFormat | None = None
     config: Path | None = None
     quiet: bool = False
@@ -188,6 +189,8 @@ def execute(
         fail_with_document(command, fmt, ExitCode.INTERRUPTED, "interrupted")
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
         if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
+            import traceback
+
             text = "".join(traceback.format_exception(exc))
             sys.stderr.write(mask_text(text, known()))
         fail_with_document(

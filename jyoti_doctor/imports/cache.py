@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
-import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +76,8 @@ class ScanCache:
     def save(self) -> None:
         if not self.dirty:
             return
+        import tempfile  # here: a scan that changed nothing writes nothing
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scan-", suffix=".tmp")

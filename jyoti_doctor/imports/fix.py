@@ -4,7 +4,6 @@ then (with ``write``) the changed files are replaced atomically (docs/contract.m
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import re
 from collections.abc import Mapping, Sequence
@@ -41,6 +40,8 @@ _LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|$)")
 
 @dataclass(frozen=True)
 class FixOptions:
+    """How imports are rewritten: the style, unsafe fixes, the depth allowed."""
+
     style: Style = Style.RELATIVE
     unsafe: bool = False
     max_level: int | None = None
@@ -245,6 +246,8 @@ def _display_lines(data: bytes, encoding: str) -> list[str]:
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff for people and ``patch``; line endings shown as ``\\n``."""
+    import difflib
+
     encoding = LineIndex(old).encoding
     return "".join(
         difflib.unified_diff(
@@ -267,6 +270,8 @@ class WriteState(StrEnum):
 
 @dataclass(frozen=True)
 class WriteOutcome:
+    """What became of one file in the write phase."""
+
     state: WriteState
     reason: str | None = None
 

@@ -43,12 +43,16 @@ class RelativeBan:
 
 @dataclass(frozen=True)
 class SorterUse:
+    """An import sorter the project runs, and the setting that says so."""
+
     tool: Sorter
     source: str
 
 
 @dataclass(frozen=True)
 class LintPolicy:
+    """What the project's linters say about relative imports and their order."""
+
     bans: tuple[RelativeBan, ...] = ()
     sorters: tuple[SorterUse, ...] = ()
     # pylint reports relative imports in directories without __init__.py (E0402).
@@ -135,13 +139,13 @@ def _ruff(project: Path, bans: list[RelativeBan], sorters: list[SorterUse]) -> N
 
 
 def _ini_sections(project: Path) -> list[tuple[str, configparser.ConfigParser]]:
-    import configparser
-
     out = []
     for name in (*_SETUP_FILES, ".isort.cfg", ".pylintrc", "pylintrc"):
         path = project / name
         if not path.is_file():
             continue
+        import configparser
+
         parser = configparser.ConfigParser(interpolation=None, strict=False)
         try:
             parser.read(path, encoding="utf-8")

@@ -13,7 +13,6 @@ import gc
 import os
 import stat
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,6 +130,14 @@ def _collect(pid: int, read_end: int) -> list[object] | None:
     return results if isinstance(results, list) else None
 
 
+def _alone() -> bool:
+    """No other thread runs. A fork copies only the calling thread: a lock another thread holds
+    (an import in progress, a stream) would stay held in the worker for ever."""
+    import threading  # here: most runs are too small to fork, and never ask
+
+    return threading.active_count() == 1
+
+
 def _usable_cpus() -> int:
     # The CPUs this process may run on (taskset, a container's cpuset), not all the machine's.
     if hasattr(os, "sched_getaffinity"):
@@ -148,10 +155,7 @@ def map_files(
 ) -> list[R]:
     """``[one(f) for f in files]``, in order. ``one``'s results must be picklable."""
     workers = min(jobs or _usable_cpus(), max(1, len(files) // 64))
-    # A fork copies only the calling thread: a lock another thread holds (an import in
-    # progress, a stream) would stay held in the worker for ever. Fork only when alone.
-    alone = threading.active_count() == 1
-    if workers <= 1 or len(files) < threshold or not CAN_FORK or not alone:
+    if workers <= 1 or len(files) < threshold or not CAN_FORK or not _alone():
         return _run(one, files, on_progress)
     # Imported only here, once, before the workers inherit it: a run that forks none (most
     # runs are small) does not pay for it.

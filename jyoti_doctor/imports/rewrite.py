@@ -65,6 +65,8 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Plan:
+    """The edits for one file, the imports they fix, and those refused."""
+
     edits: tuple[Edit, ...] = ()
     fixed: tuple[SelfImport, ...] = ()
     refused: tuple[Refusal, ...] = ()

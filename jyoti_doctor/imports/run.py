@@ -17,6 +17,8 @@ from .scanner import scan_paths
 
 @dataclass(frozen=True)
 class ImportSettings:
+    """What scan-imports and fix-imports were asked to look at, and how."""
+
     paths: tuple[Path, ...]
     packages: tuple[str, ...] = ()
     exclude: tuple[str, ...] | None = None
@@ -55,6 +57,8 @@ class ImportSettings:
 
 @dataclass(frozen=True)
 class ScanOutcome:
+    """A scan's package roots, discovered files and per-file results."""
+
     roots: tuple[PackageRoot, ...]
     discovery: Discovery
     scans: tuple[FileScan, ...]

@@ -48,6 +48,8 @@ class SelfImport:
 
 @dataclass(frozen=True)
 class FileScan:
+    """One file's self-imports, or why it could not be scanned."""
+
     path: str
     module: str | None
     imports: tuple[SelfImport, ...] = ()
@@ -58,6 +60,8 @@ class FileScan:
 
 @dataclass(frozen=True)
 class ScanOptions:
+    """How files are scanned: the relative-import depth allowed, and whole-file parsing."""
+
     max_level: int | None = None
     # Parse every whole file (so any syntax error is reported), not just its import statements.
     check_syntax: bool = False

@@ -25,6 +25,8 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Found:
+    """A start command a deploy file names, with where it runs and its environment."""
+
     command: str
     cwd: Path
     source: str

@@ -78,6 +78,8 @@ def _closing_quote(text: str, quote: str) -> int:
 
 @dataclass
 class _Line:
+    """A line of the document that holds content: its number, indentation and text."""
+
     number: int
     indent: int
     text: str

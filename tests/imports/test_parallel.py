@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             started.append(pid)
         return pid
 
-    monkeypatch.setattr(parallel, "threading", types.SimpleNamespace(active_count=lambda: 1))
+    monkeypatch.setattr(parallel, "_alone", lambda: True)
     monkeypatch.setattr(parallel.os, "fork", fork)
     return started
 
@@ -102,7 +101,7 @@ def test_a_refused_fork_leaves_the_share_to_this_process(monkeypatch: pytest.Mon
     def refuse() -> int:
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(parallel, "threading", types.SimpleNamespace(active_count=lambda: 1))
+    monkeypatch.setattr(parallel, "_alone", lambda: True)
     monkeypatch.setattr(parallel.os, "fork", refuse)
     fds = len(os.listdir("/proc/self/fd"))
     results = parallel.map_files(_stem_and_pid, FILES, jobs=2, threshold=0)
