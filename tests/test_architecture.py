@@ -21,7 +21,16 @@ FORBIDDEN: dict[str, set[str]] = {
     "doctor": {"cli", "report"},
     **{
         base: CORES | {"cli", "report", "doctor"}
-        for base in ("rules", "findings", "errors", "files", "textfile", "config", "masking")
+        for base in (
+            "rules",
+            "findings",
+            "errors",
+            "files",
+            "textfile",
+            "config",
+            "masking",
+            "output",
+        )
     },
 }
 

@@ -124,3 +124,139 @@ def test_an_escape_sequence_in_an_argument_never_reaches_stderr_raw(project: Pat
     assert done.returncode == 2
     assert "\x1b" not in done.stderr
     assert "path does not exist: \\x1b[31mred" in done.stderr
+
+
+# A shell left in a directory someone deleted: the process starts there.
+_IN_A_DELETED_DIRECTORY = 'rmdir "$PWD" && exec "$0" -m jyoti_doctor "$@"'
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan-imports"],
+        ["fix-imports", "--format", "json"],
+        ["check-env"],
+        ["check-startup"],
+        ["doctor"],
+        ["probe-db", "--url", "postgresql://u:pw@127.0.0.1:1/d", "--deadline", "1"],
+    ],
+)
+def test_a_deleted_working_directory_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    argv = ["sh", "-c", _IN_A_DELETED_DIRECTORY, sys.executable, *args]
+    done = run_process(gone, argv, bare_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "cannot use the current directory (No such file or directory)" in done.stderr
+    assert "Traceback" not in done.stderr
+    if "json" in args:
+        assert '"kind":"usage"' in done.stdout
+
+
+# The directory is deleted while the command runs, then an error is reported: the secrets of
+# the project's files can no longer be read, and those known otherwise must still be masked.
+_DELETED_MID_RUN = """
+import os, sys
+from pathlib import Path
+from jyoti_doctor.cli.execution import Common, execute
+from jyoti_doctor.errors import UsageError
+
+def produce(settings):
+    os.rmdir(os.getcwd())
+    if sys.argv[1] == "usage":
+        raise UsageError(f"cannot use {os.environ['API_KEY']} nor hunter2-given-by-flag")
+    raise RuntimeError("boom")
+
+execute("check-env", Common(), Path("."), produce, secrets=lambda: ("hunter2-given-by-flag",))
+"""
+
+
+@pytest.mark.parametrize("kind", ["usage", "internal"])
+def test_a_working_directory_deleted_mid_run(tmp_path: Path, kind: str) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = {**bare_env(tmp_path), "API_KEY": "sk-live-0123456789abcdef"}
+    done = run_process(gone, [sys.executable, "-c", _DELETED_MID_RUN, kind], env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "sk-live-0123456789abcdef" not in done.stderr
+    assert "hunter2-given-by-flag" not in done.stderr
+    if kind == "usage":
+        assert done.stderr.startswith("jyoti-doctor: cannot use ********")
+    else:  # not called a bug of jyoti-doctor: the directory went away
+        assert "cannot use the current directory" in done.stderr
+
+
+def _findings_project(project: Path) -> Path:
+    (project / "app" / "a.py").write_text("from app.b import x\n")
+    (project / "app" / "b.py").write_text("x = 1\n")
+    return project
+
+
+_OUTPUTS = [
+    ["scan-imports"],  # clean: the summary line written without Rich
+    ["scan-imports", "app/a.py"],  # a finding: Rich renders it
+    ["scan-imports", "--format", "json"],
+    ["fix-imports", "--format", "sarif"],
+    ["check-env", "--format", "markdown"],
+    ["check-startup", "uvicorn app.a:x", "--format", "github"],
+]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@pytest.mark.parametrize(
+    "args", [*_OUTPUTS, ["--version"], ["scan-imports", "--help"], ["scan-imports", "--nope"]]
+)
+def test_a_full_disk_on_stdout_is_reported(project: Path, args: list[str]) -> None:
+    _findings_project(project)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "jyoti_doctor", *args],
+            cwd=project,
+            env=bare_env(project),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    if "--nope" not in args:
+        assert (
+            done.stderr
+            == "jyoti-doctor: cannot write to standard output: No space left on device\n"
+        )
+
+
+@pytest.mark.parametrize("args", _OUTPUTS)
+def test_a_reader_gone_ends_the_run_quietly(project: Path, args: list[str]) -> None:
+    """`| head -0`: exit 1 and nothing on stderr, as Rich does for the human format."""
+    _findings_project(project)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jyoti_doctor", *args],
+            cwd=project,
+            env=bare_env(project),
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@pytest.mark.parametrize("fmt", ["JSON", "SARIF", "MARKDOWN"])
+def test_a_full_disk_under_an_extra_output_is_a_usage_error(project: Path, fmt: str) -> None:
+    env = {**bare_env(project), f"JYOTI_DOCTOR_OUTPUT_{fmt}": "/dev/full"}
+    done = run_process(project, [sys.executable, "-m", "jyoti_doctor", "scan-imports"], env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"jyoti-doctor: JYOTI_DOCTOR_OUTPUT_{fmt}: cannot write /dev/full: No space left on device\n"
+    )

@@ -121,6 +121,14 @@ def main() -> None:
         error.show()
         _usage_document(argv, error.format_message())
         sys.exit(error.exit_code)
+    except OSError as exc:
+        # Help or the version written to a full disk (a command reports its own failures):
+        # the parser's echo lets the error through.
+        from ..output import cannot_write_stdout, detach_stdout
+
+        detach_stdout()
+        say(cannot_write_stdout(exc))
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -18,6 +18,7 @@ from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
 from ..masking import mask_text
+from ..output import cannot_write_stdout, detach_stdout
 from ..report import emit, emit_error
 
 if TYPE_CHECKING:
@@ -95,9 +96,23 @@ def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
             return open(path, "a", encoding="utf-8")
         return open(path, "w", encoding="utf-8")
     except OSError as exc:
-        raise UsageError(
-            f"{ENV_PREFIX}OUTPUT_{fmt.name}: cannot write {path}: {exc.strerror or exc}"
-        ) from None
+        raise UsageError(_cannot_write(fmt, path, exc)) from None
+
+
+def _missing_cwd() -> str | None:
+    """Why the current directory cannot be used (deleted under the shell), or ``None``."""
+    try:
+        os.getcwd()
+    except OSError as exc:
+        return (
+            f"cannot use the current directory ({exc.strerror or exc}): it was deleted, or is "
+            "not readable; cd to the project and rerun"
+        )
+    return None
+
+
+def _cannot_write(fmt: OutputFormat, path: Path, exc: OSError) -> str:
+    return f"{ENV_PREFIX}OUTPUT_{fmt.name}: cannot write {path}: {exc.strerror or exc}"
 
 
 def fail_with_document(
@@ -126,8 +141,15 @@ def fail_with_document(
             pass
         finally:
             if stream is not None:
-                stream.close()
+                _close_quietly(stream)
     fail(code, message)
+
+
+def _close_quietly(stream: TextIO) -> None:
+    try:
+        stream.close()
+    except OSError:  # its write failed already (a full disk): that failure is the one reported
+        pass
 
 
 def execute(
@@ -150,44 +172,70 @@ def execute(
     """
 
     def known() -> tuple[str, ...]:
-        from ..env.secrets import file_secrets, project_secrets
+        from ..env.secrets import file_secrets, project_secrets, secret_values
 
-        elsewhere = file_secrets([start_dir / ".env"]) if start_dir is not None else ()
-        return (*project_secrets(target), *elsewhere, *secrets())
+        found = list(secret_values(os.environ.items()))
+        sources: list[Callable[[], Iterable[str]]] = [lambda: project_secrets(target), secrets]
+        if start_dir is not None:
+            sources.append(lambda: file_secrets([start_dir / ".env"]))
+        for source in sources:
+            try:
+                found.extend(source())
+            except Exception:  # noqa: BLE001, S112
+                # One unreadable source (the directory deleted with its .env) must not cost
+                # the others, nor turn the error being reported into a traceback.
+                continue
+        return tuple(found)
 
     # The format is known before the config is read, so a bad config still gets its document.
     fmt: OutputFormat | None = common.format or env_format()
     try:
+        if (gone := _missing_cwd()) is not None:
+            raise UsageError(gone)
         settings = load_config(common.config, target)
         fmt = common.format or settings.format
         report = produce(settings)
         with ExitStack() as files:
             # Opened before anything is printed: an unwritable file is one usage error, not a
             # report on stdout followed by an error document.
-            extras = [(f, files.enter_context(_open_extra(f, p))) for f, p in extra_outputs()]
-            emit(
-                report,
-                fmt,
-                quiet=common.quiet,
-                color=False if common.no_color else None,
-                list_findings=list_findings,
-                exit_zero=common.exit_zero,
-                sarif_help_base=sarif_help_base(),
-            )
-            for extra, stream in extras:
+            extras = []
+            for extra, path in extra_outputs():
+                opened = _open_extra(extra, path)
+                files.callback(_close_quietly, opened)
+                extras.append((extra, path, opened))
+            try:
                 emit(
                     report,
-                    extra,
-                    stream=stream,
+                    fmt,
+                    quiet=common.quiet,
+                    color=False if common.no_color else None,
+                    list_findings=list_findings,
                     exit_zero=common.exit_zero,
                     sarif_help_base=sarif_help_base(),
                 )
+            except OSError as exc:  # Rich's: a full disk, an I/O error; not ours, nor a bug
+                detach_stdout()
+                raise UsageError(cannot_write_stdout(exc)) from None
+            for extra, path, stream in extras:
+                try:
+                    emit(
+                        report,
+                        extra,
+                        stream=stream,
+                        exit_zero=common.exit_zero,
+                        sarif_help_base=sarif_help_base(),
+                    )
+                    stream.close()  # here, so that a full disk is reported, not lost
+                except OSError as exc:
+                    raise UsageError(_cannot_write(extra, path, exc)) from None
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
         fail_with_document(command, fmt, ExitCode.USAGE, mask_text(str(exc), known()))
     except KeyboardInterrupt:
         fail_with_document(command, fmt, ExitCode.INTERRUPTED, "interrupted")
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
+        if (gone := _missing_cwd()) is not None:  # deleted during the run: not a bug of ours
+            fail_with_document(command, fmt, ExitCode.USAGE, gone)
         if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
             import traceback
 

@@ -17,6 +17,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
+from ..output import write_through
 from .probe import EventKind, ProbeEvent
 from .report import event_record, fmt_seconds, sample_record, sparkline
 from .watch import RECENT, Histogram, Sample, WatchEvent
@@ -132,8 +133,9 @@ class WatchView:
 
     def _write(self, record: dict[str, Any]) -> None:
         assert self.lines is not None
-        self.lines.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
-        self.lines.flush()
+        write_through(
+            self.lines, json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        )
 
     def sample(self, sample: Sample) -> None:
         self.samples += 1

@@ -12,6 +12,7 @@ from typing import TextIO, assert_never
 
 from ..config import OutputFormat
 from ..findings import Report
+from ..output import detach_stdout, write_through
 
 __all__ = ["OutputFormat", "RenderOptions", "emit", "emit_error"]
 
@@ -49,19 +50,19 @@ def emit(
     if fmt is OutputFormat.JSON:
         from .json import render_json
 
-        out.write(render_json(report, options))
+        write_through(out, render_json(report, options))
     elif fmt is OutputFormat.GITHUB:
         from .github import render_github
 
-        out.write(render_github(report, options))
+        write_through(out, render_github(report, options))
     elif fmt is OutputFormat.SARIF:
         from .sarif import render_sarif
 
-        out.write(render_sarif(report, options))
+        write_through(out, render_sarif(report, options))
     elif fmt is OutputFormat.MARKDOWN:
         from .markdown import render_markdown
 
-        out.write(render_markdown(report, options))
+        write_through(out, render_markdown(report, options))
     elif fmt is OutputFormat.RICH:
         from .summary import write_plain_summary
 
@@ -89,23 +90,31 @@ def emit_error(
     if fmt is OutputFormat.JSON:
         from .json import render_json_error
 
-        out.write(render_json_error(command, code, message))
+        text = render_json_error(command, code, message)
     elif fmt is OutputFormat.SARIF:
         from .sarif import render_sarif_error
 
-        options = RenderOptions(sarif_help_base=sarif_help_base)
-        out.write(render_sarif_error(command, code, message, options))
+        text = render_sarif_error(
+            command, code, message, RenderOptions(sarif_help_base=sarif_help_base)
+        )
     elif fmt is OutputFormat.MARKDOWN:
         from .markdown import render_markdown_error
 
-        out.write(render_markdown_error(command, code, message))
+        text = render_markdown_error(command, code, message)
     elif fmt is OutputFormat.GITHUB:
         from .github import escape_data
 
-        out.write(f"::error title=jyoti-doctor {command}::{escape_data(message)}\n")
+        text = f"::error title=jyoti-doctor {command}::{escape_data(message)}\n"
     elif fmt is OutputFormat.RICH:
         return False
     else:
         assert_never(fmt)
-    out.flush()
+    try:
+        out.write(text)
+        out.flush()
+    except OSError:
+        if out is not sys.stdout:
+            raise
+        # A reader gone, a full disk: the error itself still reaches stderr, with its own code.
+        detach_stdout()
     return True

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import builtins
 import os
-import sys
 from typing import TextIO
 
 from ..files import printable
 from ..findings import Report, Severity
+from ..output import write_through
 from . import RenderOptions
 
 
@@ -71,13 +71,5 @@ def write_plain_summary(report: Report, stream: TextIO, options: RenderOptions) 
     if not (_only_summary(report, options) and _not_a_terminal(stream)):
         return False
     text, verdict, _ = summary_parts(report, options.exit_zero)
-    try:
-        stream.write(f"{text}{verdict}\n")
-        stream.flush()  # as Rich does: an error surfaces here, and in order with stderr
-    except BrokenPipeError:
-        # The reader went away (`| head`): exit 1 quietly, as Rich's Console.on_broken_pipe
-        # does, with stdout pointed at /dev/null so the interpreter's last flush cannot fail.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(1) from None
+    write_through(stream, f"{text}{verdict}\n")  # flushed, as Rich does
     return True

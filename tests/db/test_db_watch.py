@@ -284,6 +284,38 @@ def test_cli_watch_json_lines_and_ctrl_c(pg: PgServer) -> None:
 
 
 @pytest.mark.db
+def test_cli_watch_json_lines_to_a_reader_that_goes_away(pg: PgServer) -> None:
+    """`probe-db --watch --format json | head -1`: the next line finds the pipe closed, and the
+    watch ends quietly with exit 1 (as a report to a closed pipe does), not an internal error."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jyoti_doctor",
+            "probe-db",
+            "--url",
+            pg.url(),
+            "--watch",
+            "--interval",
+            "0.2",
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["type"] == "sample"
+    proc.stdout.close()
+    assert proc.wait(timeout=20) == 1
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert PASSWORD not in err
+
+
+@pytest.mark.db
 def test_cli_watch_of_a_dead_port_exits_3_with_an_outage_event() -> None:
     target = url(free_port())
     proc = subprocess.run(
