@@ -260,3 +260,21 @@ def test_a_full_disk_under_an_extra_output_is_a_usage_error(project: Path, fmt: 
     assert done.stderr == (
         f"jyoti-doctor: JYOTI_DOCTOR_OUTPUT_{fmt}: cannot write /dev/full: No space left on device\n"
     )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        ("scan-imports no-such-dir", 2),
+        ("scan-imports --nope", 2),  # the parser's own message
+        ("scan-imports app/a.py", 1),
+        # Its progress lines go to stderr as it works: not one may change the verdict.
+        ("probe-db --url postgresql://u:p@127.0.0.1:1/x --deadline 1", 3),
+    ],
+)
+def test_a_full_disk_on_stderr_keeps_the_exit_code(project: Path, args: str, code: int) -> None:
+    _findings_project(project)
+    shell = f'exec "{sys.executable}" -m jyoti_doctor {args} 2>/dev/full'
+    done = run_process(project, ["sh", "-c", shell], bare_env(project))
+    assert done.returncode == code, done.stdout

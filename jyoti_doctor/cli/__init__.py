@@ -118,15 +118,20 @@ def main() -> None:
         sys.exit(130)
     except click_exception as exc:
         error = cast(_ParserError, exc)
-        error.show()
+        try:
+            error.show()
+        except OSError:  # stderr cannot take it (a full disk): the exit code still tells
+            from ..output import detach
+
+            detach(sys.stderr)
         _usage_document(argv, error.format_message())
         sys.exit(error.exit_code)
     except OSError as exc:
         # Help or the version written to a full disk (a command reports its own failures):
         # the parser's echo lets the error through.
-        from ..output import cannot_write_stdout, detach_stdout
+        from ..output import cannot_write_stdout, detach
 
-        detach_stdout()
+        detach(sys.stdout)
         say(cannot_write_stdout(exc))
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
 from ..masking import mask_text
-from ..output import cannot_write_stdout, detach_stdout
+from ..output import Chatter, cannot_write_stdout, detach, to_stderr
 from ..report import emit, emit_error
 
 if TYPE_CHECKING:
@@ -42,21 +42,22 @@ def stderr_console(common: Common) -> Console:
     from rich.console import Console
 
     return Console(
-        stderr=True, no_color=common.no_color or None, highlight=False, quiet=common.quiet
+        # A text stream in all but typeshed's name (io.TextIOBase is not typing.IO).
+        file=cast(TextIO, Chatter(sys.stderr)) if sys.stderr is not None else None,
+        stderr=True,
+        no_color=common.no_color or None,
+        highlight=False,
+        quiet=common.quiet,
     )
 
 
 def say(message: str) -> None:
-    """``jyoti-doctor: message`` on stderr, as click's echo wrote it: nothing when stderr is
-    closed, and flushed. Control characters are shown escaped, so an escape sequence in a path
+    """``jyoti-doctor: message`` on stderr, as click's echo wrote it, flushed: nothing when stderr
+    is closed or cannot be written. Control characters are shown escaped, so an escape sequence in a path
     given on the command line never reaches a terminal or a CI log."""
     from ..files import printable  # not at the top: files.py loads pathspec, --help needs neither
 
-    stream = sys.stderr
-    if stream is None:
-        return
-    stream.write(f"jyoti-doctor: {printable(message, keep=chr(10) + chr(9))}\n")
-    stream.flush()
+    to_stderr(f"jyoti-doctor: {printable(message, keep=chr(10) + chr(9))}\n")
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:
@@ -214,7 +215,7 @@ def execute(
                     sarif_help_base=sarif_help_base(),
                 )
             except OSError as exc:  # Rich's: a full disk, an I/O error; not ours, nor a bug
-                detach_stdout()
+                detach(sys.stdout)
                 raise UsageError(cannot_write_stdout(exc)) from None
             for extra, path, stream in extras:
                 try:

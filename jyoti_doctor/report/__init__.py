@@ -12,7 +12,7 @@ from typing import TextIO, assert_never
 
 from ..config import OutputFormat
 from ..findings import Report
-from ..output import detach_stdout, write_through
+from ..output import detach, write_through
 
 __all__ = ["OutputFormat", "RenderOptions", "emit", "emit_error"]
 
@@ -116,5 +116,5 @@ def emit_error(
         if out is not sys.stdout:
             raise
         # A reader gone, a full disk: the error itself still reaches stderr, with its own code.
-        detach_stdout()
+        detach(sys.stdout)
     return True
