@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
-from ..masking import mask_text
 from ..output import Chatter, cannot_write_stdout, detach, to_stderr
 from ..report import emit, emit_error
 
@@ -172,8 +171,9 @@ def execute(
     only when an error is reported, so a run that succeeds reads nothing twice.
     """
 
-    def known() -> tuple[str, ...]:
+    def masked(text: str) -> str:
         from ..env.secrets import file_secrets, project_secrets, secret_values
+        from ..masking import mask_text
 
         found = list(secret_values(os.environ.items()))
         sources: list[Callable[[], Iterable[str]]] = [lambda: project_secrets(target), secrets]
@@ -186,7 +186,7 @@ def execute(
                 # One unreadable source (the directory deleted with its .env) must not cost
                 # the others, nor turn the error being reported into a traceback.
                 continue
-        return tuple(found)
+        return mask_text(text, tuple(found))
 
     # The format is known before the config is read, so a bad config still gets its document.
     fmt: OutputFormat | None = common.format or env_format()
@@ -231,7 +231,7 @@ def execute(
                     raise UsageError(_cannot_write(extra, path, exc)) from None
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
-        fail_with_document(command, fmt, ExitCode.USAGE, mask_text(str(exc), known()))
+        fail_with_document(command, fmt, ExitCode.USAGE, masked(str(exc)))
     except KeyboardInterrupt:
         fail_with_document(command, fmt, ExitCode.INTERRUPTED, "interrupted")
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
@@ -241,12 +241,12 @@ def execute(
             import traceback
 
             text = "".join(traceback.format_exception(exc))
-            sys.stderr.write(mask_text(text, known()))
+            to_stderr(masked(text))
         fail_with_document(
             command,
             fmt,
             ExitCode.INTERNAL,
-            f"internal error ({type(exc).__name__}: {mask_text(str(exc), known())}); "
+            f"internal error ({type(exc).__name__}: {masked(str(exc))}); "
             "this is a bug in jyoti-doctor. Rerun with --debug to see the traceback.",
         )
     raise SystemExit(int(code))
