@@ -15,12 +15,15 @@ from typing import TextIO
 from .errors import UsageError
 
 
-def write_through(out: TextIO, text: str) -> None:
+def write_through(out: TextIO | None, text: str) -> None:
     """Write ``text`` and flush it, so that a failure surfaces here rather than at exit.
 
     On stdout, a reader that went away (``| head``) ends the run quietly with exit 1, as Rich's
     ``Console.on_broken_pipe`` does; any other failure (a full disk) is a usage error, exit 2.
+    ``None`` is a stdout closed before the start (``>&-``): nothing is written, as Rich does.
     """
+    if out is None:
+        return
     try:
         out.write(text)
         out.flush()

@@ -127,12 +127,15 @@ def main() -> None:
         _usage_document(argv, error.format_message())
         sys.exit(error.exit_code)
     except OSError as exc:
-        # Help or the version written to a full disk (a command reports its own failures):
-        # the parser's echo lets the error through.
+        # What the parser itself writes (a command reports its own failures): help or the
+        # version to a full disk, or the shell's file the completion is installed into.
         from ..output import cannot_write_stdout, detach
 
-        detach(sys.stdout)
-        say(cannot_write_stdout(exc))
+        if exc.filename is None:
+            detach(sys.stdout)
+            say(cannot_write_stdout(exc))
+        else:
+            say(f"cannot write {exc.filename}: {exc.strerror or exc}")
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 

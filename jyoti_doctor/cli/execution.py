@@ -6,13 +6,15 @@ and an exit is a plain ``SystemExit``, which typer and click pass through unchan
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Literal, NoReturn, TextIO, cast
 
 from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
@@ -91,10 +93,24 @@ def extra_outputs() -> list[tuple[OutputFormat, Path]]:
 
 
 def _open_extra(fmt: OutputFormat, path: Path) -> TextIO:
+    # A job summary collects every step's: Markdown is appended to.
+    mode: Literal["a", "w"] = "a" if fmt is OutputFormat.MARKDOWN else "w"
     try:
-        if fmt is OutputFormat.MARKDOWN:
-            return open(path, "a", encoding="utf-8")
-        return open(path, "w", encoding="utf-8")
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            # A plain open waits for a reader for ever; without one this fails at once (ENXIO).
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            os.set_blocking(fd, True)
+            return open(fd, mode, encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise UsageError(
+                f"{ENV_PREFIX}OUTPUT_{fmt.name}: nothing reads the FIFO {path}"
+            ) from None
+        raise UsageError(_cannot_write(fmt, path, exc)) from None
+    try:
+        return open(path, mode, encoding="utf-8")
     except OSError as exc:
         raise UsageError(_cannot_write(fmt, path, exc)) from None
 
@@ -197,26 +213,14 @@ def execute(
         fmt = common.format or settings.format
         report = produce(settings)
         with ExitStack() as files:
-            # Opened before anything is printed: an unwritable file is one usage error, not a
-            # report on stdout followed by an error document.
+            # Written (and closed) before anything is printed: an unwritable file is one usage
+            # error, not a report on stdout followed by an error document, and a reader gone
+            # from stdout cannot leave them empty.
             extras = []
             for extra, path in extra_outputs():
                 opened = _open_extra(extra, path)
                 files.callback(_close_quietly, opened)
                 extras.append((extra, path, opened))
-            try:
-                emit(
-                    report,
-                    fmt,
-                    quiet=common.quiet,
-                    color=False if common.no_color else None,
-                    list_findings=list_findings,
-                    exit_zero=common.exit_zero,
-                    sarif_help_base=sarif_help_base(),
-                )
-            except OSError as exc:  # Rich's: a full disk, an I/O error; not ours, nor a bug
-                detach(sys.stdout)
-                raise UsageError(cannot_write_stdout(exc)) from None
             for extra, path, stream in extras:
                 try:
                     emit(
@@ -229,19 +233,32 @@ def execute(
                     stream.close()  # here, so that a full disk is reported, not lost
                 except OSError as exc:
                     raise UsageError(_cannot_write(extra, path, exc)) from None
+        try:
+            emit(
+                report,
+                fmt,
+                quiet=common.quiet,
+                color=False if common.no_color else None,
+                list_findings=list_findings,
+                exit_zero=common.exit_zero,
+                sarif_help_base=sarif_help_base(),
+            )
+        except OSError as exc:  # Rich's: a full disk, an I/O error; not ours, nor a bug
+            detach(sys.stdout)
+            raise UsageError(cannot_write_stdout(exc)) from None
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
         fail_with_document(command, fmt, ExitCode.USAGE, masked(str(exc)))
     except KeyboardInterrupt:
         fail_with_document(command, fmt, ExitCode.INTERRUPTED, "interrupted")
     except Exception as exc:  # noqa: BLE001  (the last line of defence: never a bare traceback)
-        if (gone := _missing_cwd()) is not None:  # deleted during the run: not a bug of ours
-            fail_with_document(command, fmt, ExitCode.USAGE, gone)
         if common.debug or os.environ.get("JYOTI_DOCTOR_DEBUG"):
             import traceback
 
             text = "".join(traceback.format_exception(exc))
             to_stderr(masked(text))
+        if (gone := _missing_cwd()) is not None:  # deleted during the run: not a bug of ours
+            fail_with_document(command, fmt, ExitCode.USAGE, gone)
         fail_with_document(
             command,
             fmt,

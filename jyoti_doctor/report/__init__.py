@@ -109,6 +109,8 @@ def emit_error(
         return False
     else:
         assert_never(fmt)
+    if out is None:  # stdout closed before the start (`>&-`)
+        return True
     try:
         out.write(text)
         out.flush()
