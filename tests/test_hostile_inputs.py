@@ -278,3 +278,45 @@ def test_a_full_disk_on_stderr_keeps_the_exit_code(project: Path, args: str, cod
     shell = f'exec "{sys.executable}" -m jyoti_doctor {args} 2>/dev/full'
     done = run_process(project, ["sh", "-c", shell], bare_env(project))
     assert done.returncode == code, done.stdout
+
+
+def _json_documents(text: str) -> list[object]:
+    import json
+
+    decoder, documents, at = json.JSONDecoder(), [], 0
+    while text[at:].strip():
+        while text[at].isspace():
+            at += 1
+        document, at = decoder.raw_decode(text, at)
+        documents.append(document)
+    return documents
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "scan-imports --format json",
+        "scan-imports --format sarif",
+        "check-env --format markdown",
+        "scan-imports --format json --nope",  # the parser's usage document
+    ],
+)
+def test_a_closed_stdout_is_never_an_internal_error(project: Path, args: str) -> None:
+    # `>&-`: the interpreter has no stdout at all (sys.stdout is None), as with a closed stderr.
+    shell = f'exec "{sys.executable}" -m jyoti_doctor {args} >&-'
+    done = run_process(project, ["sh", "-c", shell], bare_env(project))
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr
+    assert done.returncode not in (70, 120), done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+def test_an_extra_output_on_a_full_disk_leaves_one_json_document_on_stdout(
+    project: Path,
+) -> None:
+    # docs/contract.md: `json` is one document on stdout.
+    env = {**bare_env(project), "JYOTI_DOCTOR_OUTPUT_SARIF": "/dev/full"}
+    argv = [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", "json"]
+    done = run_process(project, argv, env)
+    assert done.returncode == 2, done.stderr
+    assert len(_json_documents(done.stdout)) == 1, done.stdout
