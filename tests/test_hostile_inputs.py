@@ -320,3 +320,28 @@ def test_an_extra_output_on_a_full_disk_leaves_one_json_document_on_stdout(
     done = run_process(project, argv, env)
     assert done.returncode == 2, done.stderr
     assert len(_json_documents(done.stdout)) == 1, done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "rich"])
+def test_a_reader_gone_on_stdout_leaves_no_empty_extra_output(project: Path, fmt: str) -> None:
+    # The extra output is opened (truncated) before stdout is written; a reader gone from
+    # stdout must not leave it an empty file (a CI step parsing it meets nothing).
+    _findings_project(project)
+    extra = project / "out.sarif"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", fmt],
+            cwd=project,
+            env={**bare_env(project), "JYOTI_DOCTOR_OUTPUT_SARIF": str(extra)},
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1, done.stderr
+    assert extra.stat().st_size > 0
