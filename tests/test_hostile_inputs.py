@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -345,3 +346,64 @@ def test_a_reader_gone_on_stdout_leaves_no_empty_extra_output(project: Path, fmt
         os.close(write_end)
     assert done.returncode == 1, done.stderr
     assert extra.stat().st_size > 0
+
+
+def test_an_extra_output_fifo_no_one_reads_is_a_usage_error(project: Path) -> None:
+    # Opening a FIFO for writing waits for a reader: without one, the run would never end.
+    fifo = project / "report.fifo"
+    os.mkfifo(fifo)
+    env = {**bare_env(project), "JYOTI_DOCTOR_OUTPUT_JSON": str(fifo)}
+    done = run_process(project, [sys.executable, "-m", "jyoti_doctor", "scan-imports"], env, 30)
+    assert done.returncode == 2, done.stderr
+    assert f"JYOTI_DOCTOR_OUTPUT_JSON: nothing reads the FIFO {fifo}" in done.stderr
+
+
+def test_an_extra_output_fifo_with_a_reader_gets_the_document(project: Path) -> None:
+    fifo = project / "report.fifo"
+    os.mkfifo(fifo)
+    env = {**bare_env(project), "JYOTI_DOCTOR_OUTPUT_JSON": str(fifo)}
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True) as reader:
+        # Wait until `cat` holds the FIFO open: only then may the run find a reader.
+        for _ in range(200):
+            if any(
+                os.path.realpath(f"/proc/{reader.pid}/fd/{fd}") == str(fifo)
+                for fd in os.listdir(f"/proc/{reader.pid}/fd")
+            ):
+                break
+            time.sleep(0.01)
+        done = run_process(project, [sys.executable, "-m", "jyoti_doctor", "scan-imports"], env, 30)
+        received, _ = reader.communicate(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert '"command":"scan-imports"' in received
+
+
+def test_a_completion_that_cannot_be_installed_names_its_file(project: Path) -> None:
+    env = {**bare_env(project), "HOME": "/dev/null/home", "SHELL": "/bin/bash"}
+    argv = [sys.executable, "-m", "jyoti_doctor", "--install-completion", "bash"]
+    done = run_process(project, argv, env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("jyoti-doctor: cannot write /dev/null/home"), done.stderr
+    assert "standard output" not in done.stderr and "Traceback" not in done.stderr
+
+
+_BUG_WHILE_THE_DIRECTORY_IS_GONE = """
+import os
+from pathlib import Path
+from jyoti_doctor.cli.execution import Common, execute
+
+def produce(settings):
+    os.rmdir(os.getcwd())
+    raise RuntimeError("a bug of ours")
+
+execute("scan-imports", Common(debug=True), Path("."), produce)
+"""
+
+
+def test_debug_shows_the_traceback_even_when_the_directory_is_gone(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    argv = [sys.executable, "-c", _BUG_WHILE_THE_DIRECTORY_IS_GONE]
+    done = run_process(gone, argv, bare_env(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "RuntimeError: a bug of ours" in done.stderr
+    assert "cannot use the current directory" in done.stderr
