@@ -54,8 +54,8 @@ def stderr_console(common: Common) -> Console:
 
 def say(message: str) -> None:
     """``jyoti-doctor: message`` on stderr, as click's echo wrote it, flushed: nothing when stderr
-    is closed or cannot be written. Control characters are shown escaped, so an escape sequence in a path
-    given on the command line never reaches a terminal or a CI log."""
+    is closed or cannot be written. Control characters are shown escaped, so an escape sequence
+    in a path given on the command line never reaches a terminal or a CI log."""
     from ..files import printable  # not at the top: files.py loads pathspec, --help needs neither
 
     to_stderr(f"jyoti-doctor: {printable(message, keep=chr(10) + chr(9))}\n")

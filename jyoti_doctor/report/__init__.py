@@ -84,8 +84,8 @@ def emit_error(
     sarif_help_base: str | None = None,
 ) -> bool:
     """For a run that ended in an error (exit 2, 70, 130), write the document a CI step parses:
-    JSON and SARIF always, Markdown for the job summary, an annotation for GitHub. ``False`` for the human formats, whose
-    message goes to stderr alone. ``message`` must already be masked."""
+    JSON and SARIF always, Markdown for the job summary, an annotation for GitHub. ``False`` for
+    the human formats, whose message goes to stderr alone. ``message`` must already be masked."""
     out = stream if stream is not None else sys.stdout
     if fmt is OutputFormat.JSON:
         from .json import render_json_error
