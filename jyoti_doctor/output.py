@@ -15,6 +15,10 @@ from typing import TextIO
 from .errors import UsageError
 
 
+class OutputError(UsageError):
+    """Standard output cannot be written (a full disk): what was to be printed is lost."""
+
+
 def write_through(out: TextIO | None, text: str) -> None:
     """Write ``text`` and flush it, so that a failure surfaces here rather than at exit.
 
@@ -33,7 +37,7 @@ def write_through(out: TextIO | None, text: str) -> None:
         detach(sys.stdout)
         if isinstance(exc, BrokenPipeError):
             raise SystemExit(1) from None
-        raise UsageError(cannot_write_stdout(exc)) from None
+        raise OutputError(cannot_write_stdout(exc)) from None
 
 
 def cannot_write_stdout(exc: OSError) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn, TextIO, cast
 from ..config import ENV_PREFIX, OutputFormat, Settings, load_config
 from ..errors import UsageError
 from ..findings import ExitCode, Report
-from ..output import Chatter, cannot_write_stdout, detach, to_stderr
+from ..output import Chatter, OutputError, cannot_write_stdout, detach, to_stderr
 from ..report import emit, emit_error
 
 if TYPE_CHECKING:
@@ -161,6 +161,15 @@ def fail_with_document(
     fail(code, message)
 
 
+def _how_it_ended(report: Report, common: Common) -> str:
+    """The summary line of a report that could not be written: the run itself is done (files a
+    ``--write`` changed are changed), and this is all that says so."""
+    from ..report.summary import summary_parts
+
+    text, verdict, _ = summary_parts(report, common.exit_zero)
+    return f"the run itself ended: {text}{verdict}"
+
+
 def _close_quietly(stream: TextIO) -> None:
     try:
         stream.close()
@@ -232,7 +241,8 @@ def execute(
                     )
                     stream.close()  # here, so that a full disk is reported, not lost
                 except OSError as exc:
-                    raise UsageError(_cannot_write(extra, path, exc)) from None
+                    reason = _cannot_write(extra, path, exc)
+                    raise UsageError(f"{reason}; {_how_it_ended(report, common)}") from None
         try:
             emit(
                 report,
@@ -243,9 +253,10 @@ def execute(
                 exit_zero=common.exit_zero,
                 sarif_help_base=sarif_help_base(),
             )
-        except OSError as exc:  # Rich's: a full disk, an I/O error; not ours, nor a bug
+        except (OSError, OutputError) as exc:  # a full disk, an I/O error: not ours, nor a bug
             detach(sys.stdout)
-            raise UsageError(cannot_write_stdout(exc)) from None
+            reason = cannot_write_stdout(exc) if isinstance(exc, OSError) else str(exc)
+            raise UsageError(f"{reason}; {_how_it_ended(report, common)}") from None
         code = report.exit_code(exit_zero=common.exit_zero)
     except UsageError as exc:
         fail_with_document(command, fmt, ExitCode.USAGE, masked(str(exc)))
