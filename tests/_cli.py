@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -17,14 +21,49 @@ def bare_env(home: Path) -> dict[str, str]:
 
 
 def run_process(
-    cwd: Path, argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 60
+    cwd: Path,
+    argv: list[str],
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    stdout: int | IO[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """``argv`` run to its end, stderr captured; stdout too, unless ``stdout`` says where it goes
+    (a descriptor or a file: a closed pipe, /dev/full)."""
     return subprocess.run(
-        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
 def run_cli(
-    cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+    cwd: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    stdout: int | IO[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    return run_process(cwd, [sys.executable, "-m", "jyoti_doctor", *args], env, timeout)
+    return run_process(cwd, [sys.executable, "-m", "jyoti_doctor", *args], env, timeout, stdout)
+
+
+@contextmanager
+def closed_pipe() -> Iterator[int]:
+    """The writing end of a pipe whose reader has gone (``| head -0``)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        yield write_end
+    finally:
+        os.close(write_end)
+
+
+# /dev/full (every write fails with ENOSPC) is a Linux device; CI runs on Linux, so these tests
+# run there, and a missing /dev/full on Linux fails them instead of skipping them.
+needs_dev_full = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="/dev/full is a Linux device"
+)

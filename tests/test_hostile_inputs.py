@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._cli import bare_env, run_cli, run_process
+from tests._cli import bare_env, closed_pipe, needs_dev_full, run_cli, run_process
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -204,23 +204,14 @@ _OUTPUTS = [
 ]
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@needs_dev_full
 @pytest.mark.parametrize(
     "args", [*_OUTPUTS, ["--version"], ["scan-imports", "--help"], ["scan-imports", "--nope"]]
 )
 def test_a_full_disk_on_stdout_is_reported(project: Path, args: list[str]) -> None:
     _findings_project(project)
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", *args],
-            cwd=project,
-            env=bare_env(project),
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_cli(project, *args, env=bare_env(project), stdout=full)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     full = "jyoti-doctor: cannot write to standard output: No space left on device"
@@ -231,20 +222,11 @@ def test_a_full_disk_on_stdout_is_reported(project: Path, args: list[str]) -> No
         assert len(done.stderr.splitlines()) == 1
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@needs_dev_full
 def test_a_write_whose_report_is_lost_says_what_it_wrote(project: Path) -> None:
     _findings_project(project)
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "fix-imports", "--write"],
-            cwd=project,
-            env=bare_env(project),
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_cli(project, "fix-imports", "--write", env=bare_env(project), stdout=full)
     assert done.returncode == 2, done.stderr
     assert (project / "app" / "a.py").read_text() == "from .b import x\n"
     assert "files_written: 1, imports_fixed: 1" in done.stderr
@@ -254,25 +236,12 @@ def test_a_write_whose_report_is_lost_says_what_it_wrote(project: Path) -> None:
 def test_a_reader_gone_ends_the_run_quietly(project: Path, args: list[str]) -> None:
     """`| head -0`: exit 1 and nothing on stderr, as Rich does for the human format."""
     _findings_project(project)
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", *args],
-            cwd=project,
-            env=bare_env(project),
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
+    with closed_pipe() as pipe:
+        done = run_cli(project, *args, env=bare_env(project), stdout=pipe)
     assert (done.returncode, done.stderr) == (1, "")
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@needs_dev_full
 @pytest.mark.parametrize("fmt", ["JSON", "SARIF", "MARKDOWN"])
 def test_a_full_disk_under_an_extra_output_is_a_usage_error(project: Path, fmt: str) -> None:
     env = {**bare_env(project), f"JYOTI_DOCTOR_OUTPUT_{fmt}": "/dev/full"}
@@ -284,7 +253,7 @@ def test_a_full_disk_under_an_extra_output_is_a_usage_error(project: Path, fmt: 
     )
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@needs_dev_full
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -332,7 +301,7 @@ def test_a_closed_stdout_is_never_an_internal_error(project: Path, args: str) ->
     assert done.returncode not in (70, 120), done.stderr
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@needs_dev_full
 def test_an_extra_output_on_a_full_disk_leaves_one_json_document_on_stdout(
     project: Path,
 ) -> None:
@@ -350,21 +319,9 @@ def test_a_reader_gone_on_stdout_leaves_no_empty_extra_output(project: Path, fmt
     # stdout must not leave it an empty file (a CI step parsing it meets nothing).
     _findings_project(project)
     extra = project / "out.sarif"
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "scan-imports", "--format", fmt],
-            cwd=project,
-            env={**bare_env(project), "JYOTI_DOCTOR_OUTPUT_SARIF": str(extra)},
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
+    env = {**bare_env(project), "JYOTI_DOCTOR_OUTPUT_SARIF": str(extra)}
+    with closed_pipe() as pipe:
+        done = run_cli(project, "scan-imports", "--format", fmt, env=env, stdout=pipe)
     assert done.returncode == 1, done.stderr
     assert extra.stat().st_size > 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from jyoti_doctor.report import OutputFormat, RenderOptions, emit
 from jyoti_doctor.report.rich import render_rich
 from jyoti_doctor.report.summary import write_plain_summary
 from jyoti_doctor.rules import Rule
-from tests._cli import bare_env, run_process
+from tests._cli import bare_env, closed_pipe, run_cli, run_process
 
 # Names and values as a summary may carry them: markup brackets, backslashes, tabs and other
 # controls, wide and combining characters, emoji, undecodable bytes of a file name.
@@ -190,20 +189,7 @@ def test_a_reader_gone_away_is_a_quiet_exit_1_as_with_rich(
     # `jyoti-doctor scan-imports | head -0`: the pipe's reading end is closed before the write.
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
-    read_end, write_end = os.pipe()
-    os.close(read_end)
     env = {**bare_env(tmp_path), **({"FORCE_COLOR": ""} if through_rich else {})}
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "jyoti_doctor", "scan-imports", "pkg"],
-            cwd=tmp_path,
-            env=env,
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        os.close(write_end)
+    with closed_pipe() as pipe:
+        done = run_cli(tmp_path, "scan-imports", "pkg", env=env, stdout=pipe)
     assert (done.returncode, done.stderr) == (1, "")

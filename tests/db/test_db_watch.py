@@ -247,26 +247,20 @@ def test_real_server_stopped_and_started_during_the_watch(fresh: PgServer) -> No
     assert PASSWORD not in repr(build_watch_report(result))
 
 
-@pytest.mark.db
-def test_cli_watch_json_lines_and_ctrl_c(pg: PgServer) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jyoti_doctor",
-            "probe-db",
-            "--url",
-            pg.url(),
-            "--watch",
-            "--interval",
-            "0.2",
-            "--format",
-            "json",
-        ],
+def _watch_json_lines(pg: PgServer) -> subprocess.Popen[str]:
+    """``probe-db --watch --format json`` on ``pg``, its lines read as they come."""
+    argv = ["probe-db", "--url", pg.url(), "--watch", "--interval", "0.2", "--format", "json"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "jyoti_doctor", *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.mark.db
+def test_cli_watch_json_lines_and_ctrl_c(pg: PgServer) -> None:
+    proc = _watch_json_lines(pg)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # flushed as it happens, not at the end
     assert json.loads(first)["type"] == "sample"
@@ -287,24 +281,7 @@ def test_cli_watch_json_lines_and_ctrl_c(pg: PgServer) -> None:
 def test_cli_watch_json_lines_to_a_reader_that_goes_away(pg: PgServer) -> None:
     """`probe-db --watch --format json | head -1`: the next line finds the pipe closed, and the
     watch ends quietly with exit 1 (as a report to a closed pipe does), not an internal error."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jyoti_doctor",
-            "probe-db",
-            "--url",
-            pg.url(),
-            "--watch",
-            "--interval",
-            "0.2",
-            "--format",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _watch_json_lines(pg)
     assert proc.stdout is not None and proc.stderr is not None
     assert json.loads(proc.stdout.readline())["type"] == "sample"
     proc.stdout.close()
