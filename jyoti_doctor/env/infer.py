@@ -761,8 +761,9 @@ def _python_files(project_dir: Path) -> Iterator[Path]:
                     return
 
 
-def _modules(project_dir: Path) -> list[_Module]:
-    modules: list[_Module] = []
+def _sources(project_dir: Path) -> list[tuple[Path, str]]:
+    """The project's source files worth parsing (tests aside), with their text."""
+    found: list[tuple[Path, str]] = []
     for path in _python_files(project_dir):
         if _is_test(path.relative_to(project_dir)):
             continue  # tests set up their own environment and settings; they are not the app
@@ -770,8 +771,14 @@ def _modules(project_dir: Path) -> list[_Module]:
             text = read_bounded_text(path, what="source file", encoding="utf-8-sig")
         except UsageError:
             continue
-        if not _INTERESTING.search(text):
-            continue
+        if _INTERESTING.search(text):
+            found.append((path, text))
+    return found
+
+
+def _modules(project_dir: Path, sources: list[tuple[Path, str]]) -> list[_Module]:
+    modules: list[_Module] = []
+    for path, text in sources:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -786,15 +793,22 @@ def _modules(project_dir: Path) -> list[_Module]:
     return modules
 
 
+def _first_env_file(index: _Index) -> tuple[tuple[str, ...], str, Path | None]:
+    """The first settings class naming an ``env_file``: the files, the class, its module."""
+    for cls in index.classes.values():
+        if index.kind_of(cls) == "settings":
+            config = index.config(cls)
+            if config.env_file:
+                return config.env_file, f"{cls.where} {cls.node.name}", cls.module.path
+    return (), "", None
+
+
 def infer(project_dir: Path) -> Inferred:
     """The variables the code in ``project_dir`` reads; never raises on code it cannot parse."""
-    modules = _modules(project_dir)
+    modules = _modules(project_dir, _sources(project_dir))
     index = _Index(modules)
     variables: dict[str, CodeVar] = {}
     classes: list[str] = []
-    env_files: tuple[str, ...] = ()
-    owner = ""
-    settings_file: Path | None = None
     notes: list[str] = []
     settings_classes = [c for c in index.classes.values() if index.kind_of(c) == "settings"]
     for cls in settings_classes:
@@ -806,12 +820,7 @@ def infer(project_dir: Path) -> Inferred:
             key = var.name if var.case_sensitive else var.name.upper()
             if key not in variables or (variables[key].required is False and var.required):
                 variables[key] = var
-        if config.env_file and not env_files:
-            env_files, owner, settings_file = (
-                config.env_file,
-                f"{cls.where} {cls.node.name}",
-                cls.module.path,
-            )
+    env_files, owner, settings_file = _first_env_file(index)
     reads: list[tuple[str, str]] = []
     dynamic: list[str] = []
     for module in modules:
@@ -882,10 +891,23 @@ def launch_dir(project_dir: Path, settings_file: Path | None) -> tuple[Path, str
 
 
 def app_env_files(project_dir: Path, inferred: Inferred | None = None) -> AppEnvFiles | None:
-    """The settings class's ``env_file``, resolved against the launch directory."""
-    found = inferred if inferred is not None else infer(project_dir)
-    if not found.env_files:
+    """The settings class's ``env_file``, resolved against the launch directory.
+
+    Without ``inferred`` (the secret masking of an error asks this from wherever it runs), only
+    the settings classes are modelled, and only when some source names ``env_file`` at all."""
+    if inferred is not None:
+        env_files, owner, settings_file = (
+            inferred.env_files,
+            inferred.env_file_owner,
+            inferred.settings_file,
+        )
+    else:
+        sources = _sources(project_dir)
+        if not any("env_file" in text for _, text in sources):
+            return None
+        env_files, owner, settings_file = _first_env_file(_Index(_modules(project_dir, sources)))
+    if not env_files:
         return None
-    base, assumed = launch_dir(project_dir, found.settings_file)
-    paths = tuple((base / p) for p in found.env_files)
-    return AppEnvFiles(paths, base, assumed, found.env_file_owner)
+    base, assumed = launch_dir(project_dir, settings_file)
+    paths = tuple((base / p) for p in env_files)
+    return AppEnvFiles(paths, base, assumed, owner)

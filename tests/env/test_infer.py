@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from jyoti_doctor.env.infer import infer
+from jyoti_doctor.env import infer as infer_module
+from jyoti_doctor.env.infer import app_env_files, infer
 
 # (source, {name: (required, default)})
 CASES = [
@@ -64,3 +66,49 @@ def test_tests_and_unparsable_files_are_not_the_app(tmp_path: Path) -> None:
     (tmp_path / "tests" / "test_x.py").write_text("import os\nos.environ['ONLY_IN_TESTS']\n")
     (tmp_path / "broken.py").write_text("import os\nos.environ['X'] = (\n")
     assert infer(tmp_path).variables == ()
+
+
+def _settings_project(root: Path) -> Path:
+    """A settings class whose env_file sits on a subclass in another module."""
+    package = root / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(
+        "from pydantic_settings import BaseSettings\n\nclass Base(BaseSettings):\n    debug: bool = False\n"
+    )
+    (package / "config.py").write_text(
+        "from pydantic_settings import SettingsConfigDict\nfrom .base import Base\n\n"
+        "class Settings(Base):\n    model_config = SettingsConfigDict(env_file='../.env.app')\n"
+    )
+    return root
+
+
+def test_env_files_alone_match_the_full_inference(tmp_path: Path) -> None:
+    # The secret masking asks only for the env files; it must find the ones infer() finds.
+    root = _settings_project(tmp_path)
+    alone = app_env_files(root)
+    full = app_env_files(root, infer(root))
+    assert alone is not None
+    assert alone == full
+    assert [p.name for p in alone.paths] == [".env.app"]
+    assert alone.owner.startswith(f"app{os.sep}config.py:")
+
+
+def test_no_source_naming_env_file_is_answered_without_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "settings.py").write_text(
+        "from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n    debug: bool = False\n"
+    )
+    assert app_env_files(tmp_path) is None
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("parsed although no source names env_file")
+
+    monkeypatch.setattr(infer_module, "_modules", no_parsing)
+    assert app_env_files(tmp_path) is None
+    (tmp_path / "settings.py").write_text(
+        "from pydantic_settings import BaseSettings\nX = dict(env_file='.env')\n"
+    )
+    with pytest.raises(AssertionError, match="parsed although"):
+        app_env_files(tmp_path)
