@@ -27,7 +27,6 @@ from .errors import UsageError
 from .files import display_path
 from .findings import Finding, Location, Report, Section, Severity
 from .imports.entry import project_dir
-from .masking import mask_text
 from .rules import Rule
 from .textfile import read_bounded_text
 
@@ -418,6 +417,10 @@ def _commands_at(here: Path, config: Settings) -> tuple[list[EntryPoint], list[s
     from .launch.deploy import discover_all
 
     found = discover_all(here, config)
+    if not found.commands and not found.unread:
+        return [], [], False
+    from .masking import mask_text  # only now: most directories name no start command
+
     notes = [f"start command not checked: {mask_text(text)}" for text in found.unread]
     commands = list(found.commands)
     if len(commands) > MAX_START_COMMANDS:

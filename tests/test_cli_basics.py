@@ -74,25 +74,32 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 def test_the_guard_loads_only_when_there_is_something_to_rewrite(tmp_path: Path) -> None:
     """A fix that rewrites nothing has no entry point to guard, and does not load the guard;
-    one that rewrites does."""
+    one that rewrites does. A rewrite in a project that names no start command does not load
+    the secret masking (a start command's own parsing needs it)."""
     code = (
         "import sys\n"
         "from jyoti_doctor.cli import main\n"
         "sys.argv = ['jyoti-doctor', 'fix-imports', 'app', '--format', 'json']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print('GUARD', 'jyoti_doctor.guard' in sys.modules, file=sys.stderr)\n"
+        "print('MASKING', 'jyoti_doctor.masking' in sys.modules, file=sys.stderr)\n"
     )
-    for head, loaded in ((".", False), ("app", True)):
-        project = tmp_path / ("clean" if head == "." else "absolute")
+    cases = [(".", True, False, None), ("app", True, True, True), ("app", False, True, False)]
+    for i, (head, procfile, guard, masking) in enumerate(cases):
+        project = tmp_path / str(i)
         (project / "app").mkdir(parents=True)
         (project / "app" / "__init__.py").write_text("")
         (project / "app" / "a.py").write_text(f"from {head}.b import x\n")
         (project / "app" / "b.py").write_text("x = 1\n")
-        (project / "Procfile").write_text("web: uvicorn app.a:x\n")
+        (project / ".git").mkdir()  # the project's top: no start command is looked for above
+        if procfile:
+            (project / "Procfile").write_text("web: uvicorn app.a:x\n")
         out = subprocess.run(
             [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=False
         )
-        assert f"GUARD {loaded}" in out.stderr, out.stdout + out.stderr
+        assert f"GUARD {guard}" in out.stderr, out.stdout + out.stderr
+        if masking is not None:
+            assert f"MASKING {masking}" in out.stderr, out.stdout + out.stderr
 
 
 def test_unknown_option_is_a_usage_error(runner: CliRunner) -> None:
