@@ -22,7 +22,8 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 set +e
-# One worker per core; extra arguments come after, so `-n 0` runs it in one process.
+# One worker per core (tests/_end_of_run.py brings their summaries back); extra arguments come
+# after, so `-n 0` runs it in one process.
 .venv/bin/python -m pytest -n auto "$@"
 status=$?
 set -e

@@ -8,6 +8,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+# The hooks that print some tests' lines after the summary, from every test worker.
+from tests._end_of_run import (
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
+
+__all__ = [
+    "in_ci",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
+    "pytest_testnodedown",
+    "require",
+]
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 

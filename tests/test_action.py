@@ -23,7 +23,16 @@ HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
 README = (REPO / "README.md").read_text()
 # What a checkout of the action holds (what `pip install $ACTION_PATH` builds from).
 SKIP = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "bench"
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "bench",
+    ".hypothesis",  # written to by the other test workers while this copy runs
 )
 
 
@@ -170,7 +179,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     root = tmp_path_factory.mktemp("action")
     shutil.copytree(REPO, root / "action", ignore=SKIP)
     workspace = root / "workspace"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace)
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=SKIP)
     runner = Runner(root, workspace, defaults())
     step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "install")
     steps = ACTION["runs"]["steps"]
@@ -186,7 +195,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def run_action(installed: tuple[Path, dict[str, str]], tmp_path: Path, **given: str) -> Runner:
     root, install_outputs = installed
     workspace = tmp_path / "workspace"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace)
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=SKIP)
     case = tmp_path / "runner"
     case.mkdir()
     (case / "action").symlink_to(root / "action")

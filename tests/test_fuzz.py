@@ -33,6 +33,8 @@ from fuzz import harness
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests._end_of_run import end_of_run
+
 pytestmark = pytest.mark.slow
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -52,29 +54,24 @@ FUZZ = settings(
 )
 
 
-def _report_stats(request: pytest.FixtureRequest) -> None:
+def _stats_lines(config: pytest.Config) -> list[str]:
     """At the end of the session: runs, slowest and largest run per command (``fuzz:`` lines)."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-
-    def write() -> None:
-        if reporter is None or not harness.STATS.runs:
-            return
-        reporter.write_line("")
-        reporter.write_line(f"fuzz: {'command':<22} {'runs':>5} {'max s':>7} {'max RSS MB':>10}")
-        for command in sorted(harness.STATS.runs):
-            reporter.write_line(
-                f"fuzz: {command:<22} {harness.STATS.runs[command]:>5} "
-                f"{harness.STATS.max_seconds[command]:>7.2f} "
-                f"{harness.STATS.max_rss_kb[command] / 1024:>10.1f}"
-            )
-        reporter.write_line(
-            f"fuzz: largest child by RUSAGE_CHILDREN: {harness.CHILDREN_MAXRSS_KB / 1024:.1f} MB"
+    if not harness.STATS.runs:
+        return []
+    lines = ["", f"fuzz: {'command':<22} {'runs':>5} {'max s':>7} {'max RSS MB':>10}"]
+    for command in sorted(harness.STATS.runs):
+        lines.append(
+            f"fuzz: {command:<22} {harness.STATS.runs[command]:>5} "
+            f"{harness.STATS.max_seconds[command]:>7.2f} "
+            f"{harness.STATS.max_rss_kb[command] / 1024:>10.1f}"
         )
+    lines.append(
+        f"fuzz: largest child by RUSAGE_CHILDREN: {harness.CHILDREN_MAXRSS_KB / 1024:.1f} MB"
+    )
+    return lines
 
-    request.config.add_cleanup(write)
 
-
-_report_stats = pytest.fixture(scope="module", autouse=True)(_report_stats)
+end_of_run(_stats_lines)
 
 
 @functools.cache

@@ -99,7 +99,13 @@ def _shown_lines_match(shown: tuple[str, ...], output: str) -> list[str]:
     "example", [e for e in EXAMPLES if e.exit_code is not None], ids=lambda e: f"line{e.line}"
 )
 def test_readme_example(example: Example, tmp_path: Path) -> None:
-    shutil.copytree(REPO / "fixtures", tmp_path / "fixtures", symlinks=True)
+    shutil.copytree(
+        REPO / "fixtures",
+        tmp_path / "fixtures",
+        symlinks=True,
+        # Bytecode another test worker may be writing while this copy runs.
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),

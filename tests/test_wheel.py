@@ -30,7 +30,16 @@ COMMANDS = (
     "init",
 )
 SKIP = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "bench"
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "bench",
+    ".hypothesis",  # written to by the other test workers while this copy runs
 )
 
 
@@ -74,7 +83,7 @@ def test_the_wheel_installs_and_runs_clean(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
 
     work = tmp_path / "work"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", work / "jyotiflow")
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", work / "jyotiflow", ignore=SKIP)
     exe = str(target / "bin" / "jyoti-doctor")
     where = run([str(python), "-c", "import jyoti_doctor; print(jyoti_doctor.__file__)"], work, env)
     assert where.stdout.startswith(str(target)), where.stdout  # not the source tree

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from jyoti_doctor.launch import deploy
+from tests._end_of_run import end_of_run
 
 _TABLE = pytest.StashKey[list[tuple[object, ...]]]()
 
@@ -31,17 +32,22 @@ def deploy_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    rows = terminalreporter.config.stash.get(_TABLE, [])
+def _accuracy_lines(config: pytest.Config) -> list[str]:
+    rows = config.stash.get(_TABLE, [])
     if not rows:
-        return
-    write = terminalreporter.write_line
-    write("")
-    write("check-startup accuracy: prediction vs the real launcher")
-    write("| scenario | command | self-imports | package | predicted = observed | codes |")
-    write("|---|---|---|---|---|---|")
+        return []
+    lines = [
+        "",
+        "check-startup accuracy: prediction vs the real launcher",
+        "| scenario | command | self-imports | package | predicted = observed | codes |",
+        "|---|---|---|---|---|---|",
+    ]
     for scenario, outcome, codes, _ in rows:
-        write(
+        lines.append(
             f"| {scenario.id} | `{scenario.command}` | {scenario.style} | {scenario.package} "
             f"| {outcome} | {codes} |"
         )
+    return lines
+
+
+end_of_run(_accuracy_lines)
