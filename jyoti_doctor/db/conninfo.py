@@ -147,7 +147,11 @@ def find_url(
         return RawUrl(url, "--url")
     project = project_dir or Path(".")
     settings = config or Settings()
-    code = infer(project) if not env_files and settings.env_file is None else None
+    # Only the settings classes matter here (a URL field, the env_file): direct reads of the
+    # environment are left out, as they would only add time before the probe's deadline.
+    code = (
+        infer(project, direct_reads=False) if not env_files and settings.env_file is None else None
+    )
     app_files = app_env_files(project, code) if code is not None else None
     environment = load_environment(project, settings, env_files, environ, app_files)
     for loaded in environment.files:

@@ -152,6 +152,9 @@ class ProbeResult:
     capacity: CapacityCheck | None = None  # with --pool-size: do the pools fit?
     alembic: AlembicProject | None = None  # the project's migrations, read statically
     migrations: MigrationState | None = None  # the database's revision against the code's
+    # When the time before the probe (since the deadline's start) left no time for an attempt:
+    # how long that was. The first attempt then ran past the deadline. 0: the deadline held.
+    late_start: float = 0.0
 
     @property
     def final(self) -> Attempt | None:
@@ -367,6 +370,17 @@ def run_probe(
     start = io.clock() if started is None else min(started, io.clock())
     started_at = io.wall() - (io.clock() - start)
     end = start + settings.deadline - reserve
+    # A verdict needs an attempt. When what ran before the probe (finding the connection
+    # string in a large tree, a slow start on a loaded machine) left no time for one, the first
+    # attempt still gets one handshake's time (no more than the deadline itself, no less than
+    # the shortest handshake planned), and the report says the deadline was exceeded for it.
+    late = 0.0
+    if end - io.clock() < schedule.min_handshake:
+        if settings.deadline - reserve >= schedule.min_handshake:  # not a short deadline alone
+            late = io.clock() - start
+        handshake = schedule.fixed_handshake_timeout or schedule.handshake_timeout.at(0)
+        first = max(min(settings.deadline, handshake), schedule.min_handshake)
+        end = max(end, io.clock() + first)
     attempts: list[Attempt] = []
     server: ServerInfo | None = None
     verbose = False
@@ -415,6 +429,7 @@ def run_probe(
             sqlstate=last.sqlstate if last else None,
             server=server,
             verbose_errors=verbose,
+            late_start=late,
         )
 
     try:

@@ -330,6 +330,7 @@ def build_report(result: ProbeResult) -> Report:
         "hint": hint,
         "elapsed": round(result.elapsed, 4),
         "started_at": round(result.started_at, 4),
+        "late_start": round(result.late_start, 4) or None,
         "ready_after": None if ready_after is None else round(ready_after, 4),
         "server": None
         if server is None
@@ -366,6 +367,11 @@ def build_report(result: ProbeResult) -> Report:
         "attempts": len(result.attempts),
         "elapsed": f"{result.elapsed:.2f} s",
     }
+    if result.late_start:
+        summary["deadline_exceeded"] = (
+            f"the start took {result.late_start:.2f} s of the {result.settings.deadline:g} s "
+            "deadline (finding the connection string, the imports): one attempt was made past it"
+        )
     return Report(
         command="probe-db",
         findings=tuple(findings),

@@ -584,20 +584,40 @@ def test_the_pooler_is_named_only_on_evidence() -> None:
     assert pooler_down(_result("db.internal", 5432, (Reason.TIMEOUT, Phase.STARTUP))) == []
 
 
-def test_a_deadline_spent_before_the_first_attempt_claims_nothing() -> None:
+def test_a_deadline_spent_before_the_probe_still_gets_one_attempt() -> None:
+    """The process started 6 s ago with a 5 s deadline (finding the connection string in a large
+    tree, a loaded machine): "not ready" would be claimed without asking. One attempt is made,
+    with the first handshake's timeout, and the report says the deadline was exceeded."""
     from jyoti_doctor.db.policy import ProbeSettings
     from jyoti_doctor.db.report import build_report
     from jyoti_doctor.findings import ExitCode
 
     fake = Fake([OK])
     fake.now = 100.0
-    # The process started 6 s ago with a 5 s deadline: start-up took it all.
     result = run_probe(_two_hosts(), ProbeSettings(deadline=5), io=fake.io(), started=94.0)
-    assert result.verdict is Verdict.NOT_READY and result.attempts == () and fake.calls == []
+    assert result.verdict is Verdict.READY, result
+    assert fake.calls == [("handshake", 2.0)]
+    assert result.late_start == pytest.approx(6.0)
+
+    silent = Fake([])  # nothing answers: the attempt times out, and that is the evidence
+    silent.now = 100.0
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=5), io=silent.io(), started=94.0)
+    assert result.verdict is Verdict.NOT_READY
+    assert silent.calls == [("handshake", 2.0)] and silent.now == pytest.approx(102.0)
     report = build_report(result)
-    (finding,) = report.findings
-    assert "not checked: the deadline of 5 s had passed before the first attempt" in (
-        finding.message
-    )
-    assert "unrecognised" not in finding.message
     assert report.exit_code() is ExitCode.DB_NOT_READY
+    assert "not ready after 8.0 s (1 connection attempt(s)" in report.findings[0].message
+    assert report.summary["deadline_exceeded"].startswith("the start took 6.00 s of the 5 s")
+    assert report.details["late_start"] == pytest.approx(6.0)
+
+
+def test_a_deadline_shorter_than_a_handshake_still_gets_one() -> None:
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([OK])
+    fake.now = 100.0
+    # 0.1 s is shorter than the shortest handshake the schedule plans (0.2 s).
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=0.1), io=fake.io(), started=100.0)
+    assert result.verdict is Verdict.READY
+    assert fake.calls == [("handshake", pytest.approx(0.2))]
+    assert result.late_start == 0.0  # the deadline itself was short, not the start slow

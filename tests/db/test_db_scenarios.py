@@ -280,6 +280,17 @@ def test_pooler_advice_when_database_is_up(pgbouncer: PgBouncer) -> None:
     assert report.exit_code() is ExitCode.OK
 
 
+# A deadline spent before the probe began (finding the connection string in a large tree, a
+# loaded machine): a healthy server is still asked once, never declared "not ready" untried.
+def test_a_deadline_spent_before_the_probe_still_asks_a_healthy_server(pg: PgServer) -> None:
+    report, took, _ = probe(pg.url(), deadline=2, started=time.monotonic() - 5)
+    assert report.status is ExitCode.OK, report.findings
+    assert len(attempts(report, "handshake")) == 1
+    assert report.details["late_start"] >= 5
+    assert "the start took" in report.summary["deadline_exceeded"]
+    assert took < 2.5, took  # one handshake's time at most
+
+
 # 9. A host name that cannot resolve (decided locally: nothing leaves this machine).
 def test_unknown_host() -> None:
     report, took, _ = probe(

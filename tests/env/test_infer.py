@@ -112,3 +112,19 @@ def test_no_source_naming_env_file_is_answered_without_parsing(
     )
     with pytest.raises(AssertionError, match="parsed although"):
         app_env_files(tmp_path)
+
+
+def test_without_direct_reads_the_settings_are_the_same(tmp_path: Path) -> None:
+    # probe-db models only the settings classes before its deadline: their fields and env_file
+    # must be exactly what the full inference finds.
+    root = _settings_project(tmp_path)
+    (root / "app" / "config.py").write_text(
+        (root / "app" / "config.py").read_text() + "    database_url: PostgresDsn\n"
+    )
+    (root / "app" / "jobs.py").write_text("import os\nTOKEN = os.environ['JOB_TOKEN']\n")
+    full = infer(root)
+    settings_only = infer(root, direct_reads=False)
+    assert {v.name for v in full.variables} == {"DEBUG", "DATABASE_URL", "JOB_TOKEN"}
+    assert settings_only.variables == tuple(v for v in full.variables if not v.direct)
+    assert settings_only.env_files == full.env_files == ("../.env.app",)
+    assert settings_only.reads == ()
