@@ -28,9 +28,21 @@ from .conninfo import Endpoint, RawUrl, Target, find_url, parse_target
 from .hints import pooler_evidence
 from .libpq import Phase
 from .migrations import VERSION_SQL, AlembicProject, MigrationState, find_project
-from .policy import Action, Backoff, Outcome, ProbeSettings, Schedule, State, advance, plan
+from .policy import (
+    Action,
+    Backoff,
+    Outcome,
+    ProbeSettings,
+    Schedule,
+    State,
+    Step,
+    advance,
+    plan,
+)
 
 DNS_TIMEOUT = 5.0
+# The longest a first handshake may run past a deadline that was used up before it.
+FIRST_HANDSHAKE_CAP = 2.0
 # Reasons --retry-auth may retry: a role or database that an init script is still creating.
 AUTH_RETRYABLE = frozenset(
     {
@@ -152,9 +164,10 @@ class ProbeResult:
     capacity: CapacityCheck | None = None  # with --pool-size: do the pools fit?
     alembic: AlembicProject | None = None  # the project's migrations, read statically
     migrations: MigrationState | None = None  # the database's revision against the code's
-    # When the time before the probe (since the deadline's start) left no time for an attempt:
-    # how long that was. The first attempt then ran past the deadline. 0: the deadline held.
+    # Seconds from the deadline's start (the process's start, for the CLI) to the probe's.
     late_start: float = 0.0
+    # The deadline was used up before the first handshake, which ran past it.
+    past_deadline: bool = False
 
     @property
     def final(self) -> Attempt | None:
@@ -371,16 +384,19 @@ def run_probe(
     started_at = io.wall() - (io.clock() - start)
     end = start + settings.deadline - reserve
     # A verdict needs an attempt. When what ran before the probe (finding the connection
-    # string in a large tree, a slow start on a loaded machine) left no time for one, the first
-    # attempt still gets one handshake's time (no more than the deadline itself, no less than
-    # the shortest handshake planned), and the report says the deadline was exceeded for it.
-    late = 0.0
-    if end - io.clock() < schedule.min_handshake:
-        if settings.deadline - reserve >= schedule.min_handshake:  # not a short deadline alone
-            late = io.clock() - start
-        handshake = schedule.fixed_handshake_timeout or schedule.handshake_timeout.at(0)
-        first = max(min(settings.deadline, handshake), schedule.min_handshake)
-        end = max(end, io.clock() + first)
+    # string in a large tree, a slow start on a loaded machine) or a slow lookup of the hosts
+    # used up the deadline, the first handshake still runs, with the time it would have had
+    # (no more than the deadline itself or 2 s); the report says the deadline was exceeded.
+    late = io.clock() - start
+    handshake = (
+        schedule.fixed_handshake_timeout
+        if schedule.fixed_handshake_timeout is not None
+        else schedule.handshake_timeout.at(0)
+    )
+    first = max(min(settings.deadline, handshake, FIRST_HANDSHAKE_CAP), schedule.min_handshake)
+    extended = end - io.clock() < schedule.min_handshake
+    if extended:
+        end = io.clock() + first  # the host lookup gets that time too
     attempts: list[Attempt] = []
     server: ServerInfo | None = None
     verbose = False
@@ -430,6 +446,7 @@ def run_probe(
             server=server,
             verbose_errors=verbose,
             late_start=late,
+            past_deadline=extended,
         )
 
     try:
@@ -454,7 +471,12 @@ def run_probe(
     auth_retries = 0
     last: Attempt | None = None
     while True:
-        step = plan(schedule, state, io.clock(), end, io.rng, can_tcp_probe=can_tcp_probe)
+        now = io.clock()
+        step = plan(schedule, state, now, end, io.rng, can_tcp_probe=can_tcp_probe)
+        if step is None and not any(a.action == Action.HANDSHAKE for a in attempts):
+            step = Step(Action.HANDSHAKE, 0.0, min(first, handshake))
+            end = max(end, now + first)
+            extended = True
         if step is None:
             return result(Verdict.NOT_READY, last)
         if step.wait > 0:

@@ -330,7 +330,8 @@ def build_report(result: ProbeResult) -> Report:
         "hint": hint,
         "elapsed": round(result.elapsed, 4),
         "started_at": round(result.started_at, 4),
-        "late_start": round(result.late_start, 4) or None,
+        "late_start": round(result.late_start, 4),
+        "past_deadline": result.past_deadline,
         "ready_after": None if ready_after is None else round(ready_after, 4),
         "server": None
         if server is None
@@ -367,10 +368,16 @@ def build_report(result: ProbeResult) -> Report:
         "attempts": len(result.attempts),
         "elapsed": f"{result.elapsed:.2f} s",
     }
-    if result.late_start:
+    if result.past_deadline:
+        took = (
+            f" (the start took {result.late_start:.2f} s: finding the connection string, the "
+            "imports)"
+            if result.late_start >= 0.005
+            else ""
+        )
         summary["deadline_exceeded"] = (
-            f"the start took {result.late_start:.2f} s of the {result.settings.deadline:g} s "
-            "deadline (finding the connection string, the imports): one attempt was made past it"
+            f"the {result.settings.deadline:g} s deadline was used up before the first "
+            f"handshake{took}; the handshake was made anyway, past the deadline"
         )
     return Report(
         command="probe-db",

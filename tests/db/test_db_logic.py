@@ -6,7 +6,7 @@ The loop is driven by a fake clock whose sleep advances time, so deadlines are c
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -607,8 +607,11 @@ def test_a_deadline_spent_before_the_probe_still_gets_one_attempt() -> None:
     report = build_report(result)
     assert report.exit_code() is ExitCode.DB_NOT_READY
     assert "not ready after 8.0 s (1 connection attempt(s)" in report.findings[0].message
-    assert report.summary["deadline_exceeded"].startswith("the start took 6.00 s of the 5 s")
+    assert report.summary["deadline_exceeded"].startswith(
+        "the 5 s deadline was used up before the first handshake (the start took 6.00 s"
+    )
     assert report.details["late_start"] == pytest.approx(6.0)
+    assert report.details["past_deadline"] is True
 
 
 def test_a_deadline_shorter_than_a_handshake_still_gets_one() -> None:
@@ -620,4 +623,24 @@ def test_a_deadline_shorter_than_a_handshake_still_gets_one() -> None:
     result = run_probe(_two_hosts(), ProbeSettings(deadline=0.1), io=fake.io(), started=100.0)
     assert result.verdict is Verdict.READY
     assert fake.calls == [("handshake", pytest.approx(0.2))]
-    assert result.late_start == 0.0  # the deadline itself was short, not the start slow
+    assert result.past_deadline and result.late_start == 0.0  # a short deadline, a quick start
+
+
+def test_a_slow_host_lookup_still_leaves_one_handshake() -> None:
+    """The lookup of two hosts takes 3 s of a 5 s deadline that started 1.9 s before the probe:
+    nothing would be left for a handshake."""
+    from jyoti_doctor.db.policy import ProbeSettings
+
+    fake = Fake([OK])
+    fake.now = 100.0
+    io = fake.io()
+
+    def slow_resolve(host: str, port: int, timeout: float) -> Resolved:
+        fake.now += 1.5
+        return Resolved(("10.0.0.1",))
+
+    io = replace(io, resolve=slow_resolve)
+    result = run_probe(_two_hosts(), ProbeSettings(deadline=5), io=io, started=98.1)
+    assert result.verdict is Verdict.READY, result
+    assert [c[0] for c in fake.calls] == ["handshake"]
+    assert result.past_deadline
