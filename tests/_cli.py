@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,20 @@ from typing import IO
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# What a copy of the checkout (or of a fixture) leaves out: what `pip install .` would not build
+# from, and what the other test workers may be writing while the copy runs.
+CHECKOUT_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "bench",
+    ".hypothesis",
+)
 
 
 def bare_env(home: Path) -> dict[str, str]:

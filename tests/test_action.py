@@ -16,24 +16,12 @@ import pytest
 import yaml
 
 from jyoti_doctor.cli import app
+from tests._cli import CHECKOUT_IGNORE
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = yaml.safe_load((REPO / "action.yml").read_text())
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
 README = (REPO / "README.md").read_text()
-# What a checkout of the action holds (what `pip install $ACTION_PATH` builds from).
-SKIP = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "build",
-    "dist",
-    "*.egg-info",
-    "__pycache__",
-    ".*_cache",
-    "bench",
-    ".hypothesis",  # written to by the other test workers while this copy runs
-)
 
 
 def test_action_yml_is_a_valid_action() -> None:
@@ -177,9 +165,9 @@ def defaults(**given: str) -> dict[str, str]:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """The install step, run once: the action's checkout installed into a fresh venv."""
     root = tmp_path_factory.mktemp("action")
-    shutil.copytree(REPO, root / "action", ignore=SKIP)
+    shutil.copytree(REPO, root / "action", ignore=CHECKOUT_IGNORE)
     workspace = root / "workspace"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=SKIP)
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=CHECKOUT_IGNORE)
     runner = Runner(root, workspace, defaults())
     step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "install")
     steps = ACTION["runs"]["steps"]
@@ -195,7 +183,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 def run_action(installed: tuple[Path, dict[str, str]], tmp_path: Path, **given: str) -> Runner:
     root, install_outputs = installed
     workspace = tmp_path / "workspace"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=SKIP)
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", workspace, ignore=CHECKOUT_IGNORE)
     case = tmp_path / "runner"
     case.mkdir()
     (case / "action").symlink_to(root / "action")

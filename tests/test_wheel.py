@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from jyoti_doctor.rules import Rule
+from tests._cli import CHECKOUT_IGNORE
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = (
@@ -29,18 +30,6 @@ COMMANDS = (
     "check-routes",
     "init",
 )
-SKIP = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "venv",
-    "build",
-    "dist",
-    "*.egg-info",
-    "__pycache__",
-    ".*_cache",
-    "bench",
-    ".hypothesis",  # written to by the other test workers while this copy runs
-)
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -52,7 +41,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 @pytest.mark.slow
 def test_the_wheel_installs_and_runs_clean(tmp_path: Path) -> None:
     source = tmp_path / "src"
-    shutil.copytree(REPO, source, ignore=SKIP)  # a clean checkout: nothing built lying around
+    shutil.copytree(
+        REPO, source, ignore=CHECKOUT_IGNORE
+    )  # a clean checkout: nothing built lying around
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist = tmp_path / "dist"
     built = run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], tmp_path, env)
@@ -83,7 +74,7 @@ def test_the_wheel_installs_and_runs_clean(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
 
     work = tmp_path / "work"
-    shutil.copytree(REPO / "fixtures" / "jyotiflow", work / "jyotiflow", ignore=SKIP)
+    shutil.copytree(REPO / "fixtures" / "jyotiflow", work / "jyotiflow", ignore=CHECKOUT_IGNORE)
     exe = str(target / "bin" / "jyoti-doctor")
     where = run([str(python), "-c", "import jyoti_doctor; print(jyoti_doctor.__file__)"], work, env)
     assert where.stdout.startswith(str(target)), where.stdout  # not the source tree
